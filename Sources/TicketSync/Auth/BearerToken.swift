@@ -1,0 +1,12 @@
+import Foundation
+
+/// Extracts the token from `Authorization: Bearer <token>` (scheme case-insensitive, RFC 6750).
+public enum BearerToken {
+    public static func parse(_ header: String?) -> String? {
+        guard let header else { return nil }
+        let parts = header.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
+        guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
+        let token = parts[1].trimmingCharacters(in: .whitespaces)
+        return APIToken.looksValid(token) ? token : nil
+    }
+}

@@ -1,0 +1,7 @@
+/// The authenticated caller, and what it may do in the org named by the path.
+public struct Principal: Sendable {
+    public var userID: String
+    public var displayName: String
+    /// nil when the caller is not a member of the path's org: such requests answer 404.
+    public var permission: OrgPermission?
+}

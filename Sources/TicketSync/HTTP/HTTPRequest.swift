@@ -1,0 +1,31 @@
+import Foundation
+
+/// A request as the responder received it from nginx: the raw body is kept as bytes
+/// so that signatures can be checked before anything is decoded.
+public struct HTTPRequest: Sendable {
+    public var method: String
+    public var path: String
+    public var query: String
+    /// Header names in lower case (`authorization`, `content-type`, `x-signature`, …).
+    public var headers: [String: String]
+    public var body: [UInt8]
+
+    public init(method: String, path: String, query: String = "", headers: [String: String] = [:], body: [UInt8] = []) {
+        self.method = method
+        self.path = path
+        self.query = query
+        self.headers = headers
+        self.body = body
+    }
+
+    public func header(_ name: String) -> String? { headers[name.lowercased()] }
+
+    /// True for `application/json` and `application/*+json`, with or without parameters.
+    public var hasJSONContentType: Bool {
+        guard let value = header("content-type") else { return false }
+        let mediaType = value.split(separator: ";", maxSplits: 1).first.map {
+            $0.trimmingCharacters(in: .whitespaces).lowercased()
+        } ?? ""
+        return mediaType == "application/json" || (mediaType.hasPrefix("application/") && mediaType.hasSuffix("+json"))
+    }
+}

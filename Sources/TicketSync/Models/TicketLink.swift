@@ -1,0 +1,31 @@
+/// The link between one evidence request and one ticket in an external tracker.
+public struct TicketLink: Sendable, Equatable {
+    public var id: String
+    public var orgID: String
+    public var evidenceRequestID: String
+    public var provider: String
+    public var externalID: String
+    public var externalURL: String
+    public var syncState: String
+    public var lastError: String?
+    public var createdAt: String
+    public var updatedAt: String
+    public var closedAt: String?
+
+    public var isClosed: Bool { closedAt != nil }
+
+    public var json: JSONValue {
+        var members: [String: JSONValue] = [
+            "evidence_request_id": .string(evidenceRequestID),
+            "provider": .string(provider),
+            "external_id": .string(externalID),
+            "external_url": .string(externalURL),
+            "sync_state": .string(syncState),
+            "created_at": .string(createdAt),
+            "updated_at": .string(updatedAt),
+            "closed_at": .optional(closedAt),
+        ]
+        if syncState == "error" { members["last_error"] = .optional(lastError) }
+        return .object(members)
+    }
+}

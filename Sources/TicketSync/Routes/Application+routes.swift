@@ -1,0 +1,19 @@
+/// The route table: every endpoint the service answers, with the permission it needs.
+extension Application {
+    static func registerRoutes(on router: inout Router, expectedSchemaVersion: Int) {
+        let request = "/api/v1/orgs/{org_id}/evidence-requests/{request_id}"
+
+        router.add("GET", "/healthz", .open, HealthRoutes.health)
+        router.add("GET", "/readyz", .open) { try HealthRoutes.ready($0, expectedSchemaVersion: expectedSchemaVersion) }
+
+        router.add("GET", "\(request)/ticket", .org(.read), TicketRoutes.read)
+        router.add("POST", "\(request)/ticket", .org(.configure), TicketRoutes.create)
+        router.add("DELETE", "\(request)/ticket", .org(.configure), TicketRoutes.unlink)
+        router.add("POST", "\(request)/ticket/close", .org(.configure), TicketRoutes.close)
+
+        router.add("GET", "\(request)/comments", .org(.read), CommentRoutes.thread)
+        router.add("POST", "\(request)/comments", .org(.read), CommentRoutes.post)
+
+        router.add("GET", "/api/v1/orgs/{org_id}/ticket-sync/status", .org(.read), StatusRoutes.status)
+    }
+}

@@ -1,0 +1,58 @@
+/// Turns one HTTP request into one response: routing, authentication, org permission, and error mapping.
+/// It knows nothing of FastCGI, so tests can drive it directly.
+public struct Application: Sendable {
+    public let settings: Settings
+    public let providers: ProviderRegistry
+    public let router: Router
+    /// The newest migration version this build expects, for /readyz.
+    public let expectedSchemaVersion: Int
+
+    public init(settings: Settings, expectedSchemaVersion: Int) {
+        self.settings = settings
+        self.providers = ProviderRegistry(settings: settings)
+        self.expectedSchemaVersion = expectedSchemaVersion
+        var router = Router()
+        Self.registerRoutes(on: &router, expectedSchemaVersion: expectedSchemaVersion)
+        self.router = router
+    }
+
+    public func handle(_ request: HTTPRequest, database: WorkerDatabase) -> HTTPResponse {
+        do {
+            switch router.match(method: request.method, path: request.path) {
+            case .notFound:
+                throw APIError.notFound("No route for \(request.path).")
+            case .methodNotAllowed(let allowed):
+                throw APIError.methodNotAllowed(allowed)
+            case .found(let route, let parameters):
+                let context = RequestContext(request: request, parameters: parameters, settings: settings,
+                                             providers: providers, worker: database)
+                if case .org(let required) = route.access {
+                    context.principal = try authorize(context, required: required)
+                }
+                return try route.handler(context)
+            }
+        } catch let error as any HTTPResponseError {
+            return error.response
+        } catch let error as PGError where error.kind == .unavailable {
+            return APIError.databaseUnavailable().response
+        } catch {
+            ServerLog.error("unhandled error: \(error)")
+            return APIError.internalError.response
+        }
+    }
+
+    /// 401 without a valid token; 404 when the caller is not a member of the org (as if it did not exist);
+    /// 403 when the member lacks the permission the route needs.
+    private func authorize(_ context: RequestContext, required: OrgPermission) throws -> Principal {
+        guard let token = BearerToken.parse(context.request.header("authorization")) else { throw APIError.unauthorized }
+        let org = UUIDText.canonical(context.orgID)
+        guard let principal = try AuthStore(db: context.database()).principal(token: token, org: org) else {
+            throw APIError.unauthorized
+        }
+        guard org != nil, let held = principal.permission else { throw APIError.notFound() }
+        guard held >= required else {
+            throw APIError.forbidden("This action needs the org \(required.rawValue) permission; you have \(held.rawValue).")
+        }
+        return principal
+    }
+}

@@ -1,0 +1,57 @@
+import Foundation
+
+/// What a handler sees: the request, its path parameters, the caller and the worker's database connection.
+public final class RequestContext {
+    public let request: HTTPRequest
+    public let parameters: [String: String]
+    public let settings: Settings
+    public let providers: ProviderRegistry
+    let worker: WorkerDatabase
+    /// Set by the application before an org route's handler runs.
+    public internal(set) var principal: Principal?
+
+    init(request: HTTPRequest, parameters: [String: String], settings: Settings,
+         providers: ProviderRegistry, worker: WorkerDatabase) {
+        self.request = request
+        self.parameters = parameters
+        self.settings = settings
+        self.providers = providers
+        self.worker = worker
+    }
+
+    /// The worker's own connection, reconnected if it was lost.
+    public func database() throws -> PGConnection { try worker.connection() }
+
+    /// The `{org_id}` of the path, already checked by the application for org routes.
+    public var orgID: String { parameters["org_id"] ?? "" }
+
+    /// A path parameter that must be a UUID; anything else is a missing resource (404).
+    public func uuidParameter(_ name: String) throws -> String {
+        guard let raw = parameters[name], let canonical = UUIDText.canonical(raw) else { throw APIError.notFound() }
+        return canonical
+    }
+
+    /// The body as a JSON object, after the content type check (415) and strict parsing (400).
+    public func jsonObjectBody() throws -> [String: JSONValue] {
+        guard request.hasJSONContentType else { throw APIError.unsupportedMediaType }
+        let value: JSONValue
+        do { value = try JSONParser.parse(request.body) } catch { throw APIError.malformedJSON(error.message) }
+        guard case .object(let members) = value else {
+            throw APIError.invalidField("", "The request body must be a JSON object.")
+        }
+        return members
+    }
+
+    /// Routes that take no body still refuse one that is not JSON (415), so a misdirected upload is not silently dropped.
+    public func requireNoForeignBody() throws {
+        if !request.body.isEmpty && !request.hasJSONContentType { throw APIError.unsupportedMediaType }
+    }
+}
+
+/// Canonical (lower-case) UUID text, or nil.
+public enum UUIDText {
+    public static func canonical(_ text: String) -> String? {
+        guard text.utf8.count == 36, let uuid = UUID(uuidString: text) else { return nil }
+        return uuid.uuidString.lowercased()
+    }
+}

@@ -1,0 +1,63 @@
+/// Matches a method and path against the route table. Paths are split on `/`; `{name}` segments capture.
+public struct Router: Sendable {
+    public enum Access: Sendable {
+        /// No login: health checks, and later the signature-authorized inbound webhook.
+        case open
+        /// A bearer token whose user holds at least this permission in the path's `{org_id}`.
+        case org(OrgPermission)
+    }
+
+    public typealias Handler = @Sendable (RequestContext) throws -> HTTPResponse
+
+    public struct Route: Sendable {
+        public let method: String
+        public let pattern: String
+        let segments: [Substring]
+        public let access: Access
+        let handler: Handler
+    }
+
+    public enum Match {
+        case found(Route, parameters: [String: String])
+        case methodNotAllowed(allowed: [String])
+        case notFound
+    }
+
+    public private(set) var routes: [Route] = []
+
+    public init() {}
+
+    public mutating func add(_ method: String, _ pattern: String, _ access: Access, _ handler: @escaping Handler) {
+        routes.append(Route(method: method, pattern: pattern, segments: Self.split(pattern), access: access, handler: handler))
+    }
+
+    public func match(method: String, path: String) -> Match {
+        let segments = Self.split(path)
+        var allowed: [String] = []
+        for route in routes {
+            guard let parameters = Self.bind(route.segments, to: segments) else { continue }
+            if route.method == method { return .found(route, parameters: parameters) }
+            allowed.append(route.method)
+        }
+        return allowed.isEmpty ? .notFound : .methodNotAllowed(allowed: allowed)
+    }
+
+    /// Empty segments are kept, so `/a//b` and `/a/b/` never match `/a/b`.
+    static func split(_ path: String) -> [Substring] {
+        path.split(separator: "/", omittingEmptySubsequences: false).dropFirst().map { $0 }
+    }
+
+    private static func bind(_ pattern: [Substring], to path: [Substring]) -> [String: String]? {
+        guard pattern.count == path.count else { return nil }
+        var parameters: [String: String] = [:]
+        for (expected, actual) in zip(pattern, path) {
+            if expected.first == "{" && expected.last == "}" {
+                guard !actual.isEmpty else { return nil }
+                parameters[String(expected.dropFirst().dropLast())] = String(actual)
+            } else if expected != actual {
+                return nil
+            }
+        }
+        return parameters
+    }
+}

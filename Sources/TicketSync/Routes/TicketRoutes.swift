@@ -1,0 +1,61 @@
+/// Create, read, close and unlink the ticket of one evidence request.
+enum TicketRoutes {
+    static func read(_ context: RequestContext) throws -> HTTPResponse {
+        let (db, request) = try loadEvidenceRequest(context)
+        guard let link = try TicketLinkStore(db: db).active(org: context.orgID, request: request.id) else {
+            throw APIError.notFound("This evidence request has no linked ticket.")
+        }
+        return .json(200, link.json)
+    }
+
+    /// The provider derives the ticket from the evidence request; the body, if any, is ignored.
+    static func create(_ context: RequestContext) throws -> HTTPResponse {
+        try context.requireNoForeignBody()
+        let (db, request) = try loadEvidenceRequest(context)
+        let provider = try context.providers.active()
+        let links = TicketLinkStore(db: db)
+        // Not the guard (the unique index is); it spares the provider a ticket that could never be linked.
+        if try links.active(org: context.orgID, request: request.id) != nil { throw alreadyLinked }
+        let link = try db.transaction {
+            let ticket = try provider.createTicket(for: request, db: db)
+            return try links.insert(org: context.orgID, request: request.id, ticket: ticket)
+        }
+        return .json(201, link.json)
+    }
+
+    static func close(_ context: RequestContext) throws -> HTTPResponse {
+        try context.requireNoForeignBody()
+        let (db, request) = try loadEvidenceRequest(context)
+        let links = TicketLinkStore(db: db)
+        guard let link = try links.active(org: context.orgID, request: request.id) else {
+            throw APIError.notFound("This evidence request has no linked ticket.")
+        }
+        guard !link.isClosed else { throw alreadyClosed }
+        try context.providers.provider(named: link.provider).closeTicket(link)
+        guard let closed = try links.markClosed(org: context.orgID, id: link.id) else { throw alreadyClosed }
+        return .json(200, closed.json)
+    }
+
+    /// Detaches the ticket without closing it; the link is kept as history.
+    static func unlink(_ context: RequestContext) throws -> HTTPResponse {
+        let (db, request) = try loadEvidenceRequest(context)
+        guard try TicketLinkStore(db: db).unlink(org: context.orgID, request: request.id) else {
+            throw APIError.notFound("This evidence request has no linked ticket.")
+        }
+        return .noContent()
+    }
+
+    static let alreadyLinked = APIError.conflict(
+        "ticket-already-linked", "This evidence request already has a linked ticket; unlink it first.")
+    static let alreadyClosed = APIError.conflict("ticket-already-closed", "The ticket is already closed.")
+}
+
+/// The evidence request named by the path, in the path's org; another org's request is a 404 like a missing one.
+func loadEvidenceRequest(_ context: RequestContext) throws -> (PGConnection, EvidenceRequest) {
+    let id = try context.uuidParameter("request_id")
+    let db = try context.database()
+    guard let request = try EvidenceRequestStore(db: db).find(org: context.orgID, id: id) else {
+        throw APIError.notFound("No such evidence request.")
+    }
+    return (db, request)
+}

@@ -1,0 +1,25 @@
+/// One worker thread's database connection: opened lazily, reopened after a failure,
+/// and reported as 503 while the database is unreachable.
+public final class WorkerDatabase {
+    private let conninfo: String
+    private var current: PGConnection?
+
+    public init(conninfo: String) { self.conninfo = conninfo }
+
+    public func connection() throws -> PGConnection {
+        do {
+            if let current {
+                try current.prepareForRequest()
+                return current
+            }
+            let fresh = try PGConnection(conninfo: conninfo)
+            current = fresh
+            return fresh
+        } catch let error as PGError where error.kind == .unavailable {
+            current = nil
+            throw APIError.databaseUnavailable()
+        }
+    }
+
+    public func close() { current = nil }
+}

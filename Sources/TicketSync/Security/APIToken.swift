@@ -1,0 +1,19 @@
+/// Bearer tokens: `tsk_` and 64 hex digits (256 random bits). Only their SHA-256 is stored.
+public enum APIToken {
+    static let prefix = "tsk_"
+
+    public static func generate() -> String {
+        prefix + Hex.encode(Crypto.randomBytes(32))
+    }
+
+    /// The stored form: hex of SHA-256 over the token's bytes.
+    public static func digestHex(_ token: String) -> String {
+        Hex.encode(Crypto.sha256(Array(token.utf8)))
+    }
+
+    /// Cheap shape check before any database work, so garbage never reaches a query.
+    public static func looksValid(_ token: String) -> Bool {
+        token.hasPrefix(prefix) && token.utf8.count == prefix.utf8.count + 64
+            && Hex.decode(token.dropFirst(prefix.count)) != nil
+    }
+}

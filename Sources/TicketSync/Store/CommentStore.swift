@@ -1,0 +1,54 @@
+/// The comment thread of an evidence request, always scoped by org.
+public struct CommentStore {
+    let db: PGConnection
+
+    public init(db: PGConnection) { self.db = db }
+
+    static let columns = """
+        id, source, author, body, external_comment_id, sync_state, last_error,
+        \(SQLFragments.timestamp("created_at")) AS created_at
+        """
+
+    /// Oldest first, ties broken by id.
+    public func thread(org: String, request: String) throws -> [Comment] {
+        try db.query("""
+            SELECT \(Self.columns) FROM ticket_sync.comments
+            WHERE org_id = $1 AND evidence_request_id = $2 ORDER BY created_at, id
+            """, [org, request]).all.map(Self.decode)
+    }
+
+    public func insertInternal(org: String, request: String, authorID: String, author: String,
+                               body: String, syncState: String?) throws -> Comment {
+        Self.decode(try db.query("""
+            INSERT INTO ticket_sync.comments (org_id, evidence_request_id, source, author_user_id, author, body, sync_state)
+            VALUES ($1, $2, 'internal', $3, $4, $5, $6) RETURNING \(Self.columns)
+            """, [org, request, authorID, author, body, syncState]).first!)
+    }
+
+    /// Stamps the provider's id onto a pushed internal comment.
+    public func markSynced(org: String, id: Int, externalCommentID: String) throws -> Comment {
+        Self.decode(try db.query("""
+            UPDATE ticket_sync.comments SET external_comment_id = $3, sync_state = 'synced', last_error = NULL
+            WHERE org_id = $1 AND id = $2 RETURNING \(Self.columns)
+            """, [org, String(id), externalCommentID]).first!)
+    }
+
+    /// Records an external comment once: nil when a comment with that external id is already in the thread.
+    public func insertExternal(org: String, request: String, author: String, body: String,
+                               externalCommentID: String) throws -> Comment? {
+        try db.query("""
+            INSERT INTO ticket_sync.comments (org_id, evidence_request_id, source, author, body, external_comment_id)
+            VALUES ($1, $2, 'external', $3, $4, $5)
+            ON CONFLICT (evidence_request_id, external_comment_id) DO NOTHING
+            RETURNING \(Self.columns)
+            """, [org, request, author, body, externalCommentID]).first.map(Self.decode)
+    }
+
+    static func decode(_ row: PGRow) -> Comment {
+        Comment(
+            id: row.int("id"), source: Comment.Source(rawValue: row.string("source")) ?? .internal,
+            author: row.string("author"), body: row.string("body"),
+            externalCommentID: row["external_comment_id"], syncState: row["sync_state"],
+            lastError: row["last_error"], createdAt: row.string("created_at"))
+    }
+}

@@ -1,0 +1,40 @@
+import CLibPQ
+
+/// The rows of a result, copied into Swift strings so the PGresult can be freed at once.
+public struct PGRows: Sendable {
+    public let columns: [String]
+    public let rows: [[String?]]
+    /// PQcmdTuples: rows inserted, updated or deleted.
+    public let affected: Int
+
+    init(result: OpaquePointer?) {
+        let width = Int(PQnfields(result))
+        let height = Int(PQntuples(result))
+        columns = (0..<width).map { String(cString: PQfname(result, Int32($0))) }
+        rows = (0..<height).map { row in
+            (0..<width).map { column in
+                PQgetisnull(result, Int32(row), Int32(column)) == 1
+                    ? nil : String(cString: PQgetvalue(result, Int32(row), Int32(column)))
+            }
+        }
+        affected = Int(String(cString: PQcmdTuples(result))) ?? 0
+    }
+
+    public var first: PGRow? { rows.first.map { PGRow(columns: columns, values: $0) } }
+    public var all: [PGRow] { rows.map { PGRow(columns: columns, values: $0) } }
+}
+
+/// One row, read by column name.
+public struct PGRow: Sendable {
+    let columns: [String]
+    let values: [String?]
+
+    public subscript(_ name: String) -> String? {
+        guard let index = columns.firstIndex(of: name) else { return nil }
+        return values[index]
+    }
+
+    public func string(_ name: String) -> String { self[name] ?? "" }
+    public func int(_ name: String) -> Int { self[name].flatMap { Int($0) } ?? 0 }
+    public func bool(_ name: String) -> Bool { self[name] == "t" }
+}

@@ -1,0 +1,62 @@
+/// Ticket links, always scoped by org. Only links that are not unlinked are "active".
+public struct TicketLinkStore {
+    let db: PGConnection
+
+    public init(db: PGConnection) { self.db = db }
+
+    static let columns = """
+        id, org_id, evidence_request_id, provider, external_id, external_url, sync_state, last_error,
+        \(SQLFragments.timestamp("created_at")) AS created_at,
+        \(SQLFragments.timestamp("updated_at")) AS updated_at,
+        \(SQLFragments.timestamp("closed_at")) AS closed_at
+        """
+
+    public func active(org: String, request: String) throws -> TicketLink? {
+        try db.query("""
+            SELECT \(Self.columns) FROM ticket_sync.ticket_links
+            WHERE org_id = $1 AND evidence_request_id = $2 AND unlinked_at IS NULL
+            """, [org, request]).first.map(Self.decode)
+    }
+
+    /// Inserts the link; the partial unique index turns a second active link into 409.
+    public func insert(org: String, request: String, ticket: CreatedTicket) throws -> TicketLink {
+        do {
+            let rows = try db.query("""
+                INSERT INTO ticket_sync.ticket_links (org_id, evidence_request_id, provider, external_id, external_url)
+                VALUES ($1, $2, $3, $4, $5) RETURNING \(Self.columns)
+                """, [org, request, ticket.provider, ticket.externalID, ticket.externalURL])
+            return Self.decode(rows.first!)
+        } catch let error as PGError where error.sqlstate == .uniqueViolation {
+            if error.constraint == "ticket_links_active_external_id" {
+                throw APIError.conflict("external-id-in-use", "Ticket \(ticket.externalID) is already linked to another evidence request.")
+            }
+            throw APIError.conflict("ticket-already-linked", "This evidence request already has a linked ticket; unlink it first.")
+        }
+    }
+
+    /// Marks the link closed; nil when it was closed meanwhile (the caller answers 409).
+    public func markClosed(org: String, id: String) throws -> TicketLink? {
+        try db.query("""
+            UPDATE ticket_sync.ticket_links SET closed_at = clock_timestamp(), updated_at = clock_timestamp()
+            WHERE org_id = $1 AND id = $2 AND closed_at IS NULL AND unlinked_at IS NULL
+            RETURNING \(Self.columns)
+            """, [org, id]).first.map(Self.decode)
+    }
+
+    /// Detaches the active link, keeping it as history. False when there was none.
+    public func unlink(org: String, request: String) throws -> Bool {
+        try db.query("""
+            UPDATE ticket_sync.ticket_links SET unlinked_at = clock_timestamp(), updated_at = clock_timestamp()
+            WHERE org_id = $1 AND evidence_request_id = $2 AND unlinked_at IS NULL
+            """, [org, request]).affected == 1
+    }
+
+    static func decode(_ row: PGRow) -> TicketLink {
+        TicketLink(
+            id: row.string("id"), orgID: row.string("org_id"), evidenceRequestID: row.string("evidence_request_id"),
+            provider: row.string("provider"), externalID: row.string("external_id"),
+            externalURL: row.string("external_url"), syncState: row.string("sync_state"),
+            lastError: row["last_error"], createdAt: row.string("created_at"),
+            updatedAt: row.string("updated_at"), closedAt: row["closed_at"])
+    }
+}

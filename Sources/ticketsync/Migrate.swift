@@ -1,0 +1,19 @@
+import ArgumentParser
+import Foundation
+import TicketSync
+
+struct Migrate: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Apply the SQL migrations that are not applied yet.")
+
+    @OptionGroup var database: DatabaseOptions
+
+    @Option(help: "Directory of the SQL migrations (default: $TICKETSYNC_SQL_DIR or ./sql).")
+    var sqlDir: String?
+
+    func run() throws {
+        let directory = Migration.directory(explicit: sqlDir, environment: ProcessInfo.processInfo.environment)
+        let migrations = try Migration.load(from: directory)
+        let applied = try Migrator(connection: database.connect()).migrate(migrations)
+        print(applied.isEmpty ? "schema is up to date" : applied.map { "applied \($0)" }.joined(separator: "\n"))
+    }
+}

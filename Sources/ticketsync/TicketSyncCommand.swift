@@ -1,0 +1,25 @@
+import ArgumentParser
+import Foundation
+import TicketSync
+
+@main
+struct TicketSyncCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ticketsync",
+        abstract: "Ticket Sync: two-way links between evidence requests and external trackers (FastCGI responder).",
+        subcommands: [Serve.self, Migrate.self, Token.self, DemoSeedCommand.self])
+}
+
+/// Options every database command shares.
+struct DatabaseOptions: ParsableArguments {
+    @Option(help: "libpq connection string or URI (default: $DATABASE_URL).")
+    var databaseURL: String?
+
+    func connect() throws -> PGConnection {
+        let url = databaseURL ?? ProcessInfo.processInfo.environment["DATABASE_URL"] ?? ""
+        guard !url.isEmpty else { throw ValidationError("set DATABASE_URL or pass --database-url") }
+        do { return try PGConnection(conninfo: url) } catch let error as PGError {
+            throw ValidationError("cannot connect to the database: \(error.message)")
+        }
+    }
+}

@@ -1,0 +1,29 @@
+# Shared shell helpers for make run / make test. Source it; do not run it.
+
+APT_PACKAGES="libfcgi-dev nginx postgresql libpq-dev libssl-dev pkg-config curl"
+
+log() { printf '==> %s\n' "$*" >&2; }
+
+# Installs the Debian packages the build, the service and the tests need, when any is missing.
+ensure_packages() {
+    local missing=""
+    for package in $APT_PACKAGES; do
+        dpkg -s "$package" >/dev/null 2>&1 || missing="$missing $package"
+    done
+    if [ -n "$missing" ]; then
+        log "installing:$missing"
+        local sudo=""
+        [ "$(id -u)" -eq 0 ] || sudo="sudo"
+        $sudo apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq $missing >/dev/null
+    fi
+}
+
+# The end-to-end tests are Python (pytest + requests).
+ensure_python_test_packages() {
+    python3 -c 'import pytest, requests' 2>/dev/null && return 0
+    log "installing pytest and requests"
+    python3 -m pip install -q pytest requests
+}
+
+pg_bin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1; }
