@@ -1,0 +1,16 @@
+# The two commands: `make run` starts the whole service; `make test` runs every test.
+# Both install missing Debian packages and start what they need (PostgreSQL, nginx) themselves.
+.PHONY: run test build clean
+
+run:
+	@bash scripts/run.sh
+
+test:
+	@bash scripts/test.sh
+
+build:
+	swift build -c release
+
+clean:
+	@bash scripts/pg.sh stop .run/pg || true
+	rm -rf .run .build test-output

@@ -1,0 +1,41 @@
+import Testing
+@testable import TicketSync
+
+@Suite struct SettingsTests {
+    @Test func defaultsToMockWithInboundClosed() {
+        let settings = Settings(environment: [:])
+        #expect(settings.provider == .mock)
+        #expect(settings.missingKeys(for: .mock).isEmpty)
+        #expect(!settings.inboundOpen)
+        #expect(settings.maxBodyBytes == 1 << 20)
+    }
+
+    @Test func unknownProviderFallsBackToMock() {
+        let settings = Settings(environment: ["TICKET_PROVIDER": "Trello"])
+        #expect(settings.provider == .mock)
+        #expect(settings.unknownProviderValue == "trello")
+    }
+
+    @Test func namesTheMissingKeysOfARealProvider() {
+        let settings = Settings(environment: ["TICKET_PROVIDER": "jira", "JIRA_BASE_URL": "https://jira.example"])
+        #expect(settings.provider == .jira)
+        #expect(settings.missingKeys(for: .jira) == ["JIRA_API_TOKEN"])
+        #expect(settings.missingKeys(for: .servicenow) == ["SERVICENOW_BASE_URL", "SERVICENOW_API_TOKEN"])
+    }
+
+    @Test func blankValuesCountAsMissing() {
+        let settings = Settings(environment: ["TICKET_WEBHOOK_URL": "  ", "TICKET_WEBHOOK_SECRET": ""])
+        #expect(settings.missingKeys(for: .webhook) == ["TICKET_WEBHOOK_URL", "TICKET_WEBHOOK_SECRET"])
+    }
+
+    @Test func webhookSecretsRotateOnCommas() {
+        let settings = Settings(environment: ["TICKET_WEBHOOK_SECRET": "new, old ,"])
+        #expect(settings.webhookSecrets == ["new", "old"])
+        #expect(settings.inboundOpen)
+    }
+
+    @Test func badBodyCapFallsBackToDefault() {
+        #expect(Settings(environment: ["TICKETSYNC_MAX_BODY": "-5"]).maxBodyBytes == 1 << 20)
+        #expect(Settings(environment: ["TICKETSYNC_MAX_BODY": "4096"]).maxBodyBytes == 4096)
+    }
+}

@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# make run: build, start PostgreSQL (unless DATABASE_URL is set), migrate, seed the demo,
+# start the responder and nginx on 127.0.0.1:$PORT, and stay in the foreground until Ctrl-C.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/lib.sh
+
+PORT=${PORT:-8080}
+RUN=.run
+mkdir -p "$RUN"
+ensure_packages
+
+log "building (release)"
+swift build -c release >&2
+bin=$(swift build -c release --show-bin-path)/ticketsync
+
+pids=()
+started_pg=0
+cleanup() {
+    trap - EXIT INT TERM
+    log "stopping"
+    for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+    for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+    [ "$started_pg" -eq 1 ] && bash scripts/pg.sh stop "$RUN/pg"
+    exit 0
+}
+trap cleanup EXIT INT TERM
+
+if [ -z "${DATABASE_URL:-}" ]; then
+    log "starting PostgreSQL in $RUN/pg"
+    DATABASE_URL=$(bash scripts/pg.sh start "$RUN/pg" "${PG_PORT:-55432}")
+    started_pg=1
+fi
+export DATABASE_URL
+
+"$bin" migrate >&2
+if [ "${DEMO_SEED:-1}" != "0" ]; then
+    "$bin" demo-seed > "$RUN/demo.env"
+    . "$RUN/demo.env"
+fi
+
+socket="$RUN/ticketsync.sock"
+"$bin" serve --listen "$socket" --threads "${THREADS:-8}" &
+pids+=($!)
+for _ in $(seq 1 50); do [ -S "$socket" ] && break; sleep 0.1; done
+[ -S "$socket" ] || { log "the responder did not start"; exit 1; }
+
+conf=$(bash scripts/render-nginx.sh "$RUN/nginx" "$PORT" "$socket")
+nginx -p "$RUN/nginx" -c "$conf" -e "$(dirname "$conf")/error.log" &
+pids+=($!)
+sleep 0.5
+curl -fsS "http://127.0.0.1:$PORT/readyz" >/dev/null || { log "nginx or the responder is not answering on $PORT"; exit 1; }
+
+base="http://127.0.0.1:$PORT"
+cat <<INFO
+
+Ticket Sync is running at $base  (provider: ${TICKET_PROVIDER:-mock}; Ctrl-C stops everything)
+INFO
+if [ "${DEMO_SEED:-1}" != "0" ]; then
+    request=${REQUEST_IDS%%,*}
+    cat <<INFO
+Demo org:         $ORG_ID
+Configure token:  $CONFIGURE_TOKEN
+Read-only token:  $READ_TOKEN
+
+Try:
+  curl -s -X POST -H 'Authorization: Bearer $CONFIGURE_TOKEN' $base/api/v1/orgs/$ORG_ID/evidence-requests/$request/ticket
+  curl -s -X POST -H 'Authorization: Bearer $READ_TOKEN' -H 'Content-Type: application/json' -d '{"body":"Uploaded the Q3 review"}' $base/api/v1/orgs/$ORG_ID/evidence-requests/$request/comments
+  curl -s -H 'Authorization: Bearer $READ_TOKEN' $base/api/v1/orgs/$ORG_ID/evidence-requests/$request/comments
+
+INFO
+fi
+wait -n "${pids[@]}" || true
+log "a process exited"
