@@ -1,0 +1,75 @@
+"""Readiness, the status route, and the provider gate (503 naming the keys; nothing written)."""
+import requests
+
+from conftest import assert_problem
+
+
+def status(stack, world):
+    response = requests.get(stack.url(f"/api/v1/orgs/{world.org}/ticket-sync/status"), headers=world.auth("reader"))
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def test_health_and_readiness(stack):
+    assert requests.get(stack.url("/healthz")).json() == {"status": "ok"}
+    ready = requests.get(stack.url("/readyz"))
+    assert ready.status_code == 200
+    assert ready.json()["status"] == "ready"
+
+
+def test_mock_is_configured_and_inbound_closed_by_default(stack, world):
+    assert status(stack, world) == {"provider": "mock", "configured": True, "missing_keys": [], "inbound": "closed"}
+
+
+def test_unconfigured_jira_answers_503_naming_the_keys(make_stack, world):
+    jira = make_stack("jira", {"TICKET_PROVIDER": "jira"})
+    assert status(jira, world) == {"provider": "jira", "configured": False,
+                                   "missing_keys": ["JIRA_BASE_URL", "JIRA_API_TOKEN"], "inbound": "closed"}
+    before = world.snapshot()
+    problem = assert_problem(requests.post(jira.url(world.request_path() + "/ticket"), headers=world.auth("admin")), 503)
+    assert problem["missing_keys"] == ["JIRA_BASE_URL", "JIRA_API_TOKEN"]
+    assert "JIRA_BASE_URL" in problem["detail"] and "JIRA_API_TOKEN" in problem["detail"]
+    assert world.snapshot() == before
+
+
+def test_webhook_missing_only_its_secret(make_stack, world):
+    webhook = make_stack("webhook", {"TICKET_PROVIDER": "webhook", "TICKET_WEBHOOK_URL": "http://127.0.0.1:9/hook"})
+    assert status(webhook, world)["missing_keys"] == ["TICKET_WEBHOOK_SECRET"]
+    problem = assert_problem(requests.post(webhook.url(world.request_path() + "/ticket"), headers=world.auth("admin")), 503)
+    assert problem["missing_keys"] == ["TICKET_WEBHOOK_SECRET"]
+
+
+def test_unconfigured_provider_blocks_close_and_push_of_its_links(make_stack, world):
+    from conftest import psql
+    # A ServiceNow link left from an earlier configuration: closing or pushing to it needs the keys again.
+    psql("""INSERT INTO ticket_sync.ticket_links (org_id, evidence_request_id, provider, external_id, external_url)
+            VALUES (:'org', :'r', 'servicenow', 'INC0010001', 'https://sn.invalid/INC0010001')""", org=world.org, r=world.r1)
+    plain = make_stack("plain-mock")
+    before = world.snapshot()
+    close = requests.post(plain.url(world.request_path() + "/ticket/close"), headers=world.auth("admin"))
+    assert assert_problem(close, 503)["missing_keys"] == ["SERVICENOW_BASE_URL", "SERVICENOW_API_TOKEN"]
+    comment = requests.post(plain.url(world.request_path() + "/comments"), json={"body": "x"}, headers=world.auth("reader"))
+    assert_problem(comment, 503)
+    assert world.snapshot() == before
+    # Unlinking contacts no provider, so it still works.
+    assert requests.delete(plain.url(world.request_path() + "/ticket"), headers=world.auth("admin")).status_code == 204
+
+
+def test_configured_but_unbuilt_provider_is_an_honest_501(make_stack, world):
+    jira = make_stack("jira-set", {"TICKET_PROVIDER": "jira", "JIRA_BASE_URL": "http://127.0.0.1:9", "JIRA_API_TOKEN": "t"})
+    assert status(jira, world)["configured"] is True
+    before = world.snapshot()
+    assert_problem(requests.post(jira.url(world.request_path() + "/ticket"), headers=world.auth("admin")), 501)
+    assert world.snapshot() == before
+
+
+def test_unknown_provider_falls_back_to_mock_with_a_warning(make_stack, world):
+    odd = make_stack("odd", {"TICKET_PROVIDER": "trello"})
+    assert status(odd, world)["provider"] == "mock"
+    assert requests.post(odd.url(world.request_path() + "/ticket"), headers=world.auth("admin")).status_code == 201
+    assert "unknown TICKET_PROVIDER 'trello'" in odd.log()
+
+
+def test_inbound_open_when_a_secret_is_set(make_stack, world):
+    open_stack = make_stack("secret", {"TICKET_WEBHOOK_SECRET": "s3cret"})
+    assert status(open_stack, world)["inbound"] == "open"
