@@ -1,17 +1,22 @@
 #!/usr/bin/env bash
 # Renders the standalone nginx config into RUN_DIR for a responder listening on SOCKET.
 #   scripts/render-nginx.sh RUN_DIR PORT SOCKET      (then: nginx -p RUN_DIR -c RUN_DIR/nginx.conf -e RUN_DIR/error.log)
+# SOCKET is a unix socket path, or host:port when the responder listens on TCP.
 set -euo pipefail
 run_dir=${1:?run dir}; port=${2:?port}; socket=${3:?socket path}
 repo=$(cd "$(dirname "$0")/.." && pwd)
 mkdir -p "$run_dir/tmp"
 run_dir=$(cd "$run_dir" && pwd)
-case "$socket" in /*) ;; *) socket="$(pwd)/$socket" ;; esac
+case "$socket" in
+    /*) upstream="unix:$socket" ;;
+    *:[0-9]*) upstream="$socket" ;;
+    *) upstream="unix:$(pwd)/$socket" ;;
+esac
 # As root, nginx workers would run as "nobody" and could not reach a 0660 socket inside the checkout:
 # the standalone dev/test server keeps them as root (it listens on 127.0.0.1 only).
 user_directive=""
 [ "$(id -u)" -eq 0 ] && user_directive="user root root;"
 cp /etc/nginx/fastcgi_params /etc/nginx/mime.types "$run_dir/"
 sed -e "s|# @USER_DIRECTIVE@|$user_directive|" -e "s|@RUN_DIR@|$run_dir|g" -e "s|@PORT@|$port|g" \
-    -e "s|@SOCKET@|$socket|g" -e "s|@REPO@|$repo|g" "$repo/nginx/standalone.conf.in" > "$run_dir/nginx.conf"
+    -e "s|@UPSTREAM@|$upstream|g" -e "s|@REPO@|$repo|g" "$repo/nginx/standalone.conf.in" > "$run_dir/nginx.conf"
 echo "$run_dir/nginx.conf"

@@ -38,10 +38,11 @@ def wait_for(predicate, seconds=10.0, what="condition"):
 class Stack:
     """A responder on a unix socket and an nginx in front of it, with its own environment."""
 
-    def __init__(self, name, env=None, database_url=DATABASE_URL, threads=4):
+    def __init__(self, name, env=None, database_url=DATABASE_URL, threads=4, tcp=False):
         RUN.mkdir(parents=True, exist_ok=True)
         self.dir = Path(tempfile.mkdtemp(prefix=f"{name}-", dir=RUN))
         self.socket = self.dir / "ts.sock"
+        self.listen = f"127.0.0.1:{free_port()}" if tcp else str(self.socket)
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.env = {"PATH": os.environ["PATH"], "DATABASE_URL": database_url, **(env or {})}
@@ -53,7 +54,7 @@ class Stack:
     def start(self):
         self.start_responder()
         conf = subprocess.check_output(
-            ["bash", str(REPO / "scripts/render-nginx.sh"), str(self.dir / "nginx"), str(self.port), str(self.socket)],
+            ["bash", str(REPO / "scripts/render-nginx.sh"), str(self.dir / "nginx"), str(self.port), self.listen],
             text=True).strip()
         self.nginx = subprocess.Popen(["nginx", "-p", str(self.dir / "nginx"), "-c", conf,
                                        "-e", str(self.dir / "nginx" / "error.log")])
@@ -62,9 +63,9 @@ class Stack:
 
     def start_responder(self):
         self.responder = subprocess.Popen(
-            [BIN, "serve", "--listen", str(self.socket), "--threads", str(self.threads)],
+            [BIN, "serve", "--listen", self.listen, "--threads", str(self.threads)],
             cwd=REPO, env=self.env, stdout=subprocess.DEVNULL, stderr=open(self.log_path, "ab"))
-        wait_for(self.socket.exists, what="the responder socket")
+        wait_for(lambda: "listening on" in self.log(), what="the responder to listen")
 
     def stop_responder(self):
         if self.responder and self.responder.poll() is None:
