@@ -18,9 +18,7 @@ CREATE TABLE ticket_sync.ticket_links (
     evidence_request_id uuid NOT NULL,
     provider            text NOT NULL,
     external_id         text NOT NULL,
-    external_url        text NOT NULL,
-    sync_state          text NOT NULL DEFAULT 'synced' CHECK (sync_state IN ('synced', 'pending', 'error')),
-    last_error          text,
+    external_url        text,            -- null when the tracker gave no deep link
     created_at          timestamptz NOT NULL DEFAULT clock_timestamp(),
     updated_at          timestamptz NOT NULL DEFAULT clock_timestamp(),
     closed_at           timestamptz,
@@ -32,9 +30,9 @@ CREATE TABLE ticket_sync.ticket_links (
 -- One active link per evidence request, enforced here rather than by check-then-insert.
 CREATE UNIQUE INDEX ticket_links_one_active_per_request
     ON ticket_sync.ticket_links (evidence_request_id) WHERE unlinked_at IS NULL;
--- Inbound events resolve a ticket by its provider's id.
+-- Inbound events resolve a ticket by its external id alone (the wire carries nothing else).
 CREATE UNIQUE INDEX ticket_links_active_external_id
-    ON ticket_sync.ticket_links (provider, external_id) WHERE unlinked_at IS NULL;
+    ON ticket_sync.ticket_links (external_id) WHERE unlinked_at IS NULL;
 
 -- The comment thread: internal comments (written here) and external ones (from the ticket).
 CREATE TABLE ticket_sync.comments (

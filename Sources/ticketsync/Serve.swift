@@ -17,6 +17,9 @@ struct Serve: ParsableCommand {
     @Option(help: "Directory of the SQL migrations (default: $TICKETSYNC_SQL_DIR or ./sql).")
     var sqlDir: String?
 
+    @Flag(inversion: .prefixedNo, help: "Run the outbox delivery loop in this process.")
+    var deliveryLoop = true
+
     func run() throws {
         let environment = ProcessInfo.processInfo.environment
         let settings = Settings(environment: environment)
@@ -29,6 +32,7 @@ struct Serve: ParsableCommand {
         let migrations = try Migration.load(from: Migration.directory(explicit: sqlDir, environment: environment))
         let application = Application(settings: settings, expectedSchemaVersion: migrations.last?.version ?? 0)
         try FastCGIServer(application: application,
-                          options: .init(address: address, threads: threads, socketGroup: socketGroup)).run()
+                          options: .init(address: address, threads: threads, socketGroup: socketGroup,
+                                                  deliveryLoop: deliveryLoop)).run()
     }
 }

@@ -7,7 +7,7 @@ struct TicketSyncCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ticketsync",
         abstract: "Ticket Sync: two-way links between evidence requests and external trackers (FastCGI responder).",
-        subcommands: [Serve.self, Migrate.self, Token.self, DemoSeedCommand.self])
+        subcommands: [Serve.self, Deliver.self, Migrate.self, Token.self, DemoSeedCommand.self])
 }
 
 /// Options every database command shares.

@@ -12,6 +12,15 @@ public struct Settings: Sendable {
     /// TICKET_WEBHOOK_SECRET split on commas: inbound accepts any, outbound signs with the first.
     public var webhookSecrets: [String]
     public var publicBaseURL: String?
+    /// TICKET_WEBHOOK_URL when it is an http(s) URL.
+    public var webhookURL: URL?
+    public var delivery: DeliveryPolicy
+    /// Connect and total timeouts for every outbound call (TICKET_HTTP_CONNECT_TIMEOUT_S, TICKET_HTTP_TIMEOUT_S).
+    public var httpTimeouts: HTTPTimeouts
+    /// The short first attempt made while the API request waits (TICKET_DELIVERY_INLINE_TIMEOUT_S).
+    public var inlineTimeouts: HTTPTimeouts
+    /// How often an idle delivery loop looks for due events.
+    public var deliveryPollMilliseconds: Int
 
     public static let defaultMaxBody = 1 << 20
 
@@ -32,11 +41,28 @@ public struct Settings: Sendable {
         webhookSecrets = (value("TICKET_WEBHOOK_SECRET") ?? "")
             .split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         publicBaseURL = value("PUBLIC_BASE_URL")
+        webhookURL = value("TICKET_WEBHOOK_URL").flatMap(URL.init(string:)).flatMap {
+            ["http", "https"].contains($0.scheme?.lowercased() ?? "") && $0.host != nil ? $0 : nil
+        }
+        func positive(_ key: String, _ fallback: Int) -> Int {
+            value(key).flatMap(Int.init).flatMap { $0 > 0 ? $0 : nil } ?? fallback
+        }
+        delivery = DeliveryPolicy(baseMilliseconds: positive("TICKET_DELIVERY_BACKOFF_BASE_MS", 1000),
+                                  capSeconds: positive("TICKET_DELIVERY_BACKOFF_CAP_S", 3600),
+                                  maxAttempts: positive("TICKET_DELIVERY_MAX_ATTEMPTS", 12))
+        let connect = TimeInterval(positive("TICKET_HTTP_CONNECT_TIMEOUT_S", 5))
+        httpTimeouts = HTTPTimeouts(connect: connect, total: TimeInterval(positive("TICKET_HTTP_TIMEOUT_S", 10)))
+        let inline = TimeInterval(positive("TICKET_DELIVERY_INLINE_TIMEOUT_S", 3))
+        inlineTimeouts = HTTPTimeouts(connect: min(connect, inline), total: inline)
+        deliveryPollMilliseconds = positive("TICKET_DELIVERY_POLL_MS", 500)
     }
 
     /// The keys a provider still needs, in the order the documentation lists them.
     public func missingKeys(for kind: ProviderKind) -> [String] {
-        kind.requiredKeys.filter { providerKeys[$0] == nil }
+        kind.requiredKeys.filter { key in
+            // An unusable webhook URL counts as missing: there is nowhere to send to.
+            key == "TICKET_WEBHOOK_URL" ? webhookURL == nil : providerKeys[key] == nil
+        }
     }
 
     /// Inbound sync is open only when a shared secret is configured.

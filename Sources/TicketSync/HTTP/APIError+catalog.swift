@@ -37,5 +37,12 @@ extension APIError {
                  headers: [("Retry-After", "2")])
     }
 
+    public static let inboundClosed = APIError(
+        503, "inbound-closed", "Inbound sync is closed; set TICKET_WEBHOOK_SECRET.")
+
+    /// Every signature failure answers exactly this, whatever the reason.
+    public static let badSignature = APIError(
+        401, "invalid-signature", "X-Signature must be sha256=<hex HMAC-SHA256 of the raw body> with the shared secret.")
+
     public static let internalError = APIError(500, "internal-error", "The server failed to handle the request.")
 }

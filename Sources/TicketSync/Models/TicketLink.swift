@@ -5,7 +5,7 @@ public struct TicketLink: Sendable, Equatable {
     public var evidenceRequestID: String
     public var provider: String
     public var externalID: String
-    public var externalURL: String
+    public var externalURL: String?
     public var syncState: String
     public var lastError: String?
     public var createdAt: String
@@ -19,7 +19,7 @@ public struct TicketLink: Sendable, Equatable {
             "evidence_request_id": .string(evidenceRequestID),
             "provider": .string(provider),
             "external_id": .string(externalID),
-            "external_url": .string(externalURL),
+            "external_url": .optional(externalURL),
             "sync_state": .string(syncState),
             "created_at": .string(createdAt),
             "updated_at": .string(updatedAt),

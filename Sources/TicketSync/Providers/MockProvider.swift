@@ -1,5 +1,5 @@
 /// The self-contained demo provider: mints `mock-TCK-<n>` and echoes a reply to every comment.
-/// It contacts no external system.
+/// It contacts no external system, and always succeeds at once.
 public struct MockProvider: TicketProvider {
     public let kind = ProviderKind.mock
     /// Deep links point here; `.invalid` makes clear no real tracker stands behind them.
@@ -13,13 +13,14 @@ public struct MockProvider: TicketProvider {
         return CreatedTicket(provider: kind.rawValue, externalID: externalID, externalURL: Self.browseBase + externalID)
     }
 
-    public func closeTicket(_ link: TicketLink) throws {}
-
-    public func pushComment(_ comment: Comment, to link: TicketLink) throws -> PushedComment {
-        let echo = ExternalReply(
-            externalCommentID: "\(link.externalID)-echo-\(comment.id)",
-            author: "\(link.externalID) (ext)",
-            body: "Received on \(link.externalID): \(comment.body)")
-        return PushedComment(externalCommentID: "\(link.externalID)-c\(comment.id)", echo: echo)
+    public func deliver(_ event: OutboxEvent, timeouts: HTTPTimeouts) -> DeliveryOutcome {
+        guard event.eventType == .comment, let commentID = event.commentID else {
+            return .delivered(externalCommentID: nil, echo: nil)
+        }
+        let text = event.payload["comment"]?["body"]?.stringValue ?? ""
+        let echo = ExternalReply(externalCommentID: "\(event.externalID)-echo-\(commentID)",
+                                 author: "\(event.externalID) (ext)",
+                                 body: "Received on \(event.externalID): \(text)")
+        return .delivered(externalCommentID: "\(event.externalID)-c\(commentID)", echo: echo)
     }
 }

@@ -1,8 +1,12 @@
 /// Hands out a provider only when it may be used: configured, and built.
 public struct ProviderRegistry: Sendable {
     let settings: Settings
+    let http: any OutboundHTTP
 
-    public init(settings: Settings) { self.settings = settings }
+    public init(settings: Settings, http: any OutboundHTTP = URLSessionHTTP()) {
+        self.settings = settings
+        self.http = http
+    }
 
     /// The provider new tickets are opened with (TICKET_PROVIDER).
     public func active() throws -> any TicketProvider { try provider(settings.provider) }
@@ -18,9 +22,12 @@ public struct ProviderRegistry: Sendable {
         switch kind {
         case .mock:
             return MockProvider()
-        case .webhook, .jira, .servicenow:
+        case .webhook:
+            return WebhookProvider(url: settings.webhookURL!, signingSecret: settings.webhookSecrets[0], http: http,
+                                   timeouts: settings.httpTimeouts, publicBaseURL: settings.publicBaseURL)
+        case .jira, .servicenow:
             throw APIError(501, "provider-not-built",
-                           "The \(kind.rawValue) provider is configured but not built into this version yet; use TICKET_PROVIDER=mock.")
+                           "The \(kind.rawValue) provider is configured but not built into this version yet; use TICKET_PROVIDER=mock or webhook.")
         }
     }
 }

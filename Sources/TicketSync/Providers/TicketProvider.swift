@@ -2,7 +2,8 @@
 public struct CreatedTicket: Sendable, Equatable {
     public var provider: String
     public var externalID: String
-    public var externalURL: String
+    /// The deep link; nil when the tracker gave none.
+    public var externalURL: String?
 }
 
 /// A synthetic reply a provider reports back at once (only the mock does this).
@@ -12,17 +13,13 @@ public struct ExternalReply: Sendable, Equatable {
     public var body: String
 }
 
-/// What a provider returns when it has received an internal comment.
-public struct PushedComment: Sendable, Equatable {
-    public var externalCommentID: String
-    public var echo: ExternalReply?
-}
-
 /// The one interface every tracker sits behind.
+/// Creating a ticket is synchronous (the API answers with the link). Comments and closes are written to the
+/// outbox first and handed to `deliver`, at once and again on retry, so every provider shares one sync mechanism.
 public protocol TicketProvider: Sendable {
     var kind: ProviderKind { get }
-    /// Opens a ticket for the evidence request. `db` is the caller's connection, inside its transaction.
+    /// Opens a ticket for the evidence request. `db` is the caller's connection (no transaction is open).
     func createTicket(for request: EvidenceRequest, db: PGConnection) throws -> CreatedTicket
-    func closeTicket(_ link: TicketLink) throws
-    func pushComment(_ comment: Comment, to link: TicketLink) throws -> PushedComment
+    /// One attempt at an outbox event (`ticket.comment` or `ticket.close`). Must not throw: every failure is an outcome.
+    func deliver(_ event: OutboxEvent, timeouts: HTTPTimeouts) -> DeliveryOutcome
 }

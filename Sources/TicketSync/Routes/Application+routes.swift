@@ -10,10 +10,13 @@ extension Application {
         router.add("POST", "\(request)/ticket", .org(.configure), TicketRoutes.create)
         router.add("DELETE", "\(request)/ticket", .org(.configure), TicketRoutes.unlink)
         router.add("POST", "\(request)/ticket/close", .org(.configure), TicketRoutes.close)
+        router.add("POST", "\(request)/ticket/retry", .org(.configure), TicketRoutes.retry)
 
         router.add("GET", "\(request)/comments", .org(.read), CommentRoutes.thread)
         router.add("POST", "\(request)/comments", .org(.read), CommentRoutes.post)
 
         router.add("GET", "/api/v1/orgs/{org_id}/ticket-sync/status", .org(.read), StatusRoutes.status)
+
+        router.add("POST", "/api/v1/ticket-sync/webhook", .inbound, InboundRoutes.webhook)
     }
 }

@@ -7,9 +7,9 @@ public struct Application: Sendable {
     /// The newest migration version this build expects, for /readyz.
     public let expectedSchemaVersion: Int
 
-    public init(settings: Settings, expectedSchemaVersion: Int) {
+    public init(settings: Settings, expectedSchemaVersion: Int, http: any OutboundHTTP = URLSessionHTTP()) {
         self.settings = settings
-        self.providers = ProviderRegistry(settings: settings)
+        self.providers = ProviderRegistry(settings: settings, http: http)
         self.expectedSchemaVersion = expectedSchemaVersion
         var router = Router()
         Self.registerRoutes(on: &router, expectedSchemaVersion: expectedSchemaVersion)
@@ -26,6 +26,12 @@ public struct Application: Sendable {
             case .found(let route, let parameters):
                 let context = RequestContext(request: request, parameters: parameters, settings: settings,
                                              providers: providers, worker: database)
+                switch route.access {
+                case .open: break
+                case .inbound: guard settings.inboundOpen else { throw APIError.inboundClosed }
+                case .org: break
+                }
+                if request.bodyTooLarge { throw APIError.bodyTooLarge(limit: settings.maxBodyBytes) }
                 if case .org(let required) = route.access {
                     context.principal = try authorize(context, required: required)
                 }

@@ -8,44 +8,56 @@ enum CommentRoutes {
         return .json(200, .object(["comments": .array(comments.map(\.json))]))
     }
 
-    /// Records an internal comment; when an open ticket is linked, pushes it to the provider in the same
-    /// transaction, stamps the provider's comment id on it and stores the provider's echo, if any.
+    /// Records an internal comment. When an open ticket is linked, its `ticket.comment` event is written to the
+    /// outbox in the same transaction, then delivered at once within a short timeout: the answer says `synced`
+    /// (with the provider's comment id, and the mock's echo) or `pending` (the delivery loop retries).
     static func post(_ context: RequestContext) throws -> HTTPResponse {
         let body = try validatedBody(context.jsonObjectBody())
         let (db, request) = try loadEvidenceRequest(context)
         guard let principal = context.principal else { throw APIError.unauthorized }
         let link = try TicketLinkStore(db: db).active(org: context.orgID, request: request.id).flatMap { $0.isClosed ? nil : $0 }
         // Resolve the provider before writing anything: an unconfigured one answers 503 and stores nothing.
-        let provider = try link.map { try context.providers.provider(named: $0.provider) }
+        if let link { _ = try context.providers.provider(named: link.provider) }
         let comments = CommentStore(db: db)
-        let (comment, echo) = try db.transaction { () throws -> (Comment, Comment?) in
-            let stored = try comments.insertInternal(
+        let eventID = UUID().uuidString.lowercased()
+        let stored = try db.transaction { () throws -> Comment in
+            let comment = try comments.insertInternal(
                 org: context.orgID, request: request.id, authorID: principal.userID,
                 author: principal.displayName, body: body, syncState: link == nil ? nil : "pending")
-            guard let link, let provider else { return (stored, nil) }
-            let pushed = try provider.pushComment(stored, to: link)
-            let synced = try comments.markSynced(org: context.orgID, id: stored.id, externalCommentID: pushed.externalCommentID)
-            let echo = try pushed.echo.flatMap {
-                try comments.insertExternal(org: context.orgID, request: request.id, author: $0.author,
-                                            body: $0.body, externalCommentID: $0.externalCommentID)
+            if let link {
+                try OutboxStore(db: db).enqueue(
+                    org: context.orgID, linkID: link.id, commentID: comment.id, provider: link.provider, type: .comment,
+                    eventID: eventID,
+                    body: EventPayload.comment(eventID: eventID, occurredAt: Timestamp.string(), externalID: link.externalID,
+                                               orgID: context.orgID, evidenceRequestID: request.id, comment: comment))
             }
-            return (synced, echo)
+            return comment
         }
-        return .json(201, .object(["comment": comment.json, "echo": echo?.json ?? .null]))
+        guard link != nil else { return .json(201, .object(["comment": stored.json, "echo": .null])) }
+        let echo = try context.deliverer(db).deliverNow(eventID: eventID, timeouts: context.settings.inlineTimeouts)
+        let current = try comments.find(org: context.orgID, id: stored.id) ?? stored
+        return .json(201, .object(["comment": current.json, "echo": echo?.json ?? .null]))
     }
 
     /// `body` must be a string that is not blank, has no NUL, and is at most 10,000 characters.
     static func validatedBody(_ members: [String: JSONValue]) throws -> String {
-        guard let value = members["body"] else { throw APIError.invalidField("body", "`body` is required.") }
-        guard case .string(let text) = value else { throw APIError.invalidField("body", "`body` must be a string.") }
+        try CommentText.validated(members["body"], field: "body")
+    }
+}
+
+/// The rules every comment body follows, internal or arriving from a tracker.
+enum CommentText {
+    static func validated(_ value: JSONValue?, field: String) throws -> String {
+        guard let value else { throw APIError.invalidField(field, "`\(field)` is required.") }
+        guard case .string(let text) = value else { throw APIError.invalidField(field, "`\(field)` must be a string.") }
         guard !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
-            throw APIError.invalidField("body", "`body` must not be empty.")
+            throw APIError.invalidField(field, "`\(field)` must not be empty.")
         }
         guard text.count <= Comment.maxBodyLength else {
-            throw APIError.invalidField("body", "`body` must be at most \(Comment.maxBodyLength) characters.")
+            throw APIError.invalidField(field, "`\(field)` must be at most \(Comment.maxBodyLength) characters.")
         }
         guard !text.unicodeScalars.contains("\u{0}") else {
-            throw APIError.invalidField("body", "`body` must not contain NUL characters.")
+            throw APIError.invalidField(field, "`\(field)` must not contain NUL characters.")
         }
         return text
     }

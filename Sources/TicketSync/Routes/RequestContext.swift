@@ -22,6 +22,11 @@ public final class RequestContext {
     /// The worker's own connection, reconnected if it was lost.
     public func database() throws -> PGConnection { try worker.connection() }
 
+    /// Delivers outbox events on this request's connection (the first, inline attempt).
+    func deliverer(_ db: PGConnection) -> Deliverer {
+        Deliverer(db: db, providers: providers, policy: settings.delivery)
+    }
+
     /// The `{org_id}` of the path, already checked by the application for org routes.
     public var orgID: String { parameters["org_id"] ?? "" }
 

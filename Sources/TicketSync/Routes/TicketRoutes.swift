@@ -1,3 +1,5 @@
+import Foundation
+
 /// Create, read, close and unlink the ticket of one evidence request.
 enum TicketRoutes {
     static func read(_ context: RequestContext) throws -> HTTPResponse {
@@ -16,13 +18,12 @@ enum TicketRoutes {
         let links = TicketLinkStore(db: db)
         // Not the guard (the unique index is); it spares the provider a ticket that could never be linked.
         if try links.active(org: context.orgID, request: request.id) != nil { throw alreadyLinked }
-        let link = try db.transaction {
-            let ticket = try provider.createTicket(for: request, db: db)
-            return try links.insert(org: context.orgID, request: request.id, ticket: ticket)
-        }
-        return .json(201, link.json)
+        // No transaction is held open across the provider's call (it may be an HTTP request).
+        let ticket = try provider.createTicket(for: request, db: db)
+        return .json(201, try links.insert(org: context.orgID, request: request.id, ticket: ticket).json)
     }
 
+    /// Marks the link closed and queues `ticket.close` in one transaction, then delivers it at once.
     static func close(_ context: RequestContext) throws -> HTTPResponse {
         try context.requireNoForeignBody()
         let (db, request) = try loadEvidenceRequest(context)
@@ -31,9 +32,35 @@ enum TicketRoutes {
             throw APIError.notFound("This evidence request has no linked ticket.")
         }
         guard !link.isClosed else { throw alreadyClosed }
-        try context.providers.provider(named: link.provider).closeTicket(link)
-        guard let closed = try links.markClosed(org: context.orgID, id: link.id) else { throw alreadyClosed }
-        return .json(200, closed.json)
+        _ = try context.providers.provider(named: link.provider)
+        let eventID = UUID().uuidString.lowercased()
+        try db.transaction {
+            guard let closed = try links.markClosed(org: context.orgID, id: link.id) else { throw alreadyClosed }
+            try OutboxStore(db: db).enqueue(
+                org: context.orgID, linkID: link.id, commentID: nil, provider: link.provider, type: .close, eventID: eventID,
+                body: EventPayload.close(eventID: eventID, occurredAt: Timestamp.string(), externalID: link.externalID,
+                                         orgID: context.orgID, evidenceRequestID: request.id, closedAt: closed.closedAt ?? ""))
+        }
+        _ = try context.deliverer(db).deliverNow(eventID: eventID, timeouts: context.settings.inlineTimeouts)
+        return .json(200, try links.active(org: context.orgID, request: request.id)!.json)
+    }
+
+    /// Re-queues the link's failed events (and their comments) for delivery now, with a fresh attempt budget.
+    static func retry(_ context: RequestContext) throws -> HTTPResponse {
+        try context.requireNoForeignBody()
+        let (db, request) = try loadEvidenceRequest(context)
+        let links = TicketLinkStore(db: db)
+        guard let link = try links.active(org: context.orgID, request: request.id) else {
+            throw APIError.notFound("This evidence request has no linked ticket.")
+        }
+        let requeued = try db.transaction { () throws -> Int in
+            try CommentStore(db: db).markRequeued(org: context.orgID, linkID: link.id)
+            return try OutboxStore(db: db).requeueFailed(org: context.orgID, linkID: link.id)
+        }
+        if requeued > 0 { _ = try context.deliverer(db).deliverNext(linkID: link.id, timeouts: context.settings.inlineTimeouts) }
+        var response = HTTPResponse.json(200, try links.active(org: context.orgID, request: request.id)!.json)
+        response.headers.append(("X-Requeued-Events", String(requeued)))
+        return response
     }
 
     /// Detaches the ticket without closing it; the link is kept as history.

@@ -6,7 +6,7 @@ import Foundation
 struct FastCGIExchange {
     enum ReadOutcome {
         case request(HTTPRequest)
-        /// The request was refused before its body was read (413, or a body shorter than announced).
+        /// The body ended before Content-Length bytes: answered 400 without routing.
         case refused(HTTPRequest, APIError)
     }
 
@@ -31,7 +31,10 @@ struct FastCGIExchange {
         if let type = params["CONTENT_TYPE"], !type.isEmpty { request.headers["content-type"] = type }
 
         let announced = params["CONTENT_LENGTH"].flatMap { Int($0.trimmingCharacters(in: .whitespaces)) } ?? 0
-        guard announced <= maxBody else { return .refused(request, .bodyTooLarge(limit: maxBody)) }
+        guard announced <= maxBody else {
+            request.bodyTooLarge = true // the application answers 413 (after the inbound-closed check)
+            return .request(request)
+        }
         guard announced > 0 else { return .request(request) }
         var body = [UInt8](repeating: 0, count: announced)
         var filled = 0

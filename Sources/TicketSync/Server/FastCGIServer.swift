@@ -8,11 +8,14 @@ public struct FastCGIServer {
         public var address: ListenSocket.Address
         public var threads: Int
         public var socketGroup: String?
+        /// Run the outbox delivery loop in this process (off when `ticketsync deliver` runs it elsewhere).
+        public var deliveryLoop: Bool
 
-        public init(address: ListenSocket.Address, threads: Int, socketGroup: String?) {
+        public init(address: ListenSocket.Address, threads: Int, socketGroup: String?, deliveryLoop: Bool = true) {
             self.address = address
             self.threads = threads
             self.socketGroup = socketGroup
+            self.deliveryLoop = deliveryLoop
         }
     }
 
@@ -26,12 +29,7 @@ public struct FastCGIServer {
 
     public func run() throws {
         // libfcgi ignores SIGTERM in a threaded process: block the signals in every thread and wait for them here.
-        var signals = sigset_t()
-        sigemptyset(&signals)
-        sigaddset(&signals, SIGTERM)
-        sigaddset(&signals, SIGINT)
-        pthread_sigmask(SIG_BLOCK, &signals, nil)
-        signal(SIGPIPE, SIG_IGN)
+        ShutdownSignals.block()
 
         guard FCGX_Init() == 0 else { throw ListenSocket.Failure(description: "FCGX_Init failed") }
         let socket = try ListenSocket.open(options.address, group: options.socketGroup)
@@ -49,12 +47,15 @@ public struct FastCGIServer {
             thread.start()
         }
 
-        var received: Int32 = 0
-        sigwait(&signals, &received)
+        let delivery = options.deliveryLoop ? DeliveryLoop(settings: application.settings, providers: application.providers) : nil
+        delivery?.start()
+
+        let received = ShutdownSignals.wait()
         ServerLog.info("signal \(received): finishing requests in flight")
         FCGX_ShutdownPending()
         socket.close() // wakes the thread blocked in accept()
         finished.wait()
+        delivery?.stop()
         ServerLog.info("stopped")
     }
 

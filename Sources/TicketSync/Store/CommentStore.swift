@@ -33,6 +33,26 @@ public struct CommentStore {
             """, [org, String(id), externalCommentID]).first!)
     }
 
+    /// A pushed comment the provider refused for good: shown with its error until someone retries.
+    public func markFailed(org: String, id: Int, reason: String) throws {
+        try db.query("UPDATE ticket_sync.comments SET sync_state = 'error', last_error = $3 WHERE org_id = $1 AND id = $2",
+                     [org, String(id), reason])
+    }
+
+    /// Comments of a link's failed events go back to pending when the events are re-queued.
+    public func markRequeued(org: String, linkID: String) throws {
+        try db.query("""
+            UPDATE ticket_sync.comments SET sync_state = 'pending', last_error = NULL
+            WHERE org_id = $1 AND id IN (SELECT comment_id FROM ticket_sync.outbox
+                                         WHERE org_id = $1 AND link_id = $2 AND state = 'failed')
+            """, [org, linkID])
+    }
+
+    public func find(org: String, id: Int) throws -> Comment? {
+        try db.query("SELECT \(Self.columns) FROM ticket_sync.comments WHERE org_id = $1 AND id = $2",
+                     [org, String(id)]).first.map(Self.decode)
+    }
+
     /// Records an external comment once: nil when a comment with that external id is already in the thread.
     public func insertExternal(org: String, request: String, author: String, body: String,
                                externalCommentID: String) throws -> Comment? {

@@ -16,3 +16,10 @@ public struct EvidenceRequestStore {
                         description: row.string("description"), status: row.string("status"))
     }
 }
+
+extension EvidenceRequestStore {
+    /// Applies a PBC status from the tracker (values checked by the caller and by the table's CHECK).
+    public func updateStatus(org: String, id: String, status: String) throws {
+        try db.query("UPDATE evidence_requests SET status = $3 WHERE org_id = $1 AND id = $2", [org, id, status])
+    }
+}

@@ -1,34 +1,51 @@
-/// Ticket links, always scoped by org. Only links that are not unlinked are "active".
+/// Ticket links, always scoped by org (except the inbound lookup by external id, which the signature authorizes).
+/// Only links that are not unlinked are "active". A link's sync state is derived from its outbox events.
 public struct TicketLinkStore {
     let db: PGConnection
 
     public init(db: PGConnection) { self.db = db }
 
+    /// Columns of a link aliased `l`, with `sync_state` and `last_error` derived from the outbox:
+    /// error when an event gave up, pending while one is queued, synced otherwise.
     static let columns = """
-        id, org_id, evidence_request_id, provider, external_id, external_url, sync_state, last_error,
-        \(SQLFragments.timestamp("created_at")) AS created_at,
-        \(SQLFragments.timestamp("updated_at")) AS updated_at,
-        \(SQLFragments.timestamp("closed_at")) AS closed_at
+        l.id, l.org_id, l.evidence_request_id, l.provider, l.external_id, l.external_url,
+        CASE WHEN EXISTS (SELECT 1 FROM ticket_sync.outbox o WHERE o.link_id = l.id AND o.state = 'failed') THEN 'error'
+             WHEN EXISTS (SELECT 1 FROM ticket_sync.outbox o WHERE o.link_id = l.id AND o.state IN ('pending', 'delivering'))
+             THEN 'pending'
+             ELSE 'synced' END AS sync_state,
+        (SELECT o.last_error FROM ticket_sync.outbox o WHERE o.link_id = l.id AND o.state = 'failed'
+         ORDER BY o.id DESC LIMIT 1) AS last_error,
+        \(SQLFragments.timestamp("l.created_at")) AS created_at,
+        \(SQLFragments.timestamp("l.updated_at")) AS updated_at,
+        \(SQLFragments.timestamp("l.closed_at")) AS closed_at
         """
 
     public func active(org: String, request: String) throws -> TicketLink? {
         try db.query("""
-            SELECT \(Self.columns) FROM ticket_sync.ticket_links
-            WHERE org_id = $1 AND evidence_request_id = $2 AND unlinked_at IS NULL
+            SELECT \(Self.columns) FROM ticket_sync.ticket_links l
+            WHERE l.org_id = $1 AND l.evidence_request_id = $2 AND l.unlinked_at IS NULL
             """, [org, request]).first.map(Self.decode)
     }
 
-    /// Inserts the link; the partial unique index turns a second active link into 409.
+    /// The active link of an external ticket, whatever its org: for inbound events, whose wire carries no org.
+    public func active(externalID: String) throws -> TicketLink? {
+        try db.query("""
+            SELECT \(Self.columns) FROM ticket_sync.ticket_links l
+            WHERE l.external_id = $1 AND l.unlinked_at IS NULL
+            """, [externalID]).first.map(Self.decode)
+    }
+
+    /// Inserts the link; the partial unique indexes turn a second active link into 409.
     public func insert(org: String, request: String, ticket: CreatedTicket) throws -> TicketLink {
         do {
             let rows = try db.query("""
-                INSERT INTO ticket_sync.ticket_links (org_id, evidence_request_id, provider, external_id, external_url)
+                INSERT INTO ticket_sync.ticket_links AS l (org_id, evidence_request_id, provider, external_id, external_url)
                 VALUES ($1, $2, $3, $4, $5) RETURNING \(Self.columns)
                 """, [org, request, ticket.provider, ticket.externalID, ticket.externalURL])
             return Self.decode(rows.first!)
         } catch let error as PGError where error.sqlstate == .uniqueViolation {
             if error.constraint == "ticket_links_active_external_id" {
-                throw APIError.conflict("external-id-in-use", "Ticket \(ticket.externalID) is already linked to another evidence request.")
+                throw APIError.conflict("external-id-in-use", "Ticket \(ticket.externalID) is already linked to an evidence request.")
             }
             throw APIError.conflict("ticket-already-linked", "This evidence request already has a linked ticket; unlink it first.")
         }
@@ -37,8 +54,8 @@ public struct TicketLinkStore {
     /// Marks the link closed; nil when it was closed meanwhile (the caller answers 409).
     public func markClosed(org: String, id: String) throws -> TicketLink? {
         try db.query("""
-            UPDATE ticket_sync.ticket_links SET closed_at = clock_timestamp(), updated_at = clock_timestamp()
-            WHERE org_id = $1 AND id = $2 AND closed_at IS NULL AND unlinked_at IS NULL
+            UPDATE ticket_sync.ticket_links AS l SET closed_at = clock_timestamp(), updated_at = clock_timestamp()
+            WHERE l.org_id = $1 AND l.id = $2 AND l.closed_at IS NULL AND l.unlinked_at IS NULL
             RETURNING \(Self.columns)
             """, [org, id]).first.map(Self.decode)
     }
@@ -55,7 +72,7 @@ public struct TicketLinkStore {
         TicketLink(
             id: row.string("id"), orgID: row.string("org_id"), evidenceRequestID: row.string("evidence_request_id"),
             provider: row.string("provider"), externalID: row.string("external_id"),
-            externalURL: row.string("external_url"), syncState: row.string("sync_state"),
+            externalURL: row["external_url"], syncState: row.string("sync_state"),
             lastError: row["last_error"], createdAt: row.string("created_at"),
             updatedAt: row.string("updated_at"), closedAt: row["closed_at"])
     }

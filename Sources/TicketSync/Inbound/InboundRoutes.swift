@@ -1,0 +1,39 @@
+/// `POST /api/v1/ticket-sync/webhook`: replies and status changes from the tracker.
+/// Authorized only by the HMAC signature over the raw body, checked before any JSON is decoded.
+enum InboundRoutes {
+    static func webhook(_ context: RequestContext) throws -> HTTPResponse {
+        let request = context.request
+        if let rejection = WebhookSignature.verify(header: request.header("x-signature"), body: request.body,
+                                                   secrets: context.settings.webhookSecrets) {
+            ServerLog.warning("inbound webhook rejected: signature \(rejection.rawValue)")
+            throw APIError.badSignature
+        }
+        let value: JSONValue
+        do { value = try JSONParser.parse(request.body) } catch { throw APIError.malformedJSON(error.message) }
+        let event = try InboundEvent.decode(value)
+
+        let db = try context.database()
+        guard let link = try TicketLinkStore(db: db).active(externalID: event.externalID) else {
+            throw APIError.notFound("No linked ticket has external_id \(event.externalID).")
+        }
+        let applied = try db.transaction { () throws -> (comment: JSONValue, status: JSONValue) in
+            var comment = JSONValue.null
+            if let incoming = event.comment {
+                // De-duplicated on external_comment_id across the thread, our own pushed comments included:
+                // a redelivery, or the tracker echoing our comment back, is a duplicate.
+                let created = try CommentStore(db: db).insertExternal(
+                    org: link.orgID, request: link.evidenceRequestID, author: incoming.author, body: incoming.body,
+                    externalCommentID: incoming.externalCommentID)
+                comment = .string(created == nil ? "duplicate" : "created")
+            }
+            var status = JSONValue.null
+            if let newStatus = event.status {
+                try EvidenceRequestStore(db: db).updateStatus(org: link.orgID, id: link.evidenceRequestID, status: newStatus)
+                status = .string(newStatus)
+            }
+            return (comment, status)
+        }
+        return .json(200, .object(["success": .bool(true),
+                                   "applied": .object(["comment": applied.comment, "status": applied.status])]))
+    }
+}

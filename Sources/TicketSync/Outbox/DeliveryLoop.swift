@@ -1,0 +1,52 @@
+import Foundation
+
+/// A thread that keeps delivering due outbox events until stopped. The responder runs one;
+/// `ticketsync deliver` runs one as a process of its own. Several may run at once (SKIP LOCKED claims).
+public final class DeliveryLoop: @unchecked Sendable {
+    private let settings: Settings
+    private let providers: ProviderRegistry
+    private let wake = DispatchSemaphore(value: 0)
+    private let finished = DispatchSemaphore(value: 0)
+    private let lock = NSLock()
+    private var stopping = false
+
+    public init(settings: Settings, providers: ProviderRegistry) {
+        self.settings = settings
+        self.providers = providers
+    }
+
+    public func start() {
+        let thread = Thread { [self] in
+            run()
+            finished.signal()
+        }
+        thread.name = "delivery"
+        thread.start()
+    }
+
+    /// Asks the loop to stop after the attempt in progress, and waits for it.
+    public func stop() {
+        lock.withLock { stopping = true }
+        wake.signal()
+        finished.wait()
+    }
+
+    private var isStopping: Bool { lock.withLock { stopping } }
+
+    private func run() {
+        let database = WorkerDatabase(conninfo: settings.databaseURL)
+        defer { database.close() }
+        while !isStopping {
+            var attempted = 0
+            do {
+                let deliverer = Deliverer(db: try database.connection(), providers: providers, policy: settings.delivery)
+                attempted = try deliverer.deliverDue(limit: 16, timeouts: settings.httpTimeouts)
+            } catch {
+                ServerLog.warning("delivery loop: \(error)")
+            }
+            if attempted == 0 {
+                _ = wake.wait(timeout: .now() + .milliseconds(settings.deliveryPollMilliseconds))
+            }
+        }
+    }
+}

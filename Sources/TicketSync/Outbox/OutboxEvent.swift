@@ -1,0 +1,36 @@
+/// One outbound event as claimed from the outbox, with what a provider needs to deliver it.
+public struct OutboxEvent: Sendable, Equatable {
+    public enum EventType: String, Sendable {
+        case create = "ticket.create"
+        case comment = "ticket.comment"
+        case close = "ticket.close"
+    }
+
+    public var id: Int
+    public var eventID: String
+    public var orgID: String
+    public var linkID: String
+    public var evidenceRequestID: String
+    public var commentID: Int?
+    public var provider: String
+    public var eventType: EventType
+    /// The exact JSON bytes that are sent (and signed) on every attempt.
+    public var body: String
+    /// Attempts so far, this one included.
+    public var attempts: Int
+    /// The ticket's id in the tracker.
+    public var externalID: String
+
+    /// The body decoded again, for providers that send their own format rather than the event itself.
+    public var payload: JSONValue { (try? JSONParser.parse(Array(body.utf8))) ?? .object([:]) }
+}
+
+/// What one delivery attempt came to.
+public enum DeliveryOutcome: Sendable, Equatable {
+    /// The provider has it. For a comment: the provider's comment id (nil → a stable one is minted) and an optional echo.
+    case delivered(externalCommentID: String?, echo: ExternalReply?)
+    /// Try again later (server error, timeout, 429…); `retryAfter` in seconds when the server said so.
+    case retry(reason: String, status: Int?, retryAfter: Int?)
+    /// Never try again on its own (410 Gone, or a request the provider will always refuse).
+    case giveUp(reason: String, status: Int?)
+}

@@ -1,0 +1,82 @@
+/// The outbox table: enqueue in the caller's transaction; claim, then record each attempt's outcome.
+public struct OutboxStore {
+    let db: PGConnection
+
+    public init(db: PGConnection) { self.db = db }
+
+    public func enqueue(org: String, linkID: String, commentID: Int?, provider: String,
+                        type: OutboxEvent.EventType, eventID: String, body: JSONValue) throws {
+        try db.query("""
+            INSERT INTO ticket_sync.outbox (event_id, org_id, link_id, comment_id, provider, event_type, body)
+            VALUES ($1, $2, $3, $4, $5, $6, $7)
+            """, [eventID, org, linkID, commentID.map(String.init), provider, type.rawValue, body.text])
+    }
+
+    /// Claims due events (or one named event) with FOR UPDATE SKIP LOCKED, so any number of loops can run.
+    /// An event is due only when every earlier event of its link is delivered: events of one link go out in order.
+    /// A claim is a lease: an event whose claimer died is claimed again once `locked_until` passes.
+    public func claim(limit: Int, leaseSeconds: Int, eventID: String? = nil, linkID: String? = nil) throws -> [OutboxEvent] {
+        try db.query("""
+            WITH due AS (
+                SELECT o.id FROM ticket_sync.outbox o
+                WHERE ((o.state = 'pending' AND o.next_attempt_at <= now())
+                       OR (o.state = 'delivering' AND o.locked_until < now()))
+                  AND ($3::uuid IS NULL OR o.event_id = $3::uuid)
+                  AND ($4::uuid IS NULL OR o.link_id = $4::uuid)
+                  AND NOT EXISTS (SELECT 1 FROM ticket_sync.outbox e
+                                  WHERE e.link_id = o.link_id AND e.id < o.id AND e.state <> 'delivered')
+                ORDER BY o.id
+                LIMIT $1
+                FOR UPDATE SKIP LOCKED
+            )
+            UPDATE ticket_sync.outbox o
+            SET state = 'delivering', attempts = o.attempts + 1, locked_until = now() + make_interval(secs => $2::int)
+            FROM due, ticket_sync.ticket_links l
+            WHERE o.id = due.id AND l.id = o.link_id
+            RETURNING o.id, o.event_id, o.org_id, o.link_id, l.evidence_request_id, o.comment_id, o.provider,
+                      o.event_type, o.body, o.attempts, l.external_id
+            """, [String(limit), String(leaseSeconds), eventID, linkID]).all.map(Self.decode)
+    }
+
+    public func markDelivered(_ event: OutboxEvent, status: Int?) throws {
+        try db.query("""
+            UPDATE ticket_sync.outbox SET state = 'delivered', delivered_at = now(), locked_until = NULL,
+                last_status = $2, last_error = NULL
+            WHERE id = $1
+            """, [String(event.id), status.map(String.init)])
+    }
+
+    public func scheduleRetry(_ event: OutboxEvent, afterMilliseconds delay: Int, status: Int?, reason: String) throws {
+        try db.query("""
+            UPDATE ticket_sync.outbox SET state = 'pending', locked_until = NULL,
+                next_attempt_at = now() + make_interval(secs => $2::double precision / 1000),
+                last_status = $3, last_error = $4
+            WHERE id = $1
+            """, [String(event.id), String(delay), status.map(String.init), reason])
+    }
+
+    public func markFailed(_ event: OutboxEvent, status: Int?, reason: String) throws {
+        try db.query("""
+            UPDATE ticket_sync.outbox SET state = 'failed', locked_until = NULL, last_status = $2, last_error = $3
+            WHERE id = $1
+            """, [String(event.id), status.map(String.init), reason])
+    }
+
+    /// Puts a link's failed events back in the queue, due now, with a fresh attempt budget.
+    @discardableResult
+    public func requeueFailed(org: String, linkID: String) throws -> Int {
+        try db.query("""
+            UPDATE ticket_sync.outbox SET state = 'pending', attempts = 0, next_attempt_at = now(), last_error = NULL
+            WHERE org_id = $1 AND link_id = $2 AND state = 'failed'
+            """, [org, linkID]).affected
+    }
+
+    static func decode(_ row: PGRow) -> OutboxEvent {
+        OutboxEvent(
+            id: row.int("id"), eventID: row.string("event_id"), orgID: row.string("org_id"),
+            linkID: row.string("link_id"), evidenceRequestID: row.string("evidence_request_id"),
+            commentID: row["comment_id"].flatMap(Int.init), provider: row.string("provider"),
+            eventType: OutboxEvent.EventType(rawValue: row.string("event_type")) ?? .comment,
+            body: row.string("body"), attempts: row.int("attempts"), externalID: row.string("external_id"))
+    }
+}

@@ -1,0 +1,60 @@
+import Foundation
+
+/// The generic provider: every event is an HMAC-signed JSON POST to TICKET_WEBHOOK_URL.
+/// Receivers verify `X-Signature` over the raw body and de-duplicate on `X-Event-Id`.
+public struct WebhookProvider: TicketProvider {
+    public let kind = ProviderKind.webhook
+    let url: URL
+    /// The first configured secret signs; the others are accepted inbound only (rotation).
+    let signingSecret: String
+    let http: any OutboundHTTP
+    let timeouts: HTTPTimeouts
+    let publicBaseURL: String?
+
+    /// Synchronous: mints `wh-<n>`, sends `ticket.create`, and takes `external_id`/`external_url` from a JSON 2xx answer.
+    public func createTicket(for request: EvidenceRequest, db: PGConnection) throws -> CreatedTicket {
+        let number = try db.query("SELECT nextval('ticket_sync.webhook_ticket_number') AS n").first!.string("n")
+        let minted = "wh-\(number)"
+        let eventID = UUID().uuidString.lowercased()
+        let body = EventPayload.create(eventID: eventID, occurredAt: Timestamp.string(), externalID: minted,
+                                       request: request, link: publicBaseURL.map { "\($0)/evidence-requests/\(request.id)" })
+        let result = send(type: .create, eventID: eventID, body: Array(body.text.utf8), timeouts: timeouts)
+        guard let status = result.status, (200..<300).contains(status) else {
+            throw APIError(502, "provider-request-failed",
+                           "The webhook endpoint did not accept ticket.create (\(result.summary)); no ticket was linked.")
+        }
+        let answer = result.jsonObject
+        let externalID = answer?["external_id"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 } ?? minted
+        return CreatedTicket(provider: kind.rawValue, externalID: externalID,
+                             externalURL: answer?["external_url"]?.stringValue)
+    }
+
+    public func deliver(_ event: OutboxEvent, timeouts: HTTPTimeouts) -> DeliveryOutcome {
+        let result = send(type: event.eventType, eventID: event.eventID, body: Array(event.body.utf8), timeouts: timeouts)
+        return Self.outcome(of: result)
+    }
+
+    /// 2xx delivered; 410 gives up; everything else (3xx, 4xx, 5xx, no answer) is retried, honouring Retry-After.
+    static func outcome(of result: OutboundResult) -> DeliveryOutcome {
+        guard let status = result.status else { return .retry(reason: result.summary, status: nil, retryAfter: nil) }
+        switch status {
+        case 200..<300:
+            return .delivered(externalCommentID: result.jsonObject?["external_comment_id"]?.stringValue, echo: nil)
+        case 410:
+            return .giveUp(reason: "HTTP 410 Gone: the endpoint no longer accepts events", status: status)
+        default:
+            let retryAfter = (status == 429 || status == 503) ? DeliveryPolicy.retryAfterSeconds(result.header("retry-after")) : nil
+            return .retry(reason: result.summary, status: status, retryAfter: retryAfter)
+        }
+    }
+
+    func send(type: OutboxEvent.EventType, eventID: String, body: [UInt8], timeouts: HTTPTimeouts) -> OutboundResult {
+        http.send(OutboundRequest(url: url, method: "POST", headers: [
+            "Content-Type": "application/json",
+            "X-Signature": WebhookSignature.header(secret: signingSecret, body: body),
+            "X-Event-Type": type.rawValue,
+            "X-Event-Id": eventID,
+            "User-Agent": TicketSyncVersion.userAgent,
+        ], body: body), timeout: timeouts)
+    }
+}

@@ -1,0 +1,20 @@
+import ArgumentParser
+import Foundation
+import TicketSync
+
+struct Deliver: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the outbox delivery loop as its own process, until SIGTERM or SIGINT.")
+
+    func run() throws {
+        let settings = Settings(environment: ProcessInfo.processInfo.environment)
+        guard !settings.databaseURL.isEmpty else { throw ValidationError("set DATABASE_URL") }
+        ShutdownSignals.block()
+        let loop = DeliveryLoop(settings: settings, providers: ProviderRegistry(settings: settings))
+        loop.start()
+        ServerLog.info("delivery loop running")
+        ShutdownSignals.wait()
+        loop.stop()
+        ServerLog.info("delivery loop stopped")
+    }
+}
