@@ -23,6 +23,6 @@ let package = Package(
             name: "ticketsync",
             dependencies: ["TicketSync", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
-        .testTarget(name: "TicketSyncTests", dependencies: ["TicketSync"]),
+        .testTarget(name: "TicketSyncTests", dependencies: ["TicketSync"], exclude: ["Fixtures"]),
     ]
 )

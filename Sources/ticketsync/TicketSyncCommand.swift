@@ -8,6 +8,18 @@ struct TicketSyncCommand: ParsableCommand {
         commandName: "ticketsync",
         abstract: "Ticket Sync: two-way links between evidence requests and external trackers (FastCGI responder).",
         subcommands: [Serve.self, Deliver.self, Migrate.self, Token.self, DemoSeedCommand.self])
+
+    /// SIGTERM/SIGINT are blocked before any thread exists (URLSession and Dispatch start their own), so that
+    /// only the main thread's sigwait ever receives them and shutdown is always graceful.
+    static func main() {
+        ShutdownSignals.block()
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            exit(withError: error)
+        }
+    }
 }
 
 /// Options every database command shares.

@@ -62,10 +62,11 @@ class Stack:
         return self
 
     def start_responder(self):
+        already = self.log().count("listening on") if self.log_path.exists() else 0
         self.responder = subprocess.Popen(
             [BIN, "serve", "--listen", self.listen, "--threads", str(self.threads)],
             cwd=REPO, env=self.env, stdout=subprocess.DEVNULL, stderr=open(self.log_path, "ab"))
-        wait_for(lambda: "listening on" in self.log(), what="the responder to listen")
+        wait_for(lambda: self.log().count("listening on") > already, what="the responder to listen")
 
     def stop_responder(self):
         if self.responder and self.responder.poll() is None:

@@ -12,9 +12,10 @@ public struct Deliverer {
     }
 
     /// One pass of a delivery loop: claims up to `limit` due events and attempts each. Returns how many it attempted.
+    /// Events younger than `graceSeconds` that were never attempted are left to the request that wrote them.
     @discardableResult
-    public func deliverDue(limit: Int, timeouts: HTTPTimeouts) throws -> Int {
-        let events = try OutboxStore(db: db).claim(limit: limit, leaseSeconds: Self.lease(timeouts))
+    public func deliverDue(limit: Int, timeouts: HTTPTimeouts, graceSeconds: Int) throws -> Int {
+        let events = try OutboxStore(db: db).claim(limit: limit, leaseSeconds: Self.lease(timeouts), graceSeconds: graceSeconds)
         for event in events { _ = try attempt(event, timeouts: timeouts) }
         return events.count
     }

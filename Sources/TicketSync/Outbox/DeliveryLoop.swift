@@ -40,7 +40,8 @@ public final class DeliveryLoop: @unchecked Sendable {
             var attempted = 0
             do {
                 let deliverer = Deliverer(db: try database.connection(), providers: providers, policy: settings.delivery)
-                attempted = try deliverer.deliverDue(limit: 16, timeouts: settings.httpTimeouts)
+                attempted = try deliverer.deliverDue(limit: 16, timeouts: settings.httpTimeouts,
+                                                     graceSeconds: Int(settings.inlineTimeouts.total) + 2)
             } catch {
                 ServerLog.warning("delivery loop: \(error)")
             }

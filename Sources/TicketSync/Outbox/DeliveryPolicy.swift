@@ -21,10 +21,13 @@ public struct DeliveryPolicy: Sendable, Equatable {
         return min(cap, baseMilliseconds.multipliedReportingOverflow(by: 1 << doublings).partialValue)
     }
 
-    /// Full jitter: uniformly in [0, ceiling]; a server's Retry-After (capped) wins when given.
+    /// The longest Retry-After honoured, so a broken server cannot park an event for years.
+    public static let maxRetryAfterSeconds = 86_400
+
+    /// Full jitter: uniformly in [0, ceiling]. A server's Retry-After wins when given (up to a day).
     public func delayMilliseconds(afterAttempt attempt: Int, retryAfterSeconds: Int?,
                                   random: (ClosedRange<Int>) -> Int = { Int.random(in: $0) }) -> Int {
-        if let retryAfterSeconds { return min(max(0, retryAfterSeconds), capSeconds) * 1000 }
+        if let retryAfterSeconds { return min(max(0, retryAfterSeconds), Self.maxRetryAfterSeconds) * 1000 }
         return random(0...ceilingMilliseconds(afterAttempt: attempt))
     }
 

@@ -15,7 +15,10 @@ public struct OutboxStore {
     /// Claims due events (or one named event) with FOR UPDATE SKIP LOCKED, so any number of loops can run.
     /// An event is due only when every earlier event of its link is delivered: events of one link go out in order.
     /// A claim is a lease: an event whose claimer died is claimed again once `locked_until` passes.
-    public func claim(limit: Int, leaseSeconds: Int, eventID: String? = nil, linkID: String? = nil) throws -> [OutboxEvent] {
+    /// `graceSeconds` leaves events that were never attempted alone for that long: the API request that wrote one
+    /// makes the first attempt itself (and returns the outcome); the loop takes over only if that never happens.
+    public func claim(limit: Int, leaseSeconds: Int, eventID: String? = nil, linkID: String? = nil,
+                      graceSeconds: Int? = nil) throws -> [OutboxEvent] {
         try db.query("""
             WITH due AS (
                 SELECT o.id FROM ticket_sync.outbox o
@@ -23,6 +26,7 @@ public struct OutboxStore {
                        OR (o.state = 'delivering' AND o.locked_until < now()))
                   AND ($3::uuid IS NULL OR o.event_id = $3::uuid)
                   AND ($4::uuid IS NULL OR o.link_id = $4::uuid)
+                  AND ($5::int IS NULL OR o.attempts > 0 OR o.created_at < now() - make_interval(secs => $5::int))
                   AND NOT EXISTS (SELECT 1 FROM ticket_sync.outbox e
                                   WHERE e.link_id = o.link_id AND e.id < o.id AND e.state <> 'delivered')
                 ORDER BY o.id
@@ -35,7 +39,7 @@ public struct OutboxStore {
             WHERE o.id = due.id AND l.id = o.link_id
             RETURNING o.id, o.event_id, o.org_id, o.link_id, l.evidence_request_id, o.comment_id, o.provider,
                       o.event_type, o.body, o.attempts, l.external_id
-            """, [String(limit), String(leaseSeconds), eventID, linkID]).all.map(Self.decode)
+            """, [String(limit), String(leaseSeconds), eventID, linkID, graceSeconds.map(String.init)]).all.map(Self.decode)
     }
 
     public func markDelivered(_ event: OutboxEvent, status: Int?) throws {

@@ -28,7 +28,8 @@ public struct FastCGIServer {
     }
 
     public func run() throws {
-        // libfcgi ignores SIGTERM in a threaded process: block the signals in every thread and wait for them here.
+        // libfcgi ignores SIGTERM in a threaded process: the signals stay blocked in every thread (the command
+        // blocks them first thing) and the main thread waits for them here.
         ShutdownSignals.block()
 
         guard FCGX_Init() == 0 else { throw ListenSocket.Failure(description: "FCGX_Init failed") }

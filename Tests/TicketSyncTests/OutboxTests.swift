@@ -1,0 +1,108 @@
+import Foundation
+import Testing
+@testable import TicketSync
+
+/// The outbox against PostgreSQL: order per link, SKIP LOCKED claims, leases, limits and re-queueing.
+/// Serialized: the concurrent-claim test claims every due event in the database, so it must run alone.
+@Suite(.serialized, .enabled(if: TestDatabase.available, "needs DATABASE_URL (make test provides it)"))
+struct OutboxTests {
+    struct Fixture {
+        let db: PGConnection
+        let org: TestDatabase.Org
+        let link: TicketLink
+    }
+
+    func fixture() throws -> Fixture {
+        let db = try TestDatabase.connect()
+        let org = try TestDatabase.makeOrg(db)
+        let link = try TicketLinkStore(db: db).insert(
+            org: org.id, request: org.requestID,
+            ticket: CreatedTicket(provider: "webhook", externalID: "wh-test-\(org.id)", externalURL: nil))
+        return Fixture(db: db, org: org, link: link)
+    }
+
+    func enqueue(_ f: Fixture, _ count: Int) throws -> [String] {
+        try (0..<count).map { index in
+            let eventID = UUID().uuidString.lowercased()
+            try OutboxStore(db: f.db).enqueue(org: f.org.id, linkID: f.link.id, commentID: nil, provider: "webhook",
+                                              type: .close, eventID: eventID, body: .object(["n": .int(index)]))
+            return eventID
+        }
+    }
+
+    /// Only this link's events: other tests enqueue in the same database at the same time.
+    func claim(_ f: Fixture, lease: Int = 60, db: PGConnection? = nil) throws -> [OutboxEvent] {
+        try OutboxStore(db: db ?? f.db).claim(limit: 10, leaseSeconds: lease, linkID: f.link.id)
+    }
+
+    @Test func eventsOfOneLinkAreClaimedOneAtATimeInOrder() throws {
+        let f = try fixture()
+        let ids = try enqueue(f, 3)
+        let first = try claim(f)
+        #expect(first.map(\.eventID) == [ids[0]])
+        #expect(try claim(f).isEmpty, "the second waits while the first is in flight")
+        try OutboxStore(db: f.db).markDelivered(first[0], status: 200)
+        #expect(try claim(f).map(\.eventID) == [ids[1]])
+    }
+
+    @Test func aFailedEventHoldsBackLaterOnesUntilRequeued() throws {
+        let f = try fixture()
+        let ids = try enqueue(f, 2)
+        let first = try claim(f)[0]
+        try OutboxStore(db: f.db).markFailed(first, status: 410, reason: "HTTP 410 Gone")
+        #expect(try claim(f).isEmpty)
+        #expect(try TicketLinkStore(db: f.db).active(org: f.org.id, request: f.org.requestID)?.syncState == "error")
+        #expect(try OutboxStore(db: f.db).requeueFailed(org: f.org.id, linkID: f.link.id) == 1)
+        let again = try claim(f)
+        #expect(again.map(\.eventID) == [ids[0]])
+        #expect(again.first?.attempts == 1, "a re-queued event starts a fresh attempt budget")
+    }
+
+    @Test func concurrentClaimersNeverShareAnEvent() throws {
+        // Ten links with one event each, claimed by five connections at once.
+        let fixtures = try (0..<10).map { _ in try fixture() }
+        for f in fixtures { _ = try enqueue(f, 1) }
+        let links = Set(fixtures.map(\.link.id))
+        let results = TestDatabase.concurrently(5) { _ in
+            try OutboxStore(db: TestDatabase.connect()).claim(limit: 100, leaseSeconds: 60).filter { links.contains($0.linkID) }
+        }
+        let claimed = try results.flatMap { try $0.get().map(\.eventID) }
+        #expect(claimed.count == Set(claimed).count, "no event claimed twice")
+        #expect(claimed.count == 10)
+    }
+
+    @Test func anExpiredLeaseIsClaimedAgainWithTheSameEventId() throws {
+        let f = try fixture()
+        let ids = try enqueue(f, 1)
+        let first = try claim(f, lease: 0)
+        try f.db.query("SELECT pg_sleep(0.01)")
+        let second = try claim(f)
+        #expect(first.map(\.eventID) == ids)
+        #expect(second.map(\.eventID) == ids)
+        #expect(second.first?.attempts == 2)
+    }
+
+    @Test func retriesAreScheduledLaterAndTheLimitMarksTheCommentFailed() throws {
+        let f = try fixture()
+        let comments = CommentStore(db: f.db)
+        let comment = try comments.insertInternal(org: f.org.id, request: f.org.requestID, authorID: f.org.adminID,
+                                                  author: "A", body: "b", syncState: "pending")
+        let eventID = UUID().uuidString.lowercased()
+        try OutboxStore(db: f.db).enqueue(org: f.org.id, linkID: f.link.id, commentID: comment.id, provider: "webhook",
+                                          type: .comment, eventID: eventID, body: .object([:]))
+        let http = RecordingHTTP()
+        http.answer = .response(status: 500, headers: [:], body: [])
+        let settings = Settings(environment: ["TICKET_WEBHOOK_URL": "http://127.0.0.1:1/h", "TICKET_WEBHOOK_SECRET": "s"])
+        let deliverer = Deliverer(db: f.db, providers: ProviderRegistry(settings: settings, http: http),
+                                  policy: DeliveryPolicy(baseMilliseconds: 1, capSeconds: 1, maxAttempts: 2))
+        let timeouts = HTTPTimeouts(connect: 1, total: 1)
+        _ = try deliverer.deliverNow(eventID: eventID, timeouts: timeouts)
+        #expect(try comments.find(org: f.org.id, id: comment.id)?.syncState == "pending")
+        try f.db.query("SELECT pg_sleep(0.05)")
+        _ = try deliverer.deliverNext(linkID: f.link.id, timeouts: timeouts)
+        let failed = try comments.find(org: f.org.id, id: comment.id)
+        #expect(failed?.syncState == "error")
+        #expect(failed?.lastError?.contains("gave up after 2 attempts") == true)
+        #expect(http.sent.count == 2)
+    }
+}

@@ -1,0 +1,223 @@
+"""The generic webhook provider: signed events, synchronous create, and the outbox's retries, order and restarts."""
+import json
+import re
+import subprocess
+import time
+import uuid
+
+import pytest
+import requests
+
+from conftest import BIN, REPO, assert_problem, psql, wait_for
+from receiver import Receiver
+
+SECRET = "outbound-test-secret"
+FAST = {"TICKET_DELIVERY_BACKOFF_BASE_MS": "100", "TICKET_DELIVERY_BACKOFF_CAP_S": "1", "TICKET_DELIVERY_POLL_MS": "100",
+        "TICKET_DELIVERY_INLINE_TIMEOUT_S": "1", "TICKET_HTTP_CONNECT_TIMEOUT_S": "1", "TICKET_HTTP_TIMEOUT_S": "2"}
+
+
+@pytest.fixture
+def receiver():
+    running = Receiver(SECRET)
+    yield running
+    try:
+        running.down()
+    except Exception:
+        pass
+
+
+def webhook_env(receiver, **extra):
+    return {"TICKET_PROVIDER": "webhook", "TICKET_WEBHOOK_URL": receiver.url, "TICKET_WEBHOOK_SECRET": SECRET,
+            **FAST, **extra}
+
+
+def create(stack, world):
+    return requests.post(stack.url(world.request_path() + "/ticket"), headers=world.auth("admin"))
+
+
+def comment(stack, world, text):
+    response = requests.post(stack.url(world.request_path() + "/comments"), json={"body": text}, headers=world.auth("reader"))
+    assert response.status_code == 201, response.text
+    return response.json()["comment"]
+
+
+def link(stack, world):
+    return requests.get(stack.url(world.request_path() + "/ticket"), headers=world.auth("reader")).json()
+
+
+def thread(stack, world):
+    return requests.get(stack.url(world.request_path() + "/comments"), headers=world.auth("reader")).json()["comments"]
+
+
+def test_events_are_signed_and_carry_what_an_adapter_needs(make_stack, world, receiver):
+    stack = make_stack("wh-events", webhook_env(receiver))
+    created = create(stack, world)
+    assert created.status_code == 201, created.text
+    ticket = created.json()
+    assert ticket["provider"] == "webhook" and re.fullmatch(r"wh-\d+", ticket["external_id"])
+    assert ticket["external_url"] is None
+    posted = comment(stack, world, "Evidence uploaded: https://files.example/soc2.pdf")
+    assert posted["sync_state"] == "synced" and posted["external_comment_id"]
+    closed = requests.post(stack.url(world.request_path() + "/ticket/close"), headers=world.auth("admin"))
+    assert closed.status_code == 200 and closed.json()["sync_state"] == "synced"
+
+    kinds = [r["headers"]["X-Event-Type"] for r in receiver.events()]
+    assert kinds == ["ticket.create", "ticket.comment", "ticket.close"]
+    for record in receiver.events():
+        assert record["valid"], "every event carries a valid X-Signature"
+        headers = record["headers"]
+        assert headers["Content-Type"] == "application/json"
+        assert headers["User-Agent"].startswith("ticketsync/")
+        assert uuid.UUID(headers["X-Event-Id"]) and record["event"]["event_id"] == headers["X-Event-Id"]
+        # Compact, sorted keys, UTF-8, slashes unescaped: exactly what a deterministic serializer gives.
+        assert record["body"] == json.dumps(record["event"], separators=(",", ":"), sort_keys=True,
+                                            ensure_ascii=False).encode()
+        assert record["event"]["external_id"] == ticket["external_id"]
+        assert record["event"]["org_id"] == world.org and record["event"]["evidence_request_id"] == world.r1
+    create_event, comment_event, close_event = (r["event"] for r in receiver.events())
+    assert create_event["evidence_request"] == {"id": world.r1, "title": "Access review", "description": "Q3 access review",
+                                                "status": "open", "url": None}
+    assert comment_event["comment"]["body"] == "Evidence uploaded: https://files.example/soc2.pdf"
+    assert comment_event["comment"]["author"] == "Reader User"
+    assert comment_event["comment"]["id"] == posted["id"]
+    assert close_event["closed_at"] == closed.json()["closed_at"]
+
+
+def test_receiver_ids_win(make_stack, world, receiver):
+    stack = make_stack("wh-ids", webhook_env(receiver))
+    key = f"OPS-{uuid.uuid4().hex[:8]}"
+    receiver.answer((200, {"Content-Type": "application/json"},
+                     json.dumps({"external_id": key, "external_url": f"https://tracker.example/{key}"}).encode()))
+    created = create(stack, world)
+    assert created.status_code == 201, created.text
+    ticket = created.json()
+    assert ticket["external_id"] == key and ticket["external_url"] == f"https://tracker.example/{key}"
+    receiver.answer((201, {"Content-Type": "application/json"}, json.dumps({"external_comment_id": f"{key}-c9"}).encode()))
+    assert comment(stack, world, "hello")["external_comment_id"] == f"{key}-c9"
+
+
+@pytest.mark.parametrize("answer", [500, (302, {"Location": "http://127.0.0.1:9/elsewhere"}, b""), "down", "slow"])
+def test_create_failure_is_502_and_links_nothing(make_stack, world, receiver, answer):
+    stack = make_stack("wh-create-fail", webhook_env(receiver))
+    if answer == "down":
+        receiver.down()
+    elif answer == "slow":
+        receiver.answer((200, {}, b"", 3))
+    else:
+        receiver.answer(answer)
+    before = world.snapshot()
+    problem = assert_problem(create(stack, world), 502)
+    assert "no ticket was linked" in problem["detail"]
+    assert world.snapshot() == before
+
+
+def test_comments_wait_while_receiver_is_down_then_arrive_once_in_order(make_stack, world, receiver):
+    stack = make_stack("wh-outage", webhook_env(receiver))
+    assert create(stack, world).status_code == 201
+    receiver.down()
+    posted = [comment(stack, world, f"comment {n}") for n in range(5)]
+    assert all(c["sync_state"] == "pending" and c["external_comment_id"] is None for c in posted)
+    assert link(stack, world)["sync_state"] == "pending"
+    receiver.up()
+    wait_for(lambda: link(stack, world)["sync_state"] == "synced", seconds=20, what="delivery after the outage")
+    bodies = [r["event"]["comment"]["body"] for r in receiver.events("ticket.comment")]
+    assert bodies == [f"comment {n}" for n in range(5)]
+    ids = receiver.event_ids("ticket.comment")
+    assert len(ids) == len(set(ids)) == 5
+    assert all(c["sync_state"] == "synced" for c in thread(stack, world))
+
+
+def test_server_errors_are_retried_with_the_same_event_id(make_stack, world, receiver):
+    stack = make_stack("wh-500", webhook_env(receiver))
+    create(stack, world)
+    receiver.answer(500, 500, 200)
+    assert comment(stack, world, "flaky")["sync_state"] == "pending"
+    wait_for(lambda: link(stack, world)["sync_state"] == "synced", seconds=20, what="third attempt")
+    attempts = receiver.events("ticket.comment")
+    assert len(attempts) == 3
+    assert len({r["headers"]["X-Event-Id"] for r in attempts}) == 1
+    assert len({r["body"] for r in attempts}) == 1, "the same bytes on every attempt"
+
+
+def test_retry_after_is_honoured(make_stack, world, receiver):
+    stack = make_stack("wh-429", webhook_env(receiver))
+    create(stack, world)
+    receiver.answer((429, {"Retry-After": "2"}, b""))
+    comment(stack, world, "rate limited")
+    wait_for(lambda: len(receiver.events("ticket.comment")) == 2, seconds=15, what="the retry")
+    first, second = receiver.events("ticket.comment")
+    assert second["at"] - first["at"] >= 1.9
+
+
+def test_gone_marks_error_until_retried(make_stack, world, receiver):
+    stack = make_stack("wh-410", webhook_env(receiver))
+    create(stack, world)
+    receiver.answer(410)
+    posted = comment(stack, world, "to a dead endpoint")
+    assert posted["sync_state"] == "error" and "410" in posted["last_error"]
+    current = link(stack, world)
+    assert current["sync_state"] == "error" and "410" in current["last_error"]
+    time.sleep(0.5)
+    assert len(receiver.events("ticket.comment")) == 1, "no retry after 410"
+    # A later comment waits behind the failed one: order is kept.
+    assert comment(stack, world, "second")["sync_state"] == "pending"
+    assert len(receiver.events("ticket.comment")) == 1
+
+    reader = requests.post(stack.url(world.request_path() + "/ticket/retry"), headers=world.auth("reader"))
+    assert_problem(reader, 403)
+    retried = requests.post(stack.url(world.request_path() + "/ticket/retry"), headers=world.auth("admin"))
+    assert retried.status_code == 200 and retried.headers["X-Requeued-Events"] == "1"
+    wait_for(lambda: link(stack, world)["sync_state"] == "synced", seconds=15, what="delivery after retry")
+    assert [r["event"]["comment"]["body"] for r in receiver.events("ticket.comment")] == \
+        ["to a dead endpoint", "to a dead endpoint", "second"]
+    assert all(c["sync_state"] == "synced" for c in thread(stack, world))
+
+
+def test_attempt_limit_gives_up(make_stack, world, receiver):
+    stack = make_stack("wh-limit", webhook_env(receiver, TICKET_DELIVERY_MAX_ATTEMPTS="2"))
+    create(stack, world)
+    receiver.default = (500, {}, b"")
+    comment(stack, world, "never accepted")
+    wait_for(lambda: link(stack, world)["sync_state"] == "error", seconds=15, what="giving up")
+    assert len(receiver.events("ticket.comment")) == 2
+    assert "gave up after 2 attempts" in thread(stack, world)[0]["last_error"]
+
+
+def test_pending_events_survive_a_responder_restart(make_stack, world, receiver):
+    stack = make_stack("wh-restart", webhook_env(receiver))
+    create(stack, world)
+    receiver.down()
+    comment(stack, world, "before restart")
+    assert stack.stop_responder() == 0
+    receiver.up()
+    stack.start_responder()
+    wait_for(lambda: link(stack, world)["sync_state"] == "synced", seconds=20, what="delivery after restart")
+    assert [r["event"]["comment"]["body"] for r in receiver.events("ticket.comment")] == ["before restart"]
+
+
+def test_separate_deliver_process(make_stack, world, receiver):
+    env = webhook_env(receiver)
+    stack = make_stack("wh-separate", env)
+    create(stack, world)
+    receiver.down()
+    comment(stack, world, "delivered by ticketsync deliver")
+    # Stop the responder's own loop; a `ticketsync deliver` process takes over.
+    stack.stop_responder()
+    receiver.up()
+    deliver = subprocess.Popen([BIN, "deliver"], cwd=REPO, env=stack.env, stderr=subprocess.DEVNULL)
+    try:
+        wait_for(lambda: len(receiver.events("ticket.comment")) == 1, seconds=20, what="the deliver process")
+    finally:
+        deliver.terminate()
+        assert deliver.wait(timeout=10) == 0
+    state = psql("SELECT state FROM ticket_sync.outbox o JOIN ticket_sync.ticket_links l ON l.id = o.link_id "
+                 "WHERE l.evidence_request_id = :'r' AND o.event_type = 'ticket.comment'", r=world.r1)
+    assert state == "delivered"
+
+
+def test_mock_uses_the_same_outbox(stack, world):
+    requests.post(stack.url(world.request_path() + "/ticket"), headers=world.auth("admin"))
+    comment(stack, world, "through the outbox")
+    rows = psql("SELECT o.event_type || ':' || o.state FROM ticket_sync.outbox o JOIN ticket_sync.ticket_links l "
+                "ON l.id = o.link_id WHERE l.evidence_request_id = :'r'", r=world.r1)
+    assert rows == "ticket.comment:delivered"
