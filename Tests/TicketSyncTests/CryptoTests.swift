@@ -21,6 +21,13 @@ import Testing
             == "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54")
     }
 
+    @Test func rfc4231Case7KeyAndDataLongerThanBlock() {
+        let data = "This is a test using a larger than block-size key and a larger than block-size data. "
+            + "The key needs to be hashed before being used by the HMAC algorithm."
+        #expect(hmac([UInt8](repeating: 0xaa, count: 131), data)
+            == "9b09ffa71b942fcb27635fbcd5b0e944bfdc63644f0713938a7f51535c3a35e2")
+    }
+
     @Test func githubWebhookExample() {
         #expect(hmac(Array("It's a Secret to Everybody".utf8), "Hello, World!")
             == "757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17")

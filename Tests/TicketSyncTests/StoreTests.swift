@@ -82,6 +82,18 @@ struct StoreTests {
         #expect(try comments.thread(org: org.id, request: org.requestID).map(\.externalCommentID) == ["ext-1", "ext-2"])
     }
 
+    @Test func aProviderIdAlreadyInTheThreadFallsBackToAMintedOne() throws {
+        let db = try TestDatabase.connect()
+        let org = try TestDatabase.makeOrg(db)
+        let comments = CommentStore(db: db)
+        _ = try comments.insertExternal(org: org.id, request: org.requestID, author: "J", body: "first", externalCommentID: "c-1")
+        let mine = try comments.insertInternal(org: org.id, request: org.requestID, authorID: org.adminID,
+                                               author: "A", body: "mine", syncState: "pending")
+        let synced = try comments.markSynced(org: org.id, id: mine.id, externalCommentID: "c-1")
+        #expect(synced.syncState == "synced")
+        #expect(synced.externalCommentID == Comment.mintedExternalID(mine.id))
+    }
+
     @Test func tokensResolveToTheirUserAndPermission() throws {
         let db = try TestDatabase.connect()
         let org = try TestDatabase.makeOrg(db)

@@ -12,6 +12,9 @@ public struct Comment: Sendable, Equatable {
     public var lastError: String?
     public var createdAt: String
 
+    /// The stable external id given to a pushed comment when the provider reports none.
+    public static func mintedExternalID(_ id: Int) -> String { "ticketsync-comment-\(id)" }
+
     /// The longest comment body accepted, in characters.
     public static let maxBodyLength = 10_000
 

@@ -57,7 +57,7 @@ public struct Deliverer {
                 try outbox.markDelivered(event, status: nil)
                 guard let commentID = event.commentID else { return nil }
                 _ = try comments.markSynced(org: event.orgID, id: commentID,
-                                            externalCommentID: externalCommentID ?? "ticketsync-comment-\(commentID)")
+                                            externalCommentID: externalCommentID ?? Comment.mintedExternalID(commentID))
                 return try echo.flatMap {
                     try comments.insertExternal(org: event.orgID, request: event.evidenceRequestID, author: $0.author,
                                                 body: $0.body, externalCommentID: $0.externalCommentID)

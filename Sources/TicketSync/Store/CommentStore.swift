@@ -25,12 +25,17 @@ public struct CommentStore {
             """, [org, request, authorID, author, body, syncState]).first!)
     }
 
-    /// Stamps the provider's id onto a pushed internal comment.
+    /// Stamps the provider's id onto a pushed internal comment. Should the thread already hold that id (an inbound
+    /// comment got there first), the comment keeps a minted id instead, so the delivery is never stuck on it.
     public func markSynced(org: String, id: Int, externalCommentID: String) throws -> Comment {
         Self.decode(try db.query("""
-            UPDATE ticket_sync.comments SET external_comment_id = $3, sync_state = 'synced', last_error = NULL
-            WHERE org_id = $1 AND id = $2 RETURNING \(Self.columns)
-            """, [org, String(id), externalCommentID]).first!)
+            UPDATE ticket_sync.comments c SET sync_state = 'synced', last_error = NULL,
+                external_comment_id = CASE WHEN EXISTS (
+                    SELECT 1 FROM ticket_sync.comments d
+                    WHERE d.evidence_request_id = c.evidence_request_id AND d.external_comment_id = $3 AND d.id <> c.id)
+                THEN $4 ELSE $3 END
+            WHERE c.org_id = $1 AND c.id = $2 RETURNING \(Self.columns)
+            """, [org, String(id), externalCommentID, Comment.mintedExternalID(id)]).first!)
     }
 
     /// A pushed comment the provider refused for good: shown with its error until someone retries.
