@@ -26,9 +26,7 @@ struct Serve: ParsableCommand {
         guard !settings.databaseURL.isEmpty else { throw ValidationError("set DATABASE_URL") }
         guard (1...256).contains(threads) else { throw ValidationError("--threads must be between 1 and 256") }
         guard let address = ListenSocket.Address.parse(listen) else { throw ValidationError("bad --listen: \(listen)") }
-        if let unknown = settings.unknownProviderValue {
-            ServerLog.warning("unknown TICKET_PROVIDER '\(unknown)': falling back to the mock provider")
-        }
+        settings.warnings.forEach(ServerLog.warning)
         let migrations = try Migration.load(from: Migration.directory(explicit: sqlDir, environment: environment))
         let application = Application(settings: settings, expectedSchemaVersion: migrations.last?.version ?? 0)
         try FastCGIServer(application: application,

@@ -8,12 +8,16 @@ public struct Settings: Sendable {
     public var provider: ProviderKind
     /// The raw TICKET_PROVIDER value when it was not recognised, for the start-up warning.
     public var unknownProviderValue: String?
+    /// Settings that were unusable and replaced by a default, for the start-up log.
+    public var warnings: [String] = []
     public var providerKeys: [String: String]
     /// TICKET_WEBHOOK_SECRET split on commas: inbound accepts any, outbound signs with the first.
     public var webhookSecrets: [String]
     public var publicBaseURL: String?
     /// TICKET_WEBHOOK_URL when it is an http(s) URL.
     public var webhookURL: URL?
+    public var jira: JiraSettings
+    public var serviceNow: ServiceNowSettings
     public var delivery: DeliveryPolicy
     /// Connect and total timeouts for every outbound call (TICKET_HTTP_CONNECT_TIMEOUT_S, TICKET_HTTP_TIMEOUT_S).
     public var httpTimeouts: HTTPTimeouts
@@ -38,12 +42,18 @@ public struct Settings: Sendable {
         for key in ProviderKind.allCases.flatMap(\.requiredKeys) {
             providerKeys[key] = value(key)
         }
-        webhookSecrets = (value("TICKET_WEBHOOK_SECRET") ?? "")
-            .split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-        publicBaseURL = value("PUBLIC_BASE_URL")
+        webhookSecrets = Self.secrets(value("TICKET_WEBHOOK_SECRET"))
+        publicBaseURL = Self.serviceURL(value("PUBLIC_BASE_URL"))?.absoluteString
         webhookURL = value("TICKET_WEBHOOK_URL").flatMap(URL.init(string:)).flatMap {
             ["http", "https"].contains($0.scheme?.lowercased() ?? "") && $0.host != nil ? $0 : nil
         }
+        jira = Self.jira(value)
+        var warnings: [String] = []
+        serviceNow = Self.serviceNow(value, warnings: &warnings)
+        if let unknownProviderValue {
+            warnings.insert("unknown TICKET_PROVIDER '\(unknownProviderValue)': falling back to the mock provider", at: 0)
+        }
+        self.warnings = warnings
         func positive(_ key: String, _ fallback: Int) -> Int {
             value(key).flatMap(Int.init).flatMap { $0 > 0 ? $0 : nil } ?? fallback
         }
@@ -60,11 +70,21 @@ public struct Settings: Sendable {
     /// The keys a provider still needs, in the order the documentation lists them.
     public func missingKeys(for kind: ProviderKind) -> [String] {
         kind.requiredKeys.filter { key in
-            // An unusable webhook URL counts as missing: there is nowhere to send to.
-            key == "TICKET_WEBHOOK_URL" ? webhookURL == nil : providerKeys[key] == nil
+            // An unusable URL counts as missing: there is nowhere to send to.
+            switch key {
+            case "TICKET_WEBHOOK_URL": webhookURL == nil
+            case "JIRA_BASE_URL": jira.baseURL == nil
+            case "SERVICENOW_BASE_URL": serviceNow.baseURL == nil
+            default: providerKeys[key] == nil
+            }
         }
     }
 
-    /// Inbound sync is open only when a shared secret is configured.
+    /// The generic inbound webhook is open only when a shared secret is configured.
     public var inboundOpen: Bool { !webhookSecrets.isEmpty }
+
+    /// Where a tracker's user can follow a link back to the evidence request, when PUBLIC_BASE_URL is set.
+    public func evidenceRequestURL(_ request: EvidenceRequest) -> String? {
+        publicBaseURL.map { "\($0)/orgs/\(request.orgID)/evidence-requests/\(request.id)" }
+    }
 }

@@ -37,8 +37,9 @@ extension APIError {
                  headers: [("Retry-After", "2")])
     }
 
-    public static let inboundClosed = APIError(
-        503, "inbound-closed", "Inbound sync is closed; set TICKET_WEBHOOK_SECRET.")
+    public static func inboundClosed(_ source: InboundSource) -> APIError {
+        APIError(503, "inbound-closed", "Inbound sync is closed; set \(source.secretKey).")
+    }
 
     /// Every signature failure answers exactly this, whatever the reason.
     public static let badSignature = APIError(

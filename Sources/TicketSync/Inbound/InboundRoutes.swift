@@ -2,15 +2,8 @@
 /// Authorized only by the HMAC signature over the raw body, checked before any JSON is decoded.
 enum InboundRoutes {
     static func webhook(_ context: RequestContext) throws -> HTTPResponse {
-        let request = context.request
-        if let rejection = WebhookSignature.verify(header: request.header("x-signature"), body: request.body,
-                                                   secrets: context.settings.webhookSecrets) {
-            ServerLog.warning("inbound webhook rejected: signature \(rejection.rawValue)")
-            throw APIError.badSignature
-        }
-        let value: JSONValue
-        do { value = try JSONParser.parse(request.body) } catch { throw APIError.malformedJSON(error.message) }
-        let event = try InboundEvent.decode(value)
+        try InboundSource.generic.verify(context.request, settings: context.settings)
+        let event = try InboundEvent.decode(context.parsedBody())
 
         let db = try context.database()
         guard let link = try TicketLinkStore(db: db).active(externalID: event.externalID) else {

@@ -6,6 +6,8 @@ public struct TicketLink: Sendable, Equatable {
     public var provider: String
     public var externalID: String
     public var externalURL: String?
+    /// The tracker's internal id (Jira issue id, ServiceNow sys_id), when it has one.
+    public var externalRef: String?
     public var syncState: String
     public var lastError: String?
     public var createdAt: String

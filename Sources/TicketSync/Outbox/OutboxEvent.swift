@@ -20,6 +20,8 @@ public struct OutboxEvent: Sendable, Equatable {
     public var attempts: Int
     /// The ticket's id in the tracker.
     public var externalID: String
+    /// The tracker's internal id of the ticket (Jira issue id, ServiceNow sys_id), when it has one.
+    public var externalRef: String? = nil
 
     /// The body decoded again, for providers that send their own format rather than the event itself.
     public var payload: JSONValue { (try? JSONParser.parse(Array(body.utf8))) ?? .object([:]) }

@@ -38,7 +38,7 @@ public struct OutboxStore {
             FROM due, ticket_sync.ticket_links l
             WHERE o.id = due.id AND l.id = o.link_id
             RETURNING o.id, o.event_id, o.org_id, o.link_id, l.evidence_request_id, o.comment_id, o.provider,
-                      o.event_type, o.body, o.attempts, l.external_id
+                      o.event_type, o.body, o.attempts, l.external_id, l.external_ref
             """, [String(limit), String(leaseSeconds), eventID, linkID, graceSeconds.map(String.init)]).all.map(Self.decode)
     }
 
@@ -81,6 +81,7 @@ public struct OutboxStore {
             linkID: row.string("link_id"), evidenceRequestID: row.string("evidence_request_id"),
             commentID: row["comment_id"].flatMap(Int.init), provider: row.string("provider"),
             eventType: OutboxEvent.EventType(rawValue: row.string("event_type")) ?? .comment,
-            body: row.string("body"), attempts: row.int("attempts"), externalID: row.string("external_id"))
+            body: row.string("body"), attempts: row.int("attempts"), externalID: row.string("external_id"),
+            externalRef: row["external_ref"])
     }
 }

@@ -2,6 +2,8 @@
 public struct ProviderRegistry: Sendable {
     let settings: Settings
     let http: any OutboundHTTP
+    /// One per process: the Jira account is asked for once.
+    let jiraIdentity = JiraIdentityCache()
 
     public init(settings: Settings, http: any OutboundHTTP = URLSessionHTTP()) {
         self.settings = settings
@@ -24,10 +26,17 @@ public struct ProviderRegistry: Sendable {
             return MockProvider()
         case .webhook:
             return WebhookProvider(url: settings.webhookURL!, signingSecret: settings.webhookSecrets[0], http: http,
-                                   timeouts: settings.httpTimeouts, publicBaseURL: settings.publicBaseURL)
-        case .jira, .servicenow:
-            throw APIError(501, "provider-not-built",
-                           "The \(kind.rawValue) provider is configured but not built into this version yet; use TICKET_PROVIDER=mock or webhook.")
+                                   timeouts: settings.httpTimeouts, linkBack: { [settings] in settings.evidenceRequestURL($0) })
+        case .jira:
+            let jira = settings.jira
+            return JiraProvider(settings: jira, baseURL: jira.baseURL!, apiToken: jira.apiToken!, projectKey: jira.projectKey!,
+                                http: http, timeouts: settings.httpTimeouts, identityCache: jiraIdentity,
+                                linkBack: { [settings] in settings.evidenceRequestURL($0) })
+        case .servicenow:
+            let serviceNow = settings.serviceNow
+            return ServiceNowProvider(settings: serviceNow, baseURL: serviceNow.baseURL!, apiToken: serviceNow.apiToken!,
+                                      http: http, timeouts: settings.httpTimeouts,
+                                      linkBack: { [settings] in settings.evidenceRequestURL($0) })
         }
     }
 }

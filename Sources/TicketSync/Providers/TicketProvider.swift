@@ -4,6 +4,8 @@ public struct CreatedTicket: Sendable, Equatable {
     public var externalID: String
     /// The deep link; nil when the tracker gave none.
     public var externalURL: String?
+    /// The tracker's internal id when it differs from the human one (Jira issue id, ServiceNow sys_id).
+    public var externalRef: String? = nil
 }
 
 /// A synthetic reply a provider reports back at once (only the mock does this).
@@ -22,4 +24,11 @@ public protocol TicketProvider: Sendable {
     func createTicket(for request: EvidenceRequest, db: PGConnection) throws -> CreatedTicket
     /// One attempt at an outbox event (`ticket.comment` or `ticket.close`). Must not throw: every failure is an outcome.
     func deliver(_ event: OutboxEvent, timeouts: HTTPTimeouts) -> DeliveryOutcome
+    /// Checked while the close request waits, before anything is marked closed: throws when the tracker can
+    /// never close this ticket (e.g. a Jira workflow without a transition to done). Transient failures pass.
+    func prepareClose(_ link: TicketLink) throws
+}
+
+extension TicketProvider {
+    public func prepareClose(_ link: TicketLink) throws {}
 }

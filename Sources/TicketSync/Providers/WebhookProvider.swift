@@ -9,7 +9,7 @@ public struct WebhookProvider: TicketProvider {
     let signingSecret: String
     let http: any OutboundHTTP
     let timeouts: HTTPTimeouts
-    let publicBaseURL: String?
+    let linkBack: @Sendable (EvidenceRequest) -> String?
 
     /// Synchronous: mints `wh-<n>`, sends `ticket.create`, and takes `external_id`/`external_url` from a JSON 2xx answer.
     public func createTicket(for request: EvidenceRequest, db: PGConnection) throws -> CreatedTicket {
@@ -17,7 +17,7 @@ public struct WebhookProvider: TicketProvider {
         let minted = "wh-\(number)"
         let eventID = UUID().uuidString.lowercased()
         let body = EventPayload.create(eventID: eventID, occurredAt: Timestamp.string(), externalID: minted,
-                                       request: request, link: publicBaseURL.map { "\($0)/evidence-requests/\(request.id)" })
+                                       request: request, link: linkBack(request))
         let result = send(type: .create, eventID: eventID, body: Array(body.text.utf8), timeouts: timeouts)
         guard let status = result.status, (200..<300).contains(status) else {
             throw APIError(502, "provider-request-failed",

@@ -17,6 +17,7 @@ extension Application {
 
         router.add("GET", "/api/v1/orgs/{org_id}/ticket-sync/status", .org(.read), StatusRoutes.status)
 
-        router.add("POST", "/api/v1/ticket-sync/webhook", .inbound, InboundRoutes.webhook)
+        router.add("POST", "/api/v1/ticket-sync/webhook", .inbound(.generic), InboundRoutes.webhook)
+        router.add("POST", "/api/v1/ticket-sync/webhook/jira", .inbound(.jira), JiraWebhookRoutes.webhook)
     }
 }

@@ -28,7 +28,8 @@ public struct Application: Sendable {
                                              providers: providers, worker: database)
                 switch route.access {
                 case .open: break
-                case .inbound: guard settings.inboundOpen else { throw APIError.inboundClosed }
+                case .inbound(let source):
+                    guard !source.secrets(settings).isEmpty else { throw APIError.inboundClosed(source) }
                 case .org: break
                 }
                 if request.bodyTooLarge { throw APIError.bodyTooLarge(limit: settings.maxBodyBytes) }

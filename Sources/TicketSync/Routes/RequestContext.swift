@@ -36,12 +36,15 @@ public final class RequestContext {
         return canonical
     }
 
+    /// The body parsed strictly (400 when it is not JSON), whatever its content type: inbound webhooks.
+    public func parsedBody() throws -> JSONValue {
+        do { return try JSONParser.parse(request.body) } catch { throw APIError.malformedJSON(error.message) }
+    }
+
     /// The body as a JSON object, after the content type check (415) and strict parsing (400).
     public func jsonObjectBody() throws -> [String: JSONValue] {
         guard request.hasJSONContentType else { throw APIError.unsupportedMediaType }
-        let value: JSONValue
-        do { value = try JSONParser.parse(request.body) } catch { throw APIError.malformedJSON(error.message) }
-        guard case .object(let members) = value else {
+        guard case .object(let members) = try parsedBody() else {
             throw APIError.invalidField("", "The request body must be a JSON object.")
         }
         return members

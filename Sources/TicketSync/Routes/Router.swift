@@ -4,8 +4,8 @@ public struct Router: Sendable {
         /// No login: health checks, and later the signature-authorized inbound webhook.
         case open
         /// No login; authorized by the HMAC signature over the raw body, which the handler checks before decoding.
-        /// Closed (503) unless TICKET_WEBHOOK_SECRET is set, before anything else is looked at.
-        case inbound
+        /// Closed (503) unless the source's secret is set, before anything else is looked at.
+        case inbound(InboundSource)
         /// A bearer token whose user holds at least this permission in the path's `{org_id}`.
         case org(OrgPermission)
     }

@@ -32,7 +32,7 @@ enum TicketRoutes {
             throw APIError.notFound("This evidence request has no linked ticket.")
         }
         guard !link.isClosed else { throw alreadyClosed }
-        _ = try context.providers.provider(named: link.provider)
+        try context.providers.provider(named: link.provider).prepareClose(link)
         let eventID = UUID().uuidString.lowercased()
         try db.transaction {
             guard let closed = try links.markClosed(org: context.orgID, id: link.id) else { throw alreadyClosed }

@@ -8,7 +8,7 @@ public struct TicketLinkStore {
     /// Columns of a link aliased `l`, with `sync_state` and `last_error` derived from the outbox:
     /// error when an event gave up, pending while one is queued, synced otherwise.
     static let columns = """
-        l.id, l.org_id, l.evidence_request_id, l.provider, l.external_id, l.external_url,
+        l.id, l.org_id, l.evidence_request_id, l.provider, l.external_id, l.external_url, l.external_ref,
         CASE WHEN EXISTS (SELECT 1 FROM ticket_sync.outbox o WHERE o.link_id = l.id AND o.state = 'failed') THEN 'error'
              WHEN EXISTS (SELECT 1 FROM ticket_sync.outbox o WHERE o.link_id = l.id AND o.state IN ('pending', 'delivering'))
              THEN 'pending'
@@ -35,13 +35,22 @@ public struct TicketLinkStore {
             """, [externalID]).first.map(Self.decode)
     }
 
+    /// The active link of a tracker's internal id (a Jira webhook that names only the numeric issue id).
+    public func active(provider: String, externalRef: String) throws -> TicketLink? {
+        try db.query("""
+            SELECT \(Self.columns) FROM ticket_sync.ticket_links l
+            WHERE l.provider = $1 AND l.external_ref = $2 AND l.unlinked_at IS NULL
+            """, [provider, externalRef]).first.map(Self.decode)
+    }
+
     /// Inserts the link; the partial unique indexes turn a second active link into 409.
     public func insert(org: String, request: String, ticket: CreatedTicket) throws -> TicketLink {
         do {
             let rows = try db.query("""
-                INSERT INTO ticket_sync.ticket_links AS l (org_id, evidence_request_id, provider, external_id, external_url)
-                VALUES ($1, $2, $3, $4, $5) RETURNING \(Self.columns)
-                """, [org, request, ticket.provider, ticket.externalID, ticket.externalURL])
+                INSERT INTO ticket_sync.ticket_links AS l
+                    (org_id, evidence_request_id, provider, external_id, external_url, external_ref)
+                VALUES ($1, $2, $3, $4, $5, $6) RETURNING \(Self.columns)
+                """, [org, request, ticket.provider, ticket.externalID, ticket.externalURL, ticket.externalRef])
             return Self.decode(rows.first!)
         } catch let error as PGError where error.sqlstate == .uniqueViolation {
             if error.constraint == "ticket_links_active_external_id" {
@@ -72,7 +81,7 @@ public struct TicketLinkStore {
         TicketLink(
             id: row.string("id"), orgID: row.string("org_id"), evidenceRequestID: row.string("evidence_request_id"),
             provider: row.string("provider"), externalID: row.string("external_id"),
-            externalURL: row["external_url"], syncState: row.string("sync_state"),
+            externalURL: row["external_url"], externalRef: row["external_ref"], syncState: row.string("sync_state"),
             lastError: row["last_error"], createdAt: row.string("created_at"),
             updatedAt: row.string("updated_at"), closedAt: row["closed_at"])
     }

@@ -1,0 +1,70 @@
+/// The parts of Jira's own `comment_created` webhook that Ticket Sync uses. Bodies arrive in the v2 form (a string),
+/// but an Atlassian Document Format body is accepted too (its text nodes, paragraph by paragraph).
+struct JiraCommentCreated: Equatable {
+    var commentID: String
+    var body: String
+    var authorName: String
+    var author: JSONValue?
+    /// `issue.key`, when the payload has `issue`.
+    var issueKey: String?
+    /// The numeric issue id from `comment.self` (`…/rest/api/2/issue/{id}/comment/{commentId}`).
+    var issueID: String?
+
+    static let eventName = "comment_created"
+
+    /// nil for any other webhook event; 422 naming the field when a comment_created payload lacks what is needed.
+    static func decode(_ value: JSONValue) throws -> JiraCommentCreated? {
+        guard case .object(let members) = value else { throw APIError.invalidField("", "The body must be a JSON object.") }
+        guard let event = members["webhookEvent"]?.stringValue else {
+            throw APIError.invalidField("webhookEvent", "`webhookEvent` must be a string.")
+        }
+        guard event == eventName else { return nil }
+        guard case .object(let comment)? = members["comment"] else {
+            throw APIError.invalidField("comment", "`comment` must be an object.")
+        }
+        guard let commentID = JiraProvider.identifier(comment["id"]) else {
+            throw APIError.invalidField("comment.id", "`comment.id` is required.")
+        }
+        let body = try CommentText.validated(comment["body"].map(plainText), field: "comment.body")
+        let author = comment["author"]
+        let issueKey = members["issue"]?["key"]?.stringValue
+        let issueID = comment["self"]?.stringValue.flatMap(issueID(fromCommentURL:))
+        guard issueKey != nil || issueID != nil else {
+            throw APIError.invalidField("issue.key", "The payload names no issue (`issue.key` or `comment.self`).")
+        }
+        let name = author?["displayName"]?.stringValue ?? author?["name"]?.stringValue ?? "Jira user"
+        return JiraCommentCreated(commentID: commentID, body: body, authorName: name, author: author,
+                                  issueKey: issueKey, issueID: issueID)
+    }
+
+    static func issueID(fromCommentURL url: String) -> String? {
+        let parts = url.split(separator: "/")
+        guard let index = parts.lastIndex(of: "comment"), index >= 2, parts[index - 2] == "issue" else { return nil }
+        let id = parts[index - 1]
+        return id.allSatisfy(\.isNumber) ? String(id) : nil
+    }
+
+    /// A string stays as it is; an ADF document becomes its text, one line per block.
+    static func plainText(_ value: JSONValue) -> JSONValue {
+        guard case .object = value else { return value }
+        var lines: [String] = []
+        func walk(_ node: JSONValue, into line: inout String) {
+            if node["type"]?.stringValue == "text", let text = node["text"]?.stringValue { line += text }
+            if case .array(let children)? = node["content"] {
+                for child in children {
+                    if case .array? = child["content"] {
+                        var inner = ""
+                        walk(child, into: &inner)
+                        if !inner.isEmpty { lines.append(inner) }
+                    } else {
+                        walk(child, into: &line)
+                    }
+                }
+            }
+        }
+        var top = ""
+        walk(value, into: &top)
+        if !top.isEmpty { lines.append(top) }
+        return .string(lines.joined(separator: "\n"))
+    }
+}

@@ -1,0 +1,158 @@
+import Foundation
+
+/// Jira through REST v2, which Cloud and Data Center both serve with plain-text bodies.
+/// external_id is the issue key, external_ref the numeric issue id.
+public struct JiraProvider: TicketProvider {
+    public let kind = ProviderKind.jira
+    let settings: JiraSettings
+    let baseURL: URL
+    let apiToken: String
+    let projectKey: String
+    let http: any OutboundHTTP
+    let timeouts: HTTPTimeouts
+    let identityCache: JiraIdentityCache
+    let linkBack: @Sendable (EvidenceRequest) -> String?
+
+    static let failure = TrackerFailure(tracker: "Jira", credentialStatuses: [401, 403], details: errorCollection)
+
+    /// Basic `email:token` for Cloud API tokens; Bearer for Data Center personal access tokens.
+    var authorization: String {
+        if let email = settings.email {
+            return "Basic " + Data("\(email):\(apiToken)".utf8).base64EncodedString()
+        }
+        return "Bearer \(apiToken)"
+    }
+
+    func call(_ method: String, _ path: String, _ body: JSONValue? = nil, timeouts: HTTPTimeouts) -> OutboundResult {
+        var headers = ["Authorization": authorization, "Accept": "application/json",
+                       "User-Agent": TicketSyncVersion.userAgent]
+        if body != nil { headers["Content-Type"] = "application/json" }
+        let url = URL(string: baseURL.absoluteString + "/rest/api/2" + path)!
+        return http.send(OutboundRequest(url: url, method: method, headers: headers, body: body?.serialized() ?? []),
+                         timeout: timeouts)
+    }
+
+    static func escaped(_ key: String) -> String {
+        key.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-_."))) ?? key
+    }
+
+    public func createTicket(for request: EvidenceRequest, db: PGConnection) throws -> CreatedTicket {
+        var description = request.description
+        if let link = linkBack(request) { description += (description.isEmpty ? "" : "\n\n") + "Evidence request: \(link)" }
+        let body = JSONValue.object(["fields": .object([
+            "project": .object(["key": .string(projectKey)]),
+            "summary": .string(String(request.title.prefix(255))),
+            "description": .string(description),
+            "issuetype": .object(["name": .string(settings.issueType)]),
+        ])])
+        let result = call("POST", "/issue", body, timeouts: timeouts)
+        guard let status = result.status, (200..<300).contains(status), let answer = result.jsonObject,
+              let key = answer["key"]?.stringValue, let id = Self.identifier(answer["id"])
+        else { throw Self.failure.apiError(result, action: "create the issue") }
+        return CreatedTicket(provider: kind.rawValue, externalID: key,
+                             externalURL: "\(baseURL.absoluteString)/browse/\(key)", externalRef: id)
+    }
+
+    public func deliver(_ event: OutboxEvent, timeouts: HTTPTimeouts) -> DeliveryOutcome {
+        switch event.eventType {
+        case .comment: comment(event, timeouts: timeouts)
+        case .close: close(event, timeouts: timeouts)
+        case .create: .giveUp(reason: "ticket.create is never queued", status: nil)
+        }
+    }
+
+    /// The text, attributed to its internal author; Jira's comment id becomes the external comment id.
+    private func comment(_ event: OutboxEvent, timeouts: HTTPTimeouts) -> DeliveryOutcome {
+        let comment = event.payload["comment"]
+        let text = "\(comment?["body"]?.stringValue ?? "")\n\n— \(comment?["author"]?.stringValue ?? "Ticket Sync"), via Ticket Sync"
+        let result = call("POST", "/issue/\(Self.escaped(event.externalID))/comment", .object(["body": .string(text)]),
+                          timeouts: timeouts)
+        guard let status = result.status, (200..<300).contains(status) else { return Self.failure.outcome(result) }
+        return .delivered(externalCommentID: result.jsonObject.flatMap { Self.identifier($0["id"]) }, echo: nil)
+    }
+
+    /// Closing is a workflow transition: the one whose target status category is `done` (never matched by name).
+    private func close(_ event: OutboxEvent, timeouts: HTTPTimeouts) -> DeliveryOutcome {
+        let listed = transitions(event.externalID, timeouts: timeouts)
+        guard case .success(let available) = listed else {
+            if case .failure(let failed) = listed { return Self.failure.outcome(failed.result) }
+            return .retry(reason: "no answer", status: nil, retryAfter: nil)
+        }
+        guard let done = available.first(where: { $0.category == "done" }) else {
+            return .giveUp(reason: Self.noDoneTransition(available), status: nil)
+        }
+        let result = call("POST", "/issue/\(Self.escaped(event.externalID))/transitions",
+                          .object(["transition": .object(["id": .string(done.id)])]), timeouts: timeouts)
+        guard let status = result.status, (200..<300).contains(status) else { return Self.failure.outcome(result) }
+        return .delivered(externalCommentID: nil, echo: nil)
+    }
+
+    /// A workflow that cannot reach done fails the close before anything is marked closed.
+    /// Credentials refused fail it too; a Jira that is merely down or busy does not (the outbox retries).
+    public func prepareClose(_ link: TicketLink) throws {
+        switch transitions(link.externalID, timeouts: timeouts) {
+        case .success(let available):
+            guard available.contains(where: { $0.category == "done" }) else {
+                throw APIError(409, "no-done-transition", Self.noDoneTransition(available),
+                               extensions: ["transitions": .array(available.map { .string($0.name) })])
+            }
+        case .failure(let failed):
+            if let status = failed.result.status, (400..<500).contains(status), status != 429 {
+                throw Self.failure.apiError(failed.result, action: "list the issue's transitions")
+            }
+        }
+    }
+
+    struct Transition { let id: String; let name: String; let category: String? }
+
+    private func transitions(_ key: String, timeouts: HTTPTimeouts) -> Result<[Transition], FailedCall> {
+        let result = call("GET", "/issue/\(Self.escaped(key))/transitions", timeouts: timeouts)
+        guard let status = result.status, (200..<300).contains(status),
+              case .array(let items)? = result.jsonObject?["transitions"]
+        else { return .failure(FailedCall(result: result)) }
+        return .success(items.compactMap { item in
+            guard let id = Self.identifier(item["id"]) else { return nil }
+            return Transition(id: id, name: item["name"]?.stringValue ?? id,
+                              category: item["to"]?["statusCategory"]?["key"]?.stringValue)
+        })
+    }
+
+    struct FailedCall: Error { let result: OutboundResult }
+
+    static func noDoneTransition(_ available: [Transition]) -> String {
+        let names = available.map(\.name)
+        return "Jira offers no transition to a done status from the issue's current status"
+            + (names.isEmpty ? " (no transitions available to this account)." : "; available: \(names.joined(separator: ", ")).")
+    }
+
+    /// The integration account, asked once per process.
+    public func identity() -> JiraIdentity? {
+        identityCache.get {
+            let result = call("GET", "/myself", timeouts: timeouts)
+            guard let status = result.status, (200..<300).contains(status), let me = result.jsonObject else { return nil }
+            return JiraIdentity(accountID: me["accountId"]?.stringValue, name: me["name"]?.stringValue,
+                                key: me["key"]?.stringValue)
+        }
+    }
+
+    /// Jira ids are strings in JSON, but accept numbers too.
+    static func identifier(_ value: JSONValue?) -> String? {
+        switch value {
+        case .string(let text)?: text.isEmpty ? nil : text
+        case .number(let number)?: String(Int(number))
+        case .int(let number)?: String(number)
+        default: nil
+        }
+    }
+
+    /// Jira's ErrorCollection: `{"errorMessages": [...], "errors": {"field": "message"}}`.
+    static func errorCollection(_ result: OutboundResult) -> String? {
+        guard let body = result.jsonObject else { return nil }
+        var parts: [String] = []
+        if case .array(let messages)? = body["errorMessages"] { parts += messages.compactMap(\.stringValue) }
+        if case .object(let fields)? = body["errors"] {
+            parts += fields.keys.sorted().compactMap { key in fields[key]?.stringValue.map { "\(key): \($0)" } }
+        }
+        return parts.isEmpty ? nil : parts.joined(separator: "; ")
+    }
+}
