@@ -19,7 +19,7 @@ import Testing
     @Test func namesTheMissingKeysOfARealProvider() {
         let settings = Settings(environment: ["TICKET_PROVIDER": "jira", "JIRA_BASE_URL": "https://jira.example"])
         #expect(settings.provider == .jira)
-        #expect(settings.missingKeys(for: .jira) == ["JIRA_API_TOKEN"])
+        #expect(settings.missingKeys(for: .jira) == ["JIRA_API_TOKEN", "JIRA_PROJECT_KEY"])
         #expect(settings.missingKeys(for: .servicenow) == ["SERVICENOW_BASE_URL", "SERVICENOW_API_TOKEN"])
     }
 

@@ -30,7 +30,7 @@ import Testing
     @Test func signsTheExactBytesItSends() throws {
         let recorder = RecordingHTTP()
         let provider = WebhookProvider(url: URL(string: "http://127.0.0.1:1/hook")!, signingSecret: "s3", http: recorder,
-                                       timeouts: HTTPTimeouts(connect: 1, total: 1), publicBaseURL: nil)
+                                       timeouts: HTTPTimeouts(connect: 1, total: 1), linkBack: { _ in nil })
         let event = OutboxEvent(id: 1, eventID: "e-1", orgID: "o", linkID: "l", evidenceRequestID: "r", commentID: 5,
                                 provider: "webhook", eventType: .comment, body: #"{"a":"é/x"}"#, attempts: 1, externalID: "wh-1")
         #expect(provider.deliver(event, timeouts: HTTPTimeouts(connect: 1, total: 1)) == .delivered(externalCommentID: nil, echo: nil))

@@ -53,7 +53,7 @@ public struct TicketLinkStore {
                 """, [org, request, ticket.provider, ticket.externalID, ticket.externalURL, ticket.externalRef])
             return Self.decode(rows.first!)
         } catch let error as PGError where error.sqlstate == .uniqueViolation {
-            if error.constraint == "ticket_links_active_external_id" {
+            if error.constraint == "ticket_links_active_external_id" || error.constraint == "ticket_links_active_external_ref" {
                 throw APIError.conflict("external-id-in-use", "Ticket \(ticket.externalID) is already linked to an evidence request.")
             }
             throw APIError.conflict("ticket-already-linked", "This evidence request already has a linked ticket; unlink it first.")
