@@ -19,11 +19,14 @@ ensure_packages() {
     fi
 }
 
-# The end-to-end tests are Python (pytest + requests).
-ensure_python_test_packages() {
-    python3 -c 'import pytest, requests' 2>/dev/null && return 0
-    log "installing pytest and requests"
-    python3 -m pip install -q pytest requests
+# What only the tests need: Chromium and its driver for the page tests (Debian), and the Python test libraries.
+TEST_APT_PACKAGES="chromium chromium-driver"
+
+ensure_test_packages() {
+    APT_PACKAGES="$TEST_APT_PACKAGES" ensure_packages
+    python3 -c 'import pytest, requests, selenium' 2>/dev/null && return 0
+    log "installing pytest, requests and selenium"
+    python3 -m pip install -q pytest requests selenium
 }
 
 pg_bin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1; }

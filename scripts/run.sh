@@ -59,6 +59,10 @@ INFO
 if [ "${DEMO_SEED:-1}" != "0" ]; then
     request=${REQUEST_IDS%%,*}
     cat <<INFO
+Open the page, signed in as the demo admin:
+  $base/#token=$CONFIGURE_TOKEN
+(as the read-only demo user: $base/#token=$READ_TOKEN)
+
 Demo org:         $ORG_ID
 Configure token:  $CONFIGURE_TOKEN
 Read-only token:  $READ_TOKEN

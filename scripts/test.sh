@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 . scripts/lib.sh
 
 ensure_packages
-ensure_python_test_packages
+ensure_test_packages
 
 RUN=.run/test
 bash scripts/pg.sh stop "$RUN/pg" 2>/dev/null || true

@@ -22,7 +22,7 @@ import Testing
 
     @Test(arguments: [
         "/api/v1/orgs/o1/evidence-requests/r1/ticket/", "/api/v1/orgs//evidence-requests/r1/ticket",
-        "/api/v1/orgs/o1/evidence-requests/r1", "/healthz/x", "/",
+        "/api/v1/orgs/o1/evidence-requests/r1/tickets", "/healthz/x", "/",
     ])
     func unknownPathsAreNotFound(_ path: String) {
         guard case .notFound = router.match(method: "GET", path: path) else { Issue.record("matched \(path)"); return }

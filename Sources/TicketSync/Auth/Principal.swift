@@ -2,6 +2,7 @@
 public struct Principal: Sendable {
     public var userID: String
     public var displayName: String
+    public var email: String = ""
     /// nil when the caller is not a member of the path's org: such requests answer 404.
     public var permission: OrgPermission?
 }

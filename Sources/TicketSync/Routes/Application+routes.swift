@@ -17,6 +17,10 @@ extension Application {
 
         router.add("GET", "/api/v1/orgs/{org_id}/ticket-sync/status", .org(.read), StatusRoutes.status)
 
+        router.add("GET", "/api/v1/me", .user, MeRoutes.me)
+        router.add("GET", "/api/v1/orgs/{org_id}/evidence-requests", .org(.read), EvidenceRequestRoutes.list)
+        router.add("GET", request, .org(.read), EvidenceRequestRoutes.read)
+
         router.add("POST", "/api/v1/ticket-sync/webhook", .inbound(.generic), InboundRoutes.webhook)
         router.add("POST", "/api/v1/ticket-sync/webhook/jira", .inbound(.jira), JiraWebhookRoutes.webhook)
     }

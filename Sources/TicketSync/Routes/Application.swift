@@ -30,11 +30,13 @@ public struct Application: Sendable {
                 case .open: break
                 case .inbound(let source):
                     guard !source.secrets(settings).isEmpty else { throw APIError.inboundClosed(source) }
-                case .org: break
+                case .org, .user: break
                 }
                 if request.bodyTooLarge { throw APIError.bodyTooLarge(limit: settings.maxBodyBytes) }
-                if case .org(let required) = route.access {
-                    context.principal = try authorize(context, required: required)
+                switch route.access {
+                case .org(let required): context.principal = try authorize(context, required: required)
+                case .user: context.principal = try authenticate(context)
+                case .open, .inbound: break
                 }
                 return try route.handler(context)
             }
@@ -46,6 +48,14 @@ public struct Application: Sendable {
             ServerLog.error("unhandled error: \(error)")
             return APIError.internalError.response
         }
+    }
+
+    /// 401 without a valid token.
+    private func authenticate(_ context: RequestContext) throws -> Principal {
+        guard let token = BearerToken.parse(context.request.header("authorization")),
+              let principal = try AuthStore(db: context.database()).principal(token: token, org: nil)
+        else { throw APIError.unauthorized }
+        return principal
     }
 
     /// 401 without a valid token; 404 when the caller is not a member of the org (as if it did not exist);

@@ -16,7 +16,16 @@ public struct AuthStore {
         else { return nil }
         let name = row.string("display_name")
         return Principal(userID: row.string("id"), displayName: name.isEmpty ? row.string("email") : name,
+                         email: row.string("email"),
                          permission: row["permission"].flatMap(OrgPermission.init(rawValue:)))
+    }
+
+    /// The orgs a user belongs to, with the permission held in each, by name.
+    public func memberships(userID: String) throws -> [(id: String, name: String, permission: String)] {
+        try db.query("""
+            SELECT o.id, o.name, m.permission FROM org_memberships m JOIN orgs o ON o.id = m.org_id
+            WHERE m.user_id = $1 ORDER BY o.name, o.id
+            """, [userID]).all.map { ($0.string("id"), $0.string("name"), $0.string("permission")) }
     }
 
     /// Creates the user when missing and returns its id.

@@ -27,6 +27,16 @@ public struct TicketLinkStore {
             """, [org, request]).first.map(Self.decode)
     }
 
+    /// The active links of several requests at once, by request id.
+    public func active(org: String, requests: [String]) throws -> [String: TicketLink] {
+        guard !requests.isEmpty else { return [:] }
+        let rows = try db.query("""
+            SELECT \(Self.columns) FROM ticket_sync.ticket_links l
+            WHERE l.org_id = $1 AND l.evidence_request_id = ANY($2::uuid[]) AND l.unlinked_at IS NULL
+            """, [org, "{" + requests.joined(separator: ",") + "}"])
+        return Dictionary(rows.all.map(Self.decode).map { ($0.evidenceRequestID, $0) }, uniquingKeysWith: { first, _ in first })
+    }
+
     /// The active link of an external ticket, whatever its org: for inbound events, whose wire carries no org.
     public func active(externalID: String) throws -> TicketLink? {
         try db.query("""

@@ -1,0 +1,307 @@
+// The Ticket Sync page: sign in, pick an org, list evidence requests, and work one request's ticket and thread.
+// Everything user-supplied is written with textContent, never as HTML.
+import { api, ApiError, session } from "./api.js";
+
+const $ = (id) => document.getElementById(id);
+const POLL_MS = 3000;
+
+const state = { me: null, org: null, permission: null, cursor: null, open: null, poll: null, lastFocus: null };
+// What the modal last drew, so that polling only redraws what changed (focus and screen readers stay put).
+const drawn = { actions: null, thread: null, confirming: false };
+
+function el(tag, props = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(props)) {
+    if (key === "class") node.className = value;
+    else if (key === "text") node.textContent = value;
+    else if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
+    else node.setAttribute(key, value);
+  }
+  for (const child of children) if (child) node.append(child);
+  return node;
+}
+
+function show(node, visible) { node.hidden = !visible; }
+
+function showError(node, error) {
+  node.textContent = error ? (error.message || String(error)) : "";
+  show(node, Boolean(error));
+}
+
+const when = (iso) => iso ? new Date(iso).toLocaleString() : "";
+const badge = (stateName, label) => el("span", { class: `badge ${stateName}`, text: label || stateName });
+
+// ---- sign-in -------------------------------------------------------------------------------------------------
+
+function takeTokenFromFragment() {
+  const match = location.hash.match(/token=([^&]+)/);
+  if (!match) return;
+  session.token = decodeURIComponent(match[1]);
+  history.replaceState(null, "", location.pathname + location.search); // the token leaves the address bar at once
+}
+
+async function start() {
+  takeTokenFromFragment();
+  if (!session.token) return showSignIn();
+  try {
+    state.me = await api.me();
+  } catch (error) {
+    session.token = null;
+    return showSignIn(error);
+  }
+  show($("sign-in"), false);
+  show($("session"), true);
+  show($("workspace"), true);
+  $("who").textContent = state.me.user.display_name;
+  const select = $("org");
+  select.replaceChildren(...state.me.orgs.map((org) => el("option", { value: org.id, text: org.name })));
+  if (!state.me.orgs.length) {
+    showError($("requests-error"), new Error("You are not a member of any organisation yet."));
+    return;
+  }
+  await selectOrg(state.me.orgs[0].id);
+}
+
+function showSignIn(error) {
+  show($("workspace"), false);
+  show($("session"), false);
+  show($("sign-in"), true);
+  showError($("sign-in-error"), error);
+  $("token").focus();
+}
+
+$("sign-in-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  session.token = $("token").value.trim();
+  $("token").value = "";
+  start();
+});
+
+$("sign-out").addEventListener("click", () => {
+  session.token = null;
+  closeModal();
+  showSignIn();
+});
+
+$("org").addEventListener("change", (event) => selectOrg(event.target.value));
+
+// ---- org: setup checklist and request list ----------------------------------------------------------------
+
+async function selectOrg(orgID) {
+  state.org = orgID;
+  state.permission = state.me.orgs.find((org) => org.id === orgID)?.permission;
+  $("org").value = orgID;
+  $("requests").tBodies[0].replaceChildren();
+  state.cursor = null;
+  await Promise.all([loadSetup(), loadRequests()]);
+}
+
+async function loadSetup() {
+  const list = $("setup-list");
+  try {
+    const status = await api.status(state.org);
+    const provider = el("li", { class: status.configured ? "ok" : "todo" },
+      el("strong", { text: `Ticket provider: ${status.provider}` }), " — ",
+      status.configured ? "configured" : `not configured: set ${status.missing_keys.join(", ")}`);
+    const inbound = el("li", { class: status.inbound === "open" ? "ok" : "todo" },
+      el("strong", { text: "Inbound sync: " }),
+      status.inbound === "open" ? "open" : "closed (set TICKET_WEBHOOK_SECRET to receive replies)");
+    list.replaceChildren(provider, inbound);
+  } catch (error) {
+    list.replaceChildren(el("li", { class: "todo", text: error.message }));
+  }
+}
+
+async function loadRequests(more = false) {
+  const body = $("requests").tBodies[0];
+  showError($("requests-error"), null);
+  try {
+    const page = await api.requests(state.org, more ? state.cursor : null);
+    if (!more) body.replaceChildren();
+    for (const item of page.evidence_requests) body.append(requestRow(item));
+    state.cursor = page.next_cursor;
+    show($("more"), Boolean(page.next_cursor));
+  } catch (error) {
+    showError($("requests-error"), error);
+  }
+}
+
+function ticketSummary(ticket) {
+  if (!ticket) return el("span", { class: "muted", text: "No ticket" });
+  return el("span", {}, `${ticket.external_id} `, badge(ticket.sync_state), ticket.closed ? badge("closed") : null);
+}
+
+function requestRow(item) {
+  const open = el("button", { type: "button", class: "link", text: item.title, onclick: () => openModal(item.id) });
+  return el("tr", { "data-id": item.id },
+    el("td", {}, open), el("td", { text: item.status.replace("_", " ") }), el("td", {}, ticketSummary(item.ticket)));
+}
+
+$("more").addEventListener("click", () => loadRequests(true));
+
+// ---- the detail modal --------------------------------------------------------------------------------------
+
+async function openModal(id) {
+  state.lastFocus = document.activeElement;
+  state.open = { id, request: null, comments: [] };
+  Object.assign(drawn, { actions: null, thread: null, confirming: false });
+  showError($("ticket-error"), null);
+  showError($("comment-error"), null);
+  show($("modal-backdrop"), true);
+  $("modal").focus();
+  await refresh();
+  state.poll = setInterval(refresh, POLL_MS); // replies from the tracker appear without a reload
+}
+
+function closeModal() {
+  clearInterval(state.poll);
+  state.poll = null;
+  if (!state.open) return;
+  state.open = null;
+  show($("modal-backdrop"), false);
+  state.lastFocus?.focus();
+  loadRequests();
+}
+
+async function refresh() {
+  const open = state.open;
+  if (!open) return;
+  try {
+    const [request, thread] = await Promise.all([api.request(state.org, open.id), api.comments(state.org, open.id)]);
+    if (state.open !== open) return;
+    open.request = request;
+    renderRequest(request);
+    renderThread(thread.comments);
+  } catch (error) {
+    showError($("ticket-error"), error);
+  }
+}
+
+function renderRequest(request) {
+  $("detail-title").textContent = request.title;
+  $("detail-status").textContent = `Status: ${request.status.replace("_", " ")}`;
+  $("detail-description").textContent = request.description;
+  const ticket = request.ticket;
+  const box = $("ticket");
+  if (!ticket) {
+    box.replaceChildren(el("p", { class: "muted", text: "No ticket is linked to this request." }));
+  } else {
+    const link = ticket.external_url
+      ? el("a", { href: ticket.external_url, target: "_blank", rel: "noopener noreferrer", text: ticket.external_id })
+      : el("span", { text: ticket.external_id });
+    box.replaceChildren(el("dl", { class: "facts" },
+      el("dt", { text: "Provider" }), el("dd", { text: ticket.provider }),
+      el("dt", { text: "Ticket" }), el("dd", {}, link),
+      el("dt", { text: "Sync" }), el("dd", {}, badge(ticket.sync_state),
+        ticket.closed_at ? badge("closed", `closed ${when(ticket.closed_at)}`) : null),
+      ticket.last_error ? el("dt", { text: "Last error" }) : null,
+      ticket.last_error ? el("dd", { class: "error", text: ticket.last_error }) : null));
+  }
+  renderActions(ticket);
+}
+
+function renderActions(ticket, force = false) {
+  const actions = $("ticket-actions");
+  const key = JSON.stringify([state.permission, ticket?.external_id, ticket?.closed_at, ticket?.sync_state]);
+  if (!force && (drawn.confirming || key === drawn.actions)) return;
+  drawn.actions = key;
+  drawn.confirming = false;
+  if (state.permission !== "configure") return actions.replaceChildren();
+  const buttons = [];
+  if (!ticket) buttons.push(action("Create ticket", "create", () => api.createTicket(state.org, state.open.id)));
+  if (ticket && !ticket.closed_at) buttons.push(action("Close ticket", "close", () => api.closeTicket(state.org, state.open.id)));
+  if (ticket?.sync_state === "error") buttons.push(action("Retry sync", "retry", () => api.retryTicket(state.org, state.open.id)));
+  if (ticket) buttons.push(el("button", { type: "button", id: "unlink", class: "danger", text: "Unlink",
+    onclick: () => confirmUnlink() }));
+  actions.replaceChildren(...buttons);
+}
+
+function action(label, name, run) {
+  const button = el("button", { type: "button", id: `ticket-${name}`, text: label });
+  button.addEventListener("click", async () => {
+    button.disabled = true;
+    showError($("ticket-error"), null);
+    try {
+      await run();
+      await refresh();
+    } catch (error) {
+      showError($("ticket-error"), error);
+      button.disabled = false;
+    }
+  });
+  return button;
+}
+
+function confirmUnlink() {
+  const actions = $("ticket-actions");
+  drawn.confirming = true;
+  const cancel = el("button", { type: "button", text: "Cancel", onclick: () => renderActions(state.open.request.ticket, true) });
+  const confirm = action("Yes, unlink", "unlink-confirm", async () => {
+    await api.unlinkTicket(state.org, state.open.id);
+    drawn.confirming = false;
+  });
+  actions.replaceChildren(el("span", { text: "Unlink this ticket? It stays open in the tracker. " }), confirm, cancel);
+  confirm.focus();
+}
+
+function renderThread(comments) {
+  const key = JSON.stringify(comments);
+  if (key === drawn.thread) return;
+  drawn.thread = key;
+  const items = comments.map((comment) => el("li", { class: `comment ${comment.source}`, "data-id": String(comment.id) },
+    el("div", { class: "meta" },
+      badge(comment.source, comment.source === "internal" ? "Internal" : "External"),
+      el("strong", { text: comment.author }),
+      el("time", { datetime: comment.created_at, text: when(comment.created_at) }),
+      comment.source === "internal" && comment.sync_state ? badge(comment.sync_state) : null),
+    el("p", { class: "body", text: comment.body }),
+    comment.last_error ? el("p", { class: "error", text: comment.last_error }) : null));
+  if (!items.length) items.push(el("li", { class: "muted", text: "No comments yet." }));
+  $("thread").replaceChildren(...items);
+}
+
+async function sendComment() {
+  const box = $("comment-body");
+  const text = box.value;
+  if (!text.trim()) return;
+  $("send").disabled = true;
+  showError($("comment-error"), null);
+  try {
+    await api.comment(state.org, state.open.id, text);
+    box.value = ""; // only once the comment is stored: a failed send keeps its text
+    await refresh();
+  } catch (error) {
+    showError($("comment-error"), error);
+  } finally {
+    $("send").disabled = false;
+  }
+}
+
+$("comment-form").addEventListener("submit", (event) => { event.preventDefault(); sendComment(); });
+$("comment-body").addEventListener("keydown", (event) => {
+  if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) { event.preventDefault(); sendComment(); }
+});
+$("close-modal").addEventListener("click", closeModal);
+$("modal-backdrop").addEventListener("click", (event) => { if (event.target === $("modal-backdrop")) closeModal(); });
+
+// Escape closes the modal; Tab stays inside it.
+document.addEventListener("keydown", (event) => {
+  if (!state.open) return;
+  if (event.key === "Escape") { event.preventDefault(); closeModal(); return; }
+  if (event.key !== "Tab") return;
+  const focusable = [...$("modal").querySelectorAll("button, a[href], textarea, input, select")]
+    .filter((node) => !node.disabled && node.offsetParent !== null);
+  if (!focusable.length) return;
+  const first = focusable[0], last = focusable[focusable.length - 1];
+  if (event.shiftKey && (document.activeElement === first || document.activeElement === $("modal"))) {
+    event.preventDefault(); last.focus();
+  } else if (!event.shiftKey && document.activeElement === last) {
+    event.preventDefault(); first.focus();
+  }
+});
+
+window.addEventListener("unhandledrejection", (event) => {
+  if (event.reason instanceof ApiError && event.reason.status === 401) { session.token = null; showSignIn(event.reason); }
+});
+
+start();
