@@ -96,10 +96,13 @@ def test_read_only_member_cannot_create_close_or_unlink(stack, world):
     assert world.snapshot() == before
 
 
-def test_create_refuses_a_non_json_body_but_ignores_a_json_one(stack, world):
+def test_create_takes_no_body_but_an_empty_object(stack, world):
+    before = world.snapshot()
     refused = requests.post(stack.url(world.request_path() + "/ticket"), data="title=x",
                             headers={**world.auth("admin"), "Content-Type": "application/x-www-form-urlencoded"})
     assert_problem(refused, 415)
-    assert world.snapshot().startswith("[]")
-    accepted = requests.post(stack.url(world.request_path() + "/ticket"), json={"ignored": True}, headers=world.auth("admin"))
+    assert_problem(requests.post(stack.url(world.request_path() + "/ticket"), json={"title": "x"},
+                                 headers=world.auth("admin")), 422)
+    assert world.snapshot() == before
+    accepted = requests.post(stack.url(world.request_path() + "/ticket"), json={}, headers=world.auth("admin"))
     assert accepted.status_code == 201

@@ -12,8 +12,8 @@ enum CommentRoutes {
     /// outbox in the same transaction, then delivered at once within a short timeout: the answer says `synced`
     /// (with the provider's comment id, and the mock's echo) or `pending` (the delivery loop retries).
     static func post(_ context: RequestContext) throws -> HTTPResponse {
-        let body = try validatedBody(context.jsonObjectBody())
         let (db, request) = try loadEvidenceRequest(context)
+        let body = try validatedBody(context.jsonObjectBody())
         guard let principal = context.principal else { throw APIError.unauthorized }
         let link = try TicketLinkStore(db: db).active(org: context.orgID, request: request.id).flatMap { $0.isClosed ? nil : $0 }
         // Resolve the provider before writing anything: an unconfigured one answers 503 and stores nothing.

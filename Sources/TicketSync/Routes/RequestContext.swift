@@ -50,9 +50,14 @@ public final class RequestContext {
         return members
     }
 
-    /// Routes that take no body still refuse one that is not JSON (415), so a misdirected upload is not silently dropped.
-    public func requireNoForeignBody() throws {
-        if !request.body.isEmpty && !request.hasJSONContentType { throw APIError.unsupportedMediaType }
+    /// Routes that take no body accept none, or an empty JSON object (some clients always send one); anything else
+    /// is refused (415 / 400 / 422) rather than silently dropped.
+    public func requireNoBody() throws {
+        guard !request.body.isEmpty else { return }
+        guard request.hasJSONContentType else { throw APIError.unsupportedMediaType }
+        guard try parsedBody() == .object([:]) else {
+            throw APIError.invalidField("", "This endpoint takes no body (an empty JSON object is accepted).")
+        }
     }
 }
 

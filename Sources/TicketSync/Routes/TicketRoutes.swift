@@ -12,8 +12,8 @@ enum TicketRoutes {
 
     /// The provider derives the ticket from the evidence request; the body, if any, is ignored.
     static func create(_ context: RequestContext) throws -> HTTPResponse {
-        try context.requireNoForeignBody()
         let (db, request) = try loadEvidenceRequest(context)
+        try context.requireNoBody()
         let provider = try context.providers.active()
         let links = TicketLinkStore(db: db)
         // Not the guard (the unique index is); it spares the provider a ticket that could never be linked.
@@ -25,8 +25,8 @@ enum TicketRoutes {
 
     /// Marks the link closed and queues `ticket.close` in one transaction, then delivers it at once.
     static func close(_ context: RequestContext) throws -> HTTPResponse {
-        try context.requireNoForeignBody()
         let (db, request) = try loadEvidenceRequest(context)
+        try context.requireNoBody()
         let links = TicketLinkStore(db: db)
         guard let link = try links.active(org: context.orgID, request: request.id) else {
             throw APIError.notFound("This evidence request has no linked ticket.")
@@ -47,8 +47,8 @@ enum TicketRoutes {
 
     /// Re-queues the link's failed events (and their comments) for delivery now, with a fresh attempt budget.
     static func retry(_ context: RequestContext) throws -> HTTPResponse {
-        try context.requireNoForeignBody()
         let (db, request) = try loadEvidenceRequest(context)
+        try context.requireNoBody()
         let links = TicketLinkStore(db: db)
         guard let link = try links.active(org: context.orgID, request: request.id) else {
             throw APIError.notFound("This evidence request has no linked ticket.")
