@@ -142,7 +142,7 @@ def test_wrong_content_length(hostile, linked):
     longer = raw_exchange(hostile, (head + "Content-Length: 100\r\n\r\n" + '{"body": "x"}').encode())
     assert longer == "" or longer.startswith("HTTP/1.1 400"), longer[:100]
     # Sends more than it promised: the body is cut at Content-Length and is no longer JSON.
-    shorter = raw_exchange(hostile, (head + "Content-Length: 5\r\n\r\n" + '{"body": "sneaky"}').encode())
+    shorter = raw_exchange(hostile, (head + "Content-Length: 5\r\n\r\n" + '{"body": "sneaky"}').encode(), shutdown=False)
     assert shorter.startswith("HTTP/1.1 400"), shorter[:100]
     assert "application/problem+json" in shorter
     assert linked.snapshot() == before
