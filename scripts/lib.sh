@@ -24,9 +24,9 @@ TEST_APT_PACKAGES="chromium chromium-driver"
 
 ensure_test_packages() {
     APT_PACKAGES="$TEST_APT_PACKAGES" ensure_packages
-    python3 -c 'import pytest, requests, selenium' 2>/dev/null && return 0
-    log "installing pytest, requests and selenium"
-    python3 -m pip install -q pytest requests selenium
+    python3 -c 'import pytest, requests, selenium, yaml' 2>/dev/null && command -v schemathesis >/dev/null && return 0
+    log "installing pytest, requests, selenium, pyyaml and schemathesis"
+    python3 -m pip install -q pytest requests selenium pyyaml schemathesis
 }
 
 pg_bin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1; }

@@ -53,7 +53,7 @@ public struct InboundEvent: Sendable, Equatable {
     private static func text(_ value: JSONValue?, field: String, limit: Int) throws -> String {
         guard case .string(let text)? = value else { throw APIError.invalidField(field, "`\(field)` must be a string.") }
         let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !trimmed.isEmpty, trimmed.count <= limit, !trimmed.unicodeScalars.contains("\u{0}") else {
+        guard !trimmed.isEmpty, trimmed.unicodeScalars.count <= limit, !trimmed.unicodeScalars.contains("\u{0}") else {
             throw APIError.invalidField(field, "`\(field)` must be a non-empty string of at most \(limit) characters.")
         }
         return trimmed

@@ -53,7 +53,8 @@ enum CommentText {
         guard !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
             throw APIError.invalidField(field, "`\(field)` must not be empty.")
         }
-        guard text.count <= Comment.maxBodyLength else {
+        // Counted in Unicode code points, as JSON Schema's maxLength counts (openapi.yaml).
+        guard text.unicodeScalars.count <= Comment.maxBodyLength else {
             throw APIError.invalidField(field, "`\(field)` must be at most \(Comment.maxBodyLength) characters.")
         }
         guard !text.unicodeScalars.contains("\u{0}") else {
