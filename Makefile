@@ -1,12 +1,18 @@
 # The two commands: `make run` starts the whole service; `make test` runs every test.
 # Both install missing Debian packages and start what they need (PostgreSQL, nginx) themselves.
-.PHONY: run test build clean
+.PHONY: run test drill bench build clean
 
 run:
 	@bash scripts/run.sh
 
 test:
 	@bash scripts/test.sh
+
+drill:
+	@bash scripts/drill.sh
+
+bench:
+	@bash scripts/bench.sh
 
 build:
 	swift build -c release
