@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# make bench: wrk through the real nginx against ticketsync, side by side with the two ceilings — a minimal C libfcgi
+# responder (nginx + FastCGI) and pgbench running the endpoints' own SQL (the database) — on a seeded database of
+# 100 orgs × 100 evidence requests. Prints the table and writes test-output/bench.md. Never part of `make test`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/lib.sh
+APT_PACKAGES="$APT_PACKAGES wrk gcc" ensure_packages
+
+log "building (release)"
+swift build -c release >&2
+bin=$(swift build -c release --show-bin-path)/ticketsync
+RUN=.run/bench
+bash scripts/pg.sh stop "$RUN/pg" 2>/dev/null || true
+rm -rf "$RUN"
+mkdir -p "$RUN" test-output
+gcc -O2 -o "$RUN/fixed_responder" scripts/bench/fixed_responder.c -lfcgi -lpthread
+
+cleanup() { bash scripts/pg.sh stop "$RUN/pg" || true; }
+trap cleanup EXIT
+export DATABASE_URL
+DATABASE_URL=$(bash scripts/pg.sh start "$RUN/pg" "${BENCH_PG_PORT:-55434}")
+"$bin" migrate >&2
+
+export BENCH_TOKEN
+BENCH_TOKEN="tsk_$(openssl rand -hex 32)"
+digest=$(printf '%s' "$BENCH_TOKEN" | sha256sum | cut -d' ' -f1)
+psql "$DATABASE_URL" -X -q -v ON_ERROR_STOP=1 -v token_digest="$digest" -f scripts/bench/seed.sql
+
+BENCH_DIGEST="$digest" TICKETSYNC_BIN="$bin" FIXED_RESPONDER="$RUN/fixed_responder" BENCH_RUN="$RUN" \
+    python3 scripts/bench/bench.py

@@ -1,0 +1,2 @@
+-- wrk: GET with the bench token.
+wrk.headers["Authorization"] = "Bearer " .. os.getenv("BENCH_TOKEN")
