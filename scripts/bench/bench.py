@@ -59,7 +59,14 @@ def wait_ok(url, headers=None):
     raise SystemExit(f"not answering: {url}")
 
 
+def analyze():
+    """The comment POST runs pile thousands of rows onto one request; refresh the planner's statistics before each run,
+    as autovacuum would, so every run is measured on a current plan (stale stats turn the thread read into a scan)."""
+    subprocess.run(["psql", DATABASE_URL, "-X", "-q", "-c", "ANALYZE"], check=True)
+
+
 def wrk(url, connections, script=None):
+    analyze()
     command = ["wrk", "-t", "2", "-c", str(connections), "-d", f"{DURATION}s", "--latency"]
     if script:
         command += ["-s", str(REPO / "scripts/bench" / script)]
@@ -85,6 +92,7 @@ def pgbench(script, connections):
     sql = (REPO / "scripts/bench/pgbench" / script).read_text().replace("{digest}", DIGEST).replace("{link_id}", link_id)
     rendered = RUN / f"pgbench-{script}"
     rendered.write_text(sql)
+    analyze()
     out = subprocess.run(["pgbench", "-n", "-M", "simple", "-c", str(connections), "-j", "2", "-T", str(DURATION),
                           "-f", str(rendered), DATABASE_URL], capture_output=True, text=True, check=True).stdout
     tps = float(re.search(r"tps = ([\d.]+) \(without initial connection time\)", out).group(1))
@@ -135,7 +143,9 @@ def main():
     finally:
         for process in reversed(processes):
             if process.poll() is None:
-                process.send_signal(signal.SIGQUIT if process.args[0] == "nginx" else signal.SIGTERM)
+                # The fixed C responder is libfcgi's plain example: SIGTERM does not stop its threads.
+                stop = {"nginx": signal.SIGQUIT, BIN: signal.SIGTERM}.get(process.args[0], signal.SIGKILL)
+                process.send_signal(stop)
                 process.wait(timeout=20)
 
 

@@ -11,33 +11,64 @@ public struct Deliverer {
         self.policy = policy
     }
 
-    /// One pass of a delivery loop: claims up to `limit` due events and attempts each. Returns how many it attempted.
-    /// Events younger than `graceSeconds` that were never attempted are left to the request that wrote them.
+    /// One pass of a delivery loop: claims up to `limit` due events and attempts each; after a success it goes on
+    /// with the same link's next events while they succeed, so a backlog on one ticket drains in one pass, in order.
+    /// Returns how many it attempted. Events younger than `graceSeconds` that were never attempted are left to the
+    /// request that wrote them.
     @discardableResult
     public func deliverDue(limit: Int, timeouts: HTTPTimeouts, graceSeconds: Int) throws -> Int {
         let events = try OutboxStore(db: db).claim(limit: limit, leaseSeconds: Self.lease(timeouts), graceSeconds: graceSeconds)
-        for event in events { _ = try attempt(event, timeouts: timeouts) }
-        return events.count
+        var attempted = 0
+        for event in events {
+            attempted += 1
+            guard try attempt(event, timeouts: timeouts).delivered else { continue }
+            for _ in 0..<Self.drainLimit {
+                guard let next = try claimNext(linkID: event.linkID, timeouts: timeouts) else { break }
+                attempted += 1
+                guard try attempt(next, timeouts: timeouts).delivered else { break }
+            }
+        }
+        return attempted
     }
 
-    /// The first attempt, made while the API request waits. Does nothing when an earlier event of the same link
-    /// is still queued (order first); the delivery loop takes it from there. Returns the stored echo, if any.
-    public func deliverNow(eventID: String, timeouts: HTTPTimeouts) throws -> Comment? {
-        guard let event = try OutboxStore(db: db).claim(limit: 1, leaseSeconds: Self.lease(timeouts), eventID: eventID).first
-        else { return nil }
-        return try attempt(event, timeouts: timeouts)
+    /// The first attempt, made while the API request waits. When earlier events of the same link are still queued
+    /// (order first), it delivers those before its own, as long as each is free to claim and succeeds; if another
+    /// process holds the head, it leaves the event to the delivery loop. Returns the stored echo of its own event.
+    public func deliverNow(eventID: String, linkID: String, timeouts: HTTPTimeouts) throws -> Comment? {
+        let outbox = OutboxStore(db: db)
+        for _ in 0..<Self.drainLimit {
+            if let own = try outbox.claim(limit: 1, leaseSeconds: Self.lease(timeouts), eventID: eventID).first {
+                return try attempt(own, timeouts: timeouts).echo
+            }
+            guard let earlier = try claimNext(linkID: linkID, timeouts: timeouts),
+                  earlier.eventID != eventID, try attempt(earlier, timeouts: timeouts).delivered
+            else { return nil }
+        }
+        return nil
     }
 
     /// Attempts the oldest due event of one link (after a retry was requested).
     public func deliverNext(linkID: String, timeouts: HTTPTimeouts) throws -> Comment? {
-        guard let event = try OutboxStore(db: db).claim(limit: 1, leaseSeconds: Self.lease(timeouts), linkID: linkID).first
-        else { return nil }
-        return try attempt(event, timeouts: timeouts)
+        guard let event = try claimNext(linkID: linkID, timeouts: timeouts) else { return nil }
+        return try attempt(event, timeouts: timeouts).echo
+    }
+
+    /// How many events of one link a single pass delivers back to back.
+    static let drainLimit = 64
+
+    private func claimNext(linkID: String, timeouts: HTTPTimeouts) throws -> OutboxEvent? {
+        try OutboxStore(db: db).claim(limit: 1, leaseSeconds: Self.lease(timeouts), linkID: linkID).first
     }
 
     private static func lease(_ timeouts: HTTPTimeouts) -> Int { Int(timeouts.total) + 30 }
 
-    private func attempt(_ event: OutboxEvent, timeouts: HTTPTimeouts) throws -> Comment? {
+    /// What one attempt came to: whether the provider has the event now, and the echo it stored, if any.
+    struct Attempt {
+        var delivered: Bool
+        var echo: Comment?
+    }
+
+    private func attempt(_ event: OutboxEvent, timeouts: HTTPTimeouts) throws -> Attempt {
         let outcome: DeliveryOutcome
         do {
             outcome = try providers.provider(named: event.provider).deliver(event, timeouts: timeouts)
@@ -48,20 +79,21 @@ public struct Deliverer {
         return try record(event, outcome)
     }
 
-    private func record(_ event: OutboxEvent, _ outcome: DeliveryOutcome) throws -> Comment? {
+    private func record(_ event: OutboxEvent, _ outcome: DeliveryOutcome) throws -> Attempt {
         let outbox = OutboxStore(db: db)
         let comments = CommentStore(db: db)
-        return try db.transaction { () throws -> Comment? in
+        return try db.transaction { () throws -> Attempt in
             switch outcome {
             case .delivered(let externalCommentID, let echo):
                 try outbox.markDelivered(event, status: nil)
-                guard let commentID = event.commentID else { return nil }
+                guard let commentID = event.commentID else { return Attempt(delivered: true) }
                 _ = try comments.markSynced(org: event.orgID, id: commentID,
                                             externalCommentID: externalCommentID ?? Comment.mintedExternalID(commentID))
-                return try echo.flatMap {
+                let stored = try echo.flatMap {
                     try comments.insertExternal(org: event.orgID, request: event.evidenceRequestID, author: $0.author,
                                                 body: $0.body, externalCommentID: $0.externalCommentID)
                 }
+                return Attempt(delivered: true, echo: stored)
             case .retry(let reason, let status, let retryAfter) where !policy.givesUp(afterAttempt: event.attempts):
                 let delay = policy.delayMilliseconds(afterAttempt: event.attempts, retryAfterSeconds: retryAfter)
                 try outbox.scheduleRetry(event, afterMilliseconds: delay, status: status, reason: reason)
@@ -73,7 +105,7 @@ public struct Deliverer {
                 if let commentID = event.commentID { try comments.markFailed(org: event.orgID, id: commentID, reason: text) }
                 ServerLog.warning("\(event.eventType.rawValue) \(event.eventID) failed for good: \(text)")
             }
-            return nil
+            return Attempt(delivered: false)
         }
     }
 

@@ -22,7 +22,8 @@ public struct OutboxStore {
         try db.query("""
             WITH due AS (
                 SELECT o.id FROM ticket_sync.outbox o
-                WHERE ((o.state = 'pending' AND o.next_attempt_at <= now())
+                WHERE o.state <> 'delivered' -- lets the planner use outbox_open_per_link
+                  AND ((o.state = 'pending' AND o.next_attempt_at <= now())
                        OR (o.state = 'delivering' AND o.locked_until < now()))
                   AND ($3::uuid IS NULL OR o.event_id = $3::uuid)
                   AND ($4::uuid IS NULL OR o.link_id = $4::uuid)
