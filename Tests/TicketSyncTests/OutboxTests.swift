@@ -96,7 +96,7 @@ struct OutboxTests {
         let deliverer = Deliverer(db: f.db, providers: ProviderRegistry(settings: settings, http: http),
                                   policy: DeliveryPolicy(baseMilliseconds: 1, capSeconds: 1, maxAttempts: 2))
         let timeouts = HTTPTimeouts(connect: 1, total: 1)
-        _ = try deliverer.deliverNow(eventID: eventID, linkID: f.link.id, timeouts: timeouts)
+        _ = try deliverer.deliverNow(eventID: eventID, timeouts: timeouts)
         #expect(try comments.find(org: f.org.id, id: comment.id)?.syncState == "pending")
         try f.db.query("SELECT pg_sleep(0.05)")
         _ = try deliverer.deliverNext(linkID: f.link.id, timeouts: timeouts)

@@ -189,3 +189,13 @@ def assert_problem(response, status):
     assert body["type"].startswith("urn:ticketsync:problem:")
     assert body["title"] and body["detail"]
     return body
+
+
+@pytest.fixture(autouse=True)
+def quiet_outbox():
+    """Every responder's delivery loop serves every org in the database through its own provider settings, as a
+    deployment's processes do. Tests share one database but not settings: once a test's responders have stopped,
+    its undelivered events are closed, so a later test's loop never sends them to that test's receiver."""
+    yield
+    psql("UPDATE ticket_sync.outbox SET state = 'failed', last_error = 'closed by the test harness' "
+         "WHERE state IN ('pending', 'delivering')")

@@ -33,9 +33,8 @@ enum CommentRoutes {
             }
             return comment
         }
-        guard let link else { return .json(201, .object(["comment": stored.json, "echo": .null])) }
-        let echo = try context.deliverer(db).deliverNow(eventID: eventID, linkID: link.id,
-                                                        timeouts: context.settings.inlineTimeouts)
+        guard link != nil else { return .json(201, .object(["comment": stored.json, "echo": .null])) }
+        let echo = try context.deliverer(db).deliverNow(eventID: eventID, timeouts: context.settings.inlineTimeouts)
         let current = try comments.find(org: context.orgID, id: stored.id) ?? stored
         return .json(201, .object(["comment": current.json, "echo": echo?.json ?? .null]))
     }

@@ -41,7 +41,7 @@ enum TicketRoutes {
                 body: EventPayload.close(eventID: eventID, occurredAt: Timestamp.string(), externalID: link.externalID,
                                          orgID: context.orgID, evidenceRequestID: request.id, closedAt: closed.closedAt ?? ""))
         }
-        _ = try context.deliverer(db).deliverNow(eventID: eventID, linkID: link.id, timeouts: context.settings.inlineTimeouts)
+        _ = try context.deliverer(db).deliverNow(eventID: eventID, timeouts: context.settings.inlineTimeouts)
         return .json(200, try links.active(org: context.orgID, request: request.id)!.json)
     }
 

@@ -11,26 +11,34 @@ struct FastCGIExchange {
     }
 
     static func read(_ raw: inout FCGX_Request, maxBody: Int) -> ReadOutcome {
-        var params: [String: String] = [:]
+        var request = HTTPRequest(method: "GET", path: "/")
+        var requestURI = "/", documentURI = "", contentLength = ""
+        // One pass over the params, converting only what is used (this runs for every request).
         var cursor = raw.envp
         while let entry = cursor?.pointee {
-            let text = String(cString: entry)
-            if let equals = text.firstIndex(of: "=") {
-                params[String(text[..<equals])] = String(text[text.index(after: equals)...])
-            }
             cursor = cursor?.advanced(by: 1)
+            guard let equals = strchr(entry, Int32(UInt8(ascii: "="))) else { continue }
+            let name = UnsafeRawBufferPointer(start: entry, count: entry.distance(to: equals))
+            let value = String(cString: equals + 1)
+            if name.starts(with: "HTTP_".utf8) {
+                request.headers[headerName(name.dropFirst(5))] = value
+                continue
+            }
+            switch String(decoding: name, as: UTF8.self) {
+            case "REQUEST_METHOD": request.method = value
+            case "REQUEST_URI": requestURI = value
+            case "DOCUMENT_URI": documentURI = value
+            case "QUERY_STRING": request.query = value
+            case "CONTENT_TYPE": if !value.isEmpty { request.headers["content-type"] = value }
+            case "CONTENT_LENGTH": contentLength = value
+            default: break
+            }
         }
-        var request = HTTPRequest(method: params["REQUEST_METHOD"] ?? "GET", path: "/")
-        let uri = params["REQUEST_URI"] ?? "/"
-        let rawPath = uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? "/"
-        request.path = params["DOCUMENT_URI"].flatMap { $0.isEmpty ? nil : $0 } ?? rawPath
-        request.query = params["QUERY_STRING"] ?? ""
-        for (name, value) in params where name.hasPrefix("HTTP_") {
-            request.headers[name.dropFirst(5).lowercased().replacingOccurrences(of: "_", with: "-")] = value
-        }
-        if let type = params["CONTENT_TYPE"], !type.isEmpty { request.headers["content-type"] = type }
+        request.path = documentURI.isEmpty
+            ? String(requestURI.utf8.prefix { $0 != UInt8(ascii: "?") }) ?? "/"
+            : documentURI
 
-        let announced = params["CONTENT_LENGTH"].flatMap { Int($0.trimmingCharacters(in: .whitespaces)) } ?? 0
+        let announced = Int(contentLength) ?? 0
         guard announced <= maxBody else {
             request.bodyTooLarge = true // the application answers 413 (after the inbound-closed check)
             return .request(request)
@@ -52,6 +60,17 @@ struct FastCGIExchange {
         }
         request.body = body
         return .request(request)
+    }
+
+    /// `X_SIGNATURE` → `x-signature`.
+    private static func headerName(_ bytes: UnsafeRawBufferPointer.SubSequence) -> String {
+        String(decoding: bytes.map { byte -> UInt8 in
+            switch byte {
+            case UInt8(ascii: "_"): UInt8(ascii: "-")
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"): byte + 32
+            default: byte
+            }
+        }, as: UTF8.self)
     }
 
     static func write(_ response: HTTPResponse, to raw: inout FCGX_Request) {

@@ -9,7 +9,8 @@ public enum ServerLog {
 
     /// The access line: method, path (never the query string), status, duration.
     public static func request(method: String, path: String, status: Int, milliseconds: Double) {
-        emit("request", "\(method) \(path) \(status) \(String(format: "%.1f", milliseconds))ms")
+        let tenths = Int((milliseconds * 10).rounded())
+        emit("request", "\(method) \(path) \(status) \(tenths / 10).\(tenths % 10)ms")
     }
 
     private static func emit(_ level: String, _ message: String) {

@@ -4,6 +4,8 @@ import CLibPQ
 public struct PGRows: Sendable {
     public let columns: [String]
     public let rows: [[String?]]
+    /// Column name → position, built once per result and shared by its rows.
+    let positions: [String: Int]
     /// PQcmdTuples: rows inserted, updated or deleted.
     public let affected: Int
 
@@ -11,6 +13,7 @@ public struct PGRows: Sendable {
         let width = Int(PQnfields(result))
         let height = Int(PQntuples(result))
         columns = (0..<width).map { String(cString: PQfname(result, Int32($0))) }
+        positions = Dictionary(columns.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
         rows = (0..<height).map { row in
             (0..<width).map { column in
                 PQgetisnull(result, Int32(row), Int32(column)) == 1
@@ -20,17 +23,17 @@ public struct PGRows: Sendable {
         affected = Int(String(cString: PQcmdTuples(result))) ?? 0
     }
 
-    public var first: PGRow? { rows.first.map { PGRow(columns: columns, values: $0) } }
-    public var all: [PGRow] { rows.map { PGRow(columns: columns, values: $0) } }
+    public var first: PGRow? { rows.first.map { PGRow(positions: positions, values: $0) } }
+    public var all: [PGRow] { rows.map { PGRow(positions: positions, values: $0) } }
 }
 
 /// One row, read by column name.
 public struct PGRow: Sendable {
-    let columns: [String]
+    let positions: [String: Int]
     let values: [String?]
 
     public subscript(_ name: String) -> String? {
-        guard let index = columns.firstIndex(of: name) else { return nil }
+        guard let index = positions[name] else { return nil }
         return values[index]
     }
 

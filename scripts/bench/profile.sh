@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Instructions per request, counted by callgrind (repeatable, unlike timings): the responder runs under valgrind with
+# one thread while N and then 5N sequential GETs of a 20-comment thread pass through nginx; the difference of the two
+# totals divided by 4N is the cost of one request, start-up excluded.
+#   scripts/bench/profile.sh [BINARY]     (needs the database that `make bench` seeded, in .run/bench)
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+bin=${1:-$(swift build -c release --show-bin-path)/ticketsync}
+RUN=.run/bench
+export DATABASE_URL
+DATABASE_URL=$(bash scripts/pg.sh start "$RUN/pg" "${BENCH_PG_PORT:-55434}")
+psql "$DATABASE_URL" -X -q -c ANALYZE
+token=$("$bin" token create --email bench@bench.example --label profile | tail -n 1)
+path=/api/v1/orgs/00000000-0000-4000-8000-000000000050/evidence-requests/00000000-0000-4000-9000-000000050001/comments
+port=18097
+conf=$(bash scripts/render-nginx.sh "$RUN/nginx-profile" "$port" "$RUN/profile.sock")
+sed -i 's|access_log .*;|access_log off;|' "$conf"
+nginx -p "$RUN/nginx-profile" -c "$conf" -e "$RUN/nginx-profile/error.log" &
+nginx_pid=$!
+total() {
+    rm -f "$RUN/callgrind.out"
+    valgrind --tool=callgrind --callgrind-out-file="$RUN/callgrind.out" \
+        "$bin" serve --listen "$RUN/profile.sock" --threads 1 --no-delivery-loop 2>/dev/null &
+    local pid=$!
+    for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break; sleep 0.2; done
+    python3 - "$1" "$port" "$path" "$token" <<'PY'
+import sys, urllib.request
+count, port, path, token = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
+for _ in range(count):
+    request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", headers={"Authorization": f"Bearer {token}"})
+    assert urllib.request.urlopen(request).status == 200
+PY
+    kill -TERM "$pid"; wait "$pid" || true
+    grep -m1 '^summary:' "$RUN/callgrind.out" | cut -d' ' -f2
+}
+small=$(total 100)
+large=$(total 500)
+kill -QUIT "$nginx_pid" 2>/dev/null || true
+echo "instructions per GET of a 20-comment thread: $(( (large - small) / 400 ))"
