@@ -20,8 +20,8 @@ CREATE TABLE ticket_sync.outbox (
     delivered_at    timestamptz
 );
 
--- What the delivery loops scan for.
-CREATE INDEX outbox_due ON ticket_sync.outbox (next_attempt_at) WHERE state IN ('pending', 'delivering');
+-- What the delivery loops scan, oldest first: only events not yet delivered (delivered ones are most of the table).
+CREATE INDEX outbox_undelivered ON ticket_sync.outbox (id) WHERE state <> 'delivered';
 -- Per-link order and the link's derived sync state.
 CREATE INDEX outbox_open_per_link ON ticket_sync.outbox (link_id, id) WHERE state <> 'delivered';
 

@@ -82,6 +82,17 @@ struct OutboxTests {
         #expect(second.first?.attempts == 2)
     }
 
+    @Test func deliveredEventsArePrunedAfterTheRetention() throws {
+        let f = try fixture()
+        _ = try enqueue(f, 2)
+        let first = try claim(f)[0]
+        try OutboxStore(db: f.db).markDelivered(first, status: 200)
+        try f.db.query("UPDATE ticket_sync.outbox SET delivered_at = now() - interval '8 days' WHERE id = $1", [String(first.id)])
+        #expect(try OutboxStore(db: f.db).pruneDelivered(olderThanDays: 7) >= 1)
+        let left = try f.db.query("SELECT state FROM ticket_sync.outbox WHERE link_id = $1", [f.link.id]).all.map { $0.string("state") }
+        #expect(left == ["pending"], "undelivered events are never pruned")
+    }
+
     @Test func retriesAreScheduledLaterAndTheLimitMarksTheCommentFailed() throws {
         let f = try fixture()
         let comments = CommentStore(db: f.db)

@@ -25,6 +25,8 @@ public struct Settings: Sendable {
     public var inlineTimeouts: HTTPTimeouts
     /// How often an idle delivery loop looks for due events.
     public var deliveryPollMilliseconds: Int
+    /// Delivered outbox events are kept this many days (TICKET_OUTBOX_RETENTION_DAYS), then pruned by the loop.
+    public var outboxRetentionDays: Int
 
     public static let defaultMaxBody = 1 << 20
 
@@ -65,6 +67,7 @@ public struct Settings: Sendable {
         let inline = TimeInterval(positive("TICKET_DELIVERY_INLINE_TIMEOUT_S", 3))
         inlineTimeouts = HTTPTimeouts(connect: min(connect, inline), total: inline)
         deliveryPollMilliseconds = positive("TICKET_DELIVERY_POLL_MS", 500)
+        outboxRetentionDays = positive("TICKET_OUTBOX_RETENTION_DAYS", 7)
     }
 
     /// The keys a provider still needs, in the order the documentation lists them.

@@ -10,6 +10,9 @@ public final class DeliveryLoop: @unchecked Sendable {
     private let lock = NSLock()
     private var stopping = false
 
+    /// Delivered events are pruned about every ten minutes.
+    static let pruneEveryNanoseconds: UInt64 = 600 * 1_000_000_000
+
     public init(settings: Settings, providers: ProviderRegistry) {
         self.settings = settings
         self.providers = providers
@@ -36,7 +39,15 @@ public final class DeliveryLoop: @unchecked Sendable {
     private func run() {
         let database = WorkerDatabase(conninfo: settings.databaseURL)
         defer { database.close() }
+        var lastPrune = DispatchTime(uptimeNanoseconds: 0)
         while !isStopping {
+            if DispatchTime.now().uptimeNanoseconds - lastPrune.uptimeNanoseconds > Self.pruneEveryNanoseconds {
+                lastPrune = .now()
+                if let pruned = try? OutboxStore(db: database.connection()).pruneDelivered(olderThanDays: settings.outboxRetentionDays),
+                   pruned > 0 {
+                    ServerLog.info("outbox: forgot \(pruned) delivered events older than \(settings.outboxRetentionDays) days")
+                }
+            }
             var attempted = 0
             do {
                 let deliverer = Deliverer(db: try database.connection(), providers: providers, policy: settings.delivery)

@@ -67,6 +67,14 @@ public struct OutboxStore {
             """, [String(event.id), status.map(String.init), reason])
     }
 
+    /// Forgets delivered events older than the retention: their comments keep the ids they were stamped with.
+    @discardableResult
+    public func pruneDelivered(olderThanDays days: Int) throws -> Int {
+        try db.query("""
+            DELETE FROM ticket_sync.outbox WHERE state = 'delivered' AND delivered_at < now() - make_interval(days => $1::int)
+            """, [String(days)]).affected
+    }
+
     /// Puts a link's failed events back in the queue, due now, with a fresh attempt budget.
     @discardableResult
     public func requeueFailed(org: String, linkID: String) throws -> Int {
