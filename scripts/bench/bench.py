@@ -24,7 +24,7 @@ THREADS = 8
 SECRET = "bench-secret"
 ORG = "00000000-0000-4000-8000-000000000050"
 THREAD_PATH = f"/api/v1/orgs/{ORG}/evidence-requests/00000000-0000-4000-9000-000000050001/comments"
-POST_PATH = f"/api/v1/orgs/{ORG}/evidence-requests/00000000-0000-4000-9000-000000050002/comments"
+POST_PATH = f"/api/v1/orgs/{ORG}/evidence-requests/00000000-0000-4000-9000-000000050010/comments"  # the script varies it
 HOOK_BODY = json.dumps({"external_id": "bench-hook", "status": "in_progress"})
 HOOK_SIGNATURE = "sha256=" + hmac.new(SECRET.encode(), HOOK_BODY.encode(), hashlib.sha256).hexdigest()
 
@@ -60,8 +60,14 @@ def wait_ok(url, headers=None):
 
 
 def analyze():
-    """The comment POST runs pile thousands of rows onto one request; refresh the planner's statistics before each run,
-    as autovacuum would, so every run is measured on a current plan (stale stats turn the thread read into a scan)."""
+    """Before each run: wait until the outbox has delivered what the previous run queued (its cost belongs to that run),
+    then refresh the planner's statistics as autovacuum would (the comment runs add thousands of rows)."""
+    for _ in range(600):
+        pending = subprocess.check_output(["psql", DATABASE_URL, "-X", "-At", "-c",
+                                           "SELECT count(*) FROM ticket_sync.outbox WHERE state <> 'delivered'"], text=True)
+        if pending.strip() == "0":
+            break
+        time.sleep(0.1)
     subprocess.run(["psql", DATABASE_URL, "-X", "-q", "-c", "ANALYZE"], check=True)
 
 
@@ -86,10 +92,7 @@ def to_ms(text):
 
 
 def pgbench(script, connections):
-    link_id = subprocess.check_output(["psql", DATABASE_URL, "-X", "-At", "-c",
-                                       "SELECT id FROM ticket_sync.ticket_links WHERE external_id = 'bench-post'"],
-                                      text=True).strip()
-    sql = (REPO / "scripts/bench/pgbench" / script).read_text().replace("{digest}", DIGEST).replace("{link_id}", link_id)
+    sql = (REPO / "scripts/bench/pgbench" / script).read_text().replace("{digest}", DIGEST)
     rendered = RUN / f"pgbench-{script}"
     rendered.write_text(sql)
     analyze()

@@ -12,14 +12,17 @@ INSERT INTO org_memberships (org_id, user_id, permission)
 SELECT id, '00000000-0000-4000-a000-000000000001', 'configure' FROM orgs WHERE name LIKE 'Bench org %';
 INSERT INTO ticket_sync.api_tokens (user_id, token_sha256, name)
 VALUES ('00000000-0000-4000-a000-000000000001', decode(:'token_digest', 'hex'), 'bench');
--- Org 50: request 1 has a 20-comment thread; request 2 a linked mock ticket (comment POST); request 3 one for the webhook.
+-- Org 50: request 1 has a 20-comment thread; requests 10–99 have linked mock tickets (the comment POST spreads over
+-- them, as writers spread over tickets); request 3 has one for the webhook.
 INSERT INTO ticket_sync.comments (org_id, evidence_request_id, source, author, body)
 SELECT '00000000-0000-4000-8000-000000000050', '00000000-0000-4000-9000-000000050001', 'internal', 'Bench',
        'Comment number ' || n || ' of the benchmark thread, with a realistic length of text in it.'
 FROM generate_series(1, 20) n;
 INSERT INTO ticket_sync.ticket_links (org_id, evidence_request_id, provider, external_id, external_url)
-VALUES ('00000000-0000-4000-8000-000000000050', '00000000-0000-4000-9000-000000050002', 'mock', 'bench-post',
-        'https://mock-tracker.invalid/browse/bench-post'),
-       ('00000000-0000-4000-8000-000000000050', '00000000-0000-4000-9000-000000050003', 'mock', 'bench-hook',
+SELECT '00000000-0000-4000-8000-000000000050', ('00000000-0000-4000-9000-0000000500' || r)::uuid, 'mock',
+       'bench-post-' || r, 'https://mock-tracker.invalid/browse/bench-post-' || r
+FROM generate_series(10, 99) r;
+INSERT INTO ticket_sync.ticket_links (org_id, evidence_request_id, provider, external_id, external_url)
+VALUES ('00000000-0000-4000-8000-000000000050', '00000000-0000-4000-9000-000000050003', 'mock', 'bench-hook',
         'https://mock-tracker.invalid/browse/bench-hook');
 ANALYZE;
