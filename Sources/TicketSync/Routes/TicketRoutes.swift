@@ -3,14 +3,10 @@ import Foundation
 /// Create, read, close and unlink the ticket of one evidence request.
 enum TicketRoutes {
     static func read(_ context: RequestContext) throws -> HTTPResponse {
-        let (db, request) = try loadEvidenceRequest(context)
-        guard let link = try TicketLinkStore(db: db).active(org: context.orgID, request: request.id) else {
-            throw APIError.notFound("This evidence request has no linked ticket.")
-        }
-        return .json(200, link.json)
+        .json(200, try loadActiveLink(context).link.json)
     }
 
-    /// The provider derives the ticket from the evidence request; the body, if any, is ignored.
+    /// The provider derives the ticket from the evidence request; the route takes no body (or `{}`).
     static func create(_ context: RequestContext) throws -> HTTPResponse {
         let (db, request) = try loadEvidenceRequest(context)
         try context.requireNoBody()
@@ -25,12 +21,9 @@ enum TicketRoutes {
 
     /// Marks the link closed and queues `ticket.close` in one transaction, then delivers it at once.
     static func close(_ context: RequestContext) throws -> HTTPResponse {
-        let (db, request) = try loadEvidenceRequest(context)
+        let (db, request, link) = try loadActiveLink(context)
         try context.requireNoBody()
         let links = TicketLinkStore(db: db)
-        guard let link = try links.active(org: context.orgID, request: request.id) else {
-            throw APIError.notFound("This evidence request has no linked ticket.")
-        }
         guard !link.isClosed else { throw alreadyClosed }
         try context.providers.provider(named: link.provider).prepareClose(link)
         let eventID = UUID().uuidString.lowercased()
@@ -47,12 +40,9 @@ enum TicketRoutes {
 
     /// Re-queues the link's failed events (and their comments) for delivery now, with a fresh attempt budget.
     static func retry(_ context: RequestContext) throws -> HTTPResponse {
-        let (db, request) = try loadEvidenceRequest(context)
+        let (db, request, link) = try loadActiveLink(context)
         try context.requireNoBody()
         let links = TicketLinkStore(db: db)
-        guard let link = try links.active(org: context.orgID, request: request.id) else {
-            throw APIError.notFound("This evidence request has no linked ticket.")
-        }
         let requeued = try db.transaction { () throws -> Int in
             try CommentStore(db: db).markRequeued(org: context.orgID, linkID: link.id)
             return try OutboxStore(db: db).requeueFailed(org: context.orgID, linkID: link.id)
@@ -66,15 +56,21 @@ enum TicketRoutes {
     /// Detaches the ticket without closing it; the link is kept as history.
     static func unlink(_ context: RequestContext) throws -> HTTPResponse {
         let (db, request) = try loadEvidenceRequest(context)
-        guard try TicketLinkStore(db: db).unlink(org: context.orgID, request: request.id) else {
-            throw APIError.notFound("This evidence request has no linked ticket.")
-        }
+        guard try TicketLinkStore(db: db).unlink(org: context.orgID, request: request.id) else { throw noLink }
         return .noContent()
     }
 
     static let alreadyLinked = APIError.conflict(
         "ticket-already-linked", "This evidence request already has a linked ticket; unlink it first.")
     static let alreadyClosed = APIError.conflict("ticket-already-closed", "The ticket is already closed.")
+    static let noLink = APIError.notFound("This evidence request has no linked ticket.")
+
+    /// The path's evidence request and its active link; 404 when either is missing.
+    static func loadActiveLink(_ context: RequestContext) throws -> (db: PGConnection, request: EvidenceRequest, link: TicketLink) {
+        let (db, request) = try loadEvidenceRequest(context)
+        guard let link = try TicketLinkStore(db: db).active(org: context.orgID, request: request.id) else { throw noLink }
+        return (db, request, link)
+    }
 }
 
 /// The evidence request named by the path, in the path's org; another org's request is a 404 like a missing one.
