@@ -82,6 +82,14 @@ struct OutboxTests {
         #expect(second.first?.attempts == 2)
     }
 
+    @Test func aLoopOnlyClaimsEventsOfProvidersItCanDeliver() throws {
+        let f = try fixture()
+        _ = try enqueue(f, 1)
+        let outbox = OutboxStore(db: f.db)
+        #expect(try outbox.claim(limit: 10, leaseSeconds: 60, linkID: f.link.id, providers: ["mock"]).isEmpty)
+        #expect(try outbox.claim(limit: 10, leaseSeconds: 60, linkID: f.link.id, providers: ["mock", "webhook"]).count == 1)
+    }
+
     @Test func deliveredEventsArePrunedAfterTheRetention() throws {
         let f = try fixture()
         _ = try enqueue(f, 2)

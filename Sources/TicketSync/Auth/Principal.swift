@@ -5,4 +5,6 @@ public struct Principal: Sendable {
     public var email: String = ""
     /// nil when the caller is not a member of the path's org: such requests answer 404.
     public var permission: OrgPermission?
+    /// The path's evidence request, read with the token when the route names one and the caller is a member.
+    public var evidenceRequest: EvidenceRequest? = nil
 }

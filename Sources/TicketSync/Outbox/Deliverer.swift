@@ -17,7 +17,8 @@ public struct Deliverer {
     /// request that wrote them.
     @discardableResult
     public func deliverDue(limit: Int, timeouts: HTTPTimeouts, graceSeconds: Int) throws -> Int {
-        let events = try OutboxStore(db: db).claim(limit: limit, leaseSeconds: Self.lease(timeouts), graceSeconds: graceSeconds)
+        let events = try OutboxStore(db: db).claim(limit: limit, leaseSeconds: Self.lease(timeouts), graceSeconds: graceSeconds,
+                                                   providers: providers.deliverable)
         var attempted = 0
         for event in events {
             attempted += 1

@@ -17,8 +17,10 @@ public struct OutboxStore {
     /// A claim is a lease: an event whose claimer died is claimed again once `locked_until` passes.
     /// `graceSeconds` leaves events that were never attempted alone for that long: the API request that wrote one
     /// makes the first attempt itself (and returns the outcome); the loop takes over only if that never happens.
+    /// `providers` limits a loop to the events it can deliver: a process where a provider is not configured (say,
+    /// during a configuration rollout) leaves that provider's events to the processes where it is.
     public func claim(limit: Int, leaseSeconds: Int, eventID: String? = nil, linkID: String? = nil,
-                      graceSeconds: Int? = nil) throws -> [OutboxEvent] {
+                      graceSeconds: Int? = nil, providers: [String]? = nil) throws -> [OutboxEvent] {
         try db.query("""
             WITH due AS (
                 SELECT o.id FROM ticket_sync.outbox o
@@ -28,6 +30,7 @@ public struct OutboxStore {
                   AND ($3::uuid IS NULL OR o.event_id = $3::uuid)
                   AND ($4::uuid IS NULL OR o.link_id = $4::uuid)
                   AND ($5::int IS NULL OR o.attempts > 0 OR o.created_at < now() - make_interval(secs => $5::int))
+                  AND ($6::text[] IS NULL OR o.provider = ANY($6::text[]))
                   AND NOT EXISTS (SELECT 1 FROM ticket_sync.outbox e
                                   WHERE e.link_id = o.link_id AND e.id < o.id AND e.state <> 'delivered')
                 ORDER BY o.id
@@ -40,7 +43,8 @@ public struct OutboxStore {
             WHERE o.id = due.id AND l.id = o.link_id
             RETURNING o.id, o.event_id, o.org_id, o.link_id, l.evidence_request_id, o.comment_id, o.provider,
                       o.event_type, o.body, o.attempts, l.external_id, l.external_ref
-            """, [String(limit), String(leaseSeconds), eventID, linkID, graceSeconds.map(String.init)]).all.map(Self.decode)
+            """, [String(limit), String(leaseSeconds), eventID, linkID, graceSeconds.map(String.init),
+                  providers.map { "{" + $0.joined(separator: ",") + "}" }]).all.map(Self.decode)
     }
 
     public func markDelivered(_ event: OutboxEvent, status: Int?) throws {

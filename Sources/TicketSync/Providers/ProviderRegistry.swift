@@ -10,6 +10,11 @@ public struct ProviderRegistry: Sendable {
         self.http = http
     }
 
+    /// The providers this process can deliver events through: configured ones.
+    public var deliverable: [String] {
+        ProviderKind.allCases.filter { settings.missingKeys(for: $0).isEmpty }.map(\.rawValue)
+    }
+
     /// The provider new tickets are opened with (TICKET_PROVIDER).
     public func active() throws -> any TicketProvider { try provider(settings.provider) }
 

@@ -63,7 +63,8 @@ public struct Application: Sendable {
     private func authorize(_ context: RequestContext, required: OrgPermission) throws -> Principal {
         guard let token = BearerToken.parse(context.request.header("authorization")) else { throw APIError.unauthorized }
         let org = UUIDText.canonical(context.orgID)
-        guard let principal = try AuthStore(db: context.database()).principal(token: token, org: org) else {
+        let request = context.parameters["request_id"].flatMap(UUIDText.canonical)
+        guard let principal = try AuthStore(db: context.database()).principal(token: token, org: org, request: request) else {
             throw APIError.unauthorized
         }
         guard org != nil, let held = principal.permission else { throw APIError.notFound() }
