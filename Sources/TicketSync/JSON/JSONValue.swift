@@ -8,6 +8,8 @@ public indirect enum JSONValue: Equatable, Sendable {
     case string(String)
     case array([JSONValue])
     case object([String: JSONValue])
+    /// JSON already written as bytes (values rendered in bulk, see `JSONObjectWriter`); written out as is.
+    case fragment([UInt8])
 
     public static func optional(_ value: String?) -> JSONValue { value.map(JSONValue.string) ?? .null }
 
@@ -42,6 +44,7 @@ public indirect enum JSONValue: Equatable, Sendable {
                 out.append(contentsOf: (number.isFinite ? String(number) : "null").utf8)
             }
         case .string(let text): Self.writeString(text, into: &out)
+        case .fragment(let bytes): out.append(contentsOf: bytes)
         case .array(let items):
             out.append(UInt8(ascii: "["))
             for (index, item) in items.enumerated() {
@@ -65,7 +68,7 @@ public indirect enum JSONValue: Equatable, Sendable {
 
     private static let hexDigits = Array("0123456789abcdef".utf8)
 
-    private static func writeString(_ text: String, into out: inout [UInt8]) {
+    static func writeString(_ text: String, into out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
         var text = text
         text.withUTF8 { bytes in

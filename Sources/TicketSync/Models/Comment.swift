@@ -18,19 +18,18 @@ public struct Comment: Sendable, Equatable {
     /// The longest comment body accepted, in characters.
     public static let maxBodyLength = 10_000
 
+    /// Keys in byte order (see `JSONObjectWriter`): author, body, created_at, external_comment_id, id, last_error,
+    /// source, sync_state. `sync_state` only for internal comments; `last_error` only when in error.
     public var json: JSONValue {
-        var members: [String: JSONValue] = [
-            "id": .int(id),
-            "source": .string(source.rawValue),
-            "author": .string(author),
-            "body": .string(body),
-            "external_comment_id": .optional(externalCommentID),
-            "created_at": .string(createdAt),
-        ]
-        if source == .internal {
-            members["sync_state"] = .optional(syncState)
-            if syncState == "error" { members["last_error"] = .optional(lastError) }
-        }
-        return .object(members)
+        var writer = JSONObjectWriter()
+        writer.field("author", author)
+        writer.field("body", body)
+        writer.field("created_at", createdAt)
+        writer.field("external_comment_id", externalCommentID)
+        writer.field("id", id)
+        if source == .internal && syncState == "error" { writer.field("last_error", lastError) }
+        writer.field("source", source.rawValue)
+        if source == .internal { writer.field("sync_state", syncState) }
+        return writer.finish()
     }
 }

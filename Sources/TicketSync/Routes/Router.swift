@@ -52,17 +52,24 @@ public struct Router: Sendable {
         path.split(separator: "/", omittingEmptySubsequences: false).dropFirst().map { $0 }
     }
 
+    /// Literal segments are compared first; parameters are collected only for a route that matches.
     private static func bind(_ pattern: [Substring], to path: [Substring]) -> [String: String]? {
         guard pattern.count == path.count else { return nil }
-        var parameters: [String: String] = [:]
         for (expected, actual) in zip(pattern, path) {
-            if expected.first == "{" && expected.last == "}" {
-                guard !actual.isEmpty else { return nil }
-                parameters[String(expected.dropFirst().dropLast())] = String(actual)
+            if isParameter(expected) {
+                if actual.isEmpty { return nil }
             } else if expected != actual {
                 return nil
             }
         }
+        var parameters: [String: String] = [:]
+        for (expected, actual) in zip(pattern, path) where isParameter(expected) {
+            parameters[String(expected.dropFirst().dropLast())] = String(actual)
+        }
         return parameters
+    }
+
+    private static func isParameter(_ segment: Substring) -> Bool {
+        segment.utf8.first == UInt8(ascii: "{") && segment.utf8.last == UInt8(ascii: "}")
     }
 }
