@@ -15,11 +15,18 @@ from conftest import free_port
 
 
 class FakeServer:
+    """An HTTP server on 127.0.0.1 that records every request and answers from `route()`, unless answers were queued
+    with `answer()`. It can go down and come back on the same port."""
+
     def __init__(self):
         self.port = free_port()
         self.lock = threading.Lock()
-        self.requests = []   # dicts: method, path, query, headers, json
-        self.plan = []       # forced answers: (status, headers, body)
+        self.requests = []   # dicts: method, path, query, headers, raw, json, at (+ what inspect() adds)
+        self.plan = []       # queued answers: (status, headers, body, delay); body is bytes, JSON-able or None
+        self.server = None
+        self.up()
+
+    def up(self):
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -32,15 +39,17 @@ class FakeServer:
                     record["json"] = json.loads(raw) if raw else None
                 except ValueError:
                     record["json"] = "invalid"
+                fake.inspect(record)
                 with fake.lock:
                     fake.requests.append(record)
                     forced = fake.plan.pop(0) if fake.plan else None
-                status, headers, body = forced or fake.route(record)
-                payload = b"" if body is None else json.dumps(body).encode()
+                status, headers, body, delay = forced or (fake.route(record) + (0,))[:4]
+                time.sleep(delay)
+                payload = body if isinstance(body, bytes) else (b"" if body is None else json.dumps(body).encode())
                 self.send_response(status)
                 for name, value in headers.items():
                     self.send_header(name, value)
-                if payload:
+                if payload and not isinstance(body, bytes):
                     self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(payload)))
                 self.end_headers()
@@ -55,14 +64,21 @@ class FakeServer:
         self.server.daemon_threads = True
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
-    def stop(self):
+    def down(self):
         self.server.shutdown()
         self.server.server_close()
 
+    stop = down
+
+    def inspect(self, record):
+        """Adds to a request's record before it is stored (subclasses)."""
+
     def answer(self, *answers):
+        """Queue answers: each a status, or (status, headers, body[, delay])."""
         with self.lock:
             for item in answers:
-                self.plan.append((item, {}, None) if isinstance(item, int) else item)
+                item = (item, {}, None) if isinstance(item, int) else tuple(item)
+                self.plan.append(item + (0,) * (4 - len(item)))
 
     def calls(self, method=None, path_part=""):
         with self.lock:
