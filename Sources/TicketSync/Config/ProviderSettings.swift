@@ -31,10 +31,16 @@ public struct ServiceNowSettings: Sendable {
 }
 
 extension Settings {
-    /// An http(s) URL with a host, trailing slashes removed; nil for anything else (such a key counts as missing).
-    static func serviceURL(_ text: String?) -> URL? {
-        guard var text, let parsed = URL(string: text), ["http", "https"].contains(parsed.scheme?.lowercased() ?? ""),
+    /// An http(s) URL with a host; nil for anything else (such a key counts as missing).
+    static func httpURL(_ text: String?) -> URL? {
+        guard let text, let parsed = URL(string: text), ["http", "https"].contains(parsed.scheme?.lowercased() ?? ""),
               parsed.host != nil else { return nil }
+        return parsed
+    }
+
+    /// A base URL that paths are appended to: an http(s) URL with its trailing slashes removed.
+    static func serviceURL(_ text: String?) -> URL? {
+        guard var text = httpURL(text)?.absoluteString else { return nil }
         while text.hasSuffix("/") { text.removeLast() }
         return URL(string: text)
     }

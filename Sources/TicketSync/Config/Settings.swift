@@ -46,9 +46,7 @@ public struct Settings: Sendable {
         }
         webhookSecrets = Self.secrets(value("TICKET_WEBHOOK_SECRET"))
         publicBaseURL = Self.serviceURL(value("PUBLIC_BASE_URL"))?.absoluteString
-        webhookURL = value("TICKET_WEBHOOK_URL").flatMap(URL.init(string:)).flatMap {
-            ["http", "https"].contains($0.scheme?.lowercased() ?? "") && $0.host != nil ? $0 : nil
-        }
+        webhookURL = Self.httpURL(value("TICKET_WEBHOOK_URL"))
         jira = Self.jira(value)
         var warnings: [String] = []
         serviceNow = Self.serviceNow(value, warnings: &warnings)

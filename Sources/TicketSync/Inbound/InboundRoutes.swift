@@ -9,24 +9,21 @@ enum InboundRoutes {
         guard let link = try TicketLinkStore(db: db).active(externalID: event.externalID) else {
             throw APIError.notFound("No linked ticket has external_id \(event.externalID).")
         }
-        let applied = try db.transaction { () throws -> (comment: JSONValue, status: JSONValue) in
-            var comment = JSONValue.null
+        let applied = try db.transaction { () throws -> (comment: String?, status: String?) in
+            var comment: String?
             if let incoming = event.comment {
                 // De-duplicated on external_comment_id across the thread, our own pushed comments included:
                 // a redelivery, or the tracker echoing our comment back, is a duplicate.
                 let created = try CommentStore(db: db).insertExternal(
                     org: link.orgID, request: link.evidenceRequestID, author: incoming.author, body: incoming.body,
                     externalCommentID: incoming.externalCommentID)
-                comment = .string(created == nil ? "duplicate" : "created")
+                comment = created == nil ? "duplicate" : "created"
             }
-            var status = JSONValue.null
-            if let newStatus = event.status {
-                try EvidenceRequestStore(db: db).updateStatus(org: link.orgID, id: link.evidenceRequestID, status: newStatus)
-                status = .string(newStatus)
+            if let status = event.status {
+                try EvidenceRequestStore(db: db).updateStatus(org: link.orgID, id: link.evidenceRequestID, status: status)
             }
-            return (comment, status)
+            return (comment, event.status)
         }
-        return .json(200, .object(["success": .bool(true),
-                                   "applied": .object(["comment": applied.comment, "status": applied.status])]))
+        return InboundApplied.response(comment: applied.comment, status: applied.status)
     }
 }

@@ -1,17 +1,15 @@
 /// `POST /api/v1/ticket-sync/webhook/jira`: Jira's own webhooks, verified with `X-Hub-Signature` and
 /// JIRA_WEBHOOK_SECRET before the body is decoded. Only `comment_created` is imported; other events answer 200.
 enum JiraWebhookRoutes {
-    static let nothing = JSONValue.object(["comment": .null, "status": .null])
-
     static func webhook(_ context: RequestContext) throws -> HTTPResponse {
         try InboundSource.jira.verify(context.request, settings: context.settings)
         guard let event = try JiraCommentCreated.decode(context.parsedBody()) else {
-            return .json(200, .object(["success": .bool(true), "applied": nothing]))
+            return InboundApplied.response()
         }
         let db = try context.database()
         guard let link = try resolve(event, db: db) else {
             // A global Jira webhook also reports issues nobody linked: acknowledge, so Jira does not retry.
-            return .json(200, .object(["success": .bool(true), "applied": nothing, "ignored": .string("no linked ticket")]))
+            return InboundApplied.response(ignored: "no linked ticket")
         }
         // Comments written by the integration account are ours (pushed before their id was stamped, or by hand).
         let jira = try? context.providers.provider(.jira) as? JiraProvider
@@ -28,8 +26,7 @@ enum JiraWebhookRoutes {
                 externalCommentID: event.commentID)
             return created == nil ? "duplicate" : "created"
         }
-        return .json(200, .object(["success": .bool(true),
-                                   "applied": .object(["comment": .string(outcome), "status": .null])]))
+        return InboundApplied.response(comment: outcome)
     }
 
     /// By issue key, else by the numeric issue id; only links made with the Jira provider.

@@ -2,10 +2,10 @@ import Foundation
 
 /// RFC 3339 UTC timestamps with milliseconds, for event bodies.
 public enum Timestamp {
+    /// A value type, made once and shared by every thread (the class-based formatter was built per call).
+    private static let style = Date.ISO8601FormatStyle(includingFractionalSeconds: true, timeZone: .gmt)
+
     public static func string(_ date: Date = Date()) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        return formatter.string(from: date)
+        date.formatted(style)
     }
 }
