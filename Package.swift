@@ -12,12 +12,15 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
     ],
     targets: [
-        // The three C libraries, each behind a thin system-library module.
+        // The C libraries, each behind a thin system-library module.
         .systemLibrary(name: "CFCGI", pkgConfig: "fcgi", providers: [.apt(["libfcgi-dev"])]),
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+        // Outbound HTTP: libcurl (which the toolchain's URLSession wraps) used directly, for what the SSRF guard
+        // needs and URLSession hides: pinning the checked address, vetoing any other, capping the response.
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         // All of the service's logic; testable without FastCGI or nginx.
-        .target(name: "TicketSync", dependencies: ["CFCGI", "CLibPQ", "CCrypto"]),
+        .target(name: "TicketSync", dependencies: ["CFCGI", "CLibPQ", "CCrypto", "CCurl"]),
         // The thin command-line entry point.
         .executableTarget(
             name: "ticketsync",

@@ -1,6 +1,6 @@
 # Shared shell helpers for make run / make test. Source it; do not run it.
 
-APT_PACKAGES="libfcgi-dev nginx postgresql libpq-dev libssl-dev pkg-config curl"
+APT_PACKAGES="libfcgi-dev nginx postgresql libpq-dev libssl-dev libcurl4-openssl-dev pkg-config curl"
 
 log() { printf '==> %s\n' "$*" >&2; }
 

@@ -7,10 +7,13 @@ struct Deliver: ParsableCommand {
         abstract: "Run the outbox delivery loop as its own process, until SIGTERM or SIGINT.")
 
     func run() throws {
-        let settings = Settings(environment: ProcessInfo.processInfo.environment)
+        let environment = ProcessInfo.processInfo.environment
+        let settings = Settings(environment: environment)
         guard !settings.databaseURL.isEmpty else { throw ValidationError("set DATABASE_URL") }
+        let keys = try StartupChecks.run(settings: settings, environment: environment)
         ShutdownSignals.block()
-        let loop = DeliveryLoop(settings: settings, providers: ProviderRegistry(settings: settings))
+        let loop = DeliveryLoop(settings: settings, providers: ProviderRegistry(
+            settings: settings, http: CurlHTTP(maxResponseBytes: settings.maxResponseBytes), keys: keys))
         loop.start()
         ServerLog.info("delivery loop running")
         ShutdownSignals.wait()

@@ -27,8 +27,10 @@ struct Serve: ParsableCommand {
         guard (1...256).contains(threads) else { throw ValidationError("--threads must be between 1 and 256") }
         guard let address = ListenSocket.Address.parse(listen) else { throw ValidationError("bad --listen: \(listen)") }
         settings.warnings.forEach(ServerLog.warning)
+        let keys = try StartupChecks.run(settings: settings, environment: environment)
         let migrations = try Migration.load(from: Migration.directory(explicit: sqlDir, environment: environment))
-        let application = Application(settings: settings, expectedSchemaVersion: migrations.last?.version ?? 0)
+        let application = Application(settings: settings, expectedSchemaVersion: migrations.last?.version ?? 0,
+                                      keys: keys)
         try FastCGIServer(application: application,
                           options: .init(address: address, threads: threads, socketGroup: socketGroup,
                                                   deliveryLoop: deliveryLoop)).run()

@@ -24,7 +24,7 @@ struct OutboxTests {
     func enqueue(_ f: Fixture, _ count: Int) throws -> [String] {
         try (0..<count).map { index in
             let eventID = UUID().uuidString.lowercased()
-            try OutboxStore(db: f.db).enqueue(org: f.org.id, linkID: f.link.id, commentID: nil, provider: "webhook",
+            try OutboxStore(db: f.db).enqueue(link: f.link, commentID: nil,
                                               type: .close, eventID: eventID, body: .object(["n": .int(index)]))
             return eventID
         }
@@ -107,7 +107,7 @@ struct OutboxTests {
         let comment = try comments.insertInternal(org: f.org.id, request: f.org.requestID, authorID: f.org.adminID,
                                                   author: "A", body: "b", syncState: "pending")
         let eventID = UUID().uuidString.lowercased()
-        try OutboxStore(db: f.db).enqueue(org: f.org.id, linkID: f.link.id, commentID: comment.id, provider: "webhook",
+        try OutboxStore(db: f.db).enqueue(link: f.link, commentID: comment.id,
                                           type: .comment, eventID: eventID, body: .object([:]))
         let http = RecordingHTTP()
         http.answer = .response(status: 500, headers: [:], body: [])

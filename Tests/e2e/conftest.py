@@ -18,6 +18,10 @@ REPO = Path(__file__).resolve().parents[2]
 BIN = os.environ.get("TICKETSYNC_BIN", str(REPO / ".build/debug/ticketsync"))
 DATABASE_URL = os.environ["DATABASE_URL"]
 RUN = REPO / ".run" / "test"
+# Every responder of the suite shares one database, so each one must open the connection secrets any test stored,
+# and may reach the fake trackers on loopback (which org connections may only inside an allowed network).
+SECRET_KEYS = "test1:" + "A" * 43 + "="
+SHARED_ENV = {"TICKET_SECRET_KEYS": SECRET_KEYS, "TICKET_ALLOWED_TRACKER_NETWORKS": "127.0.0.0/8"}
 
 
 def free_port():
@@ -45,7 +49,7 @@ class Stack:
         self.listen = f"127.0.0.1:{free_port()}" if tcp else str(self.socket)
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
-        self.env = {"PATH": os.environ["PATH"], "DATABASE_URL": database_url, **(env or {})}
+        self.env = {"PATH": os.environ["PATH"], "DATABASE_URL": database_url, **SHARED_ENV, **(env or {})}
         self.threads = threads
         self.responder = None
         self.nginx = None

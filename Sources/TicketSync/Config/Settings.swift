@@ -27,6 +27,16 @@ public struct Settings: Sendable {
     public var deliveryPollMilliseconds: Int
     /// Delivered outbox events are kept this many days (TICKET_OUTBOX_RETENTION_DAYS), then pruned by the loop.
     public var outboxRetentionDays: Int
+    /// TICKET_ALLOWED_TRACKER_NETWORKS: networks org connections may reach although they are private or loopback
+    /// (on-premise trackers; the tests' fakes). Inside them plain http is accepted too.
+    public var allowedTrackerNetworks: [CIDR] = []
+    /// TICKET_ENV_FALLBACK (default on): orgs without a connection of their own use the deployment default.
+    /// Hosted deployments set it off, so no org's tickets reach a tracker it did not configure.
+    public var envFallback = true
+    /// Settings that are unusable and must not be guessed at: start-up refuses, naming them.
+    public var errors: [String] = []
+    /// A tracker's answer larger than this fails the call (TICKET_HTTP_MAX_RESPONSE_BYTES, default 1 MiB).
+    public var maxResponseBytes = 1 << 20
 
     public static let defaultMaxBody = 1 << 20
 
@@ -66,6 +76,18 @@ public struct Settings: Sendable {
         inlineTimeouts = HTTPTimeouts(connect: min(connect, inline), total: inline)
         deliveryPollMilliseconds = positive("TICKET_DELIVERY_POLL_MS", 500)
         outboxRetentionDays = positive("TICKET_OUTBOX_RETENTION_DAYS", 7)
+        maxResponseBytes = positive("TICKET_HTTP_MAX_RESPONSE_BYTES", 1 << 20)
+        if let networks = value("TICKET_ALLOWED_TRACKER_NETWORKS") {
+            switch CIDR.list(networks) {
+            case .success(let parsed): allowedTrackerNetworks = parsed
+            case .failure(let bad): errors.append("TICKET_ALLOWED_TRACKER_NETWORKS: '\(bad.entry)' is not a network (CIDR)")
+            }
+        }
+        switch value("TICKET_ENV_FALLBACK")?.lowercased() {
+        case nil, "on", "true", "1", "yes": envFallback = true
+        case "off", "false", "0", "no": envFallback = false
+        case let other?: errors.append("TICKET_ENV_FALLBACK: '\(other)' must be on or off")
+        }
     }
 
     /// The keys a provider still needs, in the order the documentation lists them.

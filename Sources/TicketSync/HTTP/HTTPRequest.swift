@@ -9,6 +9,8 @@ public struct HTTPRequest: Sendable {
     /// Header names in lower case (`authorization`, `content-type`, `x-signature`, …).
     public var headers: [String: String]
     public var body: [UInt8]
+    /// `http` or `https`, as nginx saw it (REQUEST_SCHEME): for URLs the service hands out.
+    public var scheme = "http"
     /// Content-Length was over the cap: the body was not read, and the request answers 413.
     public var bodyTooLarge = false
 

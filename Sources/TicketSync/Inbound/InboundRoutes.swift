@@ -1,12 +1,18 @@
-/// `POST /api/v1/ticket-sync/webhook`: replies and status changes from the tracker.
+/// `POST /api/v1/ticket-sync/webhook`: replies and status changes from the deployment default's tracker.
 /// Authorized only by the HMAC signature over the raw body, checked before any JSON is decoded.
 enum InboundRoutes {
     static func webhook(_ context: RequestContext) throws -> HTTPResponse {
         try InboundSource.generic.verify(context.request, settings: context.settings)
+        return try apply(context, scope: .deployment)
+    }
+
+    /// Applies a verified generic event to the link of its external id within `scope` (a connection, or the
+    /// deployment default); a ticket of another connection answers like a missing one.
+    static func apply(_ context: RequestContext, scope: InboundScope) throws -> HTTPResponse {
         let event = try InboundEvent.decode(context.parsedBody())
 
         let db = try context.database()
-        guard let link = try TicketLinkStore(db: db).active(externalID: event.externalID) else {
+        guard let link = try TicketLinkStore(db: db).active(externalID: event.externalID, scope: scope) else {
             throw APIError.notFound("No linked ticket has external_id \(event.externalID).")
         }
         let applied = try db.transaction { () throws -> (comment: String?, status: String?) in

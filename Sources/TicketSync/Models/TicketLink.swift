@@ -4,6 +4,8 @@ public struct TicketLink: Sendable, Equatable {
     public var orgID: String
     public var evidenceRequestID: String
     public var provider: String
+    /// The org connection the ticket lives in; nil for the deployment default.
+    public var connectionID: String?
     public var externalID: String
     public var externalURL: String?
     /// The tracker's internal id (Jira issue id, ServiceNow sys_id), when it has one.
@@ -20,6 +22,7 @@ public struct TicketLink: Sendable, Equatable {
         var members: [String: JSONValue] = [
             "evidence_request_id": .string(evidenceRequestID),
             "provider": .string(provider),
+            "connection_id": .optional(connectionID),
             "external_id": .string(externalID),
             "external_url": .optional(externalURL),
             "sync_state": .string(syncState),

@@ -6,12 +6,17 @@ public struct OutboundRequest: Sendable {
     public var method: String
     public var headers: [String: String]
     public var body: [UInt8]
+    /// Set for org-supplied URLs: the call connects only to addresses this guard approved. Nil for the deployment
+    /// default's URLs, which the operator set and are trusted as they are.
+    public var guarded: OutboundGuard?
 
-    public init(url: URL, method: String, headers: [String: String] = [:], body: [UInt8] = []) {
+    public init(url: URL, method: String, headers: [String: String] = [:], body: [UInt8] = [],
+                guarded: OutboundGuard? = nil) {
         self.url = url
         self.method = method
         self.headers = headers
         self.body = body
+        self.guarded = guarded
     }
 }
 

@@ -66,9 +66,10 @@ public struct Deliverer {
     private func attempt(_ event: OutboxEvent, timeouts: HTTPTimeouts) throws -> Attempt {
         let outcome: DeliveryOutcome
         do {
-            outcome = try providers.provider(named: event.provider).deliver(event, timeouts: timeouts)
+            let config = try providers.config(connectionID: event.connectionID, org: event.orgID, kind: event.provider, db: db)
+            outcome = try providers.provider(config).deliver(event, timeouts: timeouts)
         } catch let error as APIError {
-            // Unconfigured (or not yet built) provider: keep the event and try again later.
+            // Unconfigured provider, disabled connection, or a secret that does not open: keep the event, try later.
             outcome = .retry(reason: error.problem.detail, status: nil, retryAfter: nil)
         }
         return try record(event, outcome)

@@ -10,6 +10,8 @@ public struct OutboxEvent: Sendable, Equatable {
     public var eventID: String
     public var orgID: String
     public var linkID: String
+    /// The link's org connection; nil for the deployment default.
+    public var connectionID: String?
     public var evidenceRequestID: String
     public var commentID: Int?
     public var provider: String

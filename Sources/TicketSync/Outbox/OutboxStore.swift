@@ -4,12 +4,14 @@ public struct OutboxStore {
 
     public init(db: PGConnection) { self.db = db }
 
-    public func enqueue(org: String, linkID: String, commentID: Int?, provider: String,
-                        type: OutboxEvent.EventType, eventID: String, body: JSONValue) throws {
+    /// The event belongs to the link's connection (recorded on the event too, so claims can filter on it).
+    public func enqueue(link: TicketLink, commentID: Int?, type: OutboxEvent.EventType, eventID: String,
+                        body: JSONValue) throws {
         try db.query("""
-            INSERT INTO ticket_sync.outbox (event_id, org_id, link_id, comment_id, provider, event_type, body)
-            VALUES ($1, $2, $3, $4, $5, $6, $7)
-            """, [eventID, org, linkID, commentID.map(String.init), provider, type.rawValue, body.text])
+            INSERT INTO ticket_sync.outbox (event_id, org_id, link_id, comment_id, provider, event_type, body, connection_id)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+            """, [eventID, link.orgID, link.id, commentID.map(String.init), link.provider, type.rawValue, body.text,
+                  link.connectionID])
     }
 
     /// Claims due events (or one named event) with FOR UPDATE SKIP LOCKED, so any number of loops can run.
@@ -17,8 +19,9 @@ public struct OutboxStore {
     /// A claim is a lease: an event whose claimer died is claimed again once `locked_until` passes.
     /// `graceSeconds` leaves events that were never attempted alone for that long: the API request that wrote one
     /// makes the first attempt itself (and returns the outcome); the loop takes over only if that never happens.
-    /// `providers` limits a loop to the events it can deliver: a process where a provider is not configured (say,
-    /// during a configuration rollout) leaves that provider's events to the processes where it is.
+    /// `providers` limits a loop to the deployment-default events it can deliver: a process where a provider is not
+    /// configured (say, during a configuration rollout) leaves that provider's events to the processes where it is.
+    /// Events of org connections are claimed by any loop, unless their connection is disabled (they wait).
     public func claim(limit: Int, leaseSeconds: Int, eventID: String? = nil, linkID: String? = nil,
                       graceSeconds: Int? = nil, providers: [String]? = nil) throws -> [OutboxEvent] {
         try db.query("""
@@ -30,7 +33,9 @@ public struct OutboxStore {
                   AND ($3::uuid IS NULL OR o.event_id = $3::uuid)
                   AND ($4::uuid IS NULL OR o.link_id = $4::uuid)
                   AND ($5::int IS NULL OR o.attempts > 0 OR o.created_at < now() - make_interval(secs => $5::int))
-                  AND ($6::text[] IS NULL OR o.provider = ANY($6::text[]))
+                  AND (CASE WHEN o.connection_id IS NULL THEN ($6::text[] IS NULL OR o.provider = ANY($6::text[]))
+                       ELSE EXISTS (SELECT 1 FROM ticket_sync.connections c
+                                    WHERE c.id = o.connection_id AND NOT c.disabled AND c.deleted_at IS NULL) END)
                   AND NOT EXISTS (SELECT 1 FROM ticket_sync.outbox e
                                   WHERE e.link_id = o.link_id AND e.id < o.id AND e.state <> 'delivered')
                 ORDER BY o.id
@@ -41,7 +46,7 @@ public struct OutboxStore {
             SET state = 'delivering', attempts = o.attempts + 1, locked_until = now() + make_interval(secs => $2::int)
             FROM due, ticket_sync.ticket_links l
             WHERE o.id = due.id AND l.id = o.link_id
-            RETURNING o.id, o.event_id, o.org_id, o.link_id, l.evidence_request_id, o.comment_id, o.provider,
+            RETURNING o.id, o.event_id, o.org_id, o.link_id, o.connection_id, l.evidence_request_id, o.comment_id, o.provider,
                       o.event_type, o.body, o.attempts, l.external_id, l.external_ref
             """, [String(limit), String(leaseSeconds), eventID, linkID, graceSeconds.map(String.init),
                   providers.map { "{" + $0.joined(separator: ",") + "}" }]).all.map(Self.decode)
@@ -91,7 +96,7 @@ public struct OutboxStore {
     static func decode(_ row: PGRow) -> OutboxEvent {
         OutboxEvent(
             id: row.int("id"), eventID: row.string("event_id"), orgID: row.string("org_id"),
-            linkID: row.string("link_id"), evidenceRequestID: row.string("evidence_request_id"),
+            linkID: row.string("link_id"), connectionID: row["connection_id"], evidenceRequestID: row.string("evidence_request_id"),
             commentID: row["comment_id"].flatMap(Int.init), provider: row.string("provider"),
             eventType: OutboxEvent.EventType(rawValue: row.string("event_type")) ?? .comment,
             body: row.string("body"), attempts: row.int("attempts"), externalID: row.string("external_id"),

@@ -1,57 +1,121 @@
-/// Hands out a provider only when it may be used: configured, and built.
-public struct ProviderRegistry: Sendable {
+import Foundation
+
+/// Builds providers from tracker configurations: the deployment default's from the environment, an org
+/// connection's from its row. Providers are cheap values built per use; only Jira's own account is cached, per
+/// connection and version.
+public final class ProviderRegistry: @unchecked Sendable {
     let settings: Settings
     let http: any OutboundHTTP
-    /// One per process: the Jira account is asked for once.
-    let jiraIdentity = JiraIdentityCache()
+    /// Opens connection secrets.
+    public let keys: SecretKeyRing
+    /// Every call an org connection's provider makes passes it.
+    public let outboundGuard: OutboundGuard
+    private let lock = NSLock()
+    private var jiraIdentities: [String: JiraIdentityCache] = [:]
 
-    public init(settings: Settings, http: any OutboundHTTP = URLSessionHTTP()) {
+    public init(settings: Settings, http: any OutboundHTTP = CurlHTTP(), keys: SecretKeyRing = .empty) {
         self.settings = settings
         self.http = http
+        self.keys = keys
+        self.outboundGuard = OutboundGuard(allowedNetworks: settings.allowedTrackerNetworks)
     }
 
-    /// The providers this process can deliver events through: configured ones.
+    /// The deployment-default providers this process can deliver events through: configured ones.
     public var deliverable: [String] {
         ProviderKind.allCases.filter { settings.missingKeys(for: $0).isEmpty }.map(\.rawValue)
     }
 
-    /// The provider new tickets are opened with (TICKET_PROVIDER).
-    public func active() throws -> any TicketProvider { try provider(settings.provider) }
+    /// The deployment default for a kind (TICKET_PROVIDER for new tickets; a link's own kind afterwards).
+    public func deployment(_ kind: ProviderKind) -> TrackerConfig { .deployment(settings, kind: kind) }
 
-    /// The provider a link was created with; its ticket lives in that tracker.
-    public func provider(named name: String) throws -> any TicketProvider {
-        try provider(ProviderKind(rawValue: name) ?? .mock)
+    /// An org connection's configuration, secrets opened; 503 when a secret cannot be opened.
+    public func config(_ connection: Connection) throws -> TrackerConfig {
+        do {
+            return try TrackerConfig.connection(connection, keys: keys, guard: outboundGuard)
+        } catch let failure as SecretBox.Failure {
+            ServerLog.error("connection \(connection.id): a secret does not open: \(failure)")
+            throw APIError.secretUnavailable(connection: connection.name)
+        }
     }
 
-    public func provider(_ kind: ProviderKind) throws -> any TicketProvider {
-        let missing = settings.missingKeys(for: kind)
-        guard missing.isEmpty else { throw APIError.providerNotConfigured(kind, missing: missing) }
-        switch kind {
+    /// The provider for a configuration; 503 provider-not-configured naming what is missing.
+    public func provider(_ config: TrackerConfig) throws -> any TicketProvider {
+        guard config.missing.isEmpty else { throw APIError.providerNotConfigured(config) }
+        let client = config.outboundGuard.map { GuardedHTTP(http, check: $0) as any OutboundHTTP } ?? http
+        let linkBack: @Sendable (EvidenceRequest) -> String? = { [settings] in settings.evidenceRequestURL($0) }
+        switch config.kind {
         case .mock:
             return MockProvider()
         case .webhook:
-            return WebhookProvider(url: settings.webhookURL!, signingSecret: settings.webhookSecrets[0], http: http,
-                                   timeouts: settings.httpTimeouts, linkBack: { [settings] in settings.evidenceRequestURL($0) })
+            guard let url = config.webhookURL, let secret = config.webhookSecrets.first else {
+                throw APIError.providerNotConfigured(config)
+            }
+            return WebhookProvider(url: url, signingSecret: secret, http: client, timeouts: settings.httpTimeouts,
+                                   linkBack: linkBack)
         case .jira:
-            let jira = settings.jira
-            return JiraProvider(settings: jira, baseURL: jira.baseURL!, apiToken: jira.apiToken!, projectKey: jira.projectKey!,
-                                http: http, timeouts: settings.httpTimeouts, identityCache: jiraIdentity,
-                                linkBack: { [settings] in settings.evidenceRequestURL($0) })
+            let jira = config.jira
+            guard let baseURL = jira.baseURL, let token = jira.apiToken, let project = jira.projectKey else {
+                throw APIError.providerNotConfigured(config)
+            }
+            return JiraProvider(settings: jira, baseURL: baseURL, apiToken: token, projectKey: project, http: client,
+                                timeouts: settings.httpTimeouts, identityCache: jiraIdentity(config), linkBack: linkBack)
         case .servicenow:
-            let serviceNow = settings.serviceNow
-            return ServiceNowProvider(settings: serviceNow, baseURL: serviceNow.baseURL!, apiToken: serviceNow.apiToken!,
-                                      http: http, timeouts: settings.httpTimeouts,
-                                      linkBack: { [settings] in settings.evidenceRequestURL($0) })
+            let serviceNow = config.serviceNow
+            guard let baseURL = serviceNow.baseURL, let token = serviceNow.apiToken else {
+                throw APIError.providerNotConfigured(config)
+            }
+            return ServiceNowProvider(settings: serviceNow, baseURL: baseURL, apiToken: token, http: client,
+                                      timeouts: settings.httpTimeouts, linkBack: linkBack)
+        }
+    }
+
+    /// The deployment default's provider of a kind.
+    public func provider(_ kind: ProviderKind) throws -> any TicketProvider { try provider(deployment(kind)) }
+
+    private func jiraIdentity(_ config: TrackerConfig) -> JiraIdentityCache {
+        let key = "\(config.connectionID ?? "environment")@\(config.version)"
+        return lock.withLock {
+            if let cache = jiraIdentities[key] { return cache }
+            let cache = JiraIdentityCache()
+            jiraIdentities[key] = cache
+            return cache
         }
     }
 }
 
 extension APIError {
-    /// ProviderNotConfigured: 503 naming the settings to add.
-    public static func providerNotConfigured(_ kind: ProviderKind, missing: [String]) -> APIError {
-        APIError(503, "provider-not-configured",
-                 "The \(kind.rawValue) provider is not configured: set \(missing.joined(separator: " and ")).",
-                 title: "Ticket provider not configured",
-                 extensions: ["provider": .string(kind.rawValue), "missing_keys": .array(missing.map(JSONValue.string))])
+    /// ProviderNotConfigured: 503 naming what to set (environment keys for the deployment default, fields for a
+    /// connection).
+    public static func providerNotConfigured(_ config: TrackerConfig) -> APIError {
+        let missing = config.missing.joined(separator: " and ")
+        guard let id = config.connectionID else {
+            return APIError(503, "provider-not-configured",
+                            "The \(config.kind.rawValue) provider is not configured: set \(missing).",
+                            title: "Ticket provider not configured",
+                            extensions: ["provider": .string(config.kind.rawValue),
+                                         "missing_keys": .array(config.missing.map(JSONValue.string))])
+        }
+        return APIError(503, "provider-not-configured",
+                        "The connection '\(config.name)' (\(config.kind.rawValue)) is not configured: set \(missing).",
+                        title: "Ticket provider not configured",
+                        extensions: ["provider": .string(config.kind.rawValue), "connection_id": .string(id),
+                                     "missing_fields": .array(config.missing.map(JSONValue.string))])
+    }
+
+    /// An org with no connection of its own, where the deployment default is off (or it has no usable one).
+    public static func noConnection(org: String, detail: String) -> APIError {
+        APIError(503, "provider-not-configured", detail, title: "Ticket provider not configured",
+                 extensions: ["configure": .string("/api/v1/orgs/\(org)/ticket-sync/connections")])
+    }
+
+    public static func connectionDisabled(_ name: String) -> APIError {
+        APIError(503, "connection-disabled",
+                 "The connection '\(name)' is disabled; enable it (PATCH \"disabled\": false) to sync this ticket.",
+                 title: "Ticket provider not configured")
+    }
+
+    public static func secretUnavailable(connection name: String) -> APIError {
+        APIError(503, "secret-unavailable",
+                 "A secret of the connection '\(name)' cannot be opened with the configured keys; the operator must restore the key.")
     }
 }

@@ -27,6 +27,8 @@ public protocol TicketProvider: Sendable {
     /// Checked while the close request waits, before anything is marked closed: throws when the tracker can
     /// never close this ticket (e.g. a Jira workflow without a transition to done). Transient failures pass.
     func prepareClose(_ link: TicketLink) throws
+    /// Asks the tracker whether this configuration works (the connection test), step by step.
+    func checkConnection() -> [ConnectionCheck.Step]
 }
 
 extension TicketProvider {

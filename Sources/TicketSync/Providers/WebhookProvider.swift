@@ -18,7 +18,7 @@ public struct WebhookProvider: TicketProvider {
         let eventID = UUID().uuidString.lowercased()
         let body = EventPayload.create(eventID: eventID, occurredAt: Timestamp.string(), externalID: minted,
                                        request: request, link: linkBack(request))
-        let result = send(type: .create, eventID: eventID, body: Array(body.text.utf8), timeouts: timeouts)
+        let result = send(type: OutboxEvent.EventType.create.rawValue, eventID: eventID, body: Array(body.text.utf8), timeouts: timeouts)
         guard let status = result.status, (200..<300).contains(status) else {
             throw APIError(502, "provider-request-failed",
                            "The webhook endpoint did not accept ticket.create (\(result.summary)); no ticket was linked.")
@@ -30,7 +30,7 @@ public struct WebhookProvider: TicketProvider {
     }
 
     public func deliver(_ event: OutboxEvent, timeouts: HTTPTimeouts) -> DeliveryOutcome {
-        let result = send(type: event.eventType, eventID: event.eventID, body: Array(event.body.utf8), timeouts: timeouts)
+        let result = send(type: event.eventType.rawValue, eventID: event.eventID, body: Array(event.body.utf8), timeouts: timeouts)
         return Self.outcome(of: result)
     }
 
@@ -48,11 +48,11 @@ public struct WebhookProvider: TicketProvider {
         }
     }
 
-    func send(type: OutboxEvent.EventType, eventID: String, body: [UInt8], timeouts: HTTPTimeouts) -> OutboundResult {
+    func send(type: String, eventID: String, body: [UInt8], timeouts: HTTPTimeouts) -> OutboundResult {
         http.send(OutboundRequest(url: url, method: "POST", headers: [
             "Content-Type": "application/json",
             "X-Signature": WebhookSignature.header(secret: signingSecret, body: body),
-            "X-Event-Type": type.rawValue,
+            "X-Event-Type": type,
             "X-Event-Id": eventID,
             "User-Agent": TicketSyncVersion.userAgent,
         ], body: body), timeout: timeouts)

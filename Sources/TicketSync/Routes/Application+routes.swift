@@ -21,6 +21,18 @@ extension Application {
         router.add("GET", "/api/v1/orgs/{org_id}/evidence-requests", .org(.read), EvidenceRequestRoutes.list)
         router.add("GET", request, .org(.read), EvidenceRequestRoutes.read)
 
+        let connections = "/api/v1/orgs/{org_id}/ticket-sync/connections"
+        router.add("GET", connections, .org(.read), ConnectionRoutes.list)
+        router.add("POST", connections, .org(.configure), ConnectionRoutes.create)
+        router.add("GET", "\(connections)/{connection_id}", .org(.read), ConnectionRoutes.read)
+        router.add("PATCH", "\(connections)/{connection_id}", .org(.configure), ConnectionRoutes.update)
+        router.add("DELETE", "\(connections)/{connection_id}", .org(.configure), ConnectionRoutes.delete)
+        router.add("POST", "\(connections)/{connection_id}/test", .org(.configure), ConnectionRoutes.test)
+        router.add("POST", "\(connections)/{connection_id}/inbound-secret", .org(.configure),
+                   ConnectionRoutes.rotateInboundSecret)
+
+        // The deployment default's inbound routes (the seed's), and one inbound URL per org connection.
+        router.add("POST", "/api/v1/ticket-sync/hooks/{inbound_token}", .connectionHook, HookRoutes.hook)
         router.add("POST", "/api/v1/ticket-sync/webhook", .inbound(.generic), InboundRoutes.webhook)
         router.add("POST", "/api/v1/ticket-sync/webhook/jira", .inbound(.jira), JiraWebhookRoutes.webhook)
     }

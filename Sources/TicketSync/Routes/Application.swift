@@ -7,16 +7,29 @@ public struct Application: Sendable {
     /// The newest migration version this build expects, for /readyz.
     public let expectedSchemaVersion: Int
 
-    public init(settings: Settings, expectedSchemaVersion: Int, http: any OutboundHTTP = URLSessionHTTP()) {
+    public init(settings: Settings, expectedSchemaVersion: Int, http: (any OutboundHTTP)? = nil,
+                keys: SecretKeyRing = .empty) {
         self.settings = settings
-        self.providers = ProviderRegistry(settings: settings, http: http)
+        self.providers = ProviderRegistry(settings: settings, http: http ?? CurlHTTP(maxResponseBytes: settings.maxResponseBytes),
+                                          keys: keys)
         self.expectedSchemaVersion = expectedSchemaVersion
         var router = Router()
         Self.registerRoutes(on: &router, expectedSchemaVersion: expectedSchemaVersion)
         self.router = router
     }
 
+    /// Every answer of the API: never cached (it carries tokens' data), never sniffed into another type.
+    static let securityHeaders: [(name: String, value: String)] = [
+        ("Cache-Control", "no-store"), ("X-Content-Type-Options", "nosniff"),
+    ]
+
     public func handle(_ request: HTTPRequest, database: WorkerDatabase) -> HTTPResponse {
+        var response = respond(request, database: database)
+        response.headers += Self.securityHeaders
+        return response
+    }
+
+    private func respond(_ request: HTTPRequest, database: WorkerDatabase) -> HTTPResponse {
         do {
             switch router.match(method: request.method, path: request.path) {
             case .notFound:
@@ -30,13 +43,13 @@ public struct Application: Sendable {
                 case .open: break
                 case .inbound(let source):
                     guard !source.secrets(settings).isEmpty else { throw APIError.inboundClosed(source) }
-                case .org, .user: break
+                case .org, .user, .connectionHook: break
                 }
                 if request.bodyTooLarge { throw APIError.bodyTooLarge(limit: settings.maxBodyBytes) }
                 switch route.access {
                 case .org(let required): context.principal = try authorize(context, required: required)
                 case .user: context.principal = try authenticate(context)
-                case .open, .inbound: break
+                case .open, .inbound, .connectionHook: break
                 }
                 return try route.handler(context)
             }

@@ -17,7 +17,7 @@ enum CommentRoutes {
         guard let principal = context.principal else { throw APIError.unauthorized }
         let link = try TicketLinkStore(db: db).active(org: context.orgID, request: request.id).flatMap { $0.isClosed ? nil : $0 }
         // Resolve the provider before writing anything: an unconfigured one answers 503 and stores nothing.
-        if let link { _ = try context.providers.provider(named: link.provider) }
+        if let link { _ = try context.providers.provider(context.providers.config(for: link, db: db)) }
         let comments = CommentStore(db: db)
         let eventID = UUID().uuidString.lowercased()
         let stored = try db.transaction { () throws -> Comment in
@@ -26,8 +26,7 @@ enum CommentRoutes {
                 author: principal.displayName, body: body, syncState: link == nil ? nil : "pending")
             if let link {
                 try OutboxStore(db: db).enqueue(
-                    org: context.orgID, linkID: link.id, commentID: comment.id, provider: link.provider, type: .comment,
-                    eventID: eventID,
+                    link: link, commentID: comment.id, type: .comment, eventID: eventID,
                     body: EventPayload.comment(eventID: eventID, occurredAt: Timestamp.string(), externalID: link.externalID,
                                                orgID: context.orgID, evidenceRequestID: request.id, comment: comment))
             }

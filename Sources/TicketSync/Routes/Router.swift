@@ -6,6 +6,9 @@ public struct Router: Sendable {
         /// No login; authorized by the HMAC signature over the raw body, which the handler checks before decoding.
         /// Closed (503) unless the source's secret is set, before anything else is looked at.
         case inbound(InboundSource)
+        /// No login; a connection's inbound URL: authorized by its token and the signature with its secret, both
+        /// checked by the handler before the body is decoded.
+        case connectionHook
         /// Any valid bearer token, whatever its orgs (`/api/v1/me`).
         case user
         /// A bearer token whose user holds at least this permission in the path's `{org_id}`.

@@ -6,17 +6,38 @@ enum TicketRoutes {
         .json(200, try loadActiveLink(context).link.json)
     }
 
-    /// The provider derives the ticket from the evidence request; the route takes no body (or `{}`).
+    /// The provider derives the ticket from the evidence request. The body is empty, `{}`, or names the connection
+    /// to use (`{"connection_id": "…"}`); otherwise the org's default connection (or the deployment default) is used.
     static func create(_ context: RequestContext) throws -> HTTPResponse {
         let (db, request) = try loadEvidenceRequest(context)
-        try context.requireNoBody()
-        let provider = try context.providers.active()
+        let requested = try requestedConnection(context)
+        let config = try context.providers.configForCreate(org: context.orgID, requested: requested, db: db)
+        let provider = try context.providers.provider(config)
         let links = TicketLinkStore(db: db)
         // Not the guard (the unique index is); it spares the provider a ticket that could never be linked.
         if try links.active(org: context.orgID, request: request.id) != nil { throw alreadyLinked }
         // No transaction is held open across the provider's call (it may be an HTTP request).
         let ticket = try provider.createTicket(for: request, db: db)
-        return .json(201, try links.insert(org: context.orgID, request: request.id, ticket: ticket).json)
+        let link = try links.insert(org: context.orgID, request: request.id, ticket: ticket, connectionID: config.connectionID)
+        return .json(201, link.json)
+    }
+
+    /// `connection_id` from create's optional body; any other member is refused (422), not silently dropped.
+    static func requestedConnection(_ context: RequestContext) throws -> String? {
+        guard !context.request.body.isEmpty else { return nil }
+        let members = try context.jsonObjectBody()
+        if let unknown = members.keys.sorted().first(where: { $0 != "connection_id" }) {
+            throw APIError.invalidField(unknown, "`\(unknown)` is not accepted here; the body may only name `connection_id`.")
+        }
+        switch members["connection_id"] {
+        case nil, .null?: return nil
+        case .string(let text)?:
+            guard let id = UUIDText.canonical(text) else {
+                throw APIError.invalidField("connection_id", "`connection_id` must be a connection's UUID.")
+            }
+            return id
+        default: throw APIError.invalidField("connection_id", "`connection_id` must be a connection's UUID.")
+        }
     }
 
     /// Marks the link closed and queues `ticket.close` in one transaction, then delivers it at once.
@@ -25,12 +46,12 @@ enum TicketRoutes {
         try context.requireNoBody()
         let links = TicketLinkStore(db: db)
         guard !link.isClosed else { throw alreadyClosed }
-        try context.providers.provider(named: link.provider).prepareClose(link)
+        try context.providers.provider(context.providers.config(for: link, db: db)).prepareClose(link)
         let eventID = UUID().uuidString.lowercased()
         try db.transaction {
             guard let closed = try links.markClosed(org: context.orgID, id: link.id) else { throw alreadyClosed }
             try OutboxStore(db: db).enqueue(
-                org: context.orgID, linkID: link.id, commentID: nil, provider: link.provider, type: .close, eventID: eventID,
+                link: link, commentID: nil, type: .close, eventID: eventID,
                 body: EventPayload.close(eventID: eventID, occurredAt: Timestamp.string(), externalID: link.externalID,
                                          orgID: context.orgID, evidenceRequestID: request.id, closedAt: closed.closedAt ?? ""))
         }

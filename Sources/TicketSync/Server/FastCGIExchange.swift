@@ -29,6 +29,7 @@ struct FastCGIExchange {
             case "REQUEST_URI": requestURI = value
             case "DOCUMENT_URI": documentURI = value
             case "QUERY_STRING": request.query = value
+            case "REQUEST_SCHEME": request.scheme = value
             case "CONTENT_TYPE": if !value.isEmpty { request.headers["content-type"] = value }
             case "CONTENT_LENGTH": contentLength = value
             default: break

@@ -5,10 +5,11 @@ public struct InboundDeliveryStore {
     public init(db: PGConnection) { self.db = db }
 
     /// True the first time a delivery id is seen; false for a redelivery.
-    public func recordFirst(source: String, deliveryID: String) throws -> Bool {
+    /// Delivery ids are unique per connection (nil: the deployment default).
+    public func recordFirst(source: String, deliveryID: String, connectionID: String?) throws -> Bool {
         try db.query("""
-            INSERT INTO ticket_sync.inbound_deliveries (source, delivery_id) VALUES ($1, $2)
+            INSERT INTO ticket_sync.inbound_deliveries (source, delivery_id, connection_id) VALUES ($1, $2, $3)
             ON CONFLICT DO NOTHING
-            """, [source, deliveryID]).affected == 1
+            """, [source, deliveryID, connectionID]).affected == 1
     }
 }

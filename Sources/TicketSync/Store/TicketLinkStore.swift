@@ -1,4 +1,5 @@
-/// Ticket links, always scoped by org (except the inbound lookup by external id, which the signature authorizes).
+/// Ticket links, always scoped by org, except the inbound lookups by external id, which are scoped by the
+/// connection whose signature authorized the event (never across connections).
 /// Only links that are not unlinked are "active". A link's sync state is derived from its outbox events.
 public struct TicketLinkStore {
     let db: PGConnection
@@ -8,7 +9,7 @@ public struct TicketLinkStore {
     /// Columns of a link aliased `l`, with `sync_state` and `last_error` derived from the outbox:
     /// error when an event gave up, pending while one is queued, synced otherwise.
     static let columns = """
-        l.id, l.org_id, l.evidence_request_id, l.provider, l.external_id, l.external_url, l.external_ref,
+        l.id, l.org_id, l.evidence_request_id, l.provider, l.connection_id, l.external_id, l.external_url, l.external_ref,
         CASE WHEN EXISTS (SELECT 1 FROM ticket_sync.outbox o WHERE o.link_id = l.id AND o.state = 'failed') THEN 'error'
              WHEN EXISTS (SELECT 1 FROM ticket_sync.outbox o WHERE o.link_id = l.id AND o.state IN ('pending', 'delivering'))
              THEN 'pending'
@@ -37,31 +38,35 @@ public struct TicketLinkStore {
         return Dictionary(rows.all.map(Self.decode).map { ($0.evidenceRequestID, $0) }, uniquingKeysWith: { first, _ in first })
     }
 
-    /// The active link of an external ticket, whatever its org: for inbound events, whose wire carries no org.
-    public func active(externalID: String) throws -> TicketLink? {
+    /// The active link of an external ticket in one connection's tracker (whatever its org: the inbound wire
+    /// carries no org, the connection that signed the event does).
+    public func active(externalID: String, scope: InboundScope) throws -> TicketLink? {
         try db.query("""
             SELECT \(Self.columns) FROM ticket_sync.ticket_links l
-            WHERE l.external_id = $1 AND l.unlinked_at IS NULL
-            """, [externalID]).first.map(Self.decode)
+            WHERE l.external_id = $1 AND \(scope.condition("l.connection_id", parameter: 2)) AND l.unlinked_at IS NULL
+            """, [externalID] + scope.parameters).first.map(Self.decode)
     }
 
     /// The active link of a tracker's internal id (a Jira webhook that names only the numeric issue id).
-    public func active(provider: String, externalRef: String) throws -> TicketLink? {
+    public func active(provider: String, externalRef: String, scope: InboundScope) throws -> TicketLink? {
         try db.query("""
             SELECT \(Self.columns) FROM ticket_sync.ticket_links l
-            WHERE l.provider = $1 AND l.external_ref = $2 AND l.unlinked_at IS NULL
-            """, [provider, externalRef]).first.map(Self.decode)
+            WHERE l.provider = $1 AND l.external_ref = $2 AND \(scope.condition("l.connection_id", parameter: 3))
+              AND l.unlinked_at IS NULL
+            """, [provider, externalRef] + scope.parameters).first.map(Self.decode)
     }
 
     /// Inserts the link; the partial unique indexes turn a second active link into 409.
-    public func insert(org: String, request: String, ticket: CreatedTicket) throws -> TicketLink {
+    public func insert(org: String, request: String, ticket: CreatedTicket, connectionID: String? = nil) throws -> TicketLink {
         do {
             let rows = try db.query("""
                 INSERT INTO ticket_sync.ticket_links AS l
-                    (org_id, evidence_request_id, provider, external_id, external_url, external_ref)
-                VALUES ($1, $2, $3, $4, $5, $6) RETURNING \(Self.columns)
-                """, [org, request, ticket.provider, ticket.externalID, ticket.externalURL, ticket.externalRef])
-            return Self.decode(rows.first!)
+                    (org_id, evidence_request_id, provider, external_id, external_url, external_ref, connection_id)
+                VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING \(Self.columns)
+                """, [org, request, ticket.provider, ticket.externalID, ticket.externalURL, ticket.externalRef,
+                      connectionID])
+            guard let row = rows.first else { throw APIError.internalError }
+            return Self.decode(row)
         } catch let error as PGError where error.sqlstate == .uniqueViolation {
             if error.constraint == "ticket_links_active_external_id" || error.constraint == "ticket_links_active_external_ref" {
                 throw APIError.conflict("external-id-in-use", "Ticket \(ticket.externalID) is already linked to an evidence request.")
@@ -90,7 +95,7 @@ public struct TicketLinkStore {
     static func decode(_ row: PGRow) -> TicketLink {
         TicketLink(
             id: row.string("id"), orgID: row.string("org_id"), evidenceRequestID: row.string("evidence_request_id"),
-            provider: row.string("provider"), externalID: row.string("external_id"),
+            provider: row.string("provider"), connectionID: row["connection_id"], externalID: row.string("external_id"),
             externalURL: row["external_url"], externalRef: row["external_ref"], syncState: row.string("sync_state"),
             lastError: row["last_error"], createdAt: row.string("created_at"),
             updatedAt: row.string("updated_at"), closedAt: row["closed_at"])

@@ -1,0 +1,69 @@
+/// One org's connection to its tracker, as stored: settings in the clear, secrets sealed (never decoded here).
+public struct Connection: Sendable {
+    public struct SecretState: Sendable, Equatable {
+        public var sealed: String
+        public var updatedAt: String
+        /// Only for `webhook_secret_previous`: until when the secret before a rotation still verifies.
+        public var validUntil: String?
+    }
+
+    public var id: String
+    public var orgID: String
+    public var kind: ProviderKind
+    public var name: String
+    public var settings: [String: String]
+    /// Field → sealed value (live ones only: an expired previous secret is not loaded).
+    public var secrets: [String: SecretState]
+    public var isDefault: Bool
+    public var disabled: Bool
+    public var createdBy: String?
+    public var createdAt: String
+    public var updatedAt: String
+    public var lastTest: JSONValue?
+
+    public var spec: ConnectionSpec { ConnectionSpec.of(kind) }
+
+    /// Settings with the kind's defaults filled in.
+    public var effectiveSettings: [String: String] { spec.defaults.merging(settings) { _, set in set } }
+
+    public var missing: [String] { spec.missing(settings: effectiveSettings, secrets: Set(secrets.keys)) }
+
+    /// Its inbound URL accepts events only with a secret to verify them.
+    public var inboundOpen: Bool { secrets["webhook_secret"] != nil && !disabled }
+
+    /// The API's view: settings as stored with defaults, secrets only as set/unset with their dates.
+    public func json(inboundURL: String? = nil) -> JSONValue {
+        var secretsJSON: [String: JSONValue] = [:]
+        for name in spec.secrets {
+            if let state = secrets[name] {
+                secretsJSON[name] = .object(["set": .bool(true), "updated_at": .string(state.updatedAt)])
+            } else {
+                secretsJSON[name] = .object(["set": .bool(false)])
+            }
+        }
+        if let previous = secrets["webhook_secret_previous"], let until = previous.validUntil {
+            secretsJSON["webhook_secret"] = secretsJSON["webhook_secret"].map { current in
+                guard case .object(var members) = current else { return current }
+                members["previous_valid_until"] = .string(until)
+                return .object(members)
+            }
+        }
+        return .object([
+            "id": .string(id),
+            "kind": .string(kind.rawValue),
+            "name": .string(name),
+            "default": .bool(isDefault),
+            "disabled": .bool(disabled),
+            "settings": .object(effectiveSettings.mapValues(JSONValue.string)),
+            "secrets": .object(secretsJSON),
+            "configured": .bool(missing.isEmpty),
+            "missing": .array(missing.map(JSONValue.string)),
+            "inbound": .string(inboundOpen ? "open" : "closed"),
+            "inbound_url": .optional(inboundURL),
+            "last_test": lastTest ?? .null,
+            "created_by": .optional(createdBy),
+            "created_at": .string(createdAt),
+            "updated_at": .string(updatedAt),
+        ])
+    }
+}

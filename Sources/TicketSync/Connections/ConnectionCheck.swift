@@ -1,0 +1,117 @@
+import Foundation
+
+/// `POST …/connections/{id}/test`: asks the tracker for real, step by step, and reports which steps worked with a
+/// safe error class, never the tracker's body (it may echo secrets or internal details).
+public struct ConnectionCheck: Sendable {
+    public struct Step: Sendable, Equatable {
+        public var name: String
+        public var ok: Bool
+        /// timeout, unreachable, address-refused, tls-failed, response-too-large, credentials-refused, not-found,
+        /// rate-limited, redirect, rejected, tracker-error, unexpected-response, not-configured.
+        public var error: String?
+        public var status: Int?
+
+        public static func passed(_ name: String, status: Int? = nil) -> Step {
+            Step(name: name, ok: true, error: nil, status: status)
+        }
+
+        public var json: JSONValue {
+            .object(["name": .string(name), "ok": .bool(ok), "error": .optional(error), "status": status.map(JSONValue.int) ?? .null])
+        }
+    }
+
+    public var steps: [Step]
+    public var testedAt: String
+
+    public var ok: Bool { !steps.isEmpty && steps.allSatisfy(\.ok) }
+
+    public var json: JSONValue {
+        .object(["ok": .bool(ok), "steps": .array(steps.map(\.json)), "tested_at": .string(testedAt)])
+    }
+
+    /// One HTTP step judged: 2xx whose body `accept`s passes; everything else is classified.
+    public static func step(_ name: String, _ result: OutboundResult, accept: ([String: JSONValue]?) -> Bool = { _ in true })
+        -> Step
+    {
+        guard let status = result.status else {
+            return Step(name: name, ok: false, error: errorClass(transport: result.summary), status: nil)
+        }
+        if (200..<300).contains(status) {
+            return accept(result.jsonObject) ? .passed(name, status: status)
+                : Step(name: name, ok: false, error: "unexpected-response", status: status)
+        }
+        let error: String = switch status {
+        case 401, 403: "credentials-refused"
+        case 404: "not-found"
+        case 429: "rate-limited"
+        case 300..<400: "redirect"
+        case 500...: "tracker-error"
+        default: "rejected"
+        }
+        return Step(name: name, ok: false, error: error, status: status)
+    }
+
+    static func errorClass(transport summary: String) -> String {
+        if summary.hasPrefix("refused") { return "address-refused" }
+        if summary.hasPrefix("timed out") { return "timeout" }
+        if summary.hasPrefix("TLS") { return "tls-failed" }
+        if summary.hasPrefix("the response was larger") { return "response-too-large" }
+        return "unreachable"
+    }
+}
+
+extension ConnectionRoutes {
+    static func test(_ context: RequestContext) throws -> HTTPResponse {
+        let connection = try load(context)
+        try context.requireNoBody()
+        let config = try context.providers.config(connection)
+        let steps: [ConnectionCheck.Step]
+        if config.missing.isEmpty {
+            steps = try context.providers.provider(config).checkConnection()
+        } else {
+            steps = [ConnectionCheck.Step(name: "configuration", ok: false, error: "not-configured", status: nil)]
+        }
+        let check = ConnectionCheck(steps: steps, testedAt: Timestamp.string())
+        try ConnectionStore(db: context.database()).recordTest(org: context.orgID, id: connection.id, result: check.json)
+        return .json(200, check.json)
+    }
+}
+
+extension MockProvider {
+    public func checkConnection() -> [ConnectionCheck.Step] { [.passed("mock")] }
+}
+
+extension WebhookProvider {
+    /// A signed `ping` event; any 2xx means the endpoint verified and accepted it.
+    public func checkConnection() -> [ConnectionCheck.Step] {
+        let eventID = UUID().uuidString.lowercased()
+        let body = JSONValue.object(["event_id": .string(eventID), "event_type": .string("ping"),
+                                     "occurred_at": .string(Timestamp.string())])
+        return [ConnectionCheck.step("ping", send(type: "ping", eventID: eventID, body: body.serialized(), timeouts: timeouts))]
+    }
+}
+
+extension JiraProvider {
+    /// The account (`myself`), then the project it will create issues in.
+    public func checkConnection() -> [ConnectionCheck.Step] {
+        let myself = ConnectionCheck.step("myself", call("GET", "/myself", timeouts: timeouts)) { $0 != nil }
+        guard myself.ok else { return [myself] }
+        let project = ConnectionCheck.step("project", call("GET", "/project/\(Self.escaped(projectKey))", timeouts: timeouts)) {
+            $0?["key"] != nil
+        }
+        return [myself, project]
+    }
+}
+
+extension ServiceNowProvider {
+    /// A one-row read of the table tickets are created in.
+    public func checkConnection() -> [ConnectionCheck.Step] {
+        let result = call("GET", tablePath, query: [URLQueryItem(name: "sysparm_limit", value: "1"),
+                                                    URLQueryItem(name: "sysparm_fields", value: "sys_id")],
+                          timeouts: timeouts)
+        return [ConnectionCheck.step("table", result) { body in
+            if case .array? = body?["result"] { return true }
+            return false
+        }]
+    }
+}

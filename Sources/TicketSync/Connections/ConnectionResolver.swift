@@ -1,0 +1,45 @@
+/// Which tracker an action talks to: create uses the org's default connection (or the one named), everything a
+/// link does afterwards uses the link's own connection, and orgs without connections use the deployment default.
+extension ProviderRegistry {
+    /// The tracker a new ticket of `org` is opened in.
+    public func configForCreate(org: String, requested: String?, db: PGConnection) throws -> TrackerConfig {
+        let store = ConnectionStore(db: db)
+        if let requested {
+            guard let connection = try store.find(org: org, id: requested) else {
+                throw APIError.invalidField("connection_id", "`connection_id` names no connection of this org.")
+            }
+            guard !connection.disabled else { throw APIError.connectionDisabled(connection.name) }
+            return try config(connection)
+        }
+        let connections = try store.list(org: org)
+        if connections.isEmpty {
+            guard settings.envFallback else {
+                throw APIError.noConnection(org: org, detail: "This org has no tracker connection: add one (POST /api/v1/orgs/\(org)/ticket-sync/connections).")
+            }
+            return deployment(settings.provider)
+        }
+        // An org with connections never falls back: its tickets go only to trackers it configured.
+        let enabled = connections.filter { !$0.disabled }
+        if let chosen = enabled.first(where: \.isDefault) ?? (enabled.count == 1 ? enabled.first : nil) {
+            return try config(chosen)
+        }
+        throw APIError.noConnection(org: org, detail: enabled.isEmpty
+            ? "Every tracker connection of this org is disabled: enable one or add one."
+            : "This org has several tracker connections and none is the default: mark one as default or name it with connection_id.")
+    }
+
+    /// The tracker of an existing link (or of an event of that link).
+    public func config(connectionID: String?, org: String, kind: String, db: PGConnection) throws -> TrackerConfig {
+        guard let connectionID else { return deployment(ProviderKind(rawValue: kind) ?? .mock) }
+        // A connection that active links use cannot be deleted, so a miss means it was deleted after an unlink.
+        guard let connection = try ConnectionStore(db: db).find(org: org, id: connectionID) else {
+            throw APIError.connectionDisabled("deleted")
+        }
+        guard !connection.disabled else { throw APIError.connectionDisabled(connection.name) }
+        return try config(connection)
+    }
+
+    public func config(for link: TicketLink, db: PGConnection) throws -> TrackerConfig {
+        try config(connectionID: link.connectionID, org: link.orgID, kind: link.provider, db: db)
+    }
+}

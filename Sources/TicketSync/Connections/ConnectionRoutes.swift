@@ -1,0 +1,128 @@
+import Foundation
+
+/// `/api/v1/orgs/{org_id}/ticket-sync/connections`: an org's tracker connections. Read permission to view,
+/// configure to change. Secrets are write-only: answers say whether each is set and when, never its value.
+enum ConnectionRoutes {
+    static func list(_ context: RequestContext) throws -> HTTPResponse {
+        let connections = try ConnectionStore(db: context.database()).list(org: context.orgID)
+        return .json(200, .object(["connections": .array(connections.map { $0.json() })]))
+    }
+
+    static func read(_ context: RequestContext) throws -> HTTPResponse {
+        .json(200, try load(context).json())
+    }
+
+    static func create(_ context: RequestContext) throws -> HTTPResponse {
+        let input = try ConnectionInput.decode(context.jsonObjectBody(), existingKind: nil,
+                                               guard: context.providers.outboundGuard)
+        guard let kind = input.kind, let name = input.name else { throw APIError.invalidField("kind", "`kind` is required.") }
+        let db = try context.database()
+        let store = ConnectionStore(db: db)
+        let id = UUID().uuidString.lowercased()
+        let token = InboundToken.generate()
+        let sealer = try SecretSealer(org: context.orgID, connection: id, keys: context.providers.keys, needed: input.secrets)
+        try mappingDefaultRace {
+            try db.transaction {
+                try store.insert(id: id, org: context.orgID, kind: kind, name: name,
+                                 settings: input.settings.compactMapValues { $0 }, isDefault: input.isDefault ?? false,
+                                 createdBy: context.principal?.userID, inboundToken: token)
+                if input.disabled == true {
+                    _ = try store.update(org: context.orgID, id: id, name: nil, settings: nil, isDefault: nil, disabled: true)
+                }
+                try sealer.write(input.secrets, to: store)
+            }
+        }
+        guard let created = try store.find(org: context.orgID, id: id) else { throw APIError.notFound() }
+        return .json(201, created.json(inboundURL: inboundURL(context, token: token)))
+    }
+
+    static func update(_ context: RequestContext) throws -> HTTPResponse {
+        let connection = try load(context)
+        let input = try ConnectionInput.decode(context.jsonObjectBody(), existingKind: connection.kind,
+                                               guard: context.providers.outboundGuard)
+        let db = try context.database()
+        let store = ConnectionStore(db: db)
+        var settings = connection.settings
+        for (name, value) in input.settings { settings[name] = value }
+        let sealer = try SecretSealer(org: context.orgID, connection: connection.id, keys: context.providers.keys,
+                                      needed: input.secrets)
+        try mappingDefaultRace {
+            try db.transaction {
+                guard try store.update(org: context.orgID, id: connection.id, name: input.name,
+                                       settings: input.settings.isEmpty ? nil : settings, isDefault: input.isDefault,
+                                       disabled: input.disabled)
+                else { throw APIError.notFound("No such connection.") }
+                try sealer.write(input.secrets, to: store)
+            }
+        }
+        return .json(200, try load(context).json())
+    }
+
+    static func delete(_ context: RequestContext) throws -> HTTPResponse {
+        let id = try context.uuidParameter("connection_id")
+        switch try ConnectionStore(db: context.database()).delete(org: context.orgID, id: id) {
+        case .deleted: return .noContent()
+        case .notFound: throw APIError.notFound("No such connection.")
+        case .inUse(let count):
+            throw APIError.conflict("connection-in-use", "\(count) linked ticket(s) use this connection; unlink them first, or disable the connection instead (PATCH {\"disabled\": true}).")
+        }
+    }
+
+    /// A new inbound secret, shown once; the previous one keeps verifying for 24 hours (rotate it in the tracker
+    /// within that time).
+    static func rotateInboundSecret(_ context: RequestContext) throws -> HTTPResponse {
+        let connection = try load(context)
+        try context.requireNoBody()
+        let keys = context.providers.keys
+        guard keys.current != nil else { throw APIError.secretKeysMissing }
+        let db = try context.database()
+        let store = ConnectionStore(db: db)
+        let fresh = Hex.encode(Crypto.randomBytes(32))
+        let sealer = SecretSealer(org: context.orgID, connection: connection.id, keys: keys)
+        let previous = try connection.secrets["webhook_secret"].map { state in
+            try sealer.open(state.sealed, field: "webhook_secret")
+        }
+        let validUntil = previous.map { _ in Timestamp.string(Date().addingTimeInterval(previousSecretGrace)) }
+        try db.transaction {
+            if let previous, let validUntil {
+                try sealer.write(field: "webhook_secret_previous", value: previous, validUntil: validUntil, to: store)
+            } else {
+                try store.deleteSecret(connection: connection.id, field: "webhook_secret_previous")
+            }
+            try sealer.write(field: "webhook_secret", value: fresh, to: store)
+            try store.touch(org: context.orgID, id: connection.id)
+        }
+        return .json(200, .object(["webhook_secret": .string(fresh), "previous_valid_until": .optional(validUntil)]))
+    }
+
+    static let previousSecretGrace: TimeInterval = 24 * 3600
+
+    /// The path's connection in the path's org; another org's is a 404 like a missing one.
+    static func load(_ context: RequestContext) throws -> Connection {
+        let id = try context.uuidParameter("connection_id")
+        guard let connection = try ConnectionStore(db: context.database()).find(org: context.orgID, id: id) else {
+            throw APIError.notFound("No such connection.")
+        }
+        return connection
+    }
+
+    /// PUBLIC_BASE_URL when set, else the scheme and host the request came in on.
+    static func inboundURL(_ context: RequestContext, token: String) -> String {
+        let base = context.settings.publicBaseURL
+            ?? "\(context.request.scheme)://\(context.request.header("host") ?? "localhost")"
+        return "\(base)/api/v1/ticket-sync/hooks/\(token)"
+    }
+
+    /// Two requests making different connections the default at once: the database keeps one, the other gets 409.
+    private static func mappingDefaultRace(_ body: () throws -> Void) throws {
+        do { try body() } catch let error as PGError where error.constraint == "connections_one_default_per_org" {
+            throw APIError.conflict("default-conflict", "Another connection became the org's default at the same time; try again.")
+        }
+    }
+}
+
+extension APIError {
+    public static let secretKeysMissing = APIError(
+        503, "secret-keys-not-configured",
+        "Connection secrets cannot be stored: the operator has not configured TICKET_SECRET_KEYS_FILE (or TICKET_SECRET_KEYS).")
+}

@@ -1,0 +1,103 @@
+import Foundation
+
+/// What each kind of connection takes: its settings (with defaults), its secrets, and what it needs before it is
+/// usable. Named after the seed's environment keys (`base_url` ↔ JIRA_BASE_URL, `api_token` ↔ JIRA_API_TOKEN, …).
+public struct ConnectionSpec: Sendable {
+    public let kind: ProviderKind
+    /// Every setting the kind accepts, in display order.
+    public let settings: [String]
+    public let defaults: [String: String]
+    public let secrets: [String]
+    /// Fields (`settings.x`, `secrets.y`) that must be set before the connection can be used.
+    public let required: [String]
+
+    public static func of(_ kind: ProviderKind) -> ConnectionSpec {
+        switch kind {
+        case .mock:
+            ConnectionSpec(kind: kind, settings: [], defaults: [:], secrets: ["webhook_secret"], required: [])
+        case .webhook:
+            ConnectionSpec(kind: kind, settings: ["url"], defaults: [:], secrets: ["webhook_secret"],
+                           required: ["settings.url", "secrets.webhook_secret"])
+        case .jira:
+            ConnectionSpec(kind: kind, settings: ["base_url", "project_key", "issue_type", "email"],
+                           defaults: ["issue_type": "Task"], secrets: ["api_token", "webhook_secret"],
+                           required: ["settings.base_url", "settings.project_key", "secrets.api_token"])
+        case .servicenow:
+            ConnectionSpec(kind: kind, settings: ["base_url", "table", "auth", "close_code", "close_state"],
+                           defaults: ["table": "incident", "auth": "apikey", "close_code": "Solution provided",
+                                      "close_state": "6"],
+                           secrets: ["api_token", "webhook_secret"],
+                           required: ["settings.base_url", "secrets.api_token"])
+        }
+    }
+
+    /// The fields still missing, given the settings and the names of the secrets that are set.
+    public func missing(settings values: [String: String], secrets set: Set<String>) -> [String] {
+        required.filter { field in
+            if field.hasPrefix("settings.") { return values[String(field.dropFirst(9))] == nil }
+            return !set.contains(String(field.dropFirst(8)))
+        }
+    }
+
+    public static let maxSettingLength = 2048
+    public static let maxSecretLength = 4096
+
+    /// One setting's value checked (422 naming `settings.<name>`), URLs through the outbound guard.
+    func validated(setting name: String, _ value: JSONValue, guard check: OutboundGuard) throws -> String {
+        let field = "settings.\(name)"
+        guard case .string(let raw) = value else { throw APIError.invalidField(field, "`\(field)` must be a string.") }
+        let text = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !text.isEmpty, text.utf8.count <= Self.maxSettingLength, !text.unicodeScalars.contains(where: { $0.value < 0x20 })
+        else {
+            throw APIError.invalidField(field, "`\(field)` must be a non-empty single-line string of at most \(Self.maxSettingLength) bytes.")
+        }
+        switch name {
+        case "url", "base_url":
+            return try Self.trackerURL(text, field: field, keepTrailingSlash: name == "url", guard: check)
+        case "project_key":
+            guard text.count <= 50, text.first?.isLetter == true, text.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") })
+            else { throw APIError.invalidField(field, "`\(field)` must be a Jira project key such as GRC.") }
+        case "table":
+            guard text.count <= 80, text.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }) else {
+                throw APIError.invalidField(field, "`\(field)` must be a ServiceNow table name such as incident.")
+            }
+        case "auth":
+            guard ServiceNowSettings.Auth(rawValue: text) != nil else {
+                throw APIError.invalidField(field, "`\(field)` must be apikey or bearer.")
+            }
+        case "email":
+            guard text.contains("@"), text.count <= 254 else { throw APIError.invalidField(field, "`\(field)` must be an email address.") }
+        default:
+            guard text.count <= 100 else { throw APIError.invalidField(field, "`\(field)` must be at most 100 characters.") }
+        }
+        return text
+    }
+
+    /// An http(s) URL. A literal address is checked by the guard here; a host name is not resolved when saved
+    /// (no DNS traffic from a form), only on every call, where the guard resolves, checks and pins it.
+    /// Base URLs lose trailing slashes; the webhook URL is kept as given.
+    static func trackerURL(_ text: String, field: String, keepTrailingSlash: Bool, guard check: OutboundGuard) throws -> String {
+        guard let url = Settings.httpURL(text), url.user == nil, url.password == nil, url.fragment == nil,
+            let host = url.host
+        else {
+            throw APIError.invalidField(field, "`\(field)` must be an https URL with a host (no credentials, no fragment).")
+        }
+        if IPAddress(literal: host) != nil {
+            do { _ = try check.approve(url) } catch {
+                throw APIError.invalidField(field, "`\(field)` is not allowed: \(error).")
+            }
+        }
+        return keepTrailingSlash ? url.absoluteString : (Settings.serviceURL(text)?.absoluteString ?? text)
+    }
+
+    /// A secret's value: a non-empty string without line breaks.
+    static func validated(secret name: String, _ value: JSONValue) throws -> String {
+        let field = "secrets.\(name)"
+        guard case .string(let text) = value, !text.trimmingCharacters(in: .whitespaces).isEmpty,
+            text.utf8.count <= maxSecretLength, !text.unicodeScalars.contains(where: { $0.value < 0x20 })
+        else {
+            throw APIError.invalidField(field, "`\(field)` must be a non-empty single-line string of at most \(maxSecretLength) bytes.")
+        }
+        return text
+    }
+}
