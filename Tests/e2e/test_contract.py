@@ -8,7 +8,7 @@ import pytest
 import requests
 import yaml
 
-from conftest import BIN, REPO, Stack, World
+from conftest import psql, BIN, REPO, Stack, World
 
 SPEC = REPO / "openapi.yaml"
 
@@ -59,8 +59,14 @@ def test_schemathesis_finds_nothing(fuzz_target):
         "-H", f"Authorization: Bearer {world.tokens['admin']}",
         "--report", "junit", "--report-dir", str(report),
     ]
-    env = {**os.environ, "TS_FUZZ_ORG_ID": world.org, "TS_FUZZ_REQUEST_ID": world.r1}
-    result = subprocess.run(command, capture_output=True, text=True, cwd=REPO, timeout=900, env=env)
+    psql("INSERT INTO org_memberships VALUES (:'org', :'user', 'configure')", org=world.org_b, user=world.user_ids["admin"])
+    mock = requests.post(fuzz_target.url(f"/api/v1/orgs/{world.org_b}/ticket-sync/connections"), headers=world.auth("admin"),
+                         json={"kind": "mock", "name": "Fuzzed mock"})
+    assert mock.status_code == 201, mock.text
+    env = {**os.environ, "TS_FUZZ_ORG_ID": world.org, "TS_FUZZ_REQUEST_ID": world.r1,
+           "TS_FUZZ_CONNECTION_ORG_ID": world.org_b, "TS_FUZZ_CONNECTION_ID": mock.json()["id"]}
+    report.mkdir(parents=True, exist_ok=True)  # schemathesis keeps its cache in the working directory
+    result = subprocess.run(command, capture_output=True, text=True, cwd=report, timeout=900, env=env)
     (REPO / "test-output").mkdir(exist_ok=True)
     (REPO / "test-output" / "schemathesis.txt").write_text(result.stdout + result.stderr)
     assert result.returncode == 0, result.stdout[-6000:]

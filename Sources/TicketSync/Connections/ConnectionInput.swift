@@ -38,7 +38,7 @@ struct ConnectionInput {
         case nil where existingKind != nil: break
         case .string(let text)?:
             let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
-            guard !trimmed.isEmpty, trimmed.count <= 200, !trimmed.unicodeScalars.contains(where: { $0.value < 0x20 }) else {
+            guard !trimmed.isEmpty, trimmed.unicodeScalars.count <= 200, !trimmed.unicodeScalars.contains(where: { $0.value < 0x20 }) else {
                 throw APIError.invalidField("name", "`name` must be a non-empty single line of at most 200 characters.")
             }
             input.name = trimmed

@@ -5,8 +5,10 @@ extension ProviderRegistry {
     public func configForCreate(org: String, requested: String?, db: PGConnection) throws -> TrackerConfig {
         let store = ConnectionStore(db: db)
         if let requested {
+            // Another org's connection is a 404 like a missing one (tenancy), as everywhere.
             guard let connection = try store.find(org: org, id: requested) else {
-                throw APIError.invalidField("connection_id", "`connection_id` names no connection of this org.")
+                throw APIError(404, "not-found", "`connection_id` names no connection of this org.",
+                               extensions: ["field": .string("connection_id")])
             }
             guard !connection.disabled else { throw APIError.connectionDisabled(connection.name) }
             return try config(connection)

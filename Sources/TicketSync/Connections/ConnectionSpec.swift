@@ -55,7 +55,7 @@ public struct ConnectionSpec: Sendable {
         case "url", "base_url":
             return try Self.trackerURL(text, field: field, keepTrailingSlash: name == "url", guard: check)
         case "project_key":
-            guard text.count <= 50, text.first?.isLetter == true, text.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") })
+            guard text.unicodeScalars.count <= 50, text.first?.isLetter == true, text.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") })
             else { throw APIError.invalidField(field, "`\(field)` must be a Jira project key such as GRC.") }
         case "table":
             guard text.count <= 80, text.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }) else {

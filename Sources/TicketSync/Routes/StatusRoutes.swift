@@ -1,7 +1,47 @@
-/// Readiness of Ticket Sync for the setup checklist: the active provider at the top, then every provider.
+/// Readiness of Ticket Sync for an org's setup checklist: where its tickets go (its own connections, or the
+/// deployment default), and whether that is usable. Environment variable names appear only for the default.
 enum StatusRoutes {
     static func status(_ context: RequestContext) throws -> HTTPResponse {
-        let settings = context.settings
+        let connections = try ConnectionStore(db: context.database()).list(org: context.orgID)
+        let listed = JSONValue.array(connections.map(summary))
+        guard connections.isEmpty else {
+            let enabled = connections.filter { !$0.disabled }
+            let chosen = enabled.first(where: \.isDefault) ?? (enabled.count == 1 ? enabled.first : nil)
+            return .json(200, .object([
+                "source": .string("connections"),
+                "provider": .optional(chosen?.kind.rawValue),
+                "default_connection_id": .optional(chosen?.id),
+                "configured": .bool(chosen?.missing.isEmpty ?? false),
+                "missing": .array((chosen?.missing ?? ["a default connection"]).map(JSONValue.string)),
+                "inbound": .string(chosen?.inboundOpen == true ? "open" : "closed"),
+                "connections": listed,
+            ]))
+        }
+        guard context.settings.envFallback else {
+            return .json(200, .object([
+                "source": .string("none"), "provider": .null, "configured": .bool(false),
+                "missing": .array([.string("a connection")]), "inbound": .string("closed"), "connections": listed,
+            ]))
+        }
+        var body = deploymentDefault(context.settings)
+        body["source"] = .string("deployment_default")
+        body["connections"] = listed
+        return .json(200, .object(body))
+    }
+
+    /// One connection for the checklist: no settings, no secrets, only what is ready and what is missing.
+    static func summary(_ connection: Connection) -> JSONValue {
+        .object([
+            "id": .string(connection.id), "kind": .string(connection.kind.rawValue), "name": .string(connection.name),
+            "default": .bool(connection.isDefault), "disabled": .bool(connection.disabled),
+            "configured": .bool(connection.missing.isEmpty),
+            "missing": .array(connection.missing.map(JSONValue.string)),
+            "inbound": .string(connection.inboundOpen ? "open" : "closed"), "last_test": connection.lastTest ?? .null,
+        ])
+    }
+
+    /// The deployment default (the seed's environment settings): the active provider, then every provider.
+    static func deploymentDefault(_ settings: Settings) -> [String: JSONValue] {
         let missing = settings.missingKeys(for: settings.provider)
         var providers: [String: JSONValue] = [:]
         for kind in ProviderKind.allCases {
@@ -12,13 +52,13 @@ enum StatusRoutes {
                 "inbound": inbound(kind.inboundSource, settings),
             ])
         }
-        return .json(200, .object([
+        return [
             "provider": .string(settings.provider.rawValue),
             "configured": .bool(missing.isEmpty),
             "missing_keys": .array(missing.map(JSONValue.string)),
             "inbound": inbound(.generic, settings),
             "providers": .object(providers),
-        ]))
+        ]
     }
 
     static func inbound(_ source: InboundSource, _ settings: Settings) -> JSONValue {

@@ -25,6 +25,8 @@ public struct SecretKeyRing: Sendable {
     }
 
     /// Key ids: letters, digits, `_` and `-`, at most 32 characters (they are stored beside every ciphertext).
+    public static func isValidKeyID(_ text: String) -> Bool { isKeyID(Substring(text)) }
+
     static func isKeyID(_ text: Substring) -> Bool {
         !text.isEmpty && text.count <= 32
             && text.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_" || $0 == "-") }
