@@ -105,6 +105,18 @@ def psql(sql, database_url=DATABASE_URL, **variables):
     return subprocess.run(args, input=sql, text=True, capture_output=True, check=True).stdout.strip()
 
 
+def fresh_database(migrate=True, sql_dir=None):
+    """Creates a new database in the suite's cluster and returns its URL, migrated unless told otherwise."""
+    name = "ts_" + uuid.uuid4().hex[:12]
+    psql(f"CREATE DATABASE {name}")
+    url = DATABASE_URL.replace("/ticketsync?", f"/{name}?", 1)
+    assert url != DATABASE_URL
+    if migrate:
+        args = [BIN, "migrate"] + (["--sql-dir", str(sql_dir)] if sql_dir else [])
+        subprocess.run(args, cwd=REPO, env={**os.environ, "DATABASE_URL": url}, check=True, capture_output=True)
+    return url
+
+
 def new_token():
     token = "tsk_" + secrets.token_hex(32)
     return token, hashlib.sha256(token.encode()).hexdigest()

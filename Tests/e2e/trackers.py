@@ -124,6 +124,10 @@ class FakeJira(FakeServer):
         parts = path.strip("/").split("/")
         if r["method"] == "GET" and path == "/myself":
             return 200, {}, self.myself
+        if r["method"] == "GET" and parts[0] == "project" and len(parts) == 2:
+            if parts[1] != self.project:
+                return self.error(404, [f"No project could be found with key '{parts[1]}'."])
+            return 200, {}, {"id": "10000", "key": self.project, "name": "Compliance"}
         if r["method"] == "POST" and path == "/issue":
             return self.create(body)
         if len(parts) >= 2 and parts[0] == "issue":
@@ -243,6 +247,9 @@ class FakeServiceNow(FakeServer):
             record.update({k: v for k, v in body.items() if k != "comments"})
             # As documented, journal fields are not echoed back.
             return 200, {}, {"result": {**record, "comments": "", "work_notes": ""}}
+        if r["method"] == "GET" and r["path"] == table_path:
+            limit = int(r["query"].get("sysparm_limit", ["10000"])[0])
+            return 200, {}, {"result": [{"sys_id": sys_id} for sys_id in list(self.records)[:limit]]}
         if r["method"] == "GET" and r["path"] == "/api/now/table/sys_journal_field":
             if not self.journal_readable:
                 return self.error(403, "User Not Authorized", "ACL prevents reading sys_journal_field")
