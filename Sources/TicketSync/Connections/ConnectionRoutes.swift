@@ -92,7 +92,10 @@ enum ConnectionRoutes {
             try sealer.write(field: "webhook_secret", value: fresh, to: store)
             try store.touch(org: context.orgID, id: connection.id)
         }
-        return .json(200, .object(["webhook_secret": .string(fresh), "previous_valid_until": .optional(validUntil)]))
+        // Read back, so the time is the database's own format (the same as every other timestamp).
+        let stored = try store.find(org: context.orgID, id: connection.id)?.secrets["webhook_secret_previous"]?.validUntil
+        return .json(200, .object(["webhook_secret": .string(fresh),
+                                   "previous_valid_until": .optional(validUntil == nil ? nil : stored)]))
     }
 
     static let previousSecretGrace: TimeInterval = 24 * 3600
