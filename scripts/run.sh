@@ -33,6 +33,15 @@ if [ -z "${DATABASE_URL:-}" ]; then
 fi
 export DATABASE_URL
 
+# Connection secrets are sealed with a key ring; a development key is made once under .run/ when none is set.
+if [ -z "${TICKET_SECRET_KEYS_FILE:-}" ] && [ -z "${TICKET_SECRET_KEYS:-}" ]; then
+    if [ ! -s "$RUN/secret-keys" ]; then
+        (umask 077; "$bin" keys generate --id "dev$(date +%Y%m%d)" > "$RUN/secret-keys")
+        log "created a development secret key in $RUN/secret-keys"
+    fi
+    export TICKET_SECRET_KEYS_FILE="$PWD/$RUN/secret-keys"
+fi
+
 "$bin" migrate >&2
 if [ "${DEMO_SEED:-1}" != "0" ]; then
     "$bin" demo-seed > "$RUN/demo.env"

@@ -27,8 +27,11 @@ def browser():
 
 
 def sign_in(driver, stack, world, role):
+    """Follows a sign-in link: the page shows whom it signs in as, and the user confirms."""
     driver.get(stack.url(f"/#token={world.tokens[role]}"))
     page = Page(driver, stack.base)
+    page.text_in("#confirm-who", f"{role.title()} User")
+    page.click("#confirm-continue")
     page.visible("#requests tbody tr")
     return page
 

@@ -16,6 +16,7 @@ export class ApiError extends Error {
     if (status === 503 && problem?.missing_keys?.length) {
       return `${problem.detail} Ask an administrator to set ${problem.missing_keys.join(", ")}.`;
     }
+    if (status === 422 && problem?.field) return `${problem.field}: ${problem.detail}`;
     return problem?.detail || `The request failed (HTTP ${status}).`;
   }
 }
@@ -27,9 +28,9 @@ export const session = {
   },
 };
 
-async function call(method, path, body) {
+async function call(method, path, body, token = session.token) {
   const headers = { Accept: "application/json" };
-  if (session.token) headers.Authorization = `Bearer ${session.token}`;
+  if (token) headers.Authorization = `Bearer ${token}`;
   if (body !== undefined) headers["Content-Type"] = "application/json";
   let response;
   try {
@@ -47,15 +48,27 @@ async function call(method, path, body) {
 
 const request = (org, id) => `/api/v1/orgs/${encodeURIComponent(org)}/evidence-requests/${encodeURIComponent(id)}`;
 
+const connections = (org) => `/api/v1/orgs/${encodeURIComponent(org)}/ticket-sync/connections`;
+const connection = (org, id) => `${connections(org)}/${encodeURIComponent(id)}`;
+
 export const api = {
   me: () => call("GET", "/api/v1/me"),
+  // Who a token signs in as, asked before the token is kept (a link's token is confirmed by the user first).
+  meWith: (token) => call("GET", "/api/v1/me", undefined, token),
   status: (org) => call("GET", `/api/v1/orgs/${encodeURIComponent(org)}/ticket-sync/status`),
   requests: (org, cursor) =>
     call("GET", `/api/v1/orgs/${encodeURIComponent(org)}/evidence-requests?limit=50${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`),
   request: (org, id) => call("GET", request(org, id)),
   comments: (org, id) => call("GET", `${request(org, id)}/comments`),
   comment: (org, id, body) => call("POST", `${request(org, id)}/comments`, { body }),
-  createTicket: (org, id) => call("POST", `${request(org, id)}/ticket`),
+  createTicket: (org, id, connectionID) =>
+    call("POST", `${request(org, id)}/ticket`, connectionID ? { connection_id: connectionID } : undefined),
+  connections: (org) => call("GET", connections(org)),
+  createConnection: (org, body) => call("POST", connections(org), body),
+  updateConnection: (org, id, body) => call("PATCH", connection(org, id), body),
+  deleteConnection: (org, id) => call("DELETE", connection(org, id)),
+  testConnection: (org, id) => call("POST", `${connection(org, id)}/test`),
+  rotateInboundSecret: (org, id) => call("POST", `${connection(org, id)}/inbound-secret`),
   closeTicket: (org, id) => call("POST", `${request(org, id)}/ticket/close`),
   retryTicket: (org, id) => call("POST", `${request(org, id)}/ticket/retry`),
   unlinkTicket: (org, id) => call("DELETE", `${request(org, id)}/ticket`),

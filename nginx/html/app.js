@@ -1,47 +1,46 @@
 // The Ticket Sync page: sign in, pick an org, list evidence requests, and work one request's ticket and thread.
 // Everything user-supplied is written with textContent, never as HTML.
 import { api, ApiError, session } from "./api.js";
+import { connectionsOf, loadConnections } from "./connections.js";
+import { $, badge, el, safeHref, show, showError, when } from "./dom.js";
 
-const $ = (id) => document.getElementById(id);
 const POLL_MS = 3000;
 
 const state = { me: null, org: null, permission: null, cursor: null, open: null, poll: null, lastFocus: null };
 // What the modal last drew, so that polling only redraws what changed (focus and screen readers stay put).
 const drawn = { actions: null, thread: null, confirming: false };
 
-function el(tag, props = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [key, value] of Object.entries(props)) {
-    if (key === "class") node.className = value;
-    else if (key === "text") node.textContent = value;
-    else if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
-    else node.setAttribute(key, value);
-  }
-  for (const child of children) if (child) node.append(child);
-  return node;
-}
-
-function show(node, visible) { node.hidden = !visible; }
-
-function showError(node, error) {
-  node.textContent = error ? (error.message || String(error)) : "";
-  show(node, Boolean(error));
-}
-
-const when = (iso) => iso ? new Date(iso).toLocaleString() : "";
-const badge = (stateName, label) => el("span", { class: `badge ${stateName}`, text: label || stateName });
-
 // ---- sign-in -------------------------------------------------------------------------------------------------
 
-function takeTokenFromFragment() {
+// A token in the link (`#token=…`) is not used until the user has seen whom it signs in as and agreed: a link
+// must never silently switch someone into another account, whose orgs would then receive what they type.
+async function takeTokenFromFragment() {
   const match = location.hash.match(/token=([^&]+)/);
-  if (!match) return;
-  session.token = decodeURIComponent(match[1]);
+  if (!match) return false;
   history.replaceState(null, "", location.pathname + location.search); // the token leaves the address bar at once
+  const token = decodeURIComponent(match[1]);
+  let me;
+  try {
+    me = await api.meWith(token);
+  } catch (error) {
+    showSignIn(error);
+    return true;
+  }
+  show($("workspace"), false);
+  show($("session"), false);
+  show($("sign-in"), false);
+  $("confirm-who").textContent = `${me.user.display_name} (${me.user.email})`;
+  $("confirm-orgs").replaceChildren(...(me.orgs.length
+    ? me.orgs.map((org) => el("li", { text: `${org.name} — ${org.permission}` }))
+    : [el("li", { class: "muted", text: "no organisation" })]));
+  show($("confirm-sign-in"), true);
+  $("confirm-continue").onclick = () => { show($("confirm-sign-in"), false); session.token = token; start(); };
+  $("confirm-cancel").onclick = () => { show($("confirm-sign-in"), false); start(); };
+  $("confirm-continue").focus();
+  return true;
 }
 
 async function start() {
-  takeTokenFromFragment();
   if (!session.token) return showSignIn();
   try {
     state.me = await api.me();
@@ -74,7 +73,9 @@ $("sign-in-form").addEventListener("submit", (event) => {
   event.preventDefault();
   session.token = $("token").value.trim();
   $("token").value = "";
-  start();
+  takeTokenFromFragment().then((taken) => { if (!taken) start(); });
+// A sign-in link opened in a tab that already shows the page changes only the fragment.
+window.addEventListener("hashchange", () => { takeTokenFromFragment(); });
 });
 
 $("sign-out").addEventListener("click", () => {
@@ -93,23 +94,39 @@ async function selectOrg(orgID) {
   $("org").value = orgID;
   $("requests").tBodies[0].replaceChildren();
   state.cursor = null;
-  await Promise.all([loadSetup(), loadRequests()]);
+  await Promise.all([loadSetup(), loadRequests(), loadConnections(orgID, state.permission, () => loadSetup())]);
 }
 
 async function loadSetup() {
   const list = $("setup-list");
   try {
     const status = await api.status(state.org);
-    const provider = el("li", { class: status.configured ? "ok" : "todo" },
-      el("strong", { text: `Ticket provider: ${status.provider}` }), " — ",
-      status.configured ? "configured" : `not configured: set ${status.missing_keys.join(", ")}`);
-    const inbound = el("li", { class: status.inbound === "open" ? "ok" : "todo" },
-      el("strong", { text: "Inbound sync: " }),
-      status.inbound === "open" ? "open" : "closed (set TICKET_WEBHOOK_SECRET to receive replies)");
-    list.replaceChildren(provider, inbound);
+    list.replaceChildren(...setupItems(status));
   } catch (error) {
     list.replaceChildren(el("li", { class: "todo", text: error.message }));
   }
+}
+
+// The deployment default names environment settings (for the operator); an org's connections name their fields.
+function setupItems(status) {
+  const item = (ok, title, text) => el("li", { class: ok ? "ok" : "todo" }, el("strong", { text: title }), text);
+  if (status.source === "deployment_default") {
+    return [
+      item(status.configured, `Ticket provider: ${status.provider}`,
+        status.configured ? " — configured (deployment default)" : ` — not configured: set ${status.missing_keys.join(", ")}`),
+      item(status.inbound === "open", "Inbound sync: ",
+        status.inbound === "open" ? "open" : "closed (set TICKET_WEBHOOK_SECRET to receive replies)"),
+    ];
+  }
+  if (status.source === "none") return [item(false, "Ticket provider: ", "none — add a tracker connection below")];
+  const chosen = status.connections.find((connection) => connection.id === status.default_connection_id);
+  return [
+    item(status.configured, `Ticket provider: ${status.provider || "none"}`,
+      chosen ? (status.configured ? ` — ${chosen.name}, configured` : ` — ${chosen.name}, missing ${status.missing.join(", ")}`)
+        : " — no default connection: mark one as default"),
+    item(status.inbound === "open", "Inbound sync: ",
+      status.inbound === "open" ? "open" : "closed (set the connection's webhook secret to receive replies)"),
+  ];
 }
 
 async function loadRequests(more = false) {
@@ -186,8 +203,9 @@ function renderRequest(request) {
   if (!ticket) {
     box.replaceChildren(el("p", { class: "muted", text: "No ticket is linked to this request." }));
   } else {
-    const link = ticket.external_url
-      ? el("a", { href: ticket.external_url, target: "_blank", rel: "noopener noreferrer", text: ticket.external_id })
+    const href = ticket.external_url && safeHref(ticket.external_url);
+    const link = href
+      ? el("a", { href, target: "_blank", rel: "noopener noreferrer", text: ticket.external_id })
       : el("span", { text: ticket.external_id });
     box.replaceChildren(el("dl", { class: "facts" },
       el("dt", { text: "Provider" }), el("dd", { text: ticket.provider }),
@@ -208,7 +226,20 @@ function renderActions(ticket, force = false) {
   drawn.confirming = false;
   if (state.permission !== "configure") return actions.replaceChildren();
   const buttons = [];
-  if (!ticket) buttons.push(action("Create ticket", "create", () => api.createTicket(state.org, state.open.id)));
+  if (!ticket) {
+    // Several usable connections: the user picks one (the default is preselected); otherwise the server decides.
+    const usable = connectionsOf().filter((connection) => !connection.disabled);
+    let choice = null;
+    if (usable.length > 1) {
+      choice = el("select", { id: "ticket-connection", "aria-label": "Tracker for the new ticket" },
+        ...usable.map((connection) => el("option", { value: connection.id,
+          text: `${connection.name}${connection.default ? " (default)" : ""}` })));
+      const preferred = usable.find((connection) => connection.default);
+      if (preferred) choice.value = preferred.id;
+      buttons.push(choice);
+    }
+    buttons.push(action("Create ticket", "create", () => api.createTicket(state.org, state.open.id, choice?.value)));
+  }
   if (ticket && !ticket.closed_at) buttons.push(action("Close ticket", "close", () => api.closeTicket(state.org, state.open.id)));
   if (ticket?.sync_state === "error") buttons.push(action("Retry sync", "retry", () => api.retryTicket(state.org, state.open.id)));
   if (ticket) buttons.push(el("button", { type: "button", id: "unlink", class: "danger", text: "Unlink",
@@ -304,4 +335,6 @@ window.addEventListener("unhandledrejection", (event) => {
   if (event.reason instanceof ApiError && event.reason.status === 401) { session.token = null; showSignIn(event.reason); }
 });
 
-start();
+takeTokenFromFragment().then((taken) => { if (!taken) start(); });
+// A sign-in link opened in a tab that already shows the page changes only the fragment.
+window.addEventListener("hashchange", () => { takeTokenFromFragment(); });

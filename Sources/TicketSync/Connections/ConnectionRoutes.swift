@@ -111,8 +111,7 @@ enum ConnectionRoutes {
 
     /// PUBLIC_BASE_URL when set, else the scheme and host the request came in on.
     static func inboundURL(_ context: RequestContext, token: String) -> String {
-        let base = context.settings.publicBaseURL
-            ?? "\(context.request.scheme)://\(context.request.header("host") ?? "localhost")"
+        let base = context.settings.publicBaseURL ?? context.request.origin
         return "\(base)/api/v1/ticket-sync/hooks/\(token)"
     }
 

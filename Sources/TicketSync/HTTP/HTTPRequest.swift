@@ -11,6 +11,16 @@ public struct HTTPRequest: Sendable {
     public var body: [UInt8]
     /// `http` or `https`, as nginx saw it (REQUEST_SCHEME): for URLs the service hands out.
     public var scheme = "http"
+    /// The port nginx accepted the request on (SERVER_PORT): Debian's fastcgi_params passes the host without it.
+    public var serverPort = ""
+
+    /// `scheme://host[:port]` as the client reached nginx, for URLs handed out when PUBLIC_BASE_URL is not set.
+    public var origin: String {
+        let host = header("host") ?? "localhost"
+        let standard = (scheme == "https" && serverPort == "443") || (scheme == "http" && serverPort == "80")
+        let hasPort = host.hasPrefix("[") ? host.contains("]:") : host.contains(":")
+        return "\(scheme)://\(host)" + (hasPort || standard || serverPort.isEmpty ? "" : ":\(serverPort)")
+    }
     /// Content-Length was over the cap: the body was not read, and the request answers 413.
     public var bodyTooLarge = false
 

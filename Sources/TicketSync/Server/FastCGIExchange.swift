@@ -30,6 +30,7 @@ struct FastCGIExchange {
             case "DOCUMENT_URI": documentURI = value
             case "QUERY_STRING": request.query = value
             case "REQUEST_SCHEME": request.scheme = value
+            case "SERVER_PORT": request.serverPort = value
             case "CONTENT_TYPE": if !value.isEmpty { request.headers["content-type"] = value }
             case "CONTENT_LENGTH": contentLength = value
             default: break

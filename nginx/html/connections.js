@@ -1,0 +1,229 @@
+// The Connections panel: an org's trackers. Configure members add, edit, test, disable, delete connections and rotate
+// their inbound secret; read members see their state. Secrets are write-only: the page never receives them back.
+import { api } from "./api.js";
+import { $, badge, el, show, showError, shownOnce, when } from "./dom.js";
+
+// What each kind asks for, with hints. `secret: true` fields go in `secrets` and are never shown again.
+const KINDS = {
+  jira: {
+    label: "Jira", fields: [
+      { name: "base_url", label: "Base URL", hint: "https://your-site.atlassian.net (with any context path)", required: true },
+      { name: "project_key", label: "Project key", hint: "Issues are created here, e.g. GRC", required: true },
+      { name: "issue_type", label: "Issue type", hint: "Default: Task" },
+      { name: "email", label: "Account email", hint: "Cloud: set it (Basic auth). Data Center token: leave empty (Bearer)" },
+      { name: "api_token", label: "API token", secret: true, required: true },
+      { name: "webhook_secret", label: "Webhook secret", secret: true, hint: "Verifies Jira's X-Hub-Signature on the inbound URL" },
+    ],
+  },
+  servicenow: {
+    label: "ServiceNow", fields: [
+      { name: "base_url", label: "Instance URL", hint: "https://your-instance.service-now.com", required: true },
+      { name: "table", label: "Table", hint: "Default: incident" },
+      { name: "auth", label: "Authentication", options: ["apikey", "bearer"], hint: "apikey: x-sn-apikey header; bearer: OAuth token" },
+      { name: "close_code", label: "Close code", hint: "Default: Solution provided" },
+      { name: "close_state", label: "Close state", hint: "Default: 6 (Resolved)" },
+      { name: "api_token", label: "API token", secret: true, required: true },
+      { name: "webhook_secret", label: "Webhook secret", secret: true, hint: "Verifies the Business Rule's X-Signature" },
+    ],
+  },
+  webhook: {
+    label: "Webhook adapter", fields: [
+      { name: "url", label: "Adapter URL", hint: "Your adapter's https endpoint for signed events", required: true },
+      { name: "webhook_secret", label: "Webhook secret", secret: true, required: true,
+        hint: "Signs outbound events and verifies replies (X-Signature)" },
+    ],
+  },
+  mock: {
+    label: "Mock (demo)", fields: [
+      { name: "webhook_secret", label: "Webhook secret", secret: true, hint: "Optional: opens the inbound URL" },
+    ],
+  },
+};
+
+const panel = { org: null, permission: null, list: [], editing: null, confirming: null, onChange: () => {} };
+
+export const connectionsOf = () => panel.list;
+
+export async function loadConnections(org, permission, onChange) {
+  Object.assign(panel, { org, permission, onChange: onChange || panel.onChange, editing: null, confirming: null });
+  show($("connection-form"), false);
+  $("connection-result").replaceChildren();
+  show($("add-connection"), permission === "configure");
+  await refreshList();
+}
+
+async function refreshList() {
+  showError($("connections-error"), null);
+  try {
+    panel.list = (await api.connections(panel.org)).connections;
+  } catch (error) {
+    panel.list = [];
+    showError($("connections-error"), error);
+  }
+  renderList();
+  panel.onChange(panel.list);
+}
+
+function renderList() {
+  const rows = panel.list.map((connection) => el("tr", { "data-id": connection.id },
+    el("td", {}, el("strong", { text: connection.name }), connection.default ? badge("synced", "default") : null),
+    el("td", { text: KINDS[connection.kind]?.label || connection.kind }),
+    el("td", {}, state(connection)),
+    el("td", { class: "row-actions" }, ...actions(connection))));
+  if (!rows.length) {
+    rows.push(el("tr", {}, el("td", { colspan: "4", class: "muted",
+      text: "No connection: tickets use the deployment default, if the operator configured one." })));
+  }
+  $("connections-table").tBodies[0].replaceChildren(...rows);
+}
+
+function state(connection) {
+  const parts = [];
+  if (connection.disabled) parts.push(badge("closed", "disabled"));
+  parts.push(connection.configured ? badge("synced", "configured") : badge("error", `missing ${connection.missing.join(", ")}`));
+  parts.push(badge(connection.inbound === "open" ? "synced" : "pending", `inbound ${connection.inbound}`));
+  const test = connection.last_test;
+  if (test) parts.push(badge(test.ok ? "synced" : "error", test.ok ? `tested ${when(test.tested_at)}` : `test failed: ${failed(test)}`));
+  return el("span", {}, ...parts);
+}
+
+const failed = (test) => test.steps.filter((step) => !step.ok).map((step) => `${step.name} ${step.error}`).join(", ");
+
+function actions(connection) {
+  if (panel.permission !== "configure") return [];
+  if (panel.confirming === connection.id) {
+    return [el("span", { text: "Delete this connection? " }),
+      button("Yes, delete", "delete-confirm", connection, async () => {
+        await api.deleteConnection(panel.org, connection.id);
+        panel.confirming = null;
+      }),
+      el("button", { type: "button", class: "small", text: "Cancel", onclick: () => { panel.confirming = null; renderList(); } })];
+  }
+  return [
+    button("Test", "test", connection, async () => {
+      const result = await api.testConnection(panel.org, connection.id);
+      result.ok ? note(`Test of ${connection.name}: every step worked (${result.steps.map((s) => s.name).join(", ")}).`)
+        : note(`Test of ${connection.name} failed: ${failed(result)}.`, true);
+    }),
+    el("button", { type: "button", class: "small", text: "Edit", "data-action": "edit", onclick: () => openForm(connection) }),
+    button(connection.disabled ? "Enable" : "Disable", "toggle", connection,
+      () => api.updateConnection(panel.org, connection.id, { disabled: !connection.disabled })),
+    connection.default ? null : button("Make default", "default", connection,
+      () => api.updateConnection(panel.org, connection.id, { default: true })),
+    button("Rotate inbound secret", "rotate", connection, async () => {
+      const rotated = await api.rotateInboundSecret(panel.org, connection.id);
+      $("connection-result").replaceChildren(shownOnce("New inbound secret", rotated.webhook_secret, "new-inbound-secret"),
+        el("p", { class: "hint", text: rotated.previous_valid_until
+          ? `The previous secret keeps working until ${when(rotated.previous_valid_until)}: update the tracker before then.`
+          : "Set it in the tracker's webhook now." }));
+    }),
+    el("button", { type: "button", class: "small danger", text: "Delete", "data-action": "delete",
+      onclick: () => { panel.confirming = connection.id; renderList(); } }),
+  ].filter(Boolean);
+}
+
+function button(label, name, connection, run) {
+  const node = el("button", { type: "button", class: "small", text: label, "data-action": name });
+  node.addEventListener("click", async () => {
+    node.disabled = true;
+    showError($("connections-error"), null);
+    try {
+      await run();
+      await refreshList();
+    } catch (error) {
+      showError($("connections-error"), error);
+      node.disabled = false;
+    }
+  });
+  return node;
+}
+
+function note(text, bad = false) {
+  $("connection-result").replaceChildren(el("p", { class: bad ? "error" : "ok", text }));
+}
+
+// ---- the add / edit form ------------------------------------------------------------------------------------
+
+function openForm(connection = null) {
+  panel.editing = connection;
+  const form = $("connection-form");
+  const kind = el("select", { id: "connection-kind", name: "kind" },
+    ...Object.entries(KINDS).map(([value, spec]) => el("option", { value, text: spec.label })));
+  if (connection) { kind.value = connection.kind; kind.disabled = true; }
+  const fields = el("div", { id: "connection-fields", class: "fields" });
+  const drawFields = () => fields.replaceChildren(...KINDS[kind.value].fields.map((field) => input(field, connection)));
+  kind.addEventListener("change", drawFields);
+  drawFields();
+  const name = el("input", { id: "connection-name", name: "name", required: "", maxlength: "200",
+    value: connection?.name || "" });
+  const isDefault = el("input", { id: "connection-default", type: "checkbox" });
+  isDefault.checked = connection ? connection.default : panel.list.length === 0;
+  form.replaceChildren(
+    el("h3", { text: connection ? `Edit ${connection.name}` : "Add a connection" }),
+    el("label", { for: "connection-kind", text: "Tracker" }), kind,
+    el("label", { for: "connection-name", text: "Name" }), name,
+    fields,
+    el("label", { class: "inline" }, isDefault, " Default for new tickets"),
+    el("p", { id: "connection-form-error", class: "error", role: "alert", hidden: "" }),
+    el("div", { class: "actions" },
+      el("button", { type: "button", class: "link", text: "Cancel", onclick: () => show(form, false) }),
+      el("button", { type: "submit", id: "connection-save", text: connection ? "Save" : "Add connection" })));
+  form.onsubmit = (event) => { event.preventDefault(); save(kind.value, name.value, isDefault.checked); };
+  show(form, true);
+  name.focus();
+}
+
+function input(field, connection) {
+  const id = `field-${field.name}`;
+  let control;
+  if (field.options) {
+    control = el("select", { id, name: field.name }, ...field.options.map((value) => el("option", { value, text: value })));
+    if (connection?.settings[field.name]) control.value = connection.settings[field.name];
+  } else {
+    const set = connection?.secrets?.[field.name]?.set;
+    control = el("input", { id, name: field.name, type: field.secret ? "password" : "text", autocomplete: "off",
+      spellcheck: "false", placeholder: field.secret && set ? "set — leave empty to keep" : "" });
+    if (!field.secret && connection?.settings[field.name]) control.value = connection.settings[field.name];
+  }
+  control.dataset.secret = field.secret ? "1" : "";
+  return el("div", { class: "field" },
+    el("label", { for: id, text: field.label + (field.required ? "" : " (optional)") }), control,
+    field.hint ? el("p", { class: "hint", text: field.hint }) : null);
+}
+
+async function save(kind, name, isDefault) {
+  const settings = {}, secrets = {};
+  for (const control of $("connection-fields").querySelectorAll("input, select")) {
+    const value = control.value.trim();
+    if (control.dataset.secret) {
+      if (value) secrets[control.name] = value; // empty: keep what is stored
+    } else if (value) {
+      settings[control.name] = value;
+    } else if (panel.editing?.settings[control.name] !== undefined) {
+      settings[control.name] = null;
+    }
+  }
+  const body = { name, default: isDefault, settings, secrets };
+  const error = $("connection-form-error");
+  showError(error, null);
+  $("connection-save").disabled = true;
+  try {
+    if (panel.editing) {
+      await api.updateConnection(panel.org, panel.editing.id, body);
+      note(`Saved ${name}.`);
+    } else {
+      const created = await api.createConnection(panel.org, { kind, ...body });
+      $("connection-result").replaceChildren(
+        shownOnce("Inbound URL", created.inbound_url, "new-inbound-url"),
+        el("p", { class: "hint", text: "Register it in the tracker's webhook (see the README); it is not shown again." }));
+    }
+    show($("connection-form"), false);
+    await refreshList();
+  } catch (failure) {
+    showError(error, failure);
+  } finally {
+    $("connection-save").disabled = false;
+  }
+}
+
+$("add-connection").addEventListener("click", () => openForm());
