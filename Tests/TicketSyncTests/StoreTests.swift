@@ -15,7 +15,7 @@ struct StoreTests {
         }
         let successes = results.filter { (try? $0.get()) != nil }
         let conflicts = results.filter {
-            if case .failure(let error as APIError) = $0 { return error.status == 409 }
+            if case .failure(let error as TicketError) = $0 { return error == .alreadyLinked && error.status == 409 }
             return false
         }
         #expect(successes.count == 1)

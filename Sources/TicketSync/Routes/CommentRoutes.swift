@@ -1,41 +1,18 @@
-import Foundation
-
 /// The comment thread of an evidence request, and posting internal comments to it.
 enum CommentRoutes {
     static func thread(_ context: RequestContext) throws -> HTTPResponse {
-        let (db, request) = try loadEvidenceRequest(context)
-        let comments = try CommentStore(db: db).thread(org: context.orgID, request: request.id)
+        let (actions, request) = try context.syncActions()
+        let comments = try CommentStore(db: actions.db).thread(org: context.orgID, request: request.id)
         return .json(200, .object(["comments": .array(comments.map(\.json))]))
     }
 
-    /// Records an internal comment. When an open ticket is linked, its `ticket.comment` event is written to the
-    /// outbox in the same transaction, then delivered at once within a short timeout: the answer says `synced`
-    /// (with the provider's comment id, and the mock's echo) or `pending` (the delivery loop retries).
+    /// 201 with the stored comment (`synced` or `pending` when a ticket is linked) and the tracker's echo, if any.
     static func post(_ context: RequestContext) throws -> HTTPResponse {
-        let (db, request) = try loadEvidenceRequest(context)
+        let (actions, request) = try context.syncActions()
         let body = try validatedBody(context.jsonObjectBody())
         guard let principal = context.principal else { throw APIError.unauthorized }
-        let link = try TicketLinkStore(db: db).active(org: context.orgID, request: request.id).flatMap { $0.isClosed ? nil : $0 }
-        // Resolve the provider before writing anything: an unconfigured one answers 503 and stores nothing.
-        if let link { _ = try context.providers.provider(context.providers.config(for: link, db: db)) }
-        let comments = CommentStore(db: db)
-        let eventID = UUID().uuidString.lowercased()
-        let stored = try db.transaction { () throws -> Comment in
-            let comment = try comments.insertInternal(
-                org: context.orgID, request: request.id, authorID: principal.userID,
-                author: principal.displayName, body: body, syncState: link == nil ? nil : "pending")
-            if let link {
-                try OutboxStore(db: db).enqueue(
-                    link: link, commentID: comment.id, type: .comment, eventID: eventID,
-                    body: EventPayload.comment(eventID: eventID, occurredAt: Timestamp.string(), externalID: link.externalID,
-                                               orgID: context.orgID, evidenceRequestID: request.id, comment: comment))
-            }
-            return comment
-        }
-        guard link != nil else { return .json(201, .object(["comment": stored.json, "echo": .null])) }
-        let echo = try context.deliverer(db).deliverNow(eventID: eventID, timeouts: context.settings.inlineTimeouts)
-        let current = try comments.find(org: context.orgID, id: stored.id) ?? stored
-        return .json(201, .object(["comment": current.json, "echo": echo?.json ?? .null]))
+        let posted = try actions.postComment(org: context.orgID, request: request, author: principal, body: body)
+        return .json(201, .object(["comment": posted.comment.json, "echo": posted.echo?.json ?? .null]))
     }
 
     /// `body` must be a string that is not blank, has no NUL, and is at most 10,000 characters.

@@ -43,8 +43,8 @@ enum EvidenceRequestRoutes {
     }
 
     static func read(_ context: RequestContext) throws -> HTTPResponse {
-        let (db, request) = try loadEvidenceRequest(context)
-        let link = try TicketLinkStore(db: db).active(org: context.orgID, request: request.id)
+        let (actions, request) = try context.syncActions()
+        let link = try actions.links.active(org: context.orgID, request: request.id)
         return .json(200, .object([
             "id": .string(request.id), "title": .string(request.title), "description": .string(request.description),
             "status": .string(request.status), "ticket": link?.json ?? .null,

@@ -22,9 +22,14 @@ public final class RequestContext {
     /// The worker's own connection, reconnected if it was lost.
     public func database() throws -> PGConnection { try worker.connection() }
 
-    /// Delivers outbox events on this request's connection (the first, inline attempt).
-    func deliverer(_ db: PGConnection) -> Deliverer {
-        Deliverer(db: db, providers: providers, policy: settings.delivery)
+    /// The ticket and comment use cases on this worker's connection, with the path's evidence request (which the
+    /// authorization statement already read: another org's request is a 404 like a missing one).
+    func syncActions() throws -> (SyncActions, EvidenceRequest) {
+        _ = try uuidParameter("request_id")
+        guard let request = principal?.evidenceRequest else { throw TicketError.noRequest }
+        let actions = SyncActions(db: try database(), providers: providers, policy: settings.delivery,
+                                  inlineTimeouts: settings.inlineTimeouts)
+        return (actions, request)
     }
 
     /// The `{org_id}` of the path, already checked by the application for org routes.

@@ -69,9 +69,9 @@ public struct TicketLinkStore {
             return Self.decode(row)
         } catch let error as PGError where error.sqlstate == .uniqueViolation {
             if error.constraint == "ticket_links_active_external_id" || error.constraint == "ticket_links_active_external_ref" {
-                throw APIError.conflict("external-id-in-use", "Ticket \(ticket.externalID) is already linked to an evidence request.")
+                throw TicketError.externalIDInUse(ticket.externalID)
             }
-            throw APIError.conflict("ticket-already-linked", "This evidence request already has a linked ticket; unlink it first.")
+            throw TicketError.alreadyLinked
         }
     }
 

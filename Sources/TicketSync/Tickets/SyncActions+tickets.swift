@@ -1,0 +1,51 @@
+import Foundation
+
+/// Opening, closing, retrying and unlinking a ticket. Each owns its transaction, its outbox write and its inline
+/// delivery; none holds a transaction open across a tracker call.
+extension SyncActions {
+    /// Opens a ticket in the tracker `connectionID` names (or the org's default, or the deployment default) and links it.
+    public func createTicket(org: String, request: EvidenceRequest, connectionID: String?) throws -> TicketLink {
+        let config = try providers.configForCreate(org: org, requested: connectionID, db: db)
+        let provider = try providers.provider(config)
+        // Not the guard (the unique index is); it spares the tracker a ticket that could never be linked.
+        if try links.active(org: org, request: request.id) != nil { throw TicketError.alreadyLinked }
+        let ticket = try provider.createTicket(for: request, db: db)
+        return try links.insert(org: org, request: request.id, ticket: ticket, connectionID: config.connectionID)
+    }
+
+    /// Marks the link closed and queues `ticket.close` in one transaction, then delivers it at once. A tracker that
+    /// can never close the ticket (no Jira transition to done) refuses before anything is marked.
+    public func closeTicket(org: String, request: EvidenceRequest) throws -> TicketLink {
+        let link = try activeLink(org: org, request: request.id)
+        guard !link.isClosed else { throw TicketError.alreadyClosed }
+        try providers.provider(providers.config(for: link, db: db)).prepareClose(link)
+        let eventID = UUID().uuidString.lowercased()
+        try db.transaction {
+            guard let closed = try links.markClosed(org: org, id: link.id) else { throw TicketError.alreadyClosed }
+            try OutboxStore(db: db).enqueue(
+                link: link, commentID: nil, type: .close, eventID: eventID,
+                body: EventPayload.close(eventID: eventID, occurredAt: Timestamp.string(), externalID: link.externalID,
+                                         orgID: org, evidenceRequestID: request.id, closedAt: closed.closedAt ?? ""))
+        }
+        _ = try deliverer.deliverNow(eventID: eventID, timeouts: inlineTimeouts)
+        // Unlinked meanwhile (another request): answered like any missing link, never a crash.
+        return try activeLink(org: org, request: request.id)
+    }
+
+    /// Re-queues the link's failed events (and their comments) with a fresh attempt budget and tries the first now.
+    /// Returns the link and how many events went back in the queue.
+    public func retrySync(org: String, request: EvidenceRequest) throws -> (link: TicketLink, requeued: Int) {
+        let link = try activeLink(org: org, request: request.id)
+        let requeued = try db.transaction { () throws -> Int in
+            try CommentStore(db: db).markRequeued(org: org, linkID: link.id)
+            return try OutboxStore(db: db).requeueFailed(org: org, linkID: link.id)
+        }
+        if requeued > 0 { _ = try deliverer.deliverNext(linkID: link.id, timeouts: inlineTimeouts) }
+        return (try activeLink(org: org, request: request.id), requeued)
+    }
+
+    /// Detaches the ticket without closing it; the link is kept as history. Contacts no tracker.
+    public func unlinkTicket(org: String, request: EvidenceRequest) throws {
+        guard try links.unlink(org: org, request: request.id) else { throw TicketError.noLink }
+    }
+}

@@ -1,0 +1,24 @@
+/// What every ticket and comment use case works with: the worker's connection, the providers, and the delivery
+/// settings for the first, inline attempt.
+public struct SyncActions {
+    let db: PGConnection
+    let providers: ProviderRegistry
+    let policy: DeliveryPolicy
+    let inlineTimeouts: HTTPTimeouts
+
+    public init(db: PGConnection, providers: ProviderRegistry, policy: DeliveryPolicy, inlineTimeouts: HTTPTimeouts) {
+        self.db = db
+        self.providers = providers
+        self.policy = policy
+        self.inlineTimeouts = inlineTimeouts
+    }
+
+    var links: TicketLinkStore { TicketLinkStore(db: db) }
+    var deliverer: Deliverer { Deliverer(db: db, providers: providers, policy: policy) }
+
+    /// The request's active link; `TicketError.noLink` when it has none.
+    func activeLink(org: String, request: String) throws -> TicketLink {
+        guard let link = try links.active(org: org, request: request) else { throw TicketError.noLink }
+        return link
+    }
+}

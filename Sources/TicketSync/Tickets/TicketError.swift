@@ -1,0 +1,13 @@
+/// What the ticket and comment use cases refuse, in the domain's words; `TicketError+HTTP.swift` maps each case to its
+/// HTTP status and problem in one place.
+public enum TicketError: Error, Equatable {
+    /// The evidence request already has an active link (one at a time, enforced by the database).
+    case alreadyLinked
+    /// The tracker's id is already linked to another evidence request through the same connection.
+    case externalIDInUse(String)
+    case alreadyClosed
+    /// The evidence request has no active link.
+    case noLink
+    /// No evidence request with that id in the org (or in another org: the same answer).
+    case noRequest
+}
