@@ -12,8 +12,10 @@ struct Deliver: ParsableCommand {
         guard !settings.databaseURL.isEmpty else { throw ValidationError("set DATABASE_URL") }
         let keys = try StartupChecks.run(settings: settings, environment: environment)
         ShutdownSignals.block()
-        let loop = DeliveryLoop(settings: settings, providers: ProviderRegistry(
-            settings: settings, http: CurlHTTP(maxResponseBytes: settings.maxResponseBytes), keys: keys))
+        let loop = DeliveryLoop(
+            settings: settings,
+            providers: ProviderRegistry(
+                settings: settings, http: CurlHTTP(maxResponseBytes: settings.maxResponseBytes), keys: keys))
         loop.start()
         ServerLog.info("delivery loop running")
         ShutdownSignals.wait()

@@ -9,18 +9,22 @@ struct Keys: ParsableCommand {
 
     struct Rotate: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Re-seal every stored secret under the first key of the ring, in batches; report what could not be.")
+            abstract:
+                "Re-seal every stored secret under the first key of the ring, in batches; report what could not be.")
 
         @OptionGroup var database: DatabaseOptions
         @Option(help: "Secrets per transaction.") var batchSize: Int = 100
 
         func run() throws {
             let keys: SecretKeyRing
-            do { keys = try SecretKeyRing.load(environment: ProcessInfo.processInfo.environment) } catch let error as SecretKeyRing.LoadError {
+            do { keys = try SecretKeyRing.load(environment: ProcessInfo.processInfo.environment) } catch let error
+                as SecretKeyRing.LoadError
+            {
                 throw ValidationError(error.description)
             }
             guard let current = keys.current else {
-                throw ValidationError("no key configured: set TICKET_SECRET_KEYS_FILE (or TICKET_SECRET_KEYS), newest key first")
+                throw ValidationError(
+                    "no key configured: set TICKET_SECRET_KEYS_FILE (or TICKET_SECRET_KEYS), newest key first")
             }
             guard batchSize > 0 else { throw ValidationError("--batch-size must be positive") }
             let report = try SecretRotation(db: database.connect(), keys: keys).run(batchSize: batchSize)
@@ -39,7 +43,9 @@ struct Keys: ParsableCommand {
         @Option(help: "The key id (letters, digits, _ and -).") var id: String
 
         func run() throws {
-            guard SecretKeyRing.isValidKeyID(id) else { throw ValidationError("bad key id: letters, digits, _ and -, at most 32") }
+            guard SecretKeyRing.isValidKeyID(id) else {
+                throw ValidationError("bad key id: letters, digits, _ and -, at most 32")
+            }
             print("\(id):\(Data(Crypto.randomBytes(32)).base64EncodedString())")
         }
     }

@@ -29,10 +29,14 @@ struct Serve: ParsableCommand {
         settings.warnings.forEach(ServerLog.warning)
         let keys = try StartupChecks.run(settings: settings, environment: environment)
         let migrations = try Migration.load(from: Migration.directory(explicit: sqlDir, environment: environment))
-        let application = Application(settings: settings, expectedSchemaVersion: migrations.last?.version ?? 0,
-                                      keys: keys)
-        try FastCGIServer(application: application,
-                          options: .init(address: address, threads: threads, socketGroup: socketGroup,
-                                                  deliveryLoop: deliveryLoop)).run()
+        let application = Application(
+            settings: settings, expectedSchemaVersion: migrations.last?.version ?? 0,
+            keys: keys)
+        try FastCGIServer(
+            application: application,
+            options: .init(
+                address: address, threads: threads, socketGroup: socketGroup,
+                deliveryLoop: deliveryLoop)
+        ).run()
     }
 }

@@ -18,7 +18,9 @@ enum StartupChecks {
         }
         let missing = try ConnectionStore(db: db).sealingKeyIDs().filter { keys.key(id: $0) == nil }
         if let first = missing.first {
-            throw ValidationError("stored connection secrets are sealed with key id '\(first)', which TICKET_SECRET_KEYS_FILE / TICKET_SECRET_KEYS does not hold; restore that key (keep it until `ticketsync keys rotate` has re-sealed everything)")
+            throw ValidationError(
+                "stored connection secrets are sealed with key id '\(first)', which TICKET_SECRET_KEYS_FILE / TICKET_SECRET_KEYS does not hold; restore that key (keep it until `ticketsync keys rotate` has re-sealed everything)"
+            )
         }
         return keys
     }

@@ -1,11 +1,14 @@
 import Testing
+
 @testable import TicketSync
 
 /// The application without a database: everything decided before the first query.
 @Suite struct ApplicationTests {
-    let app = Application(settings: Settings(environment: ["DATABASE_URL": "host=/nonexistent port=1"]), expectedSchemaVersion: 2)
+    let app = Application(
+        settings: Settings(environment: ["DATABASE_URL": "host=/nonexistent port=1"]), expectedSchemaVersion: 2)
     let database = WorkerDatabase(conninfo: "host=/nonexistent port=1")
-    let path = "/api/v1/orgs/11111111-1111-4111-8111-111111111111/evidence-requests/aaaaaaaa-0000-4000-8000-000000000001"
+    let path =
+        "/api/v1/orgs/11111111-1111-4111-8111-111111111111/evidence-requests/aaaaaaaa-0000-4000-8000-000000000001"
 
     func problem(_ response: HTTPResponse) throws -> JSONValue {
         #expect(response.header("Content-Type") == "application/problem+json")

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import TicketSync
 
 /// Comments are written straight to bytes; they must equal what the general writer makes of the same members.
@@ -17,14 +18,18 @@ import Testing
     }
 
     @Test(arguments: [
-        TicketSync.Comment(id: 1, source: .internal, author: "Zoë", body: "a \"quoted\"\nline/with \\ slashes", externalCommentID: nil,
-                syncState: nil, lastError: nil, createdAt: "2026-01-01T00:00:00.000000Z"),
-        TicketSync.Comment(id: 2, source: .internal, author: "A", body: "b", externalCommentID: "x-1", syncState: "synced",
-                lastError: nil, createdAt: "t"),
-        TicketSync.Comment(id: 3, source: .internal, author: "A", body: "b", externalCommentID: nil, syncState: "error",
-                lastError: "HTTP 410 Gone", createdAt: "t"),
-        TicketSync.Comment(id: 4, source: .external, author: "Jane (ext)", body: "\u{01}😀", externalCommentID: "ext-42",
-                syncState: nil, lastError: nil, createdAt: "t"),
+        TicketSync.Comment(
+            id: 1, source: .internal, author: "Zoë", body: "a \"quoted\"\nline/with \\ slashes", externalCommentID: nil,
+            syncState: nil, lastError: nil, createdAt: "2026-01-01T00:00:00.000000Z"),
+        TicketSync.Comment(
+            id: 2, source: .internal, author: "A", body: "b", externalCommentID: "x-1", syncState: "synced",
+            lastError: nil, createdAt: "t"),
+        TicketSync.Comment(
+            id: 3, source: .internal, author: "A", body: "b", externalCommentID: nil, syncState: "error",
+            lastError: "HTTP 410 Gone", createdAt: "t"),
+        TicketSync.Comment(
+            id: 4, source: .external, author: "Jane (ext)", body: "\u{01}😀", externalCommentID: "ext-42",
+            syncState: nil, lastError: nil, createdAt: "t"),
     ])
     func sameBytesAsTheGeneralWriter(_ comment: TicketSync.Comment) throws {
         #expect(comment.json.serialized() == tree(comment).serialized())

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import TicketSync
 
 @Suite struct CommentValidationTests {
@@ -11,10 +12,11 @@ import Testing
         #expect(try CommentRoutes.validatedBody(["body": .string(text)]) == text)
     }
 
-    @Test(arguments: [
-        [:], ["body": JSONValue.null], ["body": .number(5)], ["body": .string("   \n ")],
-        ["body": .string(String(repeating: "a", count: Comment.maxBodyLength + 1))], ["body": .string("a\u{0}b")],
-    ] as [[String: JSONValue]])
+    @Test(
+        arguments: [
+            [:], ["body": JSONValue.null], ["body": .number(5)], ["body": .string("   \n ")],
+            ["body": .string(String(repeating: "a", count: Comment.maxBodyLength + 1))], ["body": .string("a\u{0}b")],
+        ] as [[String: JSONValue]])
     func rejectsWith422NamingTheField(_ members: [String: JSONValue]) {
         do {
             _ = try CommentRoutes.validatedBody(members)

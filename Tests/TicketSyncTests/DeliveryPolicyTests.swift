@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import TicketSync
 
 @Suite struct DeliveryPolicyTests {
@@ -13,7 +14,10 @@ import Testing
 
     @Test func fullJitterSpansZeroToTheCeiling() {
         var asked: [ClosedRange<Int>] = []
-        _ = policy.delayMilliseconds(afterAttempt: 3, retryAfterSeconds: nil) { asked.append($0); return $0.lowerBound }
+        _ = policy.delayMilliseconds(afterAttempt: 3, retryAfterSeconds: nil) {
+            asked.append($0)
+            return $0.lowerBound
+        }
         #expect(asked == [0...4000])
         for _ in 0..<200 {
             #expect((0...8000).contains(policy.delayMilliseconds(afterAttempt: 4, retryAfterSeconds: nil)))
@@ -22,7 +26,9 @@ import Testing
 
     @Test func retryAfterWinsOverBackoff() {
         #expect(policy.delayMilliseconds(afterAttempt: 1, retryAfterSeconds: 7) == 7000)
-        #expect(policy.delayMilliseconds(afterAttempt: 1, retryAfterSeconds: 10_000_000) == DeliveryPolicy.maxRetryAfterSeconds * 1000)
+        #expect(
+            policy.delayMilliseconds(afterAttempt: 1, retryAfterSeconds: 10_000_000) == DeliveryPolicy
+                .maxRetryAfterSeconds * 1000)
     }
 
     @Test func givesUpAtTheLimit() {
@@ -35,7 +41,7 @@ import Testing
         #expect(DeliveryPolicy.retryAfterSeconds(" 5 ") == 5)
         #expect(DeliveryPolicy.retryAfterSeconds(nil) == nil)
         #expect(DeliveryPolicy.retryAfterSeconds("soon") == nil)
-        let now = Date(timeIntervalSince1970: 1_445_412_480) // Wed, 21 Oct 2015 07:28:00 GMT
+        let now = Date(timeIntervalSince1970: 1_445_412_480)  // Wed, 21 Oct 2015 07:28:00 GMT
         #expect(DeliveryPolicy.retryAfterSeconds("Wed, 21 Oct 2015 07:28:30 GMT", now: now) == 30)
     }
 }

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import TicketSync
 
 @Suite struct HexTests {

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import TicketSync
 
 @Suite struct JSONParserTests {
@@ -6,10 +7,12 @@ import Testing
 
     @Test func parsesObjectsArraysAndScalars() throws {
         let value = try parse(#" {"a": [1, -2.5e1, true, false, null], "b": {"c": "d"}} "#)
-        #expect(value == .object([
-            "a": .array([.number(1), .number(-25), .bool(true), .bool(false), .null]),
-            "b": .object(["c": .string("d")]),
-        ]))
+        #expect(
+            value
+                == .object([
+                    "a": .array([.number(1), .number(-25), .bool(true), .bool(false), .null]),
+                    "b": .object(["c": .string("d")]),
+                ]))
     }
 
     @Test func decodesEscapesAndSurrogatePairs() throws {

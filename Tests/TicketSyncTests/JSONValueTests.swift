@@ -1,4 +1,5 @@
 import Testing
+
 @testable import TicketSync
 
 @Suite struct JSONValueTests {
@@ -15,7 +16,8 @@ import Testing
     @Test func roundTripsThroughTheParser() throws {
         let value = JSONValue.object(["body": .string("line1\nline2 😀"), "n": .int(42), "list": .array([.string("x")])])
         let parsed = try JSONParser.parse(value.serialized())
-        #expect(parsed == .object(["body": .string("line1\nline2 😀"), "n": .number(42), "list": .array([.string("x")])]))
+        #expect(
+            parsed == .object(["body": .string("line1\nline2 😀"), "n": .number(42), "list": .array([.string("x")])]))
     }
 
     @Test func writesWholeNumbersWithoutFraction() {

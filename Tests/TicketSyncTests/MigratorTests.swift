@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import TicketSync
 
 @Suite(.enabled(if: TestDatabase.available, "needs DATABASE_URL (make test provides it)"))
@@ -7,7 +8,8 @@ struct MigratorTests {
     let migrations: [Migration]
 
     init() throws {
-        let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
         migrations = try Migration.load(from: repo.appendingPathComponent("sql").path)
     }
 

@@ -37,12 +37,18 @@ import Testing
         let rebinding: (String) -> [IPAddress]? = { _ in
             [IPAddress(literal: "203.0.113.7")!, IPAddress(literal: "169.254.169.254")!]
         }
-        #expect(throws: OutboundGuard.Refusal(reason:
-            "tracker.example resolves to a link-local address (169.254.169.254), which is not allowed")) {
+        #expect(
+            throws: OutboundGuard.Refusal(
+                reason:
+                    "tracker.example resolves to a link-local address (169.254.169.254), which is not allowed")
+        ) {
             try hosted.approve(URL(string: "https://tracker.example/")!, resolve: rebinding)
         }
         let fine: (String) -> [IPAddress]? = { _ in [IPAddress(literal: "203.0.113.7")!] }
-        #expect(try hosted.approve(URL(string: "https://tracker.example/")!, resolve: fine).map(\.description) == ["203.0.113.7"])
+        #expect(
+            try hosted.approve(URL(string: "https://tracker.example/")!, resolve: fine).map(\.description) == [
+                "203.0.113.7"
+            ])
         #expect(throws: OutboundGuard.Refusal(reason: "nowhere.example does not resolve")) {
             try hosted.approve(URL(string: "https://nowhere.example/")!, resolve: { _ in nil })
         }
@@ -54,15 +60,23 @@ import Testing
         #expect(CIDR("fc00::/7")?.contains(IPAddress(literal: "fdff::1")!) == true)
         #expect(CIDR("10.0.0.0/33") == nil && CIDR("tracker.example/8") == nil && CIDR("1.2.3.4/8/9") == nil)
         #expect(CIDR("192.0.2.7")?.prefix == 32)
-        guard case .failure(let error) = CIDR.list("127.0.0.0/8, nope") else { Issue.record("accepted"); return }
+        guard case .failure(let error) = CIDR.list("127.0.0.0/8, nope") else {
+            Issue.record("accepted")
+            return
+        }
         #expect(error.entry == "nope")
     }
 
     @Test func aGuardedRequestToARefusedAddressNeverConnects() {
         let client = CurlHTTP()
-        let result = client.send(OutboundRequest(url: URL(string: "https://169.254.169.254/latest/meta-data")!, method: "GET",
-                                                 guarded: hosted), timeout: HTTPTimeouts(connect: 1, total: 1))
-        #expect(result == .failure(
-            "refused: 169.254.169.254 resolves to a link-local address (169.254.169.254), which is not allowed"))
+        let result = client.send(
+            OutboundRequest(
+                url: URL(string: "https://169.254.169.254/latest/meta-data")!, method: "GET",
+                guarded: hosted), timeout: HTTPTimeouts(connect: 1, total: 1))
+        #expect(
+            result
+                == .failure(
+                    "refused: 169.254.169.254 resolves to a link-local address (169.254.169.254), which is not allowed")
+        )
     }
 }

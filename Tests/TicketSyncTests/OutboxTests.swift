@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import TicketSync
 
 /// The outbox against PostgreSQL: order per link, SKIP LOCKED claims, leases, limits and re-queueing.
@@ -24,8 +25,9 @@ struct OutboxTests {
     func enqueue(_ f: Fixture, _ count: Int) throws -> [String] {
         try (0..<count).map { index in
             let eventID = UUID().uuidString.lowercased()
-            try OutboxStore(db: f.db).enqueue(link: f.link, commentID: nil,
-                                              type: .close, eventID: eventID, body: .object(["n": .int(index)]))
+            try OutboxStore(db: f.db).enqueue(
+                link: f.link, commentID: nil,
+                type: .close, eventID: eventID, body: .object(["n": .int(index)]))
             return eventID
         }
     }
@@ -64,7 +66,9 @@ struct OutboxTests {
         for f in fixtures { _ = try enqueue(f, 1) }
         let links = Set(fixtures.map(\.link.id))
         let results = TestDatabase.concurrently(5) { _ in
-            try OutboxStore(db: TestDatabase.connect()).claim(limit: 100, leaseSeconds: 60).filter { links.contains($0.linkID) }
+            try OutboxStore(db: TestDatabase.connect()).claim(limit: 100, leaseSeconds: 60).filter {
+                links.contains($0.linkID)
+            }
         }
         let claimed = try results.flatMap { try $0.get().map(\.eventID) }
         #expect(claimed.count == Set(claimed).count, "no event claimed twice")
@@ -87,7 +91,8 @@ struct OutboxTests {
         _ = try enqueue(f, 1)
         let outbox = OutboxStore(db: f.db)
         #expect(try outbox.claim(limit: 10, leaseSeconds: 60, linkID: f.link.id, providers: ["mock"]).isEmpty)
-        #expect(try outbox.claim(limit: 10, leaseSeconds: 60, linkID: f.link.id, providers: ["mock", "webhook"]).count == 1)
+        #expect(
+            try outbox.claim(limit: 10, leaseSeconds: 60, linkID: f.link.id, providers: ["mock", "webhook"]).count == 1)
     }
 
     @Test func deliveredEventsArePrunedAfterTheRetention() throws {
@@ -95,25 +100,33 @@ struct OutboxTests {
         _ = try enqueue(f, 2)
         let first = try claim(f)[0]
         try OutboxStore(db: f.db).markDelivered(first, status: 200)
-        try f.db.query("UPDATE ticket_sync.outbox SET delivered_at = now() - interval '8 days' WHERE id = $1", [String(first.id)])
+        try f.db.query(
+            "UPDATE ticket_sync.outbox SET delivered_at = now() - interval '8 days' WHERE id = $1", [String(first.id)])
         #expect(try OutboxStore(db: f.db).pruneDelivered(olderThanDays: 7) >= 1)
-        let left = try f.db.query("SELECT state FROM ticket_sync.outbox WHERE link_id = $1", [f.link.id]).all.map { $0.string("state") }
+        let left = try f.db.query("SELECT state FROM ticket_sync.outbox WHERE link_id = $1", [f.link.id]).all.map {
+            $0.string("state")
+        }
         #expect(left == ["pending"], "undelivered events are never pruned")
     }
 
     @Test func retriesAreScheduledLaterAndTheLimitMarksTheCommentFailed() throws {
         let f = try fixture()
         let comments = CommentStore(db: f.db)
-        let comment = try comments.insertInternal(org: f.org.id, request: f.org.requestID, authorID: f.org.adminID,
-                                                  author: "A", body: "b", syncState: "pending")
+        let comment = try comments.insertInternal(
+            org: f.org.id, request: f.org.requestID, authorID: f.org.adminID,
+            author: "A", body: "b", syncState: "pending")
         let eventID = UUID().uuidString.lowercased()
-        try OutboxStore(db: f.db).enqueue(link: f.link, commentID: comment.id,
-                                          type: .comment, eventID: eventID, body: .object([:]))
+        try OutboxStore(db: f.db).enqueue(
+            link: f.link, commentID: comment.id,
+            type: .comment, eventID: eventID, body: .object([:]))
         let http = RecordingHTTP()
         http.answer = .response(status: 500, headers: [:], body: [])
-        let settings = Settings(environment: ["TICKET_WEBHOOK_URL": "http://127.0.0.1:1/h", "TICKET_WEBHOOK_SECRET": "s"])
-        let deliverer = Deliverer(db: f.db, providers: ProviderRegistry(settings: settings, http: http),
-                                  policy: DeliveryPolicy(baseMilliseconds: 1, capSeconds: 1, maxAttempts: 2))
+        let settings = Settings(environment: [
+            "TICKET_WEBHOOK_URL": "http://127.0.0.1:1/h", "TICKET_WEBHOOK_SECRET": "s",
+        ])
+        let deliverer = Deliverer(
+            db: f.db, providers: ProviderRegistry(settings: settings, http: http),
+            policy: DeliveryPolicy(baseMilliseconds: 1, capSeconds: 1, maxAttempts: 2))
         let timeouts = HTTPTimeouts(connect: 1, total: 1)
         _ = try deliverer.deliverNow(eventID: eventID, timeouts: timeouts)
         #expect(try comments.find(org: f.org.id, id: comment.id)?.syncState == "pending")

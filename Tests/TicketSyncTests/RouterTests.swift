@@ -1,4 +1,5 @@
 import Testing
+
 @testable import TicketSync
 
 @Suite struct RouterTests {
@@ -7,7 +8,8 @@ import Testing
 
     @Test func bindsPathParameters() throws {
         guard case .found(let route, let parameters) = router.match(method: "POST", path: ticket + "/close") else {
-            Issue.record("no match"); return
+            Issue.record("no match")
+            return
         }
         #expect(route.pattern.hasSuffix("/ticket/close"))
         #expect(parameters == ["org_id": "o1", "request_id": "r1"])
@@ -15,7 +17,8 @@ import Testing
 
     @Test func listsAllowedMethodsForAKnownPath() {
         guard case .methodNotAllowed(let allowed) = router.match(method: "PUT", path: ticket) else {
-            Issue.record("expected 405"); return
+            Issue.record("expected 405")
+            return
         }
         #expect(allowed == ["GET", "POST", "DELETE"])
     }
@@ -25,7 +28,10 @@ import Testing
         "/api/v1/orgs/o1/evidence-requests/r1/tickets", "/healthz/x", "/",
     ])
     func unknownPathsAreNotFound(_ path: String) {
-        guard case .notFound = router.match(method: "GET", path: path) else { Issue.record("matched \(path)"); return }
+        guard case .notFound = router.match(method: "GET", path: path) else {
+            Issue.record("matched \(path)")
+            return
+        }
     }
 
     @Test func everyRouteNeedsAPermissionExceptHealth() {

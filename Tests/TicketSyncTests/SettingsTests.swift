@@ -1,4 +1,5 @@
 import Testing
+
 @testable import TicketSync
 
 @Suite struct SettingsTests {
@@ -42,17 +43,24 @@ import Testing
 
 @Suite struct HostedSettingsTests {
     @Test func allowedNetworksAndFallbackAreRead() {
-        let settings = Settings(environment: ["TICKET_ALLOWED_TRACKER_NETWORKS": "10.0.0.0/8, ::1/128",
-                                              "TICKET_ENV_FALLBACK": "off"])
+        let settings = Settings(environment: [
+            "TICKET_ALLOWED_TRACKER_NETWORKS": "10.0.0.0/8, ::1/128",
+            "TICKET_ENV_FALLBACK": "off",
+        ])
         #expect(settings.allowedTrackerNetworks.map(\.description) == ["10.0.0.0/8", "::1/128"])
         #expect(!settings.envFallback && settings.errors.isEmpty)
         #expect(Settings(environment: [:]).envFallback)
     }
 
     @Test func unusableValuesAreErrorsNotGuesses() {
-        let settings = Settings(environment: ["TICKET_ALLOWED_TRACKER_NETWORKS": "10.0.0.0/8 intranet",
-                                              "TICKET_ENV_FALLBACK": "maybe"])
-        #expect(settings.errors == ["TICKET_ALLOWED_TRACKER_NETWORKS: 'intranet' is not a network (CIDR)",
-                                    "TICKET_ENV_FALLBACK: 'maybe' must be on or off"])
+        let settings = Settings(environment: [
+            "TICKET_ALLOWED_TRACKER_NETWORKS": "10.0.0.0/8 intranet",
+            "TICKET_ENV_FALLBACK": "maybe",
+        ])
+        #expect(
+            settings.errors == [
+                "TICKET_ALLOWED_TRACKER_NETWORKS: 'intranet' is not a network (CIDR)",
+                "TICKET_ENV_FALLBACK: 'maybe' must be on or off",
+            ])
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import TicketSync
 
 @Suite(.enabled(if: TestDatabase.available, "needs DATABASE_URL (make test provides it)"))
@@ -26,13 +27,15 @@ struct StoreTests {
         let db = try TestDatabase.connect()
         let org = try TestDatabase.makeOrg(db)
         let links = TicketLinkStore(db: db)
-        _ = try links.insert(org: org.id, request: org.requestID,
-                             ticket: CreatedTicket(provider: "mock", externalID: "H-\(org.id)", externalURL: "u"))
+        _ = try links.insert(
+            org: org.id, request: org.requestID,
+            ticket: CreatedTicket(provider: "mock", externalID: "H-\(org.id)", externalURL: "u"))
         #expect(try links.unlink(org: org.id, request: org.requestID))
         #expect(try links.active(org: org.id, request: org.requestID) == nil)
         #expect(try !links.unlink(org: org.id, request: org.requestID))
-        _ = try links.insert(org: org.id, request: org.requestID,
-                             ticket: CreatedTicket(provider: "mock", externalID: "H2-\(org.id)", externalURL: "u"))
+        _ = try links.insert(
+            org: org.id, request: org.requestID,
+            ticket: CreatedTicket(provider: "mock", externalID: "H2-\(org.id)", externalURL: "u"))
         let history = try db.query("SELECT count(*) AS n FROM ticket_sync.ticket_links WHERE org_id = $1", [org.id])
         #expect(history.first?.int("n") == 2)
     }
@@ -41,8 +44,9 @@ struct StoreTests {
         let db = try TestDatabase.connect()
         let org = try TestDatabase.makeOrg(db)
         let links = TicketLinkStore(db: db)
-        let link = try links.insert(org: org.id, request: org.requestID,
-                                    ticket: CreatedTicket(provider: "mock", externalID: "X-\(org.id)", externalURL: "u"))
+        let link = try links.insert(
+            org: org.id, request: org.requestID,
+            ticket: CreatedTicket(provider: "mock", externalID: "X-\(org.id)", externalURL: "u"))
         #expect(try links.markClosed(org: org.id, id: link.id)?.closedAt != nil)
         #expect(try links.markClosed(org: org.id, id: link.id) == nil)
     }
@@ -51,8 +55,9 @@ struct StoreTests {
         let db = try TestDatabase.connect()
         let mine = try TestDatabase.makeOrg(db)
         let theirs = try TestDatabase.makeOrg(db)
-        _ = try TicketLinkStore(db: db).insert(org: mine.id, request: mine.requestID,
-                                               ticket: CreatedTicket(provider: "mock", externalID: "O-\(mine.id)", externalURL: "u"))
+        _ = try TicketLinkStore(db: db).insert(
+            org: mine.id, request: mine.requestID,
+            ticket: CreatedTicket(provider: "mock", externalID: "O-\(mine.id)", externalURL: "u"))
         #expect(try EvidenceRequestStore(db: db).find(org: theirs.id, id: mine.requestID) == nil)
         #expect(try EvidenceRequestStore(db: db).find(org: mine.id, id: mine.requestID) != nil)
         #expect(try TicketLinkStore(db: db).active(org: theirs.id, request: mine.requestID) == nil)
@@ -72,23 +77,33 @@ struct StoreTests {
         let db = try TestDatabase.connect()
         let org = try TestDatabase.makeOrg(db)
         let comments = CommentStore(db: db)
-        #expect(try comments.insertExternal(org: org.id, request: org.requestID, author: "Jane", body: "hi", externalCommentID: "ext-1") != nil)
-        #expect(try comments.insertExternal(org: org.id, request: org.requestID, author: "Jane", body: "hi", externalCommentID: "ext-1") == nil)
+        #expect(
+            try comments.insertExternal(
+                org: org.id, request: org.requestID, author: "Jane", body: "hi", externalCommentID: "ext-1") != nil)
+        #expect(
+            try comments.insertExternal(
+                org: org.id, request: org.requestID, author: "Jane", body: "hi", externalCommentID: "ext-1") == nil)
         // One of our own pushed comments, replayed by the tracker, is a duplicate too.
-        let internalComment = try comments.insertInternal(org: org.id, request: org.requestID, authorID: org.adminID,
-                                                          author: "Admin", body: "mine", syncState: "pending")
+        let internalComment = try comments.insertInternal(
+            org: org.id, request: org.requestID, authorID: org.adminID,
+            author: "Admin", body: "mine", syncState: "pending")
         _ = try comments.markSynced(org: org.id, id: internalComment.id, externalCommentID: "ext-2")
-        #expect(try comments.insertExternal(org: org.id, request: org.requestID, author: "Bot", body: "mine", externalCommentID: "ext-2") == nil)
-        #expect(try comments.thread(org: org.id, request: org.requestID).map(\.externalCommentID) == ["ext-1", "ext-2"])
+        #expect(
+            try comments.insertExternal(
+                org: org.id, request: org.requestID, author: "Bot", body: "mine", externalCommentID: "ext-2") == nil)
+        #expect(
+            try comments.thread(org: org.id, request: org.requestID).map(\.externalCommentID) == ["ext-1", "ext-2"])
     }
 
     @Test func aProviderIdAlreadyInTheThreadFallsBackToAMintedOne() throws {
         let db = try TestDatabase.connect()
         let org = try TestDatabase.makeOrg(db)
         let comments = CommentStore(db: db)
-        _ = try comments.insertExternal(org: org.id, request: org.requestID, author: "J", body: "first", externalCommentID: "c-1")
-        let mine = try comments.insertInternal(org: org.id, request: org.requestID, authorID: org.adminID,
-                                               author: "A", body: "mine", syncState: "pending")
+        _ = try comments.insertExternal(
+            org: org.id, request: org.requestID, author: "J", body: "first", externalCommentID: "c-1")
+        let mine = try comments.insertInternal(
+            org: org.id, request: org.requestID, authorID: org.adminID,
+            author: "A", body: "mine", syncState: "pending")
         let synced = try comments.markSynced(org: org.id, id: mine.id, externalCommentID: "c-1")
         #expect(synced.syncState == "synced")
         #expect(synced.externalCommentID == Comment.mintedExternalID(mine.id))

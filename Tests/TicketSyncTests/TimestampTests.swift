@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import TicketSync
 
 @Suite struct TimestampTests {
@@ -8,7 +9,9 @@ import Testing
     }
 
     @Test func settingsKeepAWebhookPathButTrimBaseURLs() {
-        let settings = Settings(environment: ["TICKET_WEBHOOK_URL": "https://hooks.example/in/", "JIRA_BASE_URL": "https://j.example/jira/"])
+        let settings = Settings(environment: [
+            "TICKET_WEBHOOK_URL": "https://hooks.example/in/", "JIRA_BASE_URL": "https://j.example/jira/",
+        ])
         #expect(settings.webhookURL?.absoluteString == "https://hooks.example/in/")
         #expect(settings.jira.baseURL?.absoluteString == "https://j.example/jira")
         #expect(Settings(environment: ["TICKET_WEBHOOK_URL": "ftp://x"]).webhookURL == nil)

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import TicketSync
 
 @Suite struct TrackerFailureTests {
@@ -11,8 +12,9 @@ import Testing
     }
 
     @Test func jiraErrorCollectionIsPassedThrough() {
-        let error = jira.apiError(response(400, #"{"errorMessages":["Field 'priority' is required"],"errors":{"summary":"too long"}}"#),
-                                  action: "create the issue")
+        let error = jira.apiError(
+            response(400, #"{"errorMessages":["Field 'priority' is required"],"errors":{"summary":"too long"}}"#),
+            action: "create the issue")
         #expect(error.status == 502)
         #expect(error.problem.detail.contains("Field 'priority' is required; summary: too long"))
     }
@@ -28,27 +30,39 @@ import Testing
     }
 
     @Test func outboxOutcomes() {
-        #expect(jira.outcome(response(429, "", ["retry-after": "4"])) == .retry(reason: "HTTP 429", status: 429, retryAfter: 4))
+        #expect(
+            jira.outcome(response(429, "", ["retry-after": "4"]))
+                == .retry(reason: "HTTP 429", status: 429, retryAfter: 4))
         #expect(jira.outcome(response(502)) == .retry(reason: "HTTP 502", status: 502, retryAfter: nil))
-        #expect(jira.outcome(.failure("connection refused")) == .retry(reason: "connection refused", status: nil, retryAfter: nil))
+        #expect(
+            jira.outcome(.failure("connection refused"))
+                == .retry(reason: "connection refused", status: nil, retryAfter: nil))
         #expect(jira.outcome(response(401)) == .giveUp(reason: "Jira rejected the credentials (HTTP 401)", status: 401))
-        let policy = serviceNow.outcome(response(403, #"{"error":{"message":"Operation Failed","detail":"Data Policy Exception"},"status":"failure"}"#))
+        let policy = serviceNow.outcome(
+            response(
+                403, #"{"error":{"message":"Operation Failed","detail":"Data Policy Exception"},"status":"failure"}"#))
         #expect(policy == .giveUp(reason: "HTTP 403: Operation Failed: Data Policy Exception", status: 403))
     }
 }
 
 @Suite struct JiraWebhookEventTests {
-    func decode(_ text: String) throws -> JiraCommentCreated? { try JiraCommentCreated.decode(JSONParser.parse(Array(text.utf8))) }
+    func decode(_ text: String) throws -> JiraCommentCreated? {
+        try JiraCommentCreated.decode(JSONParser.parse(Array(text.utf8)))
+    }
 
     @Test func readsTheCommentAndTheIssue() throws {
-        let event = try decode(#"""
+        let event = try decode(
+            #"""
             {"webhookEvent":"comment_created","issue":{"id":"10000","key":"ZUL-1"},
              "comment":{"self":"https://x.atlassian.net/rest/api/2/issue/10000/comment/10001","id":"10001",
                         "author":{"accountId":"abc","displayName":"Eeshan Garg"},"body":"Leaving a comment here! :)"}}
             """#)
-        #expect(event == JiraCommentCreated(commentID: "10001", body: "Leaving a comment here! :)", authorName: "Eeshan Garg",
-                                            author: .object(["accountId": .string("abc"), "displayName": .string("Eeshan Garg")]),
-                                            issueKey: "ZUL-1", issueID: "10000"))
+        #expect(
+            event
+                == JiraCommentCreated(
+                    commentID: "10001", body: "Leaving a comment here! :)", authorName: "Eeshan Garg",
+                    author: .object(["accountId": .string("abc"), "displayName": .string("Eeshan Garg")]),
+                    issueKey: "ZUL-1", issueID: "10000"))
     }
 
     @Test func otherEventsAreNotComments() throws {
@@ -61,11 +75,22 @@ import Testing
     }
 
     @Test func adfBecomesLines() {
-        let adf = JSONValue.object(["type": .string("doc"), "content": .array([
-            .object(["type": .string("paragraph"), "content": .array([.object(["type": .string("text"), "text": .string("a")])])]),
-            .object(["type": .string("paragraph"), "content": .array([.object(["type": .string("text"), "text": .string("b")]),
-                                                                      .object(["type": .string("text"), "text": .string("c")])])]),
-        ])])
+        let adf = JSONValue.object([
+            "type": .string("doc"),
+            "content": .array([
+                .object([
+                    "type": .string("paragraph"),
+                    "content": .array([.object(["type": .string("text"), "text": .string("a")])]),
+                ]),
+                .object([
+                    "type": .string("paragraph"),
+                    "content": .array([
+                        .object(["type": .string("text"), "text": .string("b")]),
+                        .object(["type": .string("text"), "text": .string("c")]),
+                    ]),
+                ]),
+            ]),
+        ])
         #expect(JiraCommentCreated.plainText(adf) == .string("a\nbc"))
     }
 
@@ -90,7 +115,9 @@ import Testing
 
     @Test func serviceNowDefaultsAndWarnings() {
         let plain = Settings(environment: [:]).serviceNow
-        #expect(plain.auth == .apikey && plain.table == "incident" && plain.closeCode == "Solution provided" && plain.closeState == "6")
+        #expect(
+            plain.auth == .apikey && plain.table == "incident" && plain.closeCode == "Solution provided"
+                && plain.closeState == "6")
         let odd = Settings(environment: ["SERVICENOW_AUTH": "basic", "SERVICENOW_TABLE": "incident; drop"])
         #expect(odd.serviceNow.auth == .apikey && odd.serviceNow.table == "incident")
         #expect(odd.warnings.count == 2)
@@ -104,7 +131,8 @@ import Testing
     @Test func linkBackNeedsAPublicBaseURL() {
         let request = EvidenceRequest(id: "r", orgID: "o", title: "t", description: "", status: "open")
         #expect(Settings(environment: [:]).evidenceRequestURL(request) == nil)
-        #expect(Settings(environment: ["PUBLIC_BASE_URL": "https://grc.example/"]).evidenceRequestURL(request)
-            == "https://grc.example/orgs/o/evidence-requests/r")
+        #expect(
+            Settings(environment: ["PUBLIC_BASE_URL": "https://grc.example/"]).evidenceRequestURL(request)
+                == "https://grc.example/orgs/o/evidence-requests/r")
     }
 }

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import TicketSync
 
 @Suite struct WebhookSignatureTests {
@@ -12,8 +13,10 @@ import Testing
 
     @Test func acceptsThePublishedVector() {
         #expect(WebhookSignature.verify(header: github, body: body, secrets: [secret]) == nil)
-        #expect(WebhookSignature.verify(header: github.uppercased().replacingOccurrences(of: "SHA256=", with: "sha256="),
-                                        body: body, secrets: [secret]) == nil)
+        #expect(
+            WebhookSignature.verify(
+                header: github.uppercased().replacingOccurrences(of: "SHA256=", with: "sha256="),
+                body: body, secrets: [secret]) == nil)
     }
 
     @Test func acceptsAnyRotatedSecret() {
@@ -22,10 +25,15 @@ import Testing
 
     @Test func classifiesRejections() {
         #expect(WebhookSignature.verify(header: nil, body: body, secrets: [secret]) == .missing)
-        #expect(WebhookSignature.verify(header: String(github.dropLast(8)), body: body, secrets: [secret]) == .malformed)
-        #expect(WebhookSignature.verify(header: "sha1=" + github.dropFirst(7), body: body, secrets: [secret]) == .malformed)
-        #expect(WebhookSignature.verify(header: String(github.dropLast()) + "g", body: body, secrets: [secret]) == .malformed)
-        #expect(WebhookSignature.verify(header: github, body: Array("Hello, World?".utf8), secrets: [secret]) == .mismatch)
+        #expect(
+            WebhookSignature.verify(header: String(github.dropLast(8)), body: body, secrets: [secret]) == .malformed)
+        #expect(
+            WebhookSignature.verify(header: "sha1=" + github.dropFirst(7), body: body, secrets: [secret]) == .malformed)
+        #expect(
+            WebhookSignature.verify(header: String(github.dropLast()) + "g", body: body, secrets: [secret])
+                == .malformed)
+        #expect(
+            WebhookSignature.verify(header: github, body: Array("Hello, World?".utf8), secrets: [secret]) == .mismatch)
         #expect(WebhookSignature.verify(header: github, body: body, secrets: ["other"]) == .mismatch)
     }
 }

@@ -34,7 +34,8 @@ extension Settings {
     /// An http(s) URL with a host; nil for anything else (such a key counts as missing).
     static func httpURL(_ text: String?) -> URL? {
         guard let text, let parsed = URL(string: text), ["http", "https"].contains(parsed.scheme?.lowercased() ?? ""),
-              parsed.host != nil else { return nil }
+            parsed.host != nil
+        else { return nil }
         return parsed
     }
 
@@ -50,16 +51,19 @@ extension Settings {
     }
 
     static func jira(_ value: (String) -> String?) -> JiraSettings {
-        JiraSettings(baseURL: serviceURL(value("JIRA_BASE_URL")), apiToken: value("JIRA_API_TOKEN"),
-                     projectKey: value("JIRA_PROJECT_KEY"), email: value("JIRA_EMAIL"),
-                     issueType: value("JIRA_ISSUE_TYPE") ?? "Task",
-                     webhookSecrets: secrets(value("JIRA_WEBHOOK_SECRET")))
+        JiraSettings(
+            baseURL: serviceURL(value("JIRA_BASE_URL")), apiToken: value("JIRA_API_TOKEN"),
+            projectKey: value("JIRA_PROJECT_KEY"), email: value("JIRA_EMAIL"),
+            issueType: value("JIRA_ISSUE_TYPE") ?? "Task",
+            webhookSecrets: secrets(value("JIRA_WEBHOOK_SECRET")))
     }
 
     static func serviceNow(_ value: (String) -> String?, warnings: inout [String]) -> ServiceNowSettings {
         var auth = ServiceNowSettings.Auth.apikey
         if let raw = value("SERVICENOW_AUTH") {
-            if let parsed = ServiceNowSettings.Auth(rawValue: raw.lowercased()) { auth = parsed } else {
+            if let parsed = ServiceNowSettings.Auth(rawValue: raw.lowercased()) {
+                auth = parsed
+            } else {
                 warnings.append("unknown SERVICENOW_AUTH '\(raw)': using apikey")
             }
         }
@@ -68,8 +72,9 @@ extension Settings {
             warnings.append("SERVICENOW_TABLE '\(table)' is not a table name: using incident")
             table = "incident"
         }
-        return ServiceNowSettings(baseURL: serviceURL(value("SERVICENOW_BASE_URL")), apiToken: value("SERVICENOW_API_TOKEN"),
-                                  auth: auth, table: table, closeCode: value("SERVICENOW_CLOSE_CODE") ?? "Solution provided",
-                                  closeState: value("SERVICENOW_CLOSE_STATE") ?? "6")
+        return ServiceNowSettings(
+            baseURL: serviceURL(value("SERVICENOW_BASE_URL")), apiToken: value("SERVICENOW_API_TOKEN"),
+            auth: auth, table: table, closeCode: value("SERVICENOW_CLOSE_CODE") ?? "Solution provided",
+            closeState: value("SERVICENOW_CLOSE_STATE") ?? "6")
     }
 }

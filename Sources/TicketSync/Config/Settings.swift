@@ -46,7 +46,8 @@ public struct Settings: Sendable {
             return raw
         }
         databaseURL = value("DATABASE_URL") ?? ""
-        maxBodyBytes = value("TICKETSYNC_MAX_BODY").flatMap(Int.init).flatMap { $0 > 0 ? $0 : nil } ?? Self.defaultMaxBody
+        maxBodyBytes =
+            value("TICKETSYNC_MAX_BODY").flatMap(Int.init).flatMap { $0 > 0 ? $0 : nil } ?? Self.defaultMaxBody
         let requested = value("TICKET_PROVIDER")?.lowercased() ?? ProviderKind.mock.rawValue
         provider = ProviderKind(rawValue: requested) ?? .mock
         unknownProviderValue = ProviderKind(rawValue: requested) == nil ? requested : nil
@@ -61,15 +62,17 @@ public struct Settings: Sendable {
         var warnings: [String] = []
         serviceNow = Self.serviceNow(value, warnings: &warnings)
         if let unknownProviderValue {
-            warnings.insert("unknown TICKET_PROVIDER '\(unknownProviderValue)': falling back to the mock provider", at: 0)
+            warnings.insert(
+                "unknown TICKET_PROVIDER '\(unknownProviderValue)': falling back to the mock provider", at: 0)
         }
         self.warnings = warnings
         func positive(_ key: String, _ fallback: Int) -> Int {
             value(key).flatMap(Int.init).flatMap { $0 > 0 ? $0 : nil } ?? fallback
         }
-        delivery = DeliveryPolicy(baseMilliseconds: positive("TICKET_DELIVERY_BACKOFF_BASE_MS", 1000),
-                                  capSeconds: positive("TICKET_DELIVERY_BACKOFF_CAP_S", 3600),
-                                  maxAttempts: positive("TICKET_DELIVERY_MAX_ATTEMPTS", 12))
+        delivery = DeliveryPolicy(
+            baseMilliseconds: positive("TICKET_DELIVERY_BACKOFF_BASE_MS", 1000),
+            capSeconds: positive("TICKET_DELIVERY_BACKOFF_CAP_S", 3600),
+            maxAttempts: positive("TICKET_DELIVERY_MAX_ATTEMPTS", 12))
         let connect = TimeInterval(positive("TICKET_HTTP_CONNECT_TIMEOUT_S", 5))
         httpTimeouts = HTTPTimeouts(connect: connect, total: TimeInterval(positive("TICKET_HTTP_TIMEOUT_S", 10)))
         let inline = TimeInterval(positive("TICKET_DELIVERY_INLINE_TIMEOUT_S", 3))
@@ -80,7 +83,8 @@ public struct Settings: Sendable {
         if let networks = value("TICKET_ALLOWED_TRACKER_NETWORKS") {
             switch CIDR.list(networks) {
             case .success(let parsed): allowedTrackerNetworks = parsed
-            case .failure(let bad): errors.append("TICKET_ALLOWED_TRACKER_NETWORKS: '\(bad.entry)' is not a network (CIDR)")
+            case .failure(let bad):
+                errors.append("TICKET_ALLOWED_TRACKER_NETWORKS: '\(bad.entry)' is not a network (CIDR)")
             }
         }
         switch value("TICKET_ENV_FALLBACK")?.lowercased() {

@@ -16,7 +16,10 @@ public struct ConnectionCheck: Sendable {
         }
 
         public var json: JSONValue {
-            .object(["name": .string(name), "ok": .bool(ok), "error": .optional(error), "status": status.map(JSONValue.int) ?? .null])
+            .object([
+                "name": .string(name), "ok": .bool(ok), "error": .optional(error),
+                "status": status.map(JSONValue.int) ?? .null,
+            ])
         }
     }
 
@@ -30,24 +33,28 @@ public struct ConnectionCheck: Sendable {
     }
 
     /// One HTTP step judged: 2xx whose body `accept`s passes; everything else is classified.
-    public static func step(_ name: String, _ result: OutboundResult, accept: ([String: JSONValue]?) -> Bool = { _ in true })
+    public static func step(
+        _ name: String, _ result: OutboundResult, accept: ([String: JSONValue]?) -> Bool = { _ in true }
+    )
         -> Step
     {
         guard let status = result.status else {
             return Step(name: name, ok: false, error: errorClass(transport: result.summary), status: nil)
         }
         if (200..<300).contains(status) {
-            return accept(result.jsonObject) ? .passed(name, status: status)
+            return accept(result.jsonObject)
+                ? .passed(name, status: status)
                 : Step(name: name, ok: false, error: "unexpected-response", status: status)
         }
-        let error: String = switch status {
-        case 401, 403: "credentials-refused"
-        case 404: "not-found"
-        case 429: "rate-limited"
-        case 300..<400: "redirect"
-        case 500...: "tracker-error"
-        default: "rejected"
-        }
+        let error: String =
+            switch status {
+            case 401, 403: "credentials-refused"
+            case 404: "not-found"
+            case 429: "rate-limited"
+            case 300..<400: "redirect"
+            case 500...: "tracker-error"
+            default: "rejected"
+            }
         return Step(name: name, ok: false, error: error, status: status)
     }
 
@@ -72,7 +79,8 @@ extension ConnectionRoutes {
             steps = [ConnectionCheck.Step(name: "configuration", ok: false, error: "not-configured", status: nil)]
         }
         let check = ConnectionCheck(steps: steps, testedAt: Timestamp.string())
-        try ConnectionStore(db: context.database()).recordTest(org: context.orgID, id: connection.id, result: check.json)
+        try ConnectionStore(db: context.database()).recordTest(
+            org: context.orgID, id: connection.id, result: check.json)
         return .json(200, check.json)
     }
 }
@@ -85,9 +93,14 @@ extension WebhookProvider {
     /// A signed `ping` event; any 2xx means the endpoint verified and accepted it.
     public func checkConnection() -> [ConnectionCheck.Step] {
         let eventID = UUID().uuidString.lowercased()
-        let body = JSONValue.object(["event_id": .string(eventID), "event_type": .string("ping"),
-                                     "occurred_at": .string(Timestamp.string())])
-        return [ConnectionCheck.step("ping", send(type: "ping", eventID: eventID, body: body.serialized(), timeouts: timeouts))]
+        let body = JSONValue.object([
+            "event_id": .string(eventID), "event_type": .string("ping"),
+            "occurred_at": .string(Timestamp.string()),
+        ])
+        return [
+            ConnectionCheck.step(
+                "ping", send(type: "ping", eventID: eventID, body: body.serialized(), timeouts: timeouts))
+        ]
     }
 }
 
@@ -96,7 +109,9 @@ extension JiraProvider {
     public func checkConnection() -> [ConnectionCheck.Step] {
         let myself = ConnectionCheck.step("myself", call("GET", "/myself", timeouts: timeouts)) { $0 != nil }
         guard myself.ok else { return [myself] }
-        let project = ConnectionCheck.step("project", call("GET", "/project/\(Self.escaped(projectKey))", timeouts: timeouts)) {
+        let project = ConnectionCheck.step(
+            "project", call("GET", "/project/\(Self.escaped(projectKey))", timeouts: timeouts)
+        ) {
             $0?["key"] != nil
         }
         return [myself, project]
@@ -106,12 +121,18 @@ extension JiraProvider {
 extension ServiceNowProvider {
     /// A one-row read of the table tickets are created in.
     public func checkConnection() -> [ConnectionCheck.Step] {
-        let result = call("GET", tablePath, query: [URLQueryItem(name: "sysparm_limit", value: "1"),
-                                                    URLQueryItem(name: "sysparm_fields", value: "sys_id")],
-                          timeouts: timeouts)
-        return [ConnectionCheck.step("table", result) { body in
-            if case .array? = body?["result"] { return true }
-            return false
-        }]
+        let result = call(
+            "GET", tablePath,
+            query: [
+                URLQueryItem(name: "sysparm_limit", value: "1"),
+                URLQueryItem(name: "sysparm_fields", value: "sys_id"),
+            ],
+            timeouts: timeouts)
+        return [
+            ConnectionCheck.step("table", result) { body in
+                if case .array? = body?["result"] { return true }
+                return false
+            }
+        ]
     }
 }

@@ -25,20 +25,24 @@ struct ConnectionInput {
         case nil where existingKind != nil: break
         case .string(let text)?:
             guard let kind = ProviderKind(rawValue: text) else {
-                throw APIError.invalidField("kind", "`kind` must be one of \(ProviderKind.allCases.map(\.rawValue).joined(separator: ", ")).")
+                throw APIError.invalidField(
+                    "kind", "`kind` must be one of \(ProviderKind.allCases.map(\.rawValue).joined(separator: ", ")).")
             }
             if let existingKind, kind != existingKind {
                 throw APIError.invalidField("kind", "`kind` cannot change; create a new connection instead.")
             }
             input.kind = kind
         default:
-            throw APIError.invalidField("kind", "`kind` is required: one of \(ProviderKind.allCases.map(\.rawValue).joined(separator: ", ")).")
+            throw APIError.invalidField(
+                "kind", "`kind` is required: one of \(ProviderKind.allCases.map(\.rawValue).joined(separator: ", ")).")
         }
         switch body["name"] {
         case nil where existingKind != nil: break
         case .string(let text)?:
             let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
-            guard !trimmed.isEmpty, trimmed.unicodeScalars.count <= 200, !trimmed.unicodeScalars.contains(where: { $0.value < 0x20 }) else {
+            guard !trimmed.isEmpty, trimmed.unicodeScalars.count <= 200,
+                !trimmed.unicodeScalars.contains(where: { $0.value < 0x20 })
+            else {
                 throw APIError.invalidField("name", "`name` must be a non-empty single line of at most 200 characters.")
             }
             input.name = trimmed
@@ -50,13 +54,19 @@ struct ConnectionInput {
         let spec = ConnectionSpec.of(existingKind ?? input.kind ?? .mock)
         for (name, value) in try object(body["settings"], field: "settings") {
             guard spec.settings.contains(name) else {
-                throw APIError.invalidField("settings.\(name)", "`settings.\(name)` is not a \(spec.kind.rawValue) setting; accepted: \(spec.settings.joined(separator: ", ")).")
+                throw APIError.invalidField(
+                    "settings.\(name)",
+                    "`settings.\(name)` is not a \(spec.kind.rawValue) setting; accepted: \(spec.settings.joined(separator: ", "))."
+                )
             }
             input.settings[name] = value == .null ? .some(nil) : try spec.validated(setting: name, value, guard: check)
         }
         for (name, value) in try object(body["secrets"], field: "secrets") {
             guard spec.secrets.contains(name) else {
-                throw APIError.invalidField("secrets.\(name)", "`secrets.\(name)` is not a \(spec.kind.rawValue) secret; accepted: \(spec.secrets.joined(separator: ", ")).")
+                throw APIError.invalidField(
+                    "secrets.\(name)",
+                    "`secrets.\(name)` is not a \(spec.kind.rawValue) secret; accepted: \(spec.secrets.joined(separator: ", "))."
+                )
             }
             input.secrets[name] = value == .null ? .some(nil) : try ConnectionSpec.validated(secret: name, value)
         }

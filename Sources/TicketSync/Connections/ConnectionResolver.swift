@@ -7,8 +7,9 @@ extension ProviderRegistry {
         if let requested {
             // Another org's connection is a 404 like a missing one (tenancy), as everywhere.
             guard let connection = try store.find(org: org, id: requested) else {
-                throw APIError(404, "not-found", "`connection_id` names no connection of this org.",
-                               extensions: ["field": .string("connection_id")])
+                throw APIError(
+                    404, "not-found", "`connection_id` names no connection of this org.",
+                    extensions: ["field": .string("connection_id")])
             }
             guard !connection.disabled else { throw APIError.connectionDisabled(connection.name) }
             return try config(connection)
@@ -16,7 +17,11 @@ extension ProviderRegistry {
         let connections = try store.list(org: org)
         if connections.isEmpty {
             guard settings.envFallback else {
-                throw APIError.noConnection(org: org, detail: "This org has no tracker connection: add one (POST /api/v1/orgs/\(org)/ticket-sync/connections).")
+                throw APIError.noConnection(
+                    org: org,
+                    detail:
+                        "This org has no tracker connection: add one (POST /api/v1/orgs/\(org)/ticket-sync/connections)."
+                )
             }
             return deployment(settings.provider)
         }
@@ -25,9 +30,12 @@ extension ProviderRegistry {
         if let chosen = enabled.first(where: \.isDefault) ?? (enabled.count == 1 ? enabled.first : nil) {
             return try config(chosen)
         }
-        throw APIError.noConnection(org: org, detail: enabled.isEmpty
-            ? "Every tracker connection of this org is disabled: enable one or add one."
-            : "This org has several tracker connections and none is the default: mark one as default or name it with connection_id.")
+        throw APIError.noConnection(
+            org: org,
+            detail: enabled.isEmpty
+                ? "Every tracker connection of this org is disabled: enable one or add one."
+                : "This org has several tracker connections and none is the default: mark one as default or name it with connection_id."
+        )
     }
 
     /// The tracker of an existing link (or of an event of that link).

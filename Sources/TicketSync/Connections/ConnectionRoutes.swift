@@ -13,21 +13,27 @@ enum ConnectionRoutes {
     }
 
     static func create(_ context: RequestContext) throws -> HTTPResponse {
-        let input = try ConnectionInput.decode(context.jsonObjectBody(), existingKind: nil,
-                                               guard: context.providers.outboundGuard)
-        guard let kind = input.kind, let name = input.name else { throw APIError.invalidField("kind", "`kind` is required.") }
+        let input = try ConnectionInput.decode(
+            context.jsonObjectBody(), existingKind: nil,
+            guard: context.providers.outboundGuard)
+        guard let kind = input.kind, let name = input.name else {
+            throw APIError.invalidField("kind", "`kind` is required.")
+        }
         let db = try context.database()
         let store = ConnectionStore(db: db)
         let id = UUID().uuidString.lowercased()
         let token = InboundToken.generate()
-        let sealer = try SecretSealer(org: context.orgID, connection: id, keys: context.providers.keys, needed: input.secrets)
+        let sealer = try SecretSealer(
+            org: context.orgID, connection: id, keys: context.providers.keys, needed: input.secrets)
         try mappingDefaultRace {
             try db.transaction {
-                try store.insert(id: id, org: context.orgID, kind: kind, name: name,
-                                 settings: input.settings.compactMapValues { $0 }, isDefault: input.isDefault ?? false,
-                                 createdBy: context.principal?.userID, inboundToken: token)
+                try store.insert(
+                    id: id, org: context.orgID, kind: kind, name: name,
+                    settings: input.settings.compactMapValues { $0 }, isDefault: input.isDefault ?? false,
+                    createdBy: context.principal?.userID, inboundToken: token)
                 if input.disabled == true {
-                    _ = try store.update(org: context.orgID, id: id, name: nil, settings: nil, isDefault: nil, disabled: true)
+                    _ = try store.update(
+                        org: context.orgID, id: id, name: nil, settings: nil, isDefault: nil, disabled: true)
                 }
                 try sealer.write(input.secrets, to: store)
             }
@@ -38,19 +44,23 @@ enum ConnectionRoutes {
 
     static func update(_ context: RequestContext) throws -> HTTPResponse {
         let connection = try load(context)
-        let input = try ConnectionInput.decode(context.jsonObjectBody(), existingKind: connection.kind,
-                                               guard: context.providers.outboundGuard)
+        let input = try ConnectionInput.decode(
+            context.jsonObjectBody(), existingKind: connection.kind,
+            guard: context.providers.outboundGuard)
         let db = try context.database()
         let store = ConnectionStore(db: db)
         var settings = connection.settings
         for (name, value) in input.settings { settings[name] = value }
-        let sealer = try SecretSealer(org: context.orgID, connection: connection.id, keys: context.providers.keys,
-                                      needed: input.secrets)
+        let sealer = try SecretSealer(
+            org: context.orgID, connection: connection.id, keys: context.providers.keys,
+            needed: input.secrets)
         try mappingDefaultRace {
             try db.transaction {
-                guard try store.update(org: context.orgID, id: connection.id, name: input.name,
-                                       settings: input.settings.isEmpty ? nil : settings, isDefault: input.isDefault,
-                                       disabled: input.disabled)
+                guard
+                    try store.update(
+                        org: context.orgID, id: connection.id, name: input.name,
+                        settings: input.settings.isEmpty ? nil : settings, isDefault: input.isDefault,
+                        disabled: input.disabled)
                 else { throw APIError.notFound("No such connection.") }
                 try sealer.write(input.secrets, to: store)
             }
@@ -64,7 +74,10 @@ enum ConnectionRoutes {
         case .deleted: return .noContent()
         case .notFound: throw APIError.notFound("No such connection.")
         case .inUse(let count):
-            throw APIError.conflict("connection-in-use", "\(count) linked ticket(s) use this connection; unlink them first, or disable the connection instead (PATCH {\"disabled\": true}).")
+            throw APIError.conflict(
+                "connection-in-use",
+                "\(count) linked ticket(s) use this connection; unlink them first, or disable the connection instead (PATCH {\"disabled\": true})."
+            )
         }
     }
 
@@ -93,9 +106,14 @@ enum ConnectionRoutes {
             try store.touch(org: context.orgID, id: connection.id)
         }
         // Read back, so the time is the database's own format (the same as every other timestamp).
-        let stored = try store.find(org: context.orgID, id: connection.id)?.secrets["webhook_secret_previous"]?.validUntil
-        return .json(200, .object(["webhook_secret": .string(fresh),
-                                   "previous_valid_until": .optional(validUntil == nil ? nil : stored)]))
+        let stored = try store.find(org: context.orgID, id: connection.id)?.secrets["webhook_secret_previous"]?
+            .validUntil
+        return .json(
+            200,
+            .object([
+                "webhook_secret": .string(fresh),
+                "previous_valid_until": .optional(validUntil == nil ? nil : stored),
+            ]))
     }
 
     static let previousSecretGrace: TimeInterval = 24 * 3600
@@ -118,7 +136,8 @@ enum ConnectionRoutes {
     /// Two requests making different connections the default at once: the database keeps one, the other gets 409.
     private static func mappingDefaultRace(_ body: () throws -> Void) throws {
         do { try body() } catch let error as PGError where error.constraint == "connections_one_default_per_org" {
-            throw APIError.conflict("default-conflict", "Another connection became the org's default at the same time; try again.")
+            throw APIError.conflict(
+                "default-conflict", "Another connection became the org's default at the same time; try again.")
         }
     }
 }
@@ -126,5 +145,6 @@ enum ConnectionRoutes {
 extension APIError {
     public static let secretKeysMissing = APIError(
         503, "secret-keys-not-configured",
-        "Connection secrets cannot be stored: the operator has not configured TICKET_SECRET_KEYS_FILE (or TICKET_SECRET_KEYS).")
+        "Connection secrets cannot be stored: the operator has not configured TICKET_SECRET_KEYS_FILE (or TICKET_SECRET_KEYS)."
+    )
 }

@@ -16,18 +16,23 @@ public struct ConnectionSpec: Sendable {
         case .mock:
             ConnectionSpec(kind: kind, settings: [], defaults: [:], secrets: ["webhook_secret"], required: [])
         case .webhook:
-            ConnectionSpec(kind: kind, settings: ["url"], defaults: [:], secrets: ["webhook_secret"],
-                           required: ["settings.url", "secrets.webhook_secret"])
+            ConnectionSpec(
+                kind: kind, settings: ["url"], defaults: [:], secrets: ["webhook_secret"],
+                required: ["settings.url", "secrets.webhook_secret"])
         case .jira:
-            ConnectionSpec(kind: kind, settings: ["base_url", "project_key", "issue_type", "email"],
-                           defaults: ["issue_type": "Task"], secrets: ["api_token", "webhook_secret"],
-                           required: ["settings.base_url", "settings.project_key", "secrets.api_token"])
+            ConnectionSpec(
+                kind: kind, settings: ["base_url", "project_key", "issue_type", "email"],
+                defaults: ["issue_type": "Task"], secrets: ["api_token", "webhook_secret"],
+                required: ["settings.base_url", "settings.project_key", "secrets.api_token"])
         case .servicenow:
-            ConnectionSpec(kind: kind, settings: ["base_url", "table", "auth", "close_code", "close_state"],
-                           defaults: ["table": "incident", "auth": "apikey", "close_code": "Solution provided",
-                                      "close_state": "6"],
-                           secrets: ["api_token", "webhook_secret"],
-                           required: ["settings.base_url", "secrets.api_token"])
+            ConnectionSpec(
+                kind: kind, settings: ["base_url", "table", "auth", "close_code", "close_state"],
+                defaults: [
+                    "table": "incident", "auth": "apikey", "close_code": "Solution provided",
+                    "close_state": "6",
+                ],
+                secrets: ["api_token", "webhook_secret"],
+                required: ["settings.base_url", "secrets.api_token"])
         }
     }
 
@@ -47,15 +52,18 @@ public struct ConnectionSpec: Sendable {
         let field = "settings.\(name)"
         guard case .string(let raw) = value else { throw APIError.invalidField(field, "`\(field)` must be a string.") }
         let text = raw.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !text.isEmpty, text.utf8.count <= Self.maxSettingLength, !text.unicodeScalars.contains(where: { $0.value < 0x20 })
+        guard !text.isEmpty, text.utf8.count <= Self.maxSettingLength,
+            !text.unicodeScalars.contains(where: { $0.value < 0x20 })
         else {
-            throw APIError.invalidField(field, "`\(field)` must be a non-empty single-line string of at most \(Self.maxSettingLength) bytes.")
+            throw APIError.invalidField(
+                field, "`\(field)` must be a non-empty single-line string of at most \(Self.maxSettingLength) bytes.")
         }
         switch name {
         case "url", "base_url":
             return try Self.trackerURL(text, field: field, keepTrailingSlash: name == "url", guard: check)
         case "project_key":
-            guard text.unicodeScalars.count <= 50, text.first?.isLetter == true, text.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") })
+            guard text.unicodeScalars.count <= 50, text.first?.isLetter == true,
+                text.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") })
             else { throw APIError.invalidField(field, "`\(field)` must be a Jira project key such as GRC.") }
         case "table":
             guard text.count <= 80, text.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }) else {
@@ -66,9 +74,13 @@ public struct ConnectionSpec: Sendable {
                 throw APIError.invalidField(field, "`\(field)` must be apikey or bearer.")
             }
         case "email":
-            guard text.contains("@"), text.count <= 254 else { throw APIError.invalidField(field, "`\(field)` must be an email address.") }
+            guard text.contains("@"), text.count <= 254 else {
+                throw APIError.invalidField(field, "`\(field)` must be an email address.")
+            }
         default:
-            guard text.count <= 100 else { throw APIError.invalidField(field, "`\(field)` must be at most 100 characters.") }
+            guard text.count <= 100 else {
+                throw APIError.invalidField(field, "`\(field)` must be at most 100 characters.")
+            }
         }
         return text
     }
@@ -76,11 +88,14 @@ public struct ConnectionSpec: Sendable {
     /// An http(s) URL. A literal address is checked by the guard here; a host name is not resolved when saved
     /// (no DNS traffic from a form), only on every call, where the guard resolves, checks and pins it.
     /// Base URLs lose trailing slashes; the webhook URL is kept as given.
-    static func trackerURL(_ text: String, field: String, keepTrailingSlash: Bool, guard check: OutboundGuard) throws -> String {
+    static func trackerURL(_ text: String, field: String, keepTrailingSlash: Bool, guard check: OutboundGuard) throws
+        -> String
+    {
         guard let url = Settings.httpURL(text), url.user == nil, url.password == nil, url.fragment == nil,
             let host = url.host
         else {
-            throw APIError.invalidField(field, "`\(field)` must be an https URL with a host (no credentials, no fragment).")
+            throw APIError.invalidField(
+                field, "`\(field)` must be an https URL with a host (no credentials, no fragment).")
         }
         if IPAddress(literal: host) != nil {
             do { _ = try check.approve(url) } catch {
@@ -96,7 +111,8 @@ public struct ConnectionSpec: Sendable {
         guard case .string(let text) = value, !text.trimmingCharacters(in: .whitespaces).isEmpty,
             text.utf8.count <= maxSecretLength, !text.unicodeScalars.contains(where: { $0.value < 0x20 })
         else {
-            throw APIError.invalidField(field, "`\(field)` must be a non-empty single-line string of at most \(maxSecretLength) bytes.")
+            throw APIError.invalidField(
+                field, "`\(field)` must be a non-empty single-line string of at most \(maxSecretLength) bytes.")
         }
         return text
     }

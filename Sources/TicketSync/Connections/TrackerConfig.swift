@@ -26,9 +26,10 @@ public struct TrackerConfig: Sendable {
 
     /// The deployment default for one kind: the seed's environment settings.
     public static func deployment(_ settings: Settings, kind: ProviderKind) -> TrackerConfig {
-        TrackerConfig(connectionID: nil, version: "environment", name: "deployment default", kind: kind,
-                      webhookURL: settings.webhookURL, webhookSecrets: settings.webhookSecrets, jira: settings.jira,
-                      serviceNow: settings.serviceNow, missing: settings.missingKeys(for: kind), outboundGuard: nil)
+        TrackerConfig(
+            connectionID: nil, version: "environment", name: "deployment default", kind: kind,
+            webhookURL: settings.webhookURL, webhookSecrets: settings.webhookSecrets, jira: settings.jira,
+            serviceNow: settings.serviceNow, missing: settings.missingKeys(for: kind), outboundGuard: nil)
     }
 
     /// An org connection with its secrets opened. Throws `SecretBox.Failure` when a secret does not open.
@@ -47,14 +48,16 @@ public struct TrackerConfig: Sendable {
         return TrackerConfig(
             connectionID: connection.id, version: connection.updatedAt, name: connection.name, kind: connection.kind,
             webhookURL: Settings.httpURL(settings["url"]), webhookSecrets: inbound,
-            jira: JiraSettings(baseURL: baseURL, apiToken: apiToken, projectKey: settings["project_key"],
-                               email: settings["email"], issueType: settings["issue_type"] ?? "Task",
-                               webhookSecrets: inbound),
-            serviceNow: ServiceNowSettings(baseURL: baseURL, apiToken: apiToken,
-                                           auth: ServiceNowSettings.Auth(rawValue: settings["auth"] ?? "") ?? .apikey,
-                                           table: settings["table"] ?? "incident",
-                                           closeCode: settings["close_code"] ?? "Solution provided",
-                                           closeState: settings["close_state"] ?? "6"),
+            jira: JiraSettings(
+                baseURL: baseURL, apiToken: apiToken, projectKey: settings["project_key"],
+                email: settings["email"], issueType: settings["issue_type"] ?? "Task",
+                webhookSecrets: inbound),
+            serviceNow: ServiceNowSettings(
+                baseURL: baseURL, apiToken: apiToken,
+                auth: ServiceNowSettings.Auth(rawValue: settings["auth"] ?? "") ?? .apikey,
+                table: settings["table"] ?? "incident",
+                closeCode: settings["close_code"] ?? "Solution provided",
+                closeState: settings["close_state"] ?? "6"),
             missing: connection.missing, outboundGuard: check)
     }
 }

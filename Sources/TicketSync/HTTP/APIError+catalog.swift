@@ -11,8 +11,9 @@ extension APIError {
     public static func forbidden(_ detail: String) -> APIError { APIError(403, "forbidden", detail) }
 
     public static func methodNotAllowed(_ allowed: [String]) -> APIError {
-        APIError(405, "method-not-allowed", "Allowed methods: \(allowed.joined(separator: ", ")).",
-                 headers: [("Allow", allowed.joined(separator: ", "))])
+        APIError(
+            405, "method-not-allowed", "Allowed methods: \(allowed.joined(separator: ", ")).",
+            headers: [("Allow", allowed.joined(separator: ", "))])
     }
 
     public static func conflict(_ slug: String, _ detail: String) -> APIError { APIError(409, slug, detail) }
@@ -33,8 +34,9 @@ extension APIError {
     }
 
     public static func databaseUnavailable() -> APIError {
-        APIError(503, "database-unavailable", "The database is unavailable; try again shortly.",
-                 headers: [("Retry-After", "2")])
+        APIError(
+            503, "database-unavailable", "The database is unavailable; try again shortly.",
+            headers: [("Retry-After", "2")])
     }
 
     public static func inboundClosed(_ source: InboundSource) -> APIError {
@@ -43,7 +45,8 @@ extension APIError {
 
     /// Every signature failure answers exactly this, whatever the reason.
     public static let badSignature = APIError(
-        401, "invalid-signature", "X-Signature must be sha256=<hex HMAC-SHA256 of the raw body> with the shared secret.")
+        401, "invalid-signature", "X-Signature must be sha256=<hex HMAC-SHA256 of the raw body> with the shared secret."
+    )
 
     public static let internalError = APIError(500, "internal-error", "The server failed to handle the request.")
 }

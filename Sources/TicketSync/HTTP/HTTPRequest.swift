@@ -37,9 +37,10 @@ public struct HTTPRequest: Sendable {
     /// True for `application/json` and `application/*+json`, with or without parameters.
     public var hasJSONContentType: Bool {
         guard let value = header("content-type") else { return false }
-        let mediaType = value.split(separator: ";", maxSplits: 1).first.map {
-            $0.trimmingCharacters(in: .whitespaces).lowercased()
-        } ?? ""
+        let mediaType =
+            value.split(separator: ";", maxSplits: 1).first.map {
+                $0.trimmingCharacters(in: .whitespaces).lowercased()
+            } ?? ""
         return mediaType == "application/json" || (mediaType.hasPrefix("application/") && mediaType.hasSuffix("+json"))
     }
 }

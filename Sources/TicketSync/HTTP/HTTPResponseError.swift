@@ -47,11 +47,14 @@ public struct APIError: HTTPResponseError, CustomStringConvertible {
     public var problem: Problem
     public var headers: [(name: String, value: String)]
 
-    public init(_ status: Int, _ slug: String, _ detail: String,
-                title: String? = nil, extensions: [String: JSONValue] = [:],
-                headers: [(name: String, value: String)] = []) {
+    public init(
+        _ status: Int, _ slug: String, _ detail: String,
+        title: String? = nil, extensions: [String: JSONValue] = [:],
+        headers: [(name: String, value: String)] = []
+    ) {
         self.status = status
-        self.problem = Problem(slug: slug, title: title ?? HTTPStatus.reason(status), detail: detail, extensions: extensions)
+        self.problem = Problem(
+            slug: slug, title: title ?? HTTPStatus.reason(status), detail: detail, extensions: extensions)
         self.headers = headers
     }
 

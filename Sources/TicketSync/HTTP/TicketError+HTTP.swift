@@ -10,15 +10,19 @@ extension TicketError: HTTPResponseError {
     public var problem: Problem {
         switch self {
         case .alreadyLinked:
-            Problem(slug: "ticket-already-linked", title: HTTPStatus.reason(409),
-                    detail: "This evidence request already has a linked ticket; unlink it first.")
+            Problem(
+                slug: "ticket-already-linked", title: HTTPStatus.reason(409),
+                detail: "This evidence request already has a linked ticket; unlink it first.")
         case .externalIDInUse(let id):
-            Problem(slug: "external-id-in-use", title: HTTPStatus.reason(409),
-                    detail: "Ticket \(id) is already linked to an evidence request.")
+            Problem(
+                slug: "external-id-in-use", title: HTTPStatus.reason(409),
+                detail: "Ticket \(id) is already linked to an evidence request.")
         case .alreadyClosed:
-            Problem(slug: "ticket-already-closed", title: HTTPStatus.reason(409), detail: "The ticket is already closed.")
+            Problem(
+                slug: "ticket-already-closed", title: HTTPStatus.reason(409), detail: "The ticket is already closed.")
         case .noLink:
-            Problem(slug: "not-found", title: HTTPStatus.reason(404), detail: "This evidence request has no linked ticket.")
+            Problem(
+                slug: "not-found", title: HTTPStatus.reason(404), detail: "This evidence request has no linked ticket.")
         case .noRequest:
             Problem(slug: "not-found", title: HTTPStatus.reason(404), detail: "No such evidence request.")
         }

@@ -15,8 +15,10 @@ enum HookRoutes {
         let config = try context.providers.config(connection)
         let source: InboundSource = connection.kind == .jira ? .jira : .generic
         // An unknown token, a closed URL (no secret yet) and a bad signature all answer the same 401.
-        if let rejection = WebhookSignature.verify(header: context.request.header(source.signatureHeader),
-                                                   body: context.request.body, secrets: config.inboundSecrets) {
+        if let rejection = WebhookSignature.verify(
+            header: context.request.header(source.signatureHeader),
+            body: context.request.body, secrets: config.inboundSecrets)
+        {
             ServerLog.warning("inbound hook of connection \(connection.id) rejected: signature \(rejection.rawValue)")
             throw APIError.badInboundSignature
         }

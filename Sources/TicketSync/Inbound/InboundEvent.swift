@@ -41,7 +41,8 @@ public struct InboundEvent: Sendable, Equatable {
         case .string(let value)? where EvidenceRequest.statuses.contains(value):
             status = value
         default:
-            throw APIError.invalidField("status", "`status` must be one of \(EvidenceRequest.statuses.joined(separator: ", ")).")
+            throw APIError.invalidField(
+                "status", "`status` must be one of \(EvidenceRequest.statuses.joined(separator: ", ")).")
         }
         return InboundEvent(externalID: externalID, comment: comment, status: status)
     }
@@ -51,7 +52,9 @@ public struct InboundEvent: Sendable, Equatable {
     }
 
     private static func text(_ value: JSONValue?, field: String, limit: Int) throws -> String {
-        guard case .string(let text)? = value else { throw APIError.invalidField(field, "`\(field)` must be a string.") }
+        guard case .string(let text)? = value else {
+            throw APIError.invalidField(field, "`\(field)` must be a string.")
+        }
         let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !trimmed.isEmpty, trimmed.unicodeScalars.count <= limit, !trimmed.unicodeScalars.contains("\u{0}") else {
             throw APIError.invalidField(field, "`\(field)` must be a non-empty string of at most \(limit) characters.")

@@ -26,7 +26,8 @@ enum InboundRoutes {
                 comment = created == nil ? "duplicate" : "created"
             }
             if let status = event.status {
-                try EvidenceRequestStore(db: db).updateStatus(org: link.orgID, id: link.evidenceRequestID, status: status)
+                try EvidenceRequestStore(db: db).updateStatus(
+                    org: link.orgID, id: link.evidenceRequestID, status: status)
             }
             return (comment, event.status)
         }

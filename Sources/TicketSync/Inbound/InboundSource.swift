@@ -28,8 +28,10 @@ public enum InboundSource: String, Sendable, CaseIterable {
 
     /// 401 unless the raw body carries a valid signature; only the class of failure is logged.
     func verify(_ request: HTTPRequest, settings: Settings) throws {
-        if let rejection = WebhookSignature.verify(header: request.header(signatureHeader), body: request.body,
-                                                   secrets: secrets(settings)) {
+        if let rejection = WebhookSignature.verify(
+            header: request.header(signatureHeader), body: request.body,
+            secrets: secrets(settings))
+        {
             ServerLog.warning("\(rawValue) inbound webhook rejected: signature \(rejection.rawValue)")
             throw APIError.badSignature
         }

@@ -14,7 +14,9 @@ struct JiraCommentCreated: Equatable {
 
     /// nil for any other webhook event; 422 naming the field when a comment_created payload lacks what is needed.
     static func decode(_ value: JSONValue) throws -> JiraCommentCreated? {
-        guard case .object(let members) = value else { throw APIError.invalidField("", "The body must be a JSON object.") }
+        guard case .object(let members) = value else {
+            throw APIError.invalidField("", "The body must be a JSON object.")
+        }
         guard let event = members["webhookEvent"]?.stringValue else {
             throw APIError.invalidField("webhookEvent", "`webhookEvent` must be a string.")
         }
@@ -33,8 +35,9 @@ struct JiraCommentCreated: Equatable {
             throw APIError.invalidField("issue.key", "The payload names no issue (`issue.key` or `comment.self`).")
         }
         let name = author?["displayName"]?.stringValue ?? author?["name"]?.stringValue ?? "Jira user"
-        return JiraCommentCreated(commentID: commentID, body: body, authorName: name, author: author,
-                                  issueKey: issueKey, issueID: issueID)
+        return JiraCommentCreated(
+            commentID: commentID, body: body, authorName: name, author: author,
+            issueKey: issueKey, issueID: issueID)
     }
 
     static func issueID(fromCommentURL url: String) -> String? {

@@ -7,7 +7,8 @@ enum JiraWebhookRoutes {
     }
 
     /// Applies a verified Jira event to the links of `scope`; `jira` builds that tracker's provider (for its account).
-    static func apply(_ context: RequestContext, scope: InboundScope, jira: () -> JiraProvider?) throws -> HTTPResponse {
+    static func apply(_ context: RequestContext, scope: InboundScope, jira: () -> JiraProvider?) throws -> HTTPResponse
+    {
         guard let event = try JiraCommentCreated.decode(context.parsedBody()) else {
             return InboundApplied.response()
         }
@@ -21,8 +22,10 @@ enum JiraWebhookRoutes {
         let deliveryID = context.request.header("x-atlassian-webhook-identifier")
 
         let outcome = try db.transaction { () throws -> String in
-            if let deliveryID, try !InboundDeliveryStore(db: db).recordFirst(
-                source: "jira", deliveryID: deliveryID, connectionID: scope.connectionID) {
+            if let deliveryID,
+                try !InboundDeliveryStore(db: db).recordFirst(
+                    source: "jira", deliveryID: deliveryID, connectionID: scope.connectionID)
+            {
                 return "duplicate"
             }
             if ours { return "skipped" }

@@ -15,7 +15,7 @@ public enum WebhookSignature {
     public static func verify(header: String?, body: [UInt8], secrets: [String]) -> Rejection? {
         guard let header else { return .missing }
         guard header.hasPrefix(prefix), header.utf8.count == prefix.utf8.count + 64,
-              let given = Hex.decode(header.dropFirst(prefix.count)), given.count == 32
+            let given = Hex.decode(header.dropFirst(prefix.count)), given.count == 32
         else { return .malformed }
         var matched = false
         for secret in secrets {

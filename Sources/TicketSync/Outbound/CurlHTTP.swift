@@ -77,8 +77,12 @@ public final class CurlHTTP: OutboundHTTP, @unchecked Sendable {
             }
             return curl_easy_perform(handle)
         }
-        if let pin, pin.pointee.refused != 0 { return .failure("refused: the connection went to an address not checked") }
-        guard result == CURLE_OK else { return .failure(Self.describe(result, timeout: timeout, limit: maxResponseBytes)) }
+        if let pin, pin.pointee.refused != 0 {
+            return .failure("refused: the connection went to an address not checked")
+        }
+        guard result == CURLE_OK else {
+            return .failure(Self.describe(result, timeout: timeout, limit: maxResponseBytes))
+        }
         return .response(status: ccurl_response_code(handle), headers: received.headers, body: received.body)
     }
 

@@ -10,8 +10,10 @@ public struct OutboundRequest: Sendable {
     /// default's URLs, which the operator set and are trusted as they are.
     public var guarded: OutboundGuard?
 
-    public init(url: URL, method: String, headers: [String: String] = [:], body: [UInt8] = [],
-                guarded: OutboundGuard? = nil) {
+    public init(
+        url: URL, method: String, headers: [String: String] = [:], body: [UInt8] = [],
+        guarded: OutboundGuard? = nil
+    ) {
         self.url = url
         self.method = method
         self.headers = headers

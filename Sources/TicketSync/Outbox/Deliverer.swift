@@ -17,8 +17,9 @@ public struct Deliverer {
     /// request that wrote them.
     @discardableResult
     public func deliverDue(limit: Int, timeouts: HTTPTimeouts, graceSeconds: Int) throws -> Int {
-        let events = try OutboxStore(db: db).claim(limit: limit, leaseSeconds: Self.lease(timeouts), graceSeconds: graceSeconds,
-                                                   providers: providers.deliverable)
+        let events = try OutboxStore(db: db).claim(
+            limit: limit, leaseSeconds: Self.lease(timeouts), graceSeconds: graceSeconds,
+            providers: providers.deliverable)
         var attempted = 0
         for event in events {
             attempted += 1
@@ -37,7 +38,9 @@ public struct Deliverer {
     /// stored echo, if any. (Helping to deliver the earlier events here was measured: under many writers on one
     /// ticket it cut throughput by a third, so the request stays cheap and the loop does the draining.)
     public func deliverNow(eventID: String, timeouts: HTTPTimeouts) throws -> Comment? {
-        guard let own = try OutboxStore(db: db).claim(limit: 1, leaseSeconds: Self.lease(timeouts), eventID: eventID).first
+        guard
+            let own = try OutboxStore(db: db).claim(limit: 1, leaseSeconds: Self.lease(timeouts), eventID: eventID)
+                .first
         else { return nil }
         return try attempt(own, timeouts: timeouts).echo
     }
@@ -66,7 +69,8 @@ public struct Deliverer {
     private func attempt(_ event: OutboxEvent, timeouts: HTTPTimeouts) throws -> Attempt {
         let outcome: DeliveryOutcome
         do {
-            let config = try providers.config(connectionID: event.connectionID, org: event.orgID, kind: event.provider, db: db)
+            let config = try providers.config(
+                connectionID: event.connectionID, org: event.orgID, kind: event.provider, db: db)
             outcome = try providers.provider(config).deliver(event, timeouts: timeouts)
         } catch let error as APIError {
             // Unconfigured provider, disabled connection, or a secret that does not open: keep the event, try later.
@@ -83,22 +87,29 @@ public struct Deliverer {
             case .delivered(let externalCommentID, let echo):
                 try outbox.markDelivered(event, status: nil)
                 guard let commentID = event.commentID else { return Attempt(delivered: true) }
-                _ = try comments.markSynced(org: event.orgID, id: commentID,
-                                            externalCommentID: externalCommentID ?? Comment.mintedExternalID(commentID))
+                _ = try comments.markSynced(
+                    org: event.orgID, id: commentID,
+                    externalCommentID: externalCommentID ?? Comment.mintedExternalID(commentID))
                 let stored = try echo.flatMap {
-                    try comments.insertExternal(org: event.orgID, request: event.evidenceRequestID, author: $0.author,
-                                                body: $0.body, externalCommentID: $0.externalCommentID)
+                    try comments.insertExternal(
+                        org: event.orgID, request: event.evidenceRequestID, author: $0.author,
+                        body: $0.body, externalCommentID: $0.externalCommentID)
                 }
                 return Attempt(delivered: true, echo: stored)
             case .retry(let reason, let status, let retryAfter) where !policy.givesUp(afterAttempt: event.attempts):
                 let delay = policy.delayMilliseconds(afterAttempt: event.attempts, retryAfterSeconds: retryAfter)
                 try outbox.scheduleRetry(event, afterMilliseconds: delay, status: status, reason: reason)
-                ServerLog.warning("\(event.eventType.rawValue) \(event.eventID) attempt \(event.attempts) failed (\(reason)); retry in \(delay) ms")
+                ServerLog.warning(
+                    "\(event.eventType.rawValue) \(event.eventID) attempt \(event.attempts) failed (\(reason)); retry in \(delay) ms"
+                )
             case .retry(let reason, let status, _), .giveUp(let reason, let status):
-                let text = policy.givesUp(afterAttempt: event.attempts) && outcomeIsRetry(outcome)
+                let text =
+                    policy.givesUp(afterAttempt: event.attempts) && outcomeIsRetry(outcome)
                     ? "\(reason) (gave up after \(event.attempts) attempts)" : reason
                 try outbox.markFailed(event, status: status, reason: text)
-                if let commentID = event.commentID { try comments.markFailed(org: event.orgID, id: commentID, reason: text) }
+                if let commentID = event.commentID {
+                    try comments.markFailed(org: event.orgID, id: commentID, reason: text)
+                }
                 ServerLog.warning("\(event.eventType.rawValue) \(event.eventID) failed for good: \(text)")
             }
             return Attempt(delivered: false)

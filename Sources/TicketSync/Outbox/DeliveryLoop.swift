@@ -43,16 +43,21 @@ public final class DeliveryLoop: @unchecked Sendable {
         while !isStopping {
             if DispatchTime.now().uptimeNanoseconds - lastPrune.uptimeNanoseconds > Self.pruneEveryNanoseconds {
                 lastPrune = .now()
-                if let pruned = try? OutboxStore(db: database.connection()).pruneDelivered(olderThanDays: settings.outboxRetentionDays),
-                   pruned > 0 {
-                    ServerLog.info("outbox: forgot \(pruned) delivered events older than \(settings.outboxRetentionDays) days")
+                if let pruned = try? OutboxStore(db: database.connection()).pruneDelivered(
+                    olderThanDays: settings.outboxRetentionDays),
+                    pruned > 0
+                {
+                    ServerLog.info(
+                        "outbox: forgot \(pruned) delivered events older than \(settings.outboxRetentionDays) days")
                 }
             }
             var attempted = 0
             do {
-                let deliverer = Deliverer(db: try database.connection(), providers: providers, policy: settings.delivery)
-                attempted = try deliverer.deliverDue(limit: 16, timeouts: settings.httpTimeouts,
-                                                     graceSeconds: Int(settings.inlineTimeouts.total) + 2)
+                let deliverer = Deliverer(
+                    db: try database.connection(), providers: providers, policy: settings.delivery)
+                attempted = try deliverer.deliverDue(
+                    limit: 16, timeouts: settings.httpTimeouts,
+                    graceSeconds: Int(settings.inlineTimeouts.total) + 2)
             } catch {
                 ServerLog.warning("delivery loop: \(error)")
             }

@@ -25,8 +25,10 @@ public struct DeliveryPolicy: Sendable, Equatable {
     public static let maxRetryAfterSeconds = 86_400
 
     /// Full jitter: uniformly in [0, ceiling]. A server's Retry-After wins when given (up to a day).
-    public func delayMilliseconds(afterAttempt attempt: Int, retryAfterSeconds: Int?,
-                                  random: (ClosedRange<Int>) -> Int = { Int.random(in: $0) }) -> Int {
+    public func delayMilliseconds(
+        afterAttempt attempt: Int, retryAfterSeconds: Int?,
+        random: (ClosedRange<Int>) -> Int = { Int.random(in: $0) }
+    ) -> Int {
         if let retryAfterSeconds { return min(max(0, retryAfterSeconds), Self.maxRetryAfterSeconds) * 1000 }
         return random(0...ceilingMilliseconds(afterAttempt: attempt))
     }

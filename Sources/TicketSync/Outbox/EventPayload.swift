@@ -1,8 +1,10 @@
 /// The JSON bodies of outbound events: everything a small adapter needs, in one stable shape.
 /// Serialized by `JSONValue` (sorted keys, compact, UTF-8, slashes unescaped) and signed exactly as sent.
 public enum EventPayload {
-    static func envelope(_ type: OutboxEvent.EventType, eventID: String, occurredAt: String, orgID: String,
-                         evidenceRequestID: String, externalID: String) -> [String: JSONValue] {
+    static func envelope(
+        _ type: OutboxEvent.EventType, eventID: String, occurredAt: String, orgID: String,
+        evidenceRequestID: String, externalID: String
+    ) -> [String: JSONValue] {
         [
             "event_id": .string(eventID),
             "event_type": .string(type.rawValue),
@@ -13,10 +15,13 @@ public enum EventPayload {
         ]
     }
 
-    public static func create(eventID: String, occurredAt: String, externalID: String, request: EvidenceRequest,
-                              link: String?) -> JSONValue {
-        var members = envelope(.create, eventID: eventID, occurredAt: occurredAt, orgID: request.orgID,
-                               evidenceRequestID: request.id, externalID: externalID)
+    public static func create(
+        eventID: String, occurredAt: String, externalID: String, request: EvidenceRequest,
+        link: String?
+    ) -> JSONValue {
+        var members = envelope(
+            .create, eventID: eventID, occurredAt: occurredAt, orgID: request.orgID,
+            evidenceRequestID: request.id, externalID: externalID)
         members["evidence_request"] = .object([
             "id": .string(request.id),
             "title": .string(request.title),
@@ -27,10 +32,13 @@ public enum EventPayload {
         return .object(members)
     }
 
-    public static func comment(eventID: String, occurredAt: String, externalID: String, orgID: String,
-                               evidenceRequestID: String, comment: Comment) -> JSONValue {
-        var members = envelope(.comment, eventID: eventID, occurredAt: occurredAt, orgID: orgID,
-                               evidenceRequestID: evidenceRequestID, externalID: externalID)
+    public static func comment(
+        eventID: String, occurredAt: String, externalID: String, orgID: String,
+        evidenceRequestID: String, comment: Comment
+    ) -> JSONValue {
+        var members = envelope(
+            .comment, eventID: eventID, occurredAt: occurredAt, orgID: orgID,
+            evidenceRequestID: evidenceRequestID, externalID: externalID)
         members["comment"] = .object([
             "id": .int(comment.id),
             "author": .string(comment.author),
@@ -40,10 +48,13 @@ public enum EventPayload {
         return .object(members)
     }
 
-    public static func close(eventID: String, occurredAt: String, externalID: String, orgID: String,
-                             evidenceRequestID: String, closedAt: String) -> JSONValue {
-        var members = envelope(.close, eventID: eventID, occurredAt: occurredAt, orgID: orgID,
-                               evidenceRequestID: evidenceRequestID, externalID: externalID)
+    public static func close(
+        eventID: String, occurredAt: String, externalID: String, orgID: String,
+        evidenceRequestID: String, closedAt: String
+    ) -> JSONValue {
+        var members = envelope(
+            .close, eventID: eventID, occurredAt: occurredAt, orgID: orgID,
+            evidenceRequestID: evidenceRequestID, externalID: externalID)
         members["closed_at"] = .string(closedAt)
         return .object(members)
     }

@@ -5,13 +5,19 @@ public struct OutboxStore {
     public init(db: PGConnection) { self.db = db }
 
     /// The event belongs to the link's connection (recorded on the event too, so claims can filter on it).
-    public func enqueue(link: TicketLink, commentID: Int?, type: OutboxEvent.EventType, eventID: String,
-                        body: JSONValue) throws {
-        try db.query("""
+    public func enqueue(
+        link: TicketLink, commentID: Int?, type: OutboxEvent.EventType, eventID: String,
+        body: JSONValue
+    ) throws {
+        try db.query(
+            """
             INSERT INTO ticket_sync.outbox (event_id, org_id, link_id, comment_id, provider, event_type, body, connection_id)
             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-            """, [eventID, link.orgID, link.id, commentID.map(String.init), link.provider, type.rawValue, body.text,
-                  link.connectionID])
+            """,
+            [
+                eventID, link.orgID, link.id, commentID.map(String.init), link.provider, type.rawValue, body.text,
+                link.connectionID,
+            ])
     }
 
     /// Claims due events (or one named event) with FOR UPDATE SKIP LOCKED, so any number of loops can run.
@@ -22,9 +28,12 @@ public struct OutboxStore {
     /// `providers` limits a loop to the deployment-default events it can deliver: a process where a provider is not
     /// configured (say, during a configuration rollout) leaves that provider's events to the processes where it is.
     /// Events of org connections are claimed by any loop, unless their connection is disabled (they wait).
-    public func claim(limit: Int, leaseSeconds: Int, eventID: String? = nil, linkID: String? = nil,
-                      graceSeconds: Int? = nil, providers: [String]? = nil) throws -> [OutboxEvent] {
-        try db.query("""
+    public func claim(
+        limit: Int, leaseSeconds: Int, eventID: String? = nil, linkID: String? = nil,
+        graceSeconds: Int? = nil, providers: [String]? = nil
+    ) throws -> [OutboxEvent] {
+        try db.query(
+            """
             WITH due AS (
                 SELECT o.id FROM ticket_sync.outbox o
                 WHERE o.state <> 'delivered' -- lets the planner use outbox_open_per_link
@@ -48,12 +57,17 @@ public struct OutboxStore {
             WHERE o.id = due.id AND l.id = o.link_id
             RETURNING o.id, o.event_id, o.org_id, o.link_id, o.connection_id, l.evidence_request_id, o.comment_id, o.provider,
                       o.event_type, o.body, o.attempts, l.external_id, l.external_ref
-            """, [String(limit), String(leaseSeconds), eventID, linkID, graceSeconds.map(String.init),
-                  providers.map { "{" + $0.joined(separator: ",") + "}" }]).all.map(Self.decode)
+            """,
+            [
+                String(limit), String(leaseSeconds), eventID, linkID, graceSeconds.map(String.init),
+                providers.map { "{" + $0.joined(separator: ",") + "}" },
+            ]
+        ).all.map(Self.decode)
     }
 
     public func markDelivered(_ event: OutboxEvent, status: Int?) throws {
-        try db.query("""
+        try db.query(
+            """
             UPDATE ticket_sync.outbox SET state = 'delivered', delivered_at = now(), locked_until = NULL,
                 last_status = $2, last_error = NULL
             WHERE id = $1
@@ -61,7 +75,8 @@ public struct OutboxStore {
     }
 
     public func scheduleRetry(_ event: OutboxEvent, afterMilliseconds delay: Int, status: Int?, reason: String) throws {
-        try db.query("""
+        try db.query(
+            """
             UPDATE ticket_sync.outbox SET state = 'pending', locked_until = NULL,
                 next_attempt_at = now() + make_interval(secs => $2::double precision / 1000),
                 last_status = $3, last_error = $4
@@ -70,7 +85,8 @@ public struct OutboxStore {
     }
 
     public func markFailed(_ event: OutboxEvent, status: Int?, reason: String) throws {
-        try db.query("""
+        try db.query(
+            """
             UPDATE ticket_sync.outbox SET state = 'failed', locked_until = NULL, last_status = $2, last_error = $3
             WHERE id = $1
             """, [String(event.id), status.map(String.init), reason])
@@ -79,24 +95,29 @@ public struct OutboxStore {
     /// Forgets delivered events older than the retention: their comments keep the ids they were stamped with.
     @discardableResult
     public func pruneDelivered(olderThanDays days: Int) throws -> Int {
-        try db.query("""
+        try db.query(
+            """
             DELETE FROM ticket_sync.outbox WHERE state = 'delivered' AND delivered_at < now() - make_interval(days => $1::int)
-            """, [String(days)]).affected
+            """, [String(days)]
+        ).affected
     }
 
     /// Puts a link's failed events back in the queue, due now, with a fresh attempt budget.
     @discardableResult
     public func requeueFailed(org: String, linkID: String) throws -> Int {
-        try db.query("""
+        try db.query(
+            """
             UPDATE ticket_sync.outbox SET state = 'pending', attempts = 0, next_attempt_at = now(), last_error = NULL
             WHERE org_id = $1 AND link_id = $2 AND state = 'failed'
-            """, [org, linkID]).affected
+            """, [org, linkID]
+        ).affected
     }
 
     static func decode(_ row: PGRow) -> OutboxEvent {
         OutboxEvent(
             id: row.int("id"), eventID: row.string("event_id"), orgID: row.string("org_id"),
-            linkID: row.string("link_id"), connectionID: row["connection_id"], evidenceRequestID: row.string("evidence_request_id"),
+            linkID: row.string("link_id"), connectionID: row["connection_id"],
+            evidenceRequestID: row.string("evidence_request_id"),
             commentID: row["comment_id"].flatMap(Int.init), provider: row.string("provider"),
             eventType: OutboxEvent.EventType(rawValue: row.string("event_type")) ?? .comment,
             body: row.string("body"), attempts: row.int("attempts"), externalID: row.string("external_id"),

@@ -18,9 +18,10 @@ public struct MockProvider: TicketProvider {
             return .delivered(externalCommentID: nil, echo: nil)
         }
         let text = event.payload["comment"]?["body"]?.stringValue ?? ""
-        let echo = ExternalReply(externalCommentID: "\(event.externalID)-echo-\(commentID)",
-                                 author: "\(event.externalID) (ext)",
-                                 body: "Received on \(event.externalID): \(text)")
+        let echo = ExternalReply(
+            externalCommentID: "\(event.externalID)-echo-\(commentID)",
+            author: "\(event.externalID) (ext)",
+            body: "Received on \(event.externalID): \(text)")
         return .delivered(externalCommentID: "\(event.externalID)-c\(commentID)", echo: echo)
     }
 }

@@ -50,22 +50,25 @@ public final class ProviderRegistry: @unchecked Sendable {
             guard let url = config.webhookURL, let secret = config.webhookSecrets.first else {
                 throw APIError.providerNotConfigured(config)
             }
-            return WebhookProvider(url: url, signingSecret: secret, http: client, timeouts: settings.httpTimeouts,
-                                   linkBack: linkBack)
+            return WebhookProvider(
+                url: url, signingSecret: secret, http: client, timeouts: settings.httpTimeouts,
+                linkBack: linkBack)
         case .jira:
             let jira = config.jira
             guard let baseURL = jira.baseURL, let token = jira.apiToken, let project = jira.projectKey else {
                 throw APIError.providerNotConfigured(config)
             }
-            return JiraProvider(settings: jira, baseURL: baseURL, apiToken: token, projectKey: project, http: client,
-                                timeouts: settings.httpTimeouts, identityCache: jiraIdentity(config), linkBack: linkBack)
+            return JiraProvider(
+                settings: jira, baseURL: baseURL, apiToken: token, projectKey: project, http: client,
+                timeouts: settings.httpTimeouts, identityCache: jiraIdentity(config), linkBack: linkBack)
         case .servicenow:
             let serviceNow = config.serviceNow
             guard let baseURL = serviceNow.baseURL, let token = serviceNow.apiToken else {
                 throw APIError.providerNotConfigured(config)
             }
-            return ServiceNowProvider(settings: serviceNow, baseURL: baseURL, apiToken: token, http: client,
-                                      timeouts: settings.httpTimeouts, linkBack: linkBack)
+            return ServiceNowProvider(
+                settings: serviceNow, baseURL: baseURL, apiToken: token, http: client,
+                timeouts: settings.httpTimeouts, linkBack: linkBack)
         }
     }
 
@@ -89,33 +92,43 @@ extension APIError {
     public static func providerNotConfigured(_ config: TrackerConfig) -> APIError {
         let missing = config.missing.joined(separator: " and ")
         guard let id = config.connectionID else {
-            return APIError(503, "provider-not-configured",
-                            "The \(config.kind.rawValue) provider is not configured: set \(missing).",
-                            title: "Ticket provider not configured",
-                            extensions: ["provider": .string(config.kind.rawValue),
-                                         "missing_keys": .array(config.missing.map(JSONValue.string))])
+            return APIError(
+                503, "provider-not-configured",
+                "The \(config.kind.rawValue) provider is not configured: set \(missing).",
+                title: "Ticket provider not configured",
+                extensions: [
+                    "provider": .string(config.kind.rawValue),
+                    "missing_keys": .array(config.missing.map(JSONValue.string)),
+                ])
         }
-        return APIError(503, "provider-not-configured",
-                        "The connection '\(config.name)' (\(config.kind.rawValue)) is not configured: set \(missing).",
-                        title: "Ticket provider not configured",
-                        extensions: ["provider": .string(config.kind.rawValue), "connection_id": .string(id),
-                                     "missing_fields": .array(config.missing.map(JSONValue.string))])
+        return APIError(
+            503, "provider-not-configured",
+            "The connection '\(config.name)' (\(config.kind.rawValue)) is not configured: set \(missing).",
+            title: "Ticket provider not configured",
+            extensions: [
+                "provider": .string(config.kind.rawValue), "connection_id": .string(id),
+                "missing_fields": .array(config.missing.map(JSONValue.string)),
+            ])
     }
 
     /// An org with no connection of its own, where the deployment default is off (or it has no usable one).
     public static func noConnection(org: String, detail: String) -> APIError {
-        APIError(503, "provider-not-configured", detail, title: "Ticket provider not configured",
-                 extensions: ["configure": .string("/api/v1/orgs/\(org)/ticket-sync/connections")])
+        APIError(
+            503, "provider-not-configured", detail, title: "Ticket provider not configured",
+            extensions: ["configure": .string("/api/v1/orgs/\(org)/ticket-sync/connections")])
     }
 
     public static func connectionDisabled(_ name: String) -> APIError {
-        APIError(503, "connection-disabled",
-                 "The connection '\(name)' is disabled; enable it (PATCH \"disabled\": false) to sync this ticket.",
-                 title: "Ticket provider not configured")
+        APIError(
+            503, "connection-disabled",
+            "The connection '\(name)' is disabled; enable it (PATCH \"disabled\": false) to sync this ticket.",
+            title: "Ticket provider not configured")
     }
 
     public static func secretUnavailable(connection name: String) -> APIError {
-        APIError(503, "secret-unavailable",
-                 "A secret of the connection '\(name)' cannot be opened with the configured keys; the operator must restore the key.")
+        APIError(
+            503, "secret-unavailable",
+            "A secret of the connection '\(name)' cannot be opened with the configured keys; the operator must restore the key."
+        )
     }
 }

@@ -20,16 +20,20 @@ struct TrackerFailure: Sendable {
             if result.summary.hasPrefix("timed out") {
                 return APIError(504, "provider-timeout", "\(tracker) did not answer in time while trying to \(action).")
             }
-            return APIError(502, "provider-unreachable", "\(tracker) could not be reached to \(action): \(result.summary).")
+            return APIError(
+                502, "provider-unreachable", "\(tracker) could not be reached to \(action): \(result.summary).")
         }
         if credentialStatuses.contains(status) {
-            return APIError(502, "provider-credentials-rejected",
-                            "\(tracker) rejected the credentials (HTTP \(status)); check the API token and account.")
+            return APIError(
+                502, "provider-credentials-rejected",
+                "\(tracker) rejected the credentials (HTTP \(status)); check the API token and account.")
         }
         if status == 429 || status == 503 {
             let retryAfter = DeliveryPolicy.retryAfterSeconds(result.header("retry-after"))
-            return APIError(503, "provider-unavailable", "\(tracker) is busy or unavailable (\(describe(result))); try again later.",
-                            headers: retryAfter.map { [("Retry-After", String($0))] } ?? [])
+            return APIError(
+                503, "provider-unavailable",
+                "\(tracker) is busy or unavailable (\(describe(result))); try again later.",
+                headers: retryAfter.map { [("Retry-After", String($0))] } ?? [])
         }
         if status >= 500 {
             return APIError(502, "provider-error", "\(tracker) failed to \(action) (\(describe(result))).")
@@ -41,15 +45,17 @@ struct TrackerFailure: Sendable {
     func outcome(_ result: OutboundResult) -> DeliveryOutcome {
         guard let status = result.status else { return .retry(reason: result.summary, status: nil, retryAfter: nil) }
         if status == 429 || status == 503 {
-            return .retry(reason: describe(result), status: status,
-                          retryAfter: DeliveryPolicy.retryAfterSeconds(result.header("retry-after")))
+            return .retry(
+                reason: describe(result), status: status,
+                retryAfter: DeliveryPolicy.retryAfterSeconds(result.header("retry-after")))
         }
         if status >= 500 { return .retry(reason: describe(result), status: status, retryAfter: nil) }
         if credentialStatuses.contains(status) {
             return .giveUp(reason: "\(tracker) rejected the credentials (HTTP \(status))", status: status)
         }
         if (300..<400).contains(status) {
-            return .giveUp(reason: "HTTP \(status): redirects are not followed; check the \(tracker) base URL", status: status)
+            return .giveUp(
+                reason: "HTTP \(status): redirects are not followed; check the \(tracker) base URL", status: status)
         }
         return .giveUp(reason: describe(result), status: status)
     }

@@ -16,21 +16,27 @@ public struct WebhookProvider: TicketProvider {
         let number = try db.query("SELECT nextval('ticket_sync.webhook_ticket_number') AS n").first!.string("n")
         let minted = "wh-\(number)"
         let eventID = UUID().uuidString.lowercased()
-        let body = EventPayload.create(eventID: eventID, occurredAt: Timestamp.string(), externalID: minted,
-                                       request: request, link: linkBack(request))
-        let result = send(type: OutboxEvent.EventType.create.rawValue, eventID: eventID, body: Array(body.text.utf8), timeouts: timeouts)
+        let body = EventPayload.create(
+            eventID: eventID, occurredAt: Timestamp.string(), externalID: minted,
+            request: request, link: linkBack(request))
+        let result = send(
+            type: OutboxEvent.EventType.create.rawValue, eventID: eventID, body: Array(body.text.utf8),
+            timeouts: timeouts)
         guard let status = result.status, (200..<300).contains(status) else {
-            throw APIError(502, "provider-request-failed",
-                           "The webhook endpoint did not accept ticket.create (\(result.summary)); no ticket was linked.")
+            throw APIError(
+                502, "provider-request-failed",
+                "The webhook endpoint did not accept ticket.create (\(result.summary)); no ticket was linked.")
         }
         let answer = result.jsonObject
         let externalID = answer?["external_id"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 } ?? minted
-        return CreatedTicket(provider: kind.rawValue, externalID: externalID,
-                             externalURL: answer?["external_url"]?.stringValue)
+        return CreatedTicket(
+            provider: kind.rawValue, externalID: externalID,
+            externalURL: answer?["external_url"]?.stringValue)
     }
 
     public func deliver(_ event: OutboxEvent, timeouts: HTTPTimeouts) -> DeliveryOutcome {
-        let result = send(type: event.eventType.rawValue, eventID: event.eventID, body: Array(event.body.utf8), timeouts: timeouts)
+        let result = send(
+            type: event.eventType.rawValue, eventID: event.eventID, body: Array(event.body.utf8), timeouts: timeouts)
         return Self.outcome(of: result)
     }
 
@@ -43,18 +49,22 @@ public struct WebhookProvider: TicketProvider {
         case 410:
             return .giveUp(reason: "HTTP 410 Gone: the endpoint no longer accepts events", status: status)
         default:
-            let retryAfter = (status == 429 || status == 503) ? DeliveryPolicy.retryAfterSeconds(result.header("retry-after")) : nil
+            let retryAfter =
+                (status == 429 || status == 503) ? DeliveryPolicy.retryAfterSeconds(result.header("retry-after")) : nil
             return .retry(reason: result.summary, status: status, retryAfter: retryAfter)
         }
     }
 
     func send(type: String, eventID: String, body: [UInt8], timeouts: HTTPTimeouts) -> OutboundResult {
-        http.send(OutboundRequest(url: url, method: "POST", headers: [
-            "Content-Type": "application/json",
-            "X-Signature": WebhookSignature.header(secret: signingSecret, body: body),
-            "X-Event-Type": type,
-            "X-Event-Id": eventID,
-            "User-Agent": TicketSyncVersion.userAgent,
-        ], body: body), timeout: timeouts)
+        http.send(
+            OutboundRequest(
+                url: url, method: "POST",
+                headers: [
+                    "Content-Type": "application/json",
+                    "X-Signature": WebhookSignature.header(secret: signingSecret, body: body),
+                    "X-Event-Type": type,
+                    "X-Event-Id": eventID,
+                    "User-Agent": TicketSyncVersion.userAgent,
+                ], body: body), timeout: timeouts)
     }
 }

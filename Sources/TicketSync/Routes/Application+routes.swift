@@ -28,8 +28,9 @@ extension Application {
         router.add("PATCH", "\(connections)/{connection_id}", .org(.configure), ConnectionRoutes.update)
         router.add("DELETE", "\(connections)/{connection_id}", .org(.configure), ConnectionRoutes.delete)
         router.add("POST", "\(connections)/{connection_id}/test", .org(.configure), ConnectionRoutes.test)
-        router.add("POST", "\(connections)/{connection_id}/inbound-secret", .org(.configure),
-                   ConnectionRoutes.rotateInboundSecret)
+        router.add(
+            "POST", "\(connections)/{connection_id}/inbound-secret", .org(.configure),
+            ConnectionRoutes.rotateInboundSecret)
 
         // The deployment default's inbound routes (the seed's), and one inbound URL per org connection.
         router.add("POST", "/api/v1/ticket-sync/hooks/{inbound_token}", .connectionHook, HookRoutes.hook)

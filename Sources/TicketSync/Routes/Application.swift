@@ -7,11 +7,14 @@ public struct Application: Sendable {
     /// The newest migration version this build expects, for /readyz.
     public let expectedSchemaVersion: Int
 
-    public init(settings: Settings, expectedSchemaVersion: Int, http: (any OutboundHTTP)? = nil,
-                keys: SecretKeyRing = .empty) {
+    public init(
+        settings: Settings, expectedSchemaVersion: Int, http: (any OutboundHTTP)? = nil,
+        keys: SecretKeyRing = .empty
+    ) {
         self.settings = settings
-        self.providers = ProviderRegistry(settings: settings, http: http ?? CurlHTTP(maxResponseBytes: settings.maxResponseBytes),
-                                          keys: keys)
+        self.providers = ProviderRegistry(
+            settings: settings, http: http ?? CurlHTTP(maxResponseBytes: settings.maxResponseBytes),
+            keys: keys)
         self.expectedSchemaVersion = expectedSchemaVersion
         var router = Router()
         Self.registerRoutes(on: &router, expectedSchemaVersion: expectedSchemaVersion)
@@ -37,8 +40,9 @@ public struct Application: Sendable {
             case .methodNotAllowed(let allowed):
                 throw APIError.methodNotAllowed(allowed)
             case .found(let route, let parameters):
-                let context = RequestContext(request: request, parameters: parameters, settings: settings,
-                                             providers: providers, worker: database)
+                let context = RequestContext(
+                    request: request, parameters: parameters, settings: settings,
+                    providers: providers, worker: database)
                 switch route.access {
                 case .open: break
                 case .inbound(let source):
@@ -66,7 +70,7 @@ public struct Application: Sendable {
     /// 401 without a valid token.
     private func authenticate(_ context: RequestContext) throws -> Principal {
         guard let token = BearerToken.parse(context.request.header("authorization")),
-              let principal = try AuthStore(db: context.database()).principal(token: token, org: nil)
+            let principal = try AuthStore(db: context.database()).principal(token: token, org: nil)
         else { throw APIError.unauthorized }
         return principal
     }
@@ -74,15 +78,19 @@ public struct Application: Sendable {
     /// 401 without a valid token; 404 when the caller is not a member of the org (as if it did not exist);
     /// 403 when the member lacks the permission the route needs.
     private func authorize(_ context: RequestContext, required: OrgPermission) throws -> Principal {
-        guard let token = BearerToken.parse(context.request.header("authorization")) else { throw APIError.unauthorized }
+        guard let token = BearerToken.parse(context.request.header("authorization")) else {
+            throw APIError.unauthorized
+        }
         let org = UUIDText.canonical(context.orgID)
         let request = context.parameters["request_id"].flatMap(UUIDText.canonical)
-        guard let principal = try AuthStore(db: context.database()).principal(token: token, org: org, request: request) else {
+        guard let principal = try AuthStore(db: context.database()).principal(token: token, org: org, request: request)
+        else {
             throw APIError.unauthorized
         }
         guard org != nil, let held = principal.permission else { throw APIError.notFound() }
         guard held >= required else {
-            throw APIError.forbidden("This action needs the org \(required.rawValue) permission; you have \(held.rawValue).")
+            throw APIError.forbidden(
+                "This action needs the org \(required.rawValue) permission; you have \(held.rawValue).")
         }
         return principal
     }

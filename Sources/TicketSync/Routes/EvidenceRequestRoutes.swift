@@ -11,44 +11,55 @@ enum EvidenceRequestRoutes {
         var limit = defaultLimit
         if let raw = query["limit"] {
             guard let value = Int(raw), (1...maxLimit).contains(value) else {
-                throw APIError(400, "invalid-parameter", "`limit` must be a whole number from 1 to \(maxLimit).",
-                               extensions: ["parameter": .string("limit")])
+                throw APIError(
+                    400, "invalid-parameter", "`limit` must be a whole number from 1 to \(maxLimit).",
+                    extensions: ["parameter": .string("limit")])
             }
             limit = value
         }
         var after: ListCursor?
         if let raw = query["cursor"], !raw.isEmpty {
             guard let cursor = ListCursor(encoded: raw) else {
-                throw APIError(400, "invalid-parameter", "`cursor` is not one this API returned.",
-                               extensions: ["parameter": .string("cursor")])
+                throw APIError(
+                    400, "invalid-parameter", "`cursor` is not one this API returned.",
+                    extensions: ["parameter": .string("cursor")])
             }
             after = cursor
         }
-        let page = try EvidenceRequestStore(db: context.database()).page(org: context.orgID, after: after, limit: limit + 1)
+        let page = try EvidenceRequestStore(db: context.database()).page(
+            org: context.orgID, after: after, limit: limit + 1)
         let items = Array(page.prefix(limit))
-        let next = page.count > limit ? items.last.map { ListCursor(title: $0.request.title, id: $0.request.id).encoded } : nil
-        return .json(200, .object([
-            "evidence_requests": .array(items.map { item in
-                .object([
-                    "id": .string(item.request.id), "title": .string(item.request.title),
-                    "status": .string(item.request.status),
-                    "ticket": item.link.map { link in .object([
-                        "provider": .string(link.provider), "external_id": .string(link.externalID),
-                        "sync_state": .string(link.syncState), "closed": .bool(link.isClosed),
-                    ]) } ?? .null,
-                ])
-            }),
-            "next_cursor": .optional(next),
-        ]))
+        let next =
+            page.count > limit ? items.last.map { ListCursor(title: $0.request.title, id: $0.request.id).encoded } : nil
+        return .json(
+            200,
+            .object([
+                "evidence_requests": .array(
+                    items.map { item in
+                        .object([
+                            "id": .string(item.request.id), "title": .string(item.request.title),
+                            "status": .string(item.request.status),
+                            "ticket": item.link.map { link in
+                                .object([
+                                    "provider": .string(link.provider), "external_id": .string(link.externalID),
+                                    "sync_state": .string(link.syncState), "closed": .bool(link.isClosed),
+                                ])
+                            } ?? .null,
+                        ])
+                    }),
+                "next_cursor": .optional(next),
+            ]))
     }
 
     static func read(_ context: RequestContext) throws -> HTTPResponse {
         let (actions, request) = try context.syncActions()
         let link = try actions.links.active(org: context.orgID, request: request.id)
-        return .json(200, .object([
-            "id": .string(request.id), "title": .string(request.title), "description": .string(request.description),
-            "status": .string(request.status), "ticket": link?.json ?? .null,
-        ]))
+        return .json(
+            200,
+            .object([
+                "id": .string(request.id), "title": .string(request.title), "description": .string(request.description),
+                "status": .string(request.status), "ticket": link?.json ?? .null,
+            ]))
     }
 }
 
@@ -66,7 +77,7 @@ struct ListCursor: Equatable {
         var base64 = encoded.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
         while base64.count % 4 != 0 { base64 += "=" }
         guard let data = Data(base64Encoded: base64), case .object(let members)? = try? JSONParser.parse([UInt8](data)),
-              let title = members["t"]?.stringValue, let id = members["i"]?.stringValue.flatMap(UUIDText.canonical)
+            let title = members["t"]?.stringValue, let id = members["i"]?.stringValue.flatMap(UUIDText.canonical)
         else { return nil }
         self.init(title: title, id: id)
     }

@@ -7,8 +7,10 @@ enum HealthRoutes {
     static func ready(_ context: RequestContext, expectedSchemaVersion: Int) throws -> HTTPResponse {
         let applied = try Migrator(connection: context.database()).appliedVersions().max() ?? 0
         guard applied >= expectedSchemaVersion else {
-            throw APIError(503, "migrations-pending",
-                           "The database schema is at version \(applied); this build needs \(expectedSchemaVersion). Run `ticketsync migrate`.")
+            throw APIError(
+                503, "migrations-pending",
+                "The database schema is at version \(applied); this build needs \(expectedSchemaVersion). Run `ticketsync migrate`."
+            )
         }
         return .json(200, .object(["status": .string("ready"), "schema_version": .int(applied)]))
     }

@@ -10,8 +10,10 @@ public final class RequestContext {
     /// Set by the application before an org route's handler runs.
     public internal(set) var principal: Principal?
 
-    init(request: HTTPRequest, parameters: [String: String], settings: Settings,
-         providers: ProviderRegistry, worker: WorkerDatabase) {
+    init(
+        request: HTTPRequest, parameters: [String: String], settings: Settings,
+        providers: ProviderRegistry, worker: WorkerDatabase
+    ) {
         self.request = request
         self.parameters = parameters
         self.settings = settings
@@ -27,8 +29,9 @@ public final class RequestContext {
     func syncActions() throws -> (SyncActions, EvidenceRequest) {
         _ = try uuidParameter("request_id")
         guard let request = principal?.evidenceRequest else { throw TicketError.noRequest }
-        let actions = SyncActions(db: try database(), providers: providers, policy: settings.delivery,
-                                  inlineTimeouts: settings.inlineTimeouts)
+        let actions = SyncActions(
+            db: try database(), providers: providers, policy: settings.delivery,
+            inlineTimeouts: settings.inlineTimeouts)
         return (actions, request)
     }
 

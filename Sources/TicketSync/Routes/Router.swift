@@ -36,7 +36,8 @@ public struct Router: Sendable {
     public init() {}
 
     public mutating func add(_ method: String, _ pattern: String, _ access: Access, _ handler: @escaping Handler) {
-        routes.append(Route(method: method, pattern: pattern, segments: Self.split(pattern), access: access, handler: handler))
+        routes.append(
+            Route(method: method, pattern: pattern, segments: Self.split(pattern), access: access, handler: handler))
     }
 
     public func match(method: String, path: String) -> Match {

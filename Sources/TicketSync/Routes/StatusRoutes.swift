@@ -7,21 +7,25 @@ enum StatusRoutes {
         guard connections.isEmpty else {
             let enabled = connections.filter { !$0.disabled }
             let chosen = enabled.first(where: \.isDefault) ?? (enabled.count == 1 ? enabled.first : nil)
-            return .json(200, .object([
-                "source": .string("connections"),
-                "provider": .optional(chosen?.kind.rawValue),
-                "default_connection_id": .optional(chosen?.id),
-                "configured": .bool(chosen?.missing.isEmpty ?? false),
-                "missing": .array((chosen?.missing ?? ["a default connection"]).map(JSONValue.string)),
-                "inbound": .string(chosen?.inboundOpen == true ? "open" : "closed"),
-                "connections": listed,
-            ]))
+            return .json(
+                200,
+                .object([
+                    "source": .string("connections"),
+                    "provider": .optional(chosen?.kind.rawValue),
+                    "default_connection_id": .optional(chosen?.id),
+                    "configured": .bool(chosen?.missing.isEmpty ?? false),
+                    "missing": .array((chosen?.missing ?? ["a default connection"]).map(JSONValue.string)),
+                    "inbound": .string(chosen?.inboundOpen == true ? "open" : "closed"),
+                    "connections": listed,
+                ]))
         }
         guard context.settings.envFallback else {
-            return .json(200, .object([
-                "source": .string("none"), "provider": .null, "configured": .bool(false),
-                "missing": .array([.string("a connection")]), "inbound": .string("closed"), "connections": listed,
-            ]))
+            return .json(
+                200,
+                .object([
+                    "source": .string("none"), "provider": .null, "configured": .bool(false),
+                    "missing": .array([.string("a connection")]), "inbound": .string("closed"), "connections": listed,
+                ]))
         }
         var body = deploymentDefault(context.settings)
         body["source"] = .string("deployment_default")

@@ -8,7 +8,8 @@ enum TicketRoutes {
     /// The body is empty, `{}`, or names the connection to use (`{"connection_id": "…"}`).
     static func create(_ context: RequestContext) throws -> HTTPResponse {
         let (actions, request) = try context.syncActions()
-        let link = try actions.createTicket(org: context.orgID, request: request, connectionID: requestedConnection(context))
+        let link = try actions.createTicket(
+            org: context.orgID, request: request, connectionID: requestedConnection(context))
         return .json(201, link.json)
     }
 
@@ -38,7 +39,8 @@ enum TicketRoutes {
         guard !context.request.body.isEmpty else { return nil }
         let members = try context.jsonObjectBody()
         if let unknown = members.keys.sorted().first(where: { $0 != "connection_id" }) {
-            throw APIError.invalidField(unknown, "`\(unknown)` is not accepted here; the body may only name `connection_id`.")
+            throw APIError.invalidField(
+                unknown, "`\(unknown)` is not accepted here; the body may only name `connection_id`.")
         }
         switch members["connection_id"] {
         case nil, .null?: return nil

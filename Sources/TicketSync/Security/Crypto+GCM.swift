@@ -18,7 +18,9 @@ extension Crypto {
         else { return nil }
         var written = 0
         if !plaintext.isEmpty {
-            guard EVP_EncryptUpdate(context, &ciphertext, &length, plaintext, Int32(plaintext.count)) == 1 else { return nil }
+            guard EVP_EncryptUpdate(context, &ciphertext, &length, plaintext, Int32(plaintext.count)) == 1 else {
+                return nil
+            }
             written = Int(length)
         }
         let finished = ciphertext.withUnsafeMutableBufferPointer { buffer in
@@ -33,7 +35,9 @@ extension Crypto {
     public static func aes256GCMOpen(key: [UInt8], nonce: [UInt8], aad: [UInt8], ciphertext: [UInt8], tag: [UInt8])
         -> [UInt8]?
     {
-        guard key.count == 32, nonce.count == 12, tag.count == 16, let context = EVP_CIPHER_CTX_new() else { return nil }
+        guard key.count == 32, nonce.count == 12, tag.count == 16, let context = EVP_CIPHER_CTX_new() else {
+            return nil
+        }
         defer { EVP_CIPHER_CTX_free(context) }
         var length: Int32 = 0
         var plaintext = [UInt8](repeating: 0, count: ciphertext.count + 16)
@@ -45,7 +49,9 @@ extension Crypto {
         else { return nil }
         var written = 0
         if !ciphertext.isEmpty {
-            guard EVP_DecryptUpdate(context, &plaintext, &length, ciphertext, Int32(ciphertext.count)) == 1 else { return nil }
+            guard EVP_DecryptUpdate(context, &plaintext, &length, ciphertext, Int32(ciphertext.count)) == 1 else {
+                return nil
+            }
             written = Int(length)
         }
         guard EVP_CIPHER_CTX_ctrl(context, EVP_CTRL_GCM_SET_TAG, 16, &expected) == 1 else { return nil }

@@ -13,8 +13,9 @@ public enum Crypto {
         var length: UInt32 = 0
         key.withUnsafeBufferPointer { keyBytes in
             message.withUnsafeBufferPointer { messageBytes in
-                _ = HMAC(EVP_sha256(), keyBytes.baseAddress, Int32(key.count),
-                         messageBytes.baseAddress, message.count, &digest, &length)
+                _ = HMAC(
+                    EVP_sha256(), keyBytes.baseAddress, Int32(key.count),
+                    messageBytes.baseAddress, message.count, &digest, &length)
             }
         }
         return Array(digest.prefix(Int(length)))

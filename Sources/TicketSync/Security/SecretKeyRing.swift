@@ -43,7 +43,8 @@ public struct SecretKeyRing: Sendable {
                 throw LoadError(description: "\(source) line \(index + 1): expected kid:base64-of-32-bytes")
             }
             guard let bytes = Data(base64Encoded: String(parts[1])), bytes.count == 32 else {
-                throw LoadError(description: "\(source) line \(index + 1) (key \(parts[0])): the key must be 32 bytes in base64")
+                throw LoadError(
+                    description: "\(source) line \(index + 1) (key \(parts[0])): the key must be 32 bytes in base64")
             }
             guard !keys.contains(where: { $0.id == parts[0] }) else {
                 throw LoadError(description: "\(source) line \(index + 1): key id \(parts[0]) appears twice")
@@ -97,10 +98,14 @@ public enum SecretBox {
         Array("ticketsync/v1|\(org)|\(connection)|\(field)".utf8)
     }
 
-    public static func seal(_ plaintext: String, aad: [UInt8], ring: SecretKeyRing) throws -> (sealed: String, keyID: String) {
+    public static func seal(_ plaintext: String, aad: [UInt8], ring: SecretKeyRing) throws -> (
+        sealed: String, keyID: String
+    ) {
         guard let key = ring.current else { throw Failure.noKey }
         let nonce = Crypto.randomBytes(12)
-        guard let (ciphertext, tag) = Crypto.aes256GCMSeal(key: key.bytes, nonce: nonce, aad: aad, plaintext: Array(plaintext.utf8))
+        guard
+            let (ciphertext, tag) = Crypto.aes256GCMSeal(
+                key: key.bytes, nonce: nonce, aad: aad, plaintext: Array(plaintext.utf8))
         else { throw Failure.unreadable }
         return ("v1:\(key.id):" + Data(nonce + ciphertext + tag).base64EncodedString(), key.id)
     }
@@ -121,7 +126,9 @@ public enum SecretBox {
         let nonce = Array(bytes[0..<12])
         let tag = Array(bytes[(bytes.count - 16)...])
         let ciphertext = Array(bytes[12..<(bytes.count - 16)])
-        guard let plaintext = Crypto.aes256GCMOpen(key: key.bytes, nonce: nonce, aad: aad, ciphertext: ciphertext, tag: tag),
+        guard
+            let plaintext = Crypto.aes256GCMOpen(
+                key: key.bytes, nonce: nonce, aad: aad, ciphertext: ciphertext, tag: tag),
             let text = String(bytes: plaintext, encoding: .utf8)
         else { throw Failure.unreadable }
         return text

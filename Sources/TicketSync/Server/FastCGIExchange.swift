@@ -12,7 +12,9 @@ struct FastCGIExchange {
 
     static func read(_ raw: inout FCGX_Request, maxBody: Int) -> ReadOutcome {
         var request = HTTPRequest(method: "GET", path: "/")
-        var requestURI = "/", documentURI = "", contentLength = ""
+        var requestURI = "/"
+        var documentURI = ""
+        var contentLength = ""
         // One pass over the params, converting only what is used (this runs for every request).
         var cursor = raw.envp
         while let entry = cursor?.pointee {
@@ -36,13 +38,14 @@ struct FastCGIExchange {
             default: break
             }
         }
-        request.path = documentURI.isEmpty
+        request.path =
+            documentURI.isEmpty
             ? String(requestURI.utf8.prefix { $0 != UInt8(ascii: "?") }) ?? "/"
             : documentURI
 
         let announced = Int(contentLength) ?? 0
         guard announced <= maxBody else {
-            request.bodyTooLarge = true // the application answers 413 (after the inbound-closed check)
+            request.bodyTooLarge = true  // the application answers 413 (after the inbound-closed check)
             return .request(request)
         }
         guard announced > 0 else { return .request(request) }
@@ -50,7 +53,8 @@ struct FastCGIExchange {
         var filled = 0
         while filled < announced {
             let got = body.withUnsafeMutableBufferPointer { buffer in
-                buffer.baseAddress!.advanced(by: filled).withMemoryRebound(to: CChar.self, capacity: announced - filled) {
+                buffer.baseAddress!.advanced(by: filled).withMemoryRebound(to: CChar.self, capacity: announced - filled)
+                {
                     FCGX_GetStr($0, Int32(announced - filled), raw.in)
                 }
             }
@@ -58,7 +62,8 @@ struct FastCGIExchange {
             filled += Int(got)
         }
         guard filled == announced else {
-            return .refused(request, APIError(400, "incomplete-body", "The request body ended before Content-Length bytes."))
+            return .refused(
+                request, APIError(400, "incomplete-body", "The request body ended before Content-Length bytes."))
         }
         request.body = body
         return .request(request)
@@ -66,13 +71,14 @@ struct FastCGIExchange {
 
     /// `X_SIGNATURE` → `x-signature`.
     private static func headerName(_ bytes: UnsafeRawBufferPointer.SubSequence) -> String {
-        String(decoding: bytes.map { byte -> UInt8 in
-            switch byte {
-            case UInt8(ascii: "_"): UInt8(ascii: "-")
-            case UInt8(ascii: "A")...UInt8(ascii: "Z"): byte + 32
-            default: byte
-            }
-        }, as: UTF8.self)
+        String(
+            decoding: bytes.map { byte -> UInt8 in
+                switch byte {
+                case UInt8(ascii: "_"): UInt8(ascii: "-")
+                case UInt8(ascii: "A")...UInt8(ascii: "Z"): byte + 32
+                default: byte
+                }
+            }, as: UTF8.self)
     }
 
     static func write(_ response: HTTPResponse, to raw: inout FCGX_Request) {

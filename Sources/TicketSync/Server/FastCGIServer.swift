@@ -34,7 +34,9 @@ public struct FastCGIServer {
 
         guard FCGX_Init() == 0 else { throw ListenSocket.Failure(description: "FCGX_Init failed") }
         let socket = try ListenSocket.open(options.address, group: options.socketGroup)
-        ServerLog.info("listening on \(options.address) with \(options.threads) threads, provider \(application.settings.provider.rawValue)")
+        ServerLog.info(
+            "listening on \(options.address) with \(options.threads) threads, provider \(application.settings.provider.rawValue)"
+        )
 
         let acceptLock = NSLock()
         let finished = DispatchGroup()
@@ -48,13 +50,14 @@ public struct FastCGIServer {
             thread.start()
         }
 
-        let delivery = options.deliveryLoop ? DeliveryLoop(settings: application.settings, providers: application.providers) : nil
+        let delivery =
+            options.deliveryLoop ? DeliveryLoop(settings: application.settings, providers: application.providers) : nil
         delivery?.start()
 
         let received = ShutdownSignals.wait()
         ServerLog.info("signal \(received): finishing requests in flight")
         FCGX_ShutdownPending()
-        socket.close() // wakes the thread blocked in accept()
+        socket.close()  // wakes the thread blocked in accept()
         finished.wait()
         delivery?.stop()
         ServerLog.info("stopped")
@@ -84,7 +87,8 @@ public struct FastCGIServer {
             FastCGIExchange.write(response, to: &raw)
             FCGX_Finish_r(&raw)
             let elapsed = Double(DispatchTime.now().uptimeNanoseconds - started) / 1_000_000
-            ServerLog.request(method: request.method, path: request.path, status: response.status, milliseconds: elapsed)
+            ServerLog.request(
+                method: request.method, path: request.path, status: response.status, milliseconds: elapsed)
         }
         FCGX_Free(&raw, 1)
     }

@@ -26,7 +26,9 @@ public struct ListenSocket: Sendable {
     public let address: Address
 
     /// Opens and listens. A unix socket gets `mode` (0660 by default) and, when given, the group nginx runs as.
-    public static func open(_ address: Address, mode: mode_t = 0o660, group: String? = nil, backlog: Int32 = 1024) throws -> ListenSocket {
+    public static func open(_ address: Address, mode: mode_t = 0o660, group: String? = nil, backlog: Int32 = 1024)
+        throws -> ListenSocket
+    {
         switch address {
         case .unix(let path): return try openUnix(path: path, mode: mode, group: group, backlog: backlog)
         case .tcp(let host, let port): return try openTCP(host: host, port: port, backlog: backlog)
@@ -57,7 +59,9 @@ public struct ListenSocket: Sendable {
         let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw Failure(description: "socket(): \(String(cString: strerror(errno)))") }
         let bound = withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+            }
         }
         guard bound == 0 else {
             let reason = String(cString: strerror(errno))
@@ -69,7 +73,9 @@ public struct ListenSocket: Sendable {
             guard let entry = getgrnam(group) else { throw Failure(description: "no such group: \(group)") }
             chown(path, uid_t.max, entry.pointee.gr_gid)
         }
-        guard listen(fd, backlog) == 0 else { throw Failure(description: "listen(): \(String(cString: strerror(errno)))") }
+        guard listen(fd, backlog) == 0 else {
+            throw Failure(description: "listen(): \(String(cString: strerror(errno)))")
+        }
         return ListenSocket(fd: fd, address: .unix(path: path))
     }
 
@@ -78,7 +84,9 @@ public struct ListenSocket: Sendable {
         let probe = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
         defer { Glibc.close(probe) }
         return withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(probe, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(probe, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+            }
         } == 0
     }
 
@@ -94,7 +102,9 @@ public struct ListenSocket: Sendable {
         var yes: Int32 = 1
         setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, socklen_t(MemoryLayout<Int32>.size))
         let bound = withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
         }
         guard bound == 0, listen(fd, backlog) == 0 else {
             let reason = String(cString: strerror(errno))

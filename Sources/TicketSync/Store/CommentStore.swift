@@ -11,42 +11,54 @@ public struct CommentStore {
 
     /// Oldest first, ties broken by id.
     public func thread(org: String, request: String) throws -> [Comment] {
-        try db.query("""
+        try db.query(
+            """
             SELECT \(Self.columns) FROM ticket_sync.comments
             WHERE org_id = $1 AND evidence_request_id = $2 ORDER BY created_at, id
-            """, [org, request]).all.map(Self.decode)
+            """, [org, request]
+        ).all.map(Self.decode)
     }
 
-    public func insertInternal(org: String, request: String, authorID: String, author: String,
-                               body: String, syncState: String?) throws -> Comment {
-        Self.decode(try db.query("""
-            INSERT INTO ticket_sync.comments (org_id, evidence_request_id, source, author_user_id, author, body, sync_state)
-            VALUES ($1, $2, 'internal', $3, $4, $5, $6) RETURNING \(Self.columns)
-            """, [org, request, authorID, author, body, syncState]).first!)
+    public func insertInternal(
+        org: String, request: String, authorID: String, author: String,
+        body: String, syncState: String?
+    ) throws -> Comment {
+        Self.decode(
+            try db.query(
+                """
+                INSERT INTO ticket_sync.comments (org_id, evidence_request_id, source, author_user_id, author, body, sync_state)
+                VALUES ($1, $2, 'internal', $3, $4, $5, $6) RETURNING \(Self.columns)
+                """, [org, request, authorID, author, body, syncState]
+            ).first!)
     }
 
     /// Stamps the provider's id onto a pushed internal comment. Should the thread already hold that id (an inbound
     /// comment got there first), the comment keeps a minted id instead, so the delivery is never stuck on it.
     public func markSynced(org: String, id: Int, externalCommentID: String) throws -> Comment {
-        Self.decode(try db.query("""
-            UPDATE ticket_sync.comments c SET sync_state = 'synced', last_error = NULL,
-                external_comment_id = CASE WHEN EXISTS (
-                    SELECT 1 FROM ticket_sync.comments d
-                    WHERE d.evidence_request_id = c.evidence_request_id AND d.external_comment_id = $3 AND d.id <> c.id)
-                THEN $4 ELSE $3 END
-            WHERE c.org_id = $1 AND c.id = $2 RETURNING \(Self.columns)
-            """, [org, String(id), externalCommentID, Comment.mintedExternalID(id)]).first!)
+        Self.decode(
+            try db.query(
+                """
+                UPDATE ticket_sync.comments c SET sync_state = 'synced', last_error = NULL,
+                    external_comment_id = CASE WHEN EXISTS (
+                        SELECT 1 FROM ticket_sync.comments d
+                        WHERE d.evidence_request_id = c.evidence_request_id AND d.external_comment_id = $3 AND d.id <> c.id)
+                    THEN $4 ELSE $3 END
+                WHERE c.org_id = $1 AND c.id = $2 RETURNING \(Self.columns)
+                """, [org, String(id), externalCommentID, Comment.mintedExternalID(id)]
+            ).first!)
     }
 
     /// A pushed comment the provider refused for good: shown with its error until someone retries.
     public func markFailed(org: String, id: Int, reason: String) throws {
-        try db.query("UPDATE ticket_sync.comments SET sync_state = 'error', last_error = $3 WHERE org_id = $1 AND id = $2",
-                     [org, String(id), reason])
+        try db.query(
+            "UPDATE ticket_sync.comments SET sync_state = 'error', last_error = $3 WHERE org_id = $1 AND id = $2",
+            [org, String(id), reason])
     }
 
     /// Comments of a link's failed events go back to pending when the events are re-queued.
     public func markRequeued(org: String, linkID: String) throws {
-        try db.query("""
+        try db.query(
+            """
             UPDATE ticket_sync.comments SET sync_state = 'pending', last_error = NULL
             WHERE org_id = $1 AND id IN (SELECT comment_id FROM ticket_sync.outbox
                                          WHERE org_id = $1 AND link_id = $2 AND state = 'failed')
@@ -54,19 +66,25 @@ public struct CommentStore {
     }
 
     public func find(org: String, id: Int) throws -> Comment? {
-        try db.query("SELECT \(Self.columns) FROM ticket_sync.comments WHERE org_id = $1 AND id = $2",
-                     [org, String(id)]).first.map(Self.decode)
+        try db.query(
+            "SELECT \(Self.columns) FROM ticket_sync.comments WHERE org_id = $1 AND id = $2",
+            [org, String(id)]
+        ).first.map(Self.decode)
     }
 
     /// Records an external comment once: nil when a comment with that external id is already in the thread.
-    public func insertExternal(org: String, request: String, author: String, body: String,
-                               externalCommentID: String) throws -> Comment? {
-        try db.query("""
+    public func insertExternal(
+        org: String, request: String, author: String, body: String,
+        externalCommentID: String
+    ) throws -> Comment? {
+        try db.query(
+            """
             INSERT INTO ticket_sync.comments (org_id, evidence_request_id, source, author, body, external_comment_id)
             VALUES ($1, $2, 'external', $3, $4, $5)
             ON CONFLICT (evidence_request_id, external_comment_id) DO NOTHING
             RETURNING \(Self.columns)
-            """, [org, request, author, body, externalCommentID]).first.map(Self.decode)
+            """, [org, request, author, body, externalCommentID]
+        ).first.map(Self.decode)
     }
 
     static func decode(_ row: PGRow) -> Comment {

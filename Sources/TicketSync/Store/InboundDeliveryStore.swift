@@ -7,9 +7,11 @@ public struct InboundDeliveryStore {
     /// True the first time a delivery id is seen; false for a redelivery.
     /// Delivery ids are unique per connection (nil: the deployment default).
     public func recordFirst(source: String, deliveryID: String, connectionID: String?) throws -> Bool {
-        try db.query("""
+        try db.query(
+            """
             INSERT INTO ticket_sync.inbound_deliveries (source, delivery_id, connection_id) VALUES ($1, $2, $3)
             ON CONFLICT DO NOTHING
-            """, [source, deliveryID, connectionID]).affected == 1
+            """, [source, deliveryID, connectionID]
+        ).affected == 1
     }
 }

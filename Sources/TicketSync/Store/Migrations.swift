@@ -51,7 +51,7 @@ extension Migration {
 /// Applies migrations once each, in order, each in its own transaction.
 /// A session advisory lock makes two processes migrating at once safe: the second waits, then finds nothing to do.
 public struct Migrator {
-    static let lockKey = "7352919024781" // arbitrary constant, private to Ticket Sync
+    static let lockKey = "7352919024781"  // arbitrary constant, private to Ticket Sync
     let connection: PGConnection
 
     public init(connection: PGConnection) { self.connection = connection }
@@ -61,7 +61,8 @@ public struct Migrator {
     public func migrate(_ migrations: [Migration]) throws -> [String] {
         try connection.query("SELECT pg_advisory_lock($1::bigint)", [Self.lockKey])
         defer { _ = try? connection.query("SELECT pg_advisory_unlock($1::bigint)", [Self.lockKey]) }
-        try connection.execute("""
+        try connection.execute(
+            """
             CREATE SCHEMA IF NOT EXISTS ticket_sync;
             CREATE TABLE IF NOT EXISTS ticket_sync.schema_migrations (
                 version    integer PRIMARY KEY,

@@ -1,5 +1,5 @@
-import Foundation
 import CLibPQ
+import Foundation
 
 /// One libpq connection. Not shared between threads: every FastCGI worker owns its own.
 public final class PGConnection {
@@ -23,7 +23,6 @@ public final class PGConnection {
 
     /// Run on every new session: a name for pg_stat_activity, and no NOTICE chatter on stderr.
     static let sessionSetup = "SET application_name = 'ticketsync'; SET client_min_messages = warning"
-
 
     public var isConnected: Bool { handle != nil && PQstatus(handle) == CONNECTION_OK }
 

@@ -22,53 +22,69 @@ public struct TicketLinkStore {
         """
 
     public func active(org: String, request: String) throws -> TicketLink? {
-        try db.query("""
+        try db.query(
+            """
             SELECT \(Self.columns) FROM ticket_sync.ticket_links l
             WHERE l.org_id = $1 AND l.evidence_request_id = $2 AND l.unlinked_at IS NULL
-            """, [org, request]).first.map(Self.decode)
+            """, [org, request]
+        ).first.map(Self.decode)
     }
 
     /// The active links of several requests at once, by request id.
     public func active(org: String, requests: [String]) throws -> [String: TicketLink] {
         guard !requests.isEmpty else { return [:] }
-        let rows = try db.query("""
+        let rows = try db.query(
+            """
             SELECT \(Self.columns) FROM ticket_sync.ticket_links l
             WHERE l.org_id = $1 AND l.evidence_request_id = ANY($2::uuid[]) AND l.unlinked_at IS NULL
             """, [org, "{" + requests.joined(separator: ",") + "}"])
-        return Dictionary(rows.all.map(Self.decode).map { ($0.evidenceRequestID, $0) }, uniquingKeysWith: { first, _ in first })
+        return Dictionary(
+            rows.all.map(Self.decode).map { ($0.evidenceRequestID, $0) }, uniquingKeysWith: { first, _ in first })
     }
 
     /// The active link of an external ticket in one connection's tracker (whatever its org: the inbound wire
     /// carries no org, the connection that signed the event does).
     public func active(externalID: String, scope: InboundScope) throws -> TicketLink? {
-        try db.query("""
+        try db.query(
+            """
             SELECT \(Self.columns) FROM ticket_sync.ticket_links l
             WHERE l.external_id = $1 AND \(scope.condition("l.connection_id", parameter: 2)) AND l.unlinked_at IS NULL
-            """, [externalID] + scope.parameters).first.map(Self.decode)
+            """, [externalID] + scope.parameters
+        ).first.map(Self.decode)
     }
 
     /// The active link of a tracker's internal id (a Jira webhook that names only the numeric issue id).
     public func active(provider: String, externalRef: String, scope: InboundScope) throws -> TicketLink? {
-        try db.query("""
+        try db.query(
+            """
             SELECT \(Self.columns) FROM ticket_sync.ticket_links l
             WHERE l.provider = $1 AND l.external_ref = $2 AND \(scope.condition("l.connection_id", parameter: 3))
               AND l.unlinked_at IS NULL
-            """, [provider, externalRef] + scope.parameters).first.map(Self.decode)
+            """, [provider, externalRef] + scope.parameters
+        ).first.map(Self.decode)
     }
 
     /// Inserts the link; the partial unique indexes turn a second active link into 409.
-    public func insert(org: String, request: String, ticket: CreatedTicket, connectionID: String? = nil) throws -> TicketLink {
+    public func insert(org: String, request: String, ticket: CreatedTicket, connectionID: String? = nil) throws
+        -> TicketLink
+    {
         do {
-            let rows = try db.query("""
+            let rows = try db.query(
+                """
                 INSERT INTO ticket_sync.ticket_links AS l
                     (org_id, evidence_request_id, provider, external_id, external_url, external_ref, connection_id)
                 VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING \(Self.columns)
-                """, [org, request, ticket.provider, ticket.externalID, ticket.externalURL, ticket.externalRef,
-                      connectionID])
+                """,
+                [
+                    org, request, ticket.provider, ticket.externalID, ticket.externalURL, ticket.externalRef,
+                    connectionID,
+                ])
             guard let row = rows.first else { throw APIError.internalError }
             return Self.decode(row)
         } catch let error as PGError where error.sqlstate == .uniqueViolation {
-            if error.constraint == "ticket_links_active_external_id" || error.constraint == "ticket_links_active_external_ref" {
+            if error.constraint == "ticket_links_active_external_id"
+                || error.constraint == "ticket_links_active_external_ref"
+            {
                 throw TicketError.externalIDInUse(ticket.externalID)
             }
             throw TicketError.alreadyLinked
@@ -77,19 +93,23 @@ public struct TicketLinkStore {
 
     /// Marks the link closed; nil when it was closed meanwhile (the caller answers 409).
     public func markClosed(org: String, id: String) throws -> TicketLink? {
-        try db.query("""
+        try db.query(
+            """
             UPDATE ticket_sync.ticket_links AS l SET closed_at = clock_timestamp(), updated_at = clock_timestamp()
             WHERE l.org_id = $1 AND l.id = $2 AND l.closed_at IS NULL AND l.unlinked_at IS NULL
             RETURNING \(Self.columns)
-            """, [org, id]).first.map(Self.decode)
+            """, [org, id]
+        ).first.map(Self.decode)
     }
 
     /// Detaches the active link, keeping it as history. False when there was none.
     public func unlink(org: String, request: String) throws -> Bool {
-        try db.query("""
+        try db.query(
+            """
             UPDATE ticket_sync.ticket_links SET unlinked_at = clock_timestamp(), updated_at = clock_timestamp()
             WHERE org_id = $1 AND evidence_request_id = $2 AND unlinked_at IS NULL
-            """, [org, request]).affected == 1
+            """, [org, request]
+        ).affected == 1
     }
 
     static func decode(_ row: PGRow) -> TicketLink {

@@ -10,7 +10,9 @@ extension SyncActions {
     /// Records an internal comment. When an open ticket is linked, its `ticket.comment` event is written in the same
     /// transaction, then delivered at once within the inline timeout: the comment comes back `synced` (with the
     /// tracker's comment id) or `pending` (the delivery loop retries).
-    public func postComment(org: String, request: EvidenceRequest, author: Principal, body: String) throws -> PostedComment {
+    public func postComment(org: String, request: EvidenceRequest, author: Principal, body: String) throws
+        -> PostedComment
+    {
         let link = try links.active(org: org, request: request.id).flatMap { $0.isClosed ? nil : $0 }
         // Resolve the tracker before writing anything: an unusable one answers 503 and stores nothing.
         if let link { _ = try providers.provider(providers.config(for: link, db: db)) }
@@ -23,8 +25,9 @@ extension SyncActions {
             if let link {
                 try OutboxStore(db: db).enqueue(
                     link: link, commentID: comment.id, type: .comment, eventID: eventID,
-                    body: EventPayload.comment(eventID: eventID, occurredAt: Timestamp.string(), externalID: link.externalID,
-                                               orgID: org, evidenceRequestID: request.id, comment: comment))
+                    body: EventPayload.comment(
+                        eventID: eventID, occurredAt: Timestamp.string(), externalID: link.externalID,
+                        orgID: org, evidenceRequestID: request.id, comment: comment))
             }
             return comment
         }

@@ -24,8 +24,9 @@ extension SyncActions {
             guard let closed = try links.markClosed(org: org, id: link.id) else { throw TicketError.alreadyClosed }
             try OutboxStore(db: db).enqueue(
                 link: link, commentID: nil, type: .close, eventID: eventID,
-                body: EventPayload.close(eventID: eventID, occurredAt: Timestamp.string(), externalID: link.externalID,
-                                         orgID: org, evidenceRequestID: request.id, closedAt: closed.closedAt ?? ""))
+                body: EventPayload.close(
+                    eventID: eventID, occurredAt: Timestamp.string(), externalID: link.externalID,
+                    orgID: org, evidenceRequestID: request.id, closedAt: closed.closedAt ?? ""))
         }
         _ = try deliverer.deliverNow(eventID: eventID, timeouts: inlineTimeouts)
         // Unlinked meanwhile (another request): answered like any missing link, never a crash.

@@ -1,4 +1,5 @@
 import Foundation
+
 @testable import TicketSync
 
 /// Integration tests run against the PostgreSQL that `make test` starts (DATABASE_URL, already migrated).
@@ -22,19 +23,24 @@ enum TestDatabase {
         let org = UUID().uuidString.lowercased()
         let request = UUID().uuidString.lowercased()
         try db.query("INSERT INTO orgs (id, name) VALUES ($1, 'Test org')", [org])
-        try db.query("INSERT INTO evidence_requests (id, org_id, title, description) VALUES ($1, $2, 'SOC 2 access review', 'Q3')",
-                     [request, org])
+        try db.query(
+            "INSERT INTO evidence_requests (id, org_id, title, description) VALUES ($1, $2, 'SOC 2 access review', 'Q3')",
+            [request, org])
         let auth = AuthStore(db: db)
         let admin = try auth.ensureUser(email: "admin-\(org)@test.example", displayName: "Admin \(org.prefix(4))")
         let reader = try auth.ensureUser(email: "reader-\(org)@test.example", displayName: nil)
-        try db.query("INSERT INTO org_memberships VALUES ($1, $2, 'configure'), ($1, $3, 'read')", [org, admin, reader])
-        return Org(id: org, requestID: request, adminID: admin,
-                   adminToken: try auth.issueToken(userID: admin, name: "test"),
-                   readerToken: try auth.issueToken(userID: reader, name: "test"))
+        try db.query(
+            "INSERT INTO org_memberships VALUES ($1, $2, 'configure'), ($1, $3, 'read')", [org, admin, reader])
+        return Org(
+            id: org, requestID: request, adminID: admin,
+            adminToken: try auth.issueToken(userID: admin, name: "test"),
+            readerToken: try auth.issueToken(userID: reader, name: "test"))
     }
 
     /// Runs `body` on `count` threads at once, each with its own connection, and collects the results.
-    static func concurrently<T: Sendable>(_ count: Int, _ body: @escaping @Sendable (Int) throws -> T) -> [Result<T, any Error>] {
+    static func concurrently<T: Sendable>(_ count: Int, _ body: @escaping @Sendable (Int) throws -> T) -> [Result<
+        T, any Error
+    >] {
         let results = ResultBox<T>(count: count)
         DispatchQueue.concurrentPerform(iterations: count) { index in
             results.set(index, Result { try body(index) })

@@ -24,12 +24,15 @@ public struct JiraProvider: TicketProvider {
     }
 
     func call(_ method: String, _ path: String, _ body: JSONValue? = nil, timeouts: HTTPTimeouts) -> OutboundResult {
-        var headers = ["Authorization": authorization, "Accept": "application/json",
-                       "User-Agent": TicketSyncVersion.userAgent]
+        var headers = [
+            "Authorization": authorization, "Accept": "application/json",
+            "User-Agent": TicketSyncVersion.userAgent,
+        ]
         if body != nil { headers["Content-Type"] = "application/json" }
         let url = URL(string: baseURL.absoluteString + "/rest/api/2" + path)!
-        return http.send(OutboundRequest(url: url, method: method, headers: headers, body: body?.serialized() ?? []),
-                         timeout: timeouts)
+        return http.send(
+            OutboundRequest(url: url, method: method, headers: headers, body: body?.serialized() ?? []),
+            timeout: timeouts)
     }
 
     static func escaped(_ key: String) -> String {
@@ -38,19 +41,24 @@ public struct JiraProvider: TicketProvider {
 
     public func createTicket(for request: EvidenceRequest, db: PGConnection) throws -> CreatedTicket {
         var description = request.description
-        if let link = linkBack(request) { description += (description.isEmpty ? "" : "\n\n") + "Evidence request: \(link)" }
-        let body = JSONValue.object(["fields": .object([
-            "project": .object(["key": .string(projectKey)]),
-            "summary": .string(String(request.title.prefix(255))),
-            "description": .string(description),
-            "issuetype": .object(["name": .string(settings.issueType)]),
-        ])])
+        if let link = linkBack(request) {
+            description += (description.isEmpty ? "" : "\n\n") + "Evidence request: \(link)"
+        }
+        let body = JSONValue.object([
+            "fields": .object([
+                "project": .object(["key": .string(projectKey)]),
+                "summary": .string(String(request.title.prefix(255))),
+                "description": .string(description),
+                "issuetype": .object(["name": .string(settings.issueType)]),
+            ])
+        ])
         let result = call("POST", "/issue", body, timeouts: timeouts)
         guard let status = result.status, (200..<300).contains(status), let answer = result.jsonObject,
-              let key = answer["key"]?.stringValue, let id = Self.identifier(answer["id"])
+            let key = answer["key"]?.stringValue, let id = Self.identifier(answer["id"])
         else { throw Self.failure.apiError(result, action: "create the issue") }
-        return CreatedTicket(provider: kind.rawValue, externalID: key,
-                             externalURL: "\(baseURL.absoluteString)/browse/\(key)", externalRef: id)
+        return CreatedTicket(
+            provider: kind.rawValue, externalID: key,
+            externalURL: "\(baseURL.absoluteString)/browse/\(key)", externalRef: id)
     }
 
     public func deliver(_ event: OutboxEvent, timeouts: HTTPTimeouts) -> DeliveryOutcome {
@@ -64,9 +72,11 @@ public struct JiraProvider: TicketProvider {
     /// The text, attributed to its internal author; Jira's comment id becomes the external comment id.
     private func comment(_ event: OutboxEvent, timeouts: HTTPTimeouts) -> DeliveryOutcome {
         let comment = event.payload["comment"]
-        let text = "\(comment?["body"]?.stringValue ?? "")\n\n— \(comment?["author"]?.stringValue ?? "Ticket Sync"), via Ticket Sync"
-        let result = call("POST", "/issue/\(Self.escaped(event.externalID))/comment", .object(["body": .string(text)]),
-                          timeouts: timeouts)
+        let text =
+            "\(comment?["body"]?.stringValue ?? "")\n\n— \(comment?["author"]?.stringValue ?? "Ticket Sync"), via Ticket Sync"
+        let result = call(
+            "POST", "/issue/\(Self.escaped(event.externalID))/comment", .object(["body": .string(text)]),
+            timeouts: timeouts)
         guard let status = result.status, (200..<300).contains(status) else { return Self.failure.outcome(result) }
         return .delivered(externalCommentID: result.jsonObject.flatMap { Self.identifier($0["id"]) }, echo: nil)
     }
@@ -81,8 +91,9 @@ public struct JiraProvider: TicketProvider {
         guard let done = available.first(where: { $0.category == "done" }) else {
             return .giveUp(reason: Self.noDoneTransition(available), status: nil)
         }
-        let result = call("POST", "/issue/\(Self.escaped(event.externalID))/transitions",
-                          .object(["transition": .object(["id": .string(done.id)])]), timeouts: timeouts)
+        let result = call(
+            "POST", "/issue/\(Self.escaped(event.externalID))/transitions",
+            .object(["transition": .object(["id": .string(done.id)])]), timeouts: timeouts)
         guard let status = result.status, (200..<300).contains(status) else { return Self.failure.outcome(result) }
         return .delivered(externalCommentID: nil, echo: nil)
     }
@@ -93,8 +104,9 @@ public struct JiraProvider: TicketProvider {
         switch transitions(link.externalID, timeouts: timeouts) {
         case .success(let available):
             guard available.contains(where: { $0.category == "done" }) else {
-                throw APIError(409, "no-done-transition", Self.noDoneTransition(available),
-                               extensions: ["transitions": .array(available.map { .string($0.name) })])
+                throw APIError(
+                    409, "no-done-transition", Self.noDoneTransition(available),
+                    extensions: ["transitions": .array(available.map { .string($0.name) })])
             }
         case .failure(let failed):
             if let status = failed.result.status, (400..<500).contains(status), status != 429 {
@@ -103,18 +115,24 @@ public struct JiraProvider: TicketProvider {
         }
     }
 
-    struct Transition { let id: String; let name: String; let category: String? }
+    struct Transition {
+        let id: String
+        let name: String
+        let category: String?
+    }
 
     private func transitions(_ key: String, timeouts: HTTPTimeouts) -> Result<[Transition], FailedCall> {
         let result = call("GET", "/issue/\(Self.escaped(key))/transitions", timeouts: timeouts)
         guard let status = result.status, (200..<300).contains(status),
-              case .array(let items)? = result.jsonObject?["transitions"]
+            case .array(let items)? = result.jsonObject?["transitions"]
         else { return .failure(FailedCall(result: result)) }
-        return .success(items.compactMap { item in
-            guard let id = Self.identifier(item["id"]) else { return nil }
-            return Transition(id: id, name: item["name"]?.stringValue ?? id,
-                              category: item["to"]?["statusCategory"]?["key"]?.stringValue)
-        })
+        return .success(
+            items.compactMap { item in
+                guard let id = Self.identifier(item["id"]) else { return nil }
+                return Transition(
+                    id: id, name: item["name"]?.stringValue ?? id,
+                    category: item["to"]?["statusCategory"]?["key"]?.stringValue)
+            })
     }
 
     struct FailedCall: Error { let result: OutboundResult }
@@ -122,16 +140,20 @@ public struct JiraProvider: TicketProvider {
     static func noDoneTransition(_ available: [Transition]) -> String {
         let names = available.map(\.name)
         return "Jira offers no transition to a done status from the issue's current status"
-            + (names.isEmpty ? " (no transitions available to this account)." : "; available: \(names.joined(separator: ", ")).")
+            + (names.isEmpty
+                ? " (no transitions available to this account)." : "; available: \(names.joined(separator: ", ")).")
     }
 
     /// The integration account, asked once per process.
     public func identity() -> JiraIdentity? {
         identityCache.get {
             let result = call("GET", "/myself", timeouts: timeouts)
-            guard let status = result.status, (200..<300).contains(status), let me = result.jsonObject else { return nil }
-            return JiraIdentity(accountID: me["accountId"]?.stringValue, name: me["name"]?.stringValue,
-                                key: me["key"]?.stringValue)
+            guard let status = result.status, (200..<300).contains(status), let me = result.jsonObject else {
+                return nil
+            }
+            return JiraIdentity(
+                accountID: me["accountId"]?.stringValue, name: me["name"]?.stringValue,
+                key: me["key"]?.stringValue)
         }
     }
 

@@ -20,31 +20,43 @@ public struct ServiceNowProvider: TicketProvider {
     }
 
     /// ServiceNow answers 400 unless writes carry both Accept and Content-Type.
-    func call(_ method: String, _ path: String, query: [URLQueryItem] = [], _ body: JSONValue? = nil,
-              timeouts: HTTPTimeouts) -> OutboundResult {
+    func call(
+        _ method: String, _ path: String, query: [URLQueryItem] = [], _ body: JSONValue? = nil,
+        timeouts: HTTPTimeouts
+    ) -> OutboundResult {
         var components = URLComponents(string: baseURL.absoluteString + path)!
         if !query.isEmpty { components.queryItems = query }
-        var headers = [authHeader.name: authHeader.value, "Accept": "application/json",
-                       "User-Agent": TicketSyncVersion.userAgent]
+        var headers = [
+            authHeader.name: authHeader.value, "Accept": "application/json",
+            "User-Agent": TicketSyncVersion.userAgent,
+        ]
         if body != nil { headers["Content-Type"] = "application/json" }
-        return http.send(OutboundRequest(url: components.url!, method: method, headers: headers,
-                                         body: body?.serialized() ?? []), timeout: timeouts)
+        return http.send(
+            OutboundRequest(
+                url: components.url!, method: method, headers: headers,
+                body: body?.serialized() ?? []), timeout: timeouts)
     }
 
     var tablePath: String { "/api/now/table/\(settings.table)" }
 
     public func createTicket(for request: EvidenceRequest, db: PGConnection) throws -> CreatedTicket {
         var description = request.description
-        if let link = linkBack(request) { description += (description.isEmpty ? "" : "\n\n") + "Evidence request: \(link)" }
-        let result = call("POST", tablePath, query: [URLQueryItem(name: "sysparm_fields", value: "sys_id,number")],
-                          .object(["short_description": .string(String(request.title.prefix(160))),
-                                   "description": .string(description)]), timeouts: timeouts)
+        if let link = linkBack(request) {
+            description += (description.isEmpty ? "" : "\n\n") + "Evidence request: \(link)"
+        }
+        let result = call(
+            "POST", tablePath, query: [URLQueryItem(name: "sysparm_fields", value: "sys_id,number")],
+            .object([
+                "short_description": .string(String(request.title.prefix(160))),
+                "description": .string(description),
+            ]), timeouts: timeouts)
         guard let status = result.status, (200..<300).contains(status), let record = result.jsonObject?["result"],
-              let sysID = record["sys_id"]?.stringValue, let number = record["number"]?.stringValue
+            let sysID = record["sys_id"]?.stringValue, let number = record["number"]?.stringValue
         else { throw Self.failure.apiError(result, action: "create the \(settings.table) record") }
-        return CreatedTicket(provider: kind.rawValue, externalID: number,
-                             externalURL: "\(baseURL.absoluteString)/nav_to.do?uri=\(settings.table).do?sys_id=\(sysID)",
-                             externalRef: sysID)
+        return CreatedTicket(
+            provider: kind.rawValue, externalID: number,
+            externalURL: "\(baseURL.absoluteString)/nav_to.do?uri=\(settings.table).do?sys_id=\(sysID)",
+            externalRef: sysID)
     }
 
     public func deliver(_ event: OutboxEvent, timeouts: HTTPTimeouts) -> DeliveryOutcome {
@@ -54,17 +66,22 @@ public struct ServiceNowProvider: TicketProvider {
         switch event.eventType {
         case .comment:
             let comment = event.payload["comment"]
-            let text = "\(comment?["body"]?.stringValue ?? "")\n\n— \(comment?["author"]?.stringValue ?? "Ticket Sync"), via Ticket Sync"
-            let result = call("PATCH", "\(tablePath)/\(sysID)", .object(["comments": .string(text)]), timeouts: timeouts)
+            let text =
+                "\(comment?["body"]?.stringValue ?? "")\n\n— \(comment?["author"]?.stringValue ?? "Ticket Sync"), via Ticket Sync"
+            let result = call(
+                "PATCH", "\(tablePath)/\(sysID)", .object(["comments": .string(text)]), timeouts: timeouts)
             guard let status = result.status, (200..<300).contains(status) else { return Self.failure.outcome(result) }
-            return .delivered(externalCommentID: journalEntryID(sysID: sysID, text: text, timeouts: timeouts), echo: nil)
+            return .delivered(
+                externalCommentID: journalEntryID(sysID: sysID, text: text, timeouts: timeouts), echo: nil)
         case .close:
             // State, resolution code and notes together: instances refuse a resolve without them (data policy).
-            let result = call("PATCH", "\(tablePath)/\(sysID)", .object([
-                "state": .string(settings.closeState),
-                "close_code": .string(settings.closeCode),
-                "close_notes": .string("Closed from Ticket Sync."),
-            ]), timeouts: timeouts)
+            let result = call(
+                "PATCH", "\(tablePath)/\(sysID)",
+                .object([
+                    "state": .string(settings.closeState),
+                    "close_code": .string(settings.closeCode),
+                    "close_notes": .string("Closed from Ticket Sync."),
+                ]), timeouts: timeouts)
             guard let status = result.status, (200..<300).contains(status) else { return Self.failure.outcome(result) }
             return .delivered(externalCommentID: nil, echo: nil)
         case .create:
@@ -76,24 +93,31 @@ public struct ServiceNowProvider: TicketProvider {
     /// Events of one link are delivered one at a time, so the newest entry with our text is ours. When the account
     /// may not read sys_journal_field, the deliverer mints a stable id instead (logged once).
     private func journalEntryID(sysID: String, text: String, timeouts: HTTPTimeouts) -> String? {
-        let result = call("GET", "/api/now/table/sys_journal_field", query: [
-            URLQueryItem(name: "sysparm_query", value: "element_id=\(sysID)^element=comments^ORDERBYDESCsys_created_on"),
-            URLQueryItem(name: "sysparm_fields", value: "sys_id,value,sys_created_on"),
-            URLQueryItem(name: "sysparm_limit", value: "1"),
-        ], timeouts: timeouts)
+        let result = call(
+            "GET", "/api/now/table/sys_journal_field",
+            query: [
+                URLQueryItem(
+                    name: "sysparm_query", value: "element_id=\(sysID)^element=comments^ORDERBYDESCsys_created_on"),
+                URLQueryItem(name: "sysparm_fields", value: "sys_id,value,sys_created_on"),
+                URLQueryItem(name: "sysparm_limit", value: "1"),
+            ], timeouts: timeouts)
         guard let status = result.status, (200..<300).contains(status) else {
-            LogOnce.shared.warning("ServiceNow: cannot read sys_journal_field (\(result.summary)); comments get minted ids")
+            LogOnce.shared.warning(
+                "ServiceNow: cannot read sys_journal_field (\(result.summary)); comments get minted ids")
             return nil
         }
         guard case .array(let rows)? = result.jsonObject?["result"], let newest = rows.first,
-              newest["value"]?.stringValue == text else { return nil }
+            newest["value"]?.stringValue == text
+        else { return nil }
         return newest["sys_id"]?.stringValue
     }
 
     /// ServiceNow's `{"error": {"message": ..., "detail": ...}, "status": "failure"}`.
     static func errorBody(_ result: OutboundResult) -> String? {
         guard let error = result.jsonObject?["error"] else { return nil }
-        let parts = [error["message"]?.stringValue, error["detail"]?.stringValue].compactMap { $0 }.filter { !$0.isEmpty }
+        let parts = [error["message"]?.stringValue, error["detail"]?.stringValue].compactMap { $0 }.filter {
+            !$0.isEmpty
+        }
         return parts.isEmpty ? nil : parts.joined(separator: ": ")
     }
 }
