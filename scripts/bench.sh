@@ -19,7 +19,7 @@ gcc -O2 -o "$RUN/fixed_responder" scripts/bench/fixed_responder.c -lfcgi -lpthre
 cleanup() { bash scripts/pg.sh stop "$RUN/pg" || true; }
 trap cleanup EXIT
 export DATABASE_URL
-DATABASE_URL=$(bash scripts/pg.sh start "$RUN/pg" "${BENCH_PG_PORT:-55434}")
+DATABASE_URL=$(PG_FSYNC=off bash scripts/pg.sh start "$RUN/pg" "${BENCH_PG_PORT:-55434}")
 "$bin" migrate >&2
 
 export BENCH_TOKEN

@@ -3,6 +3,7 @@
 #   scripts/pg.sh start DIR PORT   creates the cluster if needed, starts it, creates database "ticketsync",
 #                                  and prints its DATABASE_URL on stdout
 #   scripts/pg.sh stop DIR
+# PG_FSYNC=off (throwaway test and bench clusters only) trades crash safety for speed; the default keeps fsync on.
 # PostgreSQL refuses to run as root: as root the cluster belongs to the "postgres" user.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -48,7 +49,7 @@ start)
     fi
     if ! as_owner "$bin/pg_ctl" -D "$data" status >/dev/null 2>&1; then
         as_owner "$bin/pg_ctl" -D "$data" -l "$data/server.log" -w -t 60 \
-            -o "-c listen_addresses='' -c unix_socket_directories='$data' -p $port -c max_connections=200 -c fsync=off" \
+            -o "-c listen_addresses='' -c unix_socket_directories='$data' -p $port -c max_connections=200 -c fsync=${PG_FSYNC:-on}" \
             start >/dev/null
     fi
     as_owner "$bin/psql" -h "$data" -p "$port" -U postgres -d postgres -Atq \

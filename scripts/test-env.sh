@@ -19,5 +19,5 @@ cleanup_test_env() { bash scripts/pg.sh stop "$RUN/pg" || true; }
 trap cleanup_test_env EXIT
 
 export DATABASE_URL
-DATABASE_URL=$(bash scripts/pg.sh start "$RUN/pg" "${TEST_PG_PORT:-55433}")
+DATABASE_URL=$(PG_FSYNC=off bash scripts/pg.sh start "$RUN/pg" "${TEST_PG_PORT:-55433}")
 "$TICKETSYNC_BIN" migrate >&2

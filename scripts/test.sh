@@ -6,6 +6,9 @@ cd "$(dirname "$0")/.."
 rm -rf test-output
 . scripts/test-env.sh
 
+log "no trap reachable from input (scripts/check-traps.py)"
+python3 scripts/check-traps.py Sources | tee test-output/check-traps.log
+
 log "Swift unit and integration tests"
 swift test --skip-build 2>&1 | tee test-output/swift-test.log
 

@@ -64,3 +64,18 @@ import Testing
             ])
     }
 }
+
+@Suite struct SecretSettingsTests {
+    @Test(arguments: ["TICKET_WEBHOOK_SECRET", "JIRA_WEBHOOK_SECRET"])
+    func aSecretOfOnlySeparatorsIsAnErrorNamingTheKey(key: String) {
+        #expect(Settings(environment: [key: ","]).errors == ["\(key) holds no secret (only commas and spaces); set it or leave it unset"])
+        #expect(Settings(environment: [key: " , ,"]).errors.count == 1)
+        #expect(Settings(environment: [key: "a,"]).errors.isEmpty)
+    }
+
+    @Test func timeoutsBecomeMillisecondsWithoutTrapping() {
+        #expect(HTTPTimeouts.milliseconds(2.5) == 2500)
+        #expect(HTTPTimeouts.milliseconds(.infinity) == 1 && HTTPTimeouts.milliseconds(1e300) == 86_400_000)
+        #expect(HTTPTimeouts(connect: 1, total: 2.2).totalSeconds == 3)
+    }
+}

@@ -8,7 +8,7 @@ cd "$(dirname "$0")/../.."
 bin=${1:-$(swift build -c release --show-bin-path)/ticketsync}
 RUN=.run/bench
 export DATABASE_URL
-DATABASE_URL=$(bash scripts/pg.sh start "$RUN/pg" "${BENCH_PG_PORT:-55434}")
+DATABASE_URL=$(PG_FSYNC=off bash scripts/pg.sh start "$RUN/pg" "${BENCH_PG_PORT:-55434}")
 psql "$DATABASE_URL" -X -q -c ANALYZE
 token=$("$bin" token create --email bench@bench.example --label profile | tail -n 1)
 path=/api/v1/orgs/00000000-0000-4000-8000-000000000050/evidence-requests/00000000-0000-4000-9000-000000050001/comments

@@ -5,8 +5,10 @@ public enum BearerToken {
     public static func parse(_ header: String?) -> String? {
         guard let header else { return nil }
         let parts = header.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
-        guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
-        let token = parts[1].trimmingCharacters(in: .whitespaces)
+        guard parts.count == 2, let scheme = parts.first, let value = parts.last, scheme.lowercased() == "bearer" else {
+            return nil
+        }
+        let token = value.trimmingCharacters(in: .whitespaces)
         return APIToken.looksValid(token) ? token : nil
     }
 }

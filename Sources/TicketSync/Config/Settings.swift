@@ -87,6 +87,11 @@ public struct Settings: Sendable {
                 errors.append("TICKET_ALLOWED_TRACKER_NETWORKS: '\(bad.entry)' is not a network (CIDR)")
             }
         }
+        // A secret setting that holds only separators (",") would leave nothing to sign or verify with.
+        for (key, secrets) in [("TICKET_WEBHOOK_SECRET", webhookSecrets), ("JIRA_WEBHOOK_SECRET", jira.webhookSecrets)]
+        where value(key) != nil && secrets.isEmpty {
+            errors.append("\(key) holds no secret (only commas and spaces); set it or leave it unset")
+        }
         switch value("TICKET_ENV_FALLBACK")?.lowercased() {
         case nil, "on", "true", "1", "yes": envFallback = true
         case "off", "false", "0", "no": envFallback = false

@@ -204,7 +204,8 @@ public struct JSONParser {
                 let low = try parseHex4()
                 guard (0xDC00..<0xE000).contains(low) else { throw failure("unpaired surrogate") }
                 let combined = 0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00)
-                return Unicode.Scalar(combined)!
+                // Always a valid scalar (U+10000…U+10FFFF) from a checked pair; the fallback is never taken.
+                return Unicode.Scalar(combined) ?? "\u{FFFD}"
             }
             guard let scalar = Unicode.Scalar(unit) else { throw failure("unpaired surrogate") }
             return scalar
@@ -219,6 +220,6 @@ public struct JSONParser {
             throw failure("invalid \\u escape")
         }
         index += 4
-        return UInt32(digits[0]) << 8 | UInt32(digits[1])
+        return digits.reduce(0) { $0 << 8 | UInt32($1) }  // the two bytes of four hex digits
     }
 }

@@ -38,8 +38,8 @@ public indirect enum JSONValue: Equatable, Sendable {
         case .bool(let flag): out.append(contentsOf: (flag ? "true" : "false").utf8)
         case .int(let number): out.append(contentsOf: String(number).utf8)
         case .number(let number):
-            if number.isFinite, number == number.rounded(), abs(number) < 1e15 {
-                out.append(contentsOf: String(Int(number)).utf8)
+            if abs(number) < 1e15, let whole = Int(exactly: number) {
+                out.append(contentsOf: String(whole).utf8)
             } else {
                 out.append(contentsOf: (number.isFinite ? String(number) : "null").utf8)
             }

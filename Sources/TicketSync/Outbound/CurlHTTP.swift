@@ -36,8 +36,8 @@ public final class CurlHTTP: OutboundHTTP, @unchecked Sendable {
         ccurl_setopt_long(handle, CURLOPT_NOSIGNAL, 1)  // threads: never longjmp out of a resolver timeout
         ccurl_setopt_long(handle, CURLOPT_FOLLOWLOCATION, 0)
         ccurl_setopt_string(handle, CURLOPT_PROTOCOLS_STR, "http,https")
-        ccurl_setopt_long(handle, CURLOPT_CONNECTTIMEOUT_MS, Int(timeout.connect * 1000))
-        ccurl_setopt_long(handle, CURLOPT_TIMEOUT_MS, Int(timeout.total * 1000))
+        ccurl_setopt_long(handle, CURLOPT_CONNECTTIMEOUT_MS, HTTPTimeouts.milliseconds(timeout.connect))
+        ccurl_setopt_long(handle, CURLOPT_TIMEOUT_MS, HTTPTimeouts.milliseconds(timeout.total))
         ccurl_setopt_receivers(handle, Self.onBody, Self.onHeader, context)
 
         if request.guarded != nil {
@@ -88,7 +88,7 @@ public final class CurlHTTP: OutboundHTTP, @unchecked Sendable {
 
     private static func describe(_ code: CURLcode, timeout: HTTPTimeouts, limit: Int) -> String {
         switch code {
-        case CURLE_OPERATION_TIMEDOUT: "timed out after \(Int(timeout.total))s"
+        case CURLE_OPERATION_TIMEDOUT: "timed out after \(timeout.totalSeconds)s"
         case CURLE_COULDNT_CONNECT: "connection refused"
         case CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_RESOLVE_PROXY: "host not found"
         case CURLE_WRITE_ERROR: "the response was larger than \(limit) bytes"

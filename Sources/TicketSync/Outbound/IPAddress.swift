@@ -58,7 +58,7 @@ public struct CIDR: Sendable, Equatable, CustomStringConvertible {
         let maximum = address.bytes.count * 8
         var prefix = maximum
         if parts.count == 2 {
-            guard let given = Int(parts[1]), (0...maximum).contains(given) else { return nil }
+            guard let given = parts.last.flatMap({ Int($0) }), (0...maximum).contains(given) else { return nil }
             prefix = given
         } else if parts.count > 2 {
             return nil

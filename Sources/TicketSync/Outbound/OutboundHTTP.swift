@@ -73,4 +73,14 @@ public struct HTTPTimeouts: Sendable, Equatable {
         self.connect = connect
         self.total = total
     }
+
+    /// Whole milliseconds for libcurl, at least 1, clamped to a day (never a trapping conversion).
+    static func milliseconds(_ seconds: TimeInterval) -> Int {
+        let value = (seconds * 1000).rounded(.up)
+        guard value.isFinite, value >= 1 else { return 1 }
+        return Int(exactly: min(value, 86_400_000)) ?? 86_400_000
+    }
+
+    /// The total timeout in whole seconds (rounded up), for leases and grace periods.
+    public var totalSeconds: Int { Self.milliseconds(total) / 1000 + (Self.milliseconds(total) % 1000 == 0 ? 0 : 1) }
 }

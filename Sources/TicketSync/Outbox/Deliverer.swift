@@ -58,7 +58,7 @@ public struct Deliverer {
         try OutboxStore(db: db).claim(limit: 1, leaseSeconds: Self.lease(timeouts), linkID: linkID).first
     }
 
-    private static func lease(_ timeouts: HTTPTimeouts) -> Int { Int(timeouts.total) + 30 }
+    private static func lease(_ timeouts: HTTPTimeouts) -> Int { timeouts.totalSeconds + 30 }
 
     /// What one attempt came to: whether the provider has the event now, and the echo it stored, if any.
     struct Attempt {

@@ -57,7 +57,7 @@ public final class DeliveryLoop: @unchecked Sendable {
                     db: try database.connection(), providers: providers, policy: settings.delivery)
                 attempted = try deliverer.deliverDue(
                     limit: 16, timeouts: settings.httpTimeouts,
-                    graceSeconds: Int(settings.inlineTimeouts.total) + 2)
+                    graceSeconds: settings.inlineTimeouts.totalSeconds + 2)
             } catch {
                 ServerLog.warning("delivery loop: \(error)")
             }

@@ -13,7 +13,7 @@ public struct WebhookProvider: TicketProvider {
 
     /// Synchronous: mints `wh-<n>`, sends `ticket.create`, and takes `external_id`/`external_url` from a JSON 2xx answer.
     public func createTicket(for request: EvidenceRequest, db: PGConnection) throws -> CreatedTicket {
-        let number = try db.query("SELECT nextval('ticket_sync.webhook_ticket_number') AS n").first!.string("n")
+        let number = try db.query("SELECT nextval('ticket_sync.webhook_ticket_number') AS n").single("webhook ticket number").string("n")
         let minted = "wh-\(number)"
         let eventID = UUID().uuidString.lowercased()
         let body = EventPayload.create(

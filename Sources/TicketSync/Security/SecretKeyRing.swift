@@ -39,17 +39,17 @@ public struct SecretKeyRing: Sendable {
             let line = rawLine.trimmingCharacters(in: .whitespacesAndNewlines)
             if line.isEmpty || line.hasPrefix("#") { continue }
             let parts = line.split(separator: ":", maxSplits: 1)
-            guard parts.count == 2, isKeyID(parts[0]) else {
+            guard parts.count == 2, let id = parts.first, let encoded = parts.last, isKeyID(id) else {
                 throw LoadError(description: "\(source) line \(index + 1): expected kid:base64-of-32-bytes")
             }
-            guard let bytes = Data(base64Encoded: String(parts[1])), bytes.count == 32 else {
+            guard let bytes = Data(base64Encoded: String(encoded)), bytes.count == 32 else {
                 throw LoadError(
-                    description: "\(source) line \(index + 1) (key \(parts[0])): the key must be 32 bytes in base64")
+                    description: "\(source) line \(index + 1) (key \(id)): the key must be 32 bytes in base64")
             }
-            guard !keys.contains(where: { $0.id == parts[0] }) else {
-                throw LoadError(description: "\(source) line \(index + 1): key id \(parts[0]) appears twice")
+            guard !keys.contains(where: { $0.id == id }) else {
+                throw LoadError(description: "\(source) line \(index + 1): key id \(id) appears twice")
             }
-            keys.append(Key(id: String(parts[0]), bytes: [UInt8](bytes)))
+            keys.append(Key(id: String(id), bytes: [UInt8](bytes)))
         }
         return SecretKeyRing(keys: keys)
     }
@@ -111,17 +111,19 @@ public enum SecretBox {
     }
 
     /// The key id a sealed value names, without opening it.
-    public static func keyID(of sealed: String) -> String? {
-        let parts = sealed.split(separator: ":", maxSplits: 2)
-        guard parts.count == 3, parts[0] == "v1" else { return nil }
-        return String(parts[1])
+    public static func keyID(of sealed: String) -> String? { components(sealed)?.keyID }
+
+    /// `v1:<kid>:<payload>` split, or nil for anything else.
+    static func components(_ sealed: String) -> (keyID: String, payload: String)? {
+        let parts = sealed.split(separator: ":", maxSplits: 2).map(String.init)
+        guard parts.count == 3, parts.first == "v1", let payload = parts.last else { return nil }
+        return (parts.dropFirst().first ?? "", payload)
     }
 
     public static func open(_ sealed: String, aad: [UInt8], ring: SecretKeyRing) throws -> String {
-        let parts = sealed.split(separator: ":", maxSplits: 2)
-        guard parts.count == 3, parts[0] == "v1" else { throw Failure.unreadable }
-        guard let key = ring.key(id: String(parts[1])) else { throw Failure.unknownKey(String(parts[1])) }
-        guard let raw = Data(base64Encoded: String(parts[2])), raw.count >= 28 else { throw Failure.unreadable }
+        guard let (keyID, payload) = components(sealed) else { throw Failure.unreadable }
+        guard let key = ring.key(id: keyID) else { throw Failure.unknownKey(keyID) }
+        guard let raw = Data(base64Encoded: payload), raw.count >= 28 else { throw Failure.unreadable }
         let bytes = [UInt8](raw)
         let nonce = Array(bytes[0..<12])
         let tag = Array(bytes[(bytes.count - 16)...])

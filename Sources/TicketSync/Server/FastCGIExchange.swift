@@ -52,9 +52,9 @@ struct FastCGIExchange {
         var body = [UInt8](repeating: 0, count: announced)
         var filled = 0
         while filled < announced {
-            let got = body.withUnsafeMutableBufferPointer { buffer in
-                buffer.baseAddress!.advanced(by: filled).withMemoryRebound(to: CChar.self, capacity: announced - filled)
-                {
+            let got = body.withUnsafeMutableBufferPointer { buffer -> Int32 in
+                guard let base = buffer.baseAddress else { return 0 }  // never: announced > 0
+                return base.advanced(by: filled).withMemoryRebound(to: CChar.self, capacity: announced - filled) {
                     FCGX_GetStr($0, Int32(announced - filled), raw.in)
                 }
             }
@@ -93,7 +93,7 @@ struct FastCGIExchange {
     private static func put(_ bytes: [UInt8], to stream: UnsafeMutablePointer<FCGX_Stream>?) {
         guard !bytes.isEmpty else { return }
         bytes.withUnsafeBufferPointer { buffer in
-            buffer.baseAddress!.withMemoryRebound(to: CChar.self, capacity: bytes.count) {
+            buffer.baseAddress?.withMemoryRebound(to: CChar.self, capacity: bytes.count) {
                 _ = FCGX_PutStr($0, Int32(bytes.count), stream)
             }
         }

@@ -52,7 +52,7 @@ public struct AuthStore {
             ON CONFLICT (email) DO UPDATE SET display_name = coalesce($2, users.display_name)
             RETURNING id
             """, [email, displayName]
-        ).first!.string("id")
+        ).single("user").string("id")
     }
 
     /// Issues a new token for the user; only its digest is stored. Returns the token itself.

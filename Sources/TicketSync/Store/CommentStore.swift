@@ -29,7 +29,7 @@ public struct CommentStore {
                 INSERT INTO ticket_sync.comments (org_id, evidence_request_id, source, author_user_id, author, body, sync_state)
                 VALUES ($1, $2, 'internal', $3, $4, $5, $6) RETURNING \(Self.columns)
                 """, [org, request, authorID, author, body, syncState]
-            ).first!)
+            ).single("inserted comment"))
     }
 
     /// Stamps the provider's id onto a pushed internal comment. Should the thread already hold that id (an inbound
@@ -45,7 +45,7 @@ public struct CommentStore {
                     THEN $4 ELSE $3 END
                 WHERE c.org_id = $1 AND c.id = $2 RETURNING \(Self.columns)
                 """, [org, String(id), externalCommentID, Comment.mintedExternalID(id)]
-            ).first!)
+            ).single("synced comment"))
     }
 
     /// A pushed comment the provider refused for good: shown with its error until someone retries.

@@ -24,6 +24,8 @@ public struct SQLState: RawRepresentable, Equatable, Hashable, Sendable {
     public init(rawValue: String) { self.rawValue = rawValue }
 
     public static let unknown = SQLState(rawValue: "")
+    /// Not from the server: a statement that must return a row returned none.
+    public static let noData = SQLState(rawValue: "02000")
     public static let uniqueViolation = SQLState(rawValue: "23505")
     public static let foreignKeyViolation = SQLState(rawValue: "23503")
     public static let checkViolation = SQLState(rawValue: "23514")

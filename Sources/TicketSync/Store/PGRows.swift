@@ -24,6 +24,12 @@ public struct PGRows: Sendable {
     }
 
     public var first: PGRow? { rows.first.map { PGRow(positions: positions, values: $0) } }
+
+    /// The one row a statement must return (`INSERT … RETURNING`, `nextval`); an error, never a trap, when it has none.
+    public func single(_ what: String) throws -> PGRow {
+        guard let row = first else { throw PGError(kind: .server(.noData), message: "no row returned: \(what)") }
+        return row
+    }
     public var all: [PGRow] { rows.map { PGRow(positions: positions, values: $0) } }
 }
 

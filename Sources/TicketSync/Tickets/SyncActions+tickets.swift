@@ -29,8 +29,11 @@ extension SyncActions {
                     orgID: org, evidenceRequestID: request.id, closedAt: closed.closedAt ?? ""))
         }
         _ = try deliverer.deliverNow(eventID: eventID, timeouts: inlineTimeouts)
-        // Unlinked meanwhile (another request): answered like any missing link, never a crash.
-        return try activeLink(org: org, request: request.id)
+        // Another request may have unlinked the ticket while the tracker was being told: a clear 409, never a crash.
+        guard let current = try links.active(org: org, request: request.id), current.id == link.id else {
+            throw TicketError.unlinkedMeanwhile
+        }
+        return current
     }
 
     /// Re-queues the link's failed events (and their comments) with a fresh attempt budget and tries the first now.

@@ -6,6 +6,8 @@ public enum TicketError: Error, Equatable {
     /// The tracker's id is already linked to another evidence request through the same connection.
     case externalIDInUse(String)
     case alreadyClosed
+    /// The close was recorded, but another request unlinked the ticket while the tracker was being told.
+    case unlinkedMeanwhile
     /// The evidence request has no active link.
     case noLink
     /// No evidence request with that id in the org (or in another org: the same answer).

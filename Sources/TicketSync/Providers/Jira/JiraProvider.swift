@@ -29,7 +29,7 @@ public struct JiraProvider: TicketProvider {
             "User-Agent": TicketSyncVersion.userAgent,
         ]
         if body != nil { headers["Content-Type"] = "application/json" }
-        let url = URL(string: baseURL.absoluteString + "/rest/api/2" + path)!
+        guard let url = URL(string: baseURL.absoluteString + "/rest/api/2" + path) else { return .failure("bad URL") }
         return http.send(
             OutboundRequest(url: url, method: method, headers: headers, body: body?.serialized() ?? []),
             timeout: timeouts)
@@ -161,7 +161,8 @@ public struct JiraProvider: TicketProvider {
     static func identifier(_ value: JSONValue?) -> String? {
         switch value {
         case .string(let text)?: text.isEmpty ? nil : text
-        case .number(let number)?: String(Int(number))
+        // A JSON number that is not a whole number within Int's range (1e19, 1.5) is no id: never a trap.
+        case .number(let number)?: Int(exactly: number).map(String.init)
         case .int(let number)?: String(number)
         default: nil
         }

@@ -24,8 +24,9 @@ public struct ServiceNowProvider: TicketProvider {
         _ method: String, _ path: String, query: [URLQueryItem] = [], _ body: JSONValue? = nil,
         timeouts: HTTPTimeouts
     ) -> OutboundResult {
-        var components = URLComponents(string: baseURL.absoluteString + path)!
+        guard var components = URLComponents(string: baseURL.absoluteString + path) else { return .failure("bad URL") }
         if !query.isEmpty { components.queryItems = query }
+        guard let url = components.url else { return .failure("bad URL") }
         var headers = [
             authHeader.name: authHeader.value, "Accept": "application/json",
             "User-Agent": TicketSyncVersion.userAgent,
@@ -33,7 +34,7 @@ public struct ServiceNowProvider: TicketProvider {
         if body != nil { headers["Content-Type"] = "application/json" }
         return http.send(
             OutboundRequest(
-                url: components.url!, method: method, headers: headers,
+                url: url, method: method, headers: headers,
                 body: body?.serialized() ?? []), timeout: timeouts)
     }
 

@@ -1,0 +1,80 @@
+"""Faults that used to stop the whole responder now answer a clear 4xx/409 (or refuse start naming the setting),
+and the same process keeps answering."""
+import os
+import subprocess
+import tempfile
+import threading
+import time
+
+import requests
+
+from conftest import BIN, REPO, assert_problem
+from connections import create_connection, jira_connection, post_hook
+from receiver import Receiver
+from trackers import FakeJira
+
+
+def alive(stack):
+    assert stack.responder.poll() is None, "the responder died"
+    assert requests.get(stack.url("/healthz")).status_code == 200
+
+
+def test_unlink_while_close_waits_on_a_slow_tracker_is_a_409_not_a_crash(make_stack, world):
+    stack = make_stack("close-race", {"TICKET_DELIVERY_INLINE_TIMEOUT_S": "3"})
+    receiver = Receiver("race-secret")
+    try:
+        create_connection(stack, world, {"kind": "webhook", "name": "Slow", "settings": {"url": receiver.url},
+                                         "secrets": {"webhook_secret": "race-secret"}})
+        assert requests.post(stack.url(world.request_path() + "/ticket"), headers=world.auth("admin")).status_code == 201
+        receiver.answer((200, {}, None, 1.5))  # the close event: the tracker takes its time
+        answers = {}
+        closing = threading.Thread(target=lambda: answers.setdefault("close", requests.post(
+            stack.url(world.request_path() + "/ticket/close"), headers=world.auth("admin"))))
+        closing.start()
+        time.sleep(0.5)
+        assert requests.delete(stack.url(world.request_path() + "/ticket"), headers=world.auth("admin")).status_code == 204
+        closing.join(10)
+        problem = assert_problem(answers["close"], 409)
+        assert problem["type"].endswith("ticket-unlinked")
+        alive(stack)
+    finally:
+        receiver.stop()
+
+
+def test_a_jira_comment_id_that_is_no_integer_is_a_422(stack, world):
+    jira = FakeJira(email="bot@example.com")
+    try:
+        connection = create_connection(stack, world, jira_connection(jira, secret="j"))
+        requests.post(stack.url(world.request_path() + "/ticket"), headers=world.auth("admin"))
+        key = next(iter(jira.issues))
+        for comment_id in (1e19, -1e19, 1.5):
+            payload = {"webhookEvent": "comment_created", "issue": {"key": key},
+                       "comment": {"id": comment_id, "body": "x", "author": {"displayName": "J"}}}
+            problem = assert_problem(post_hook(stack, connection["inbound_url"], payload, "j", header="X-Hub-Signature"), 422)
+            assert problem["field"] == "comment.id"
+        alive(stack)
+    finally:
+        jira.stop()
+
+
+def test_a_secret_setting_of_only_commas_refuses_start_naming_it():
+    for key in ("TICKET_WEBHOOK_SECRET", "JIRA_WEBHOOK_SECRET"):
+        env = {"PATH": os.environ["PATH"], "DATABASE_URL": os.environ["DATABASE_URL"], key: ","}
+        result = subprocess.run([BIN, "serve", "--listen", str(REPO / ".run/test/never.sock")], cwd=REPO, env=env,
+                                capture_output=True, text=True, timeout=30)
+        assert result.returncode != 0 and key in result.stderr, result.stderr
+
+
+def test_make_runs_cluster_is_durable_and_the_test_clusters_are_not():
+    with tempfile.TemporaryDirectory(dir=REPO / ".run/test") as scratch:
+        directory = os.path.join(scratch, "pg")
+        try:
+            url = subprocess.run(["bash", "scripts/pg.sh", "start", directory, "55499"], cwd=REPO, capture_output=True,
+                                 text=True, check=True, env={k: v for k, v in os.environ.items() if k != "PG_FSYNC"}
+                                 ).stdout.strip()
+            fsync = subprocess.run(["psql", url, "-Atc", "SHOW fsync"], capture_output=True, text=True, check=True)
+            assert fsync.stdout.strip() == "on"
+        finally:
+            subprocess.run(["bash", "scripts/pg.sh", "stop", directory], cwd=REPO, capture_output=True)
+    suite = subprocess.run(["psql", os.environ["DATABASE_URL"], "-Atc", "SHOW fsync"], capture_output=True, text=True)
+    assert suite.stdout.strip() == "off"
