@@ -30,7 +30,7 @@ struct DatabaseOptions: ParsableArguments {
     func connect() throws -> PGConnection {
         let url = databaseURL ?? ProcessInfo.processInfo.environment["DATABASE_URL"] ?? ""
         guard !url.isEmpty else { throw ValidationError("set DATABASE_URL or pass --database-url") }
-        do { return try PGConnection(conninfo: url) } catch let error as PGError {
+        do { return try PGConnection(conninfo: url, limits: .administrative) } catch let error as PGError {
             throw ValidationError("cannot connect to the database: \(error.message)")
         }
     }

@@ -78,3 +78,33 @@ def test_make_runs_cluster_is_durable_and_the_test_clusters_are_not():
             subprocess.run(["bash", "scripts/pg.sh", "stop", directory], cwd=REPO, capture_output=True)
     suite = subprocess.run(["psql", os.environ["DATABASE_URL"], "-Atc", "SHOW fsync"], capture_output=True, text=True)
     assert suite.stdout.strip() == "off"
+
+
+def test_a_lock_held_by_another_service_gives_503_within_the_lock_timeout_then_recovers(make_stack, world):
+    import subprocess as sp
+    from conftest import DATABASE_URL, psql
+    stack = make_stack("locked", {"TICKETSYNC_DB_LOCK_TIMEOUT_MS": "300"})
+    path = stack.url(world.request_path() + "/comments")
+    assert requests.get(path, headers=world.auth("reader")).status_code == 200
+    holder = sp.Popen(["psql", DATABASE_URL, "-X", "-q"], stdin=sp.PIPE, stdout=sp.DEVNULL, stderr=sp.DEVNULL, text=True)
+    try:
+        holder.stdin.write("BEGIN; LOCK TABLE evidence_requests IN ACCESS EXCLUSIVE MODE;\n")
+        holder.stdin.flush()
+        deadline = time.monotonic() + 10
+        while psql("SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation "
+                   "WHERE c.relname = 'evidence_requests' AND l.mode = 'AccessExclusiveLock' AND l.granted") != "1":
+            assert time.monotonic() < deadline, "the lock was never taken"
+            time.sleep(0.05)
+        started = time.monotonic()
+        answer = requests.get(path, headers=world.auth("reader"), timeout=10)
+        elapsed = time.monotonic() - started
+        problem = assert_problem(answer, 503)
+        assert problem["type"].endswith("database-unavailable") and answer.headers["Retry-After"]
+        assert elapsed < 2, f"answered after {elapsed:.2f}s; the lock timeout is 0.3s"
+        assert requests.get(stack.url("/healthz")).status_code == 200
+    finally:
+        holder.stdin.write("COMMIT;\n")
+        holder.stdin.close()
+        holder.wait(10)
+    assert requests.get(path, headers=world.auth("reader")).status_code == 200
+    alive(stack)

@@ -37,7 +37,7 @@ public final class DeliveryLoop: @unchecked Sendable {
     private var isStopping: Bool { lock.withLock { stopping } }
 
     private func run() {
-        let database = WorkerDatabase(conninfo: settings.databaseURL)
+        let database = WorkerDatabase(conninfo: settings.databaseURL, limits: settings.databaseLimits)
         defer { database.close() }
         var lastPrune = DispatchTime(uptimeNanoseconds: 0)
         while !isStopping {

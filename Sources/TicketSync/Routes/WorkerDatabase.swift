@@ -2,9 +2,13 @@
 /// and reported as 503 while the database is unreachable.
 public final class WorkerDatabase {
     private let conninfo: String
+    private let limits: PGSessionLimits
     private var current: PGConnection?
 
-    public init(conninfo: String) { self.conninfo = conninfo }
+    public init(conninfo: String, limits: PGSessionLimits = PGSessionLimits()) {
+        self.conninfo = conninfo
+        self.limits = limits
+    }
 
     public func connection() throws -> PGConnection {
         do {
@@ -12,7 +16,7 @@ public final class WorkerDatabase {
                 try current.prepareForRequest()
                 return current
             }
-            let fresh = try PGConnection(conninfo: conninfo)
+            let fresh = try PGConnection(conninfo: conninfo, limits: limits)
             current = fresh
             return fresh
         } catch let error as PGError where error.kind == .unavailable {

@@ -64,7 +64,7 @@ public struct FastCGIServer {
     }
 
     private static func work(application: Application, fd: Int32, acceptLock: NSLock) {
-        let database = WorkerDatabase(conninfo: application.settings.databaseURL)
+        let database = WorkerDatabase(conninfo: application.settings.databaseURL, limits: application.settings.databaseLimits)
         defer { database.close() }
         var raw = FCGX_Request()
         FCGX_InitRequest(&raw, fd, 0)

@@ -5,24 +5,36 @@ import Foundation
 public final class PGConnection {
     private var handle: OpaquePointer?
     public let conninfo: String
+    let limits: PGSessionLimits
 
-    /// Connects at once; a failure surfaces as `PGError.unavailable`.
-    public init(conninfo: String) throws {
+    /// Connects at once; a failure surfaces as `PGError.unavailable`. `limits` give the connect timeout, keepalives
+    /// and the session's statement, lock and idle-in-transaction timeouts (keys set in `conninfo` win).
+    public init(conninfo: String, limits: PGSessionLimits = PGSessionLimits()) throws {
         self.conninfo = conninfo
-        handle = PQconnectdb(conninfo)
+        self.limits = limits
+        // Ours first, then the URL expanded from "dbname": libpq lets later values win.
+        let pairs = limits.connectionParameters + [("dbname", conninfo)]
+        let keys = pairs.map { strdup($0.0) }
+        let values = pairs.map { strdup($0.1) }
+        defer { (keys + values).forEach { free($0) } }
+        handle = (keys + [nil]).map { UnsafePointer($0) }.withUnsafeBufferPointer { keywords in
+            (values + [nil]).map { UnsafePointer($0) }.withUnsafeBufferPointer { settings in
+                PQconnectdbParams(keywords.baseAddress, settings.baseAddress, 1)
+            }
+        }
         guard PQstatus(handle) == CONNECTION_OK else {
             let message = Self.message(of: handle)
             PQfinish(handle)
             handle = nil
             throw PGError(kind: .unavailable, message: message)
         }
-        try execute(Self.sessionSetup)
+        try execute(sessionSetup)
     }
 
     deinit { PQfinish(handle) }
 
     /// Run on every new session: a name for pg_stat_activity, and no NOTICE chatter on stderr.
-    static let sessionSetup = "SET application_name = 'ticketsync'; SET client_min_messages = warning"
+    var sessionSetup: String { "SET application_name = 'ticketsync'; SET client_min_messages = warning; " + limits.sessionSQL }
 
     public var isConnected: Bool { handle != nil && PQstatus(handle) == CONNECTION_OK }
 
@@ -33,7 +45,7 @@ public final class PGConnection {
             guard PQstatus(handle) == CONNECTION_OK else {
                 throw PGError(kind: .unavailable, message: Self.message(of: handle))
             }
-            try execute(Self.sessionSetup)
+            try execute(sessionSetup)
         }
         if PQtransactionStatus(handle) != PQTRANS_IDLE {
             try execute("ROLLBACK")

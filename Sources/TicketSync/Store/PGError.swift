@@ -35,4 +35,16 @@ public struct SQLState: RawRepresentable, Equatable, Hashable, Sendable {
     public static let deadlockDetected = SQLState(rawValue: "40P01")
     public static let adminShutdown = SQLState(rawValue: "57P01")
     public static let cannotConnectNow = SQLState(rawValue: "57P03")
+    /// lock_timeout ran out.
+    public static let lockNotAvailable = SQLState(rawValue: "55P03")
+    /// statement_timeout ran out (or the statement was cancelled).
+    public static let queryCanceled = SQLState(rawValue: "57014")
+    /// idle_in_transaction_session_timeout ended the session.
+    public static let idleInTransactionTimeout = SQLState(rawValue: "25P03")
+
+    /// The database is busy or unreachable rather than the request wrong: answered 503 with Retry-After.
+    public var isTransient: Bool {
+        [.lockNotAvailable, .queryCanceled, .idleInTransactionTimeout, .adminShutdown, .cannotConnectNow,
+         .serializationFailure, .deadlockDetected].contains(self)
+    }
 }
