@@ -17,6 +17,11 @@ esac
 user_directive=""
 [ "$(id -u)" -eq 0 ] && user_directive="user root root;"
 cp /etc/nginx/fastcgi_params /etc/nginx/mime.types "$run_dir/"
+# The rate-limit zones, with the rates TICKETSYNC_TOKEN_RATE / TICKETSYNC_INBOUND_RATE when set (benchmarks and drills
+# raise them; a test lowers them to see the 429).
+sed -e "s|zone=ticketsync_token:10m rate=50r/s|zone=ticketsync_token:10m rate=${TICKETSYNC_TOKEN_RATE:-50r/s}|" \
+    -e "s|zone=ticketsync_inbound:10m rate=50r/s|zone=ticketsync_inbound:10m rate=${TICKETSYNC_INBOUND_RATE:-50r/s}|" \
+    "$repo/nginx/ticketsync-limits.conf" > "$run_dir/ticketsync-limits.conf"
 sed -e "s|# @USER_DIRECTIVE@|$user_directive|" -e "s|@RUN_DIR@|$run_dir|g" -e "s|@PORT@|$port|g" \
     -e "s|@UPSTREAM@|$upstream|g" -e "s|@REPO@|$repo|g" "$repo/nginx/standalone.conf.in" > "$run_dir/nginx.conf"
 echo "$run_dir/nginx.conf"

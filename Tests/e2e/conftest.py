@@ -21,7 +21,9 @@ RUN = REPO / ".run" / "test"
 # Every responder of the suite shares one database, so each one must open the connection secrets any test stored,
 # and may reach the fake trackers on loopback (which org connections may only inside an allowed network).
 SECRET_KEYS = "test1:" + "A" * 43 + "="
-SHARED_ENV = {"TICKET_SECRET_KEYS": SECRET_KEYS, "TICKET_ALLOWED_TRACKER_NETWORKS": "127.0.0.0/8"}
+# The rate limits are lifted for the suite (tests load one token hard); test_fault_isolation lowers them to see a 429.
+SHARED_ENV = {"TICKET_SECRET_KEYS": SECRET_KEYS, "TICKET_ALLOWED_TRACKER_NETWORKS": "127.0.0.0/8",
+              "TICKETSYNC_TOKEN_RATE": "100000r/s", "TICKETSYNC_INBOUND_RATE": "100000r/s"}
 
 
 def free_port():
@@ -57,9 +59,10 @@ class Stack:
 
     def start(self):
         self.start_responder()
+        rates = {key: value for key, value in self.env.items() if key.endswith("_RATE") and key.startswith("TICKETSYNC_")}
         conf = subprocess.check_output(
             ["bash", str(REPO / "scripts/render-nginx.sh"), str(self.dir / "nginx"), str(self.port), self.listen],
-            text=True).strip()
+            text=True, env={**os.environ, **rates}).strip()
         self.nginx = subprocess.Popen(["nginx", "-p", str(self.dir / "nginx"), "-c", conf,
                                        "-e", str(self.dir / "nginx" / "error.log")])
         wait_for(lambda: self._healthy(), what="nginx and the responder")

@@ -108,3 +108,25 @@ def test_a_lock_held_by_another_service_gives_503_within_the_lock_timeout_then_r
         holder.wait(10)
     assert requests.get(path, headers=world.auth("reader")).status_code == 200
     alive(stack)
+
+
+def test_rate_limits_answer_429_problem_json_per_token_and_per_inbound_url(make_stack, world):
+    from concurrent.futures import ThreadPoolExecutor
+    stack = make_stack("limited", {"TICKETSYNC_TOKEN_RATE": "1r/s", "TICKETSYNC_INBOUND_RATE": "1r/s",
+                                   "TICKET_WEBHOOK_SECRET": "s"})
+    path = stack.url(world.request_path() + "/comments")
+    with ThreadPoolExecutor(16) as pool:
+        answers = list(pool.map(lambda _: requests.get(path, headers=world.auth("reader")), range(140)))
+    statuses = [answer.status_code for answer in answers]
+    assert statuses.count(200) >= 100 and statuses.count(429) >= 20, statuses
+    limited = next(answer for answer in answers if answer.status_code == 429)
+    problem = assert_problem(limited, 429)
+    assert problem["type"].endswith("rate-limited") and limited.headers["Retry-After"] == "1"
+    # Another token is not held back by the first one's traffic.
+    assert requests.get(path, headers=world.auth("admin")).status_code == 200
+    # Inbound URLs have their own zone, per URL.
+    with ThreadPoolExecutor(16) as pool:
+        inbound = list(pool.map(lambda _: requests.post(stack.url("/api/v1/ticket-sync/webhook"), data=b"{}",
+                                                        headers={"X-Signature": "sha256=" + "0" * 64}), range(140)))
+    assert [a.status_code for a in inbound].count(429) >= 20
+    assert requests.post(stack.url("/api/v1/ticket-sync/hooks/" + "0" * 64), data=b"{}").status_code == 401
