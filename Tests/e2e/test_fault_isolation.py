@@ -130,3 +130,35 @@ def test_rate_limits_answer_429_problem_json_per_token_and_per_inbound_url(make_
                                                         headers={"X-Signature": "sha256=" + "0" * 64}), range(140)))
     assert [a.status_code for a in inbound].count(429) >= 20
     assert requests.post(stack.url("/api/v1/ticket-sync/hooks/" + "0" * 64), data=b"{}").status_code == 401
+
+
+def rss_kib(pid):
+    for line in open(f"/proc/{pid}/status"):
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    raise AssertionError("no VmRSS")
+
+
+def test_a_tracker_answering_50_mib_is_cut_off_and_retried_as_a_tracker_failure(make_stack, world):
+    from conftest import psql
+    stack = make_stack("huge-answer", {"TICKET_DELIVERY_BACKOFF_BASE_MS": "60000"})
+    receiver = Receiver("big")
+    try:
+        create_connection(stack, world, {"kind": "webhook", "name": "Chatty", "settings": {"url": receiver.url},
+                                         "secrets": {"webhook_secret": "big"}})
+        assert requests.post(stack.url(world.request_path() + "/ticket"), headers=world.auth("admin")).status_code == 201
+        before = rss_kib(stack.responder.pid)
+        receiver.answer((200, {"Content-Type": "application/json"}, b"[" + b"0," * (25 << 20) + b"0]"))
+        posted = requests.post(stack.url(world.request_path() + "/comments"), headers=world.auth("reader"),
+                               json={"body": "hello"})
+        assert posted.status_code == 201 and posted.json()["comment"]["sync_state"] == "pending", posted.text
+        error = psql("SELECT last_error FROM ticket_sync.outbox WHERE org_id = :'org' AND event_type = 'ticket.comment'",
+                     org=world.org)
+        assert error == "the response was larger than 1048576 bytes", error
+        assert psql("SELECT state FROM ticket_sync.outbox WHERE org_id = :'org' AND event_type = 'ticket.comment'",
+                    org=world.org) == "pending"
+        grown = rss_kib(stack.responder.pid) - before
+        assert grown < 32 * 1024, f"the responder grew by {grown} KiB"
+        alive(stack)
+    finally:
+        receiver.stop()
