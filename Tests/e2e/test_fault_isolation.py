@@ -162,3 +162,103 @@ def test_a_tracker_answering_50_mib_is_cut_off_and_retried_as_a_tracker_failure(
         alive(stack)
     finally:
         receiver.stop()
+
+
+class Silent:
+    """A 'tracker' on 127.0.0.1 that accepts connections and never answers."""
+
+    def __init__(self):
+        import socket
+        self.listener = socket.socket()
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen(512)
+        self.port = self.listener.getsockname()[1]
+        self.held, self.running = [], True
+        threading.Thread(target=self.accept, daemon=True).start()
+
+    def accept(self):
+        while self.running:
+            try:
+                connection, _ = self.listener.accept()
+                self.held.append(connection)
+            except OSError:
+                return
+
+    def stop(self):
+        self.running = False
+        self.listener.close()
+        for connection in self.held:
+            connection.close()
+
+
+def test_a_hanging_tracker_of_one_org_cannot_starve_another(make_stack, world):
+    import uuid
+    from concurrent.futures import ThreadPoolExecutor
+    from conftest import psql
+    stack = make_stack("bulkhead", {"TICKET_DELIVERY_INLINE_TIMEOUT_S": "3", "TICKET_TRACKER_CONCURRENCY": "1",
+                                    "TICKET_DELIVERY_BACKOFF_BASE_MS": "60000"}, threads=8)
+    silent = Silent()
+    try:
+        hanging = create_connection(stack, world, {"kind": "webhook", "name": "Hangs",
+                                                   "settings": {"url": f"http://127.0.0.1:{silent.port}/hook"},
+                                                   "secrets": {"webhook_secret": "h"}})
+        # Org A's ticket on the hanging tracker (linked directly: creating it would wait on the tracker too).
+        psql("INSERT INTO ticket_sync.ticket_links (org_id, evidence_request_id, provider, external_id, connection_id) "
+             "VALUES (:'org', :'r', 'webhook', :'ext', :'conn')", org=world.org, r=world.r1, ext=f"H-{uuid.uuid4()}",
+             conn=hanging["id"])
+        # Org B works through the deployment default (mock).
+        b_path = stack.url(world.request_path(world.rb, world.org_b))
+        assert requests.post(b_path + "/ticket", headers=world.auth("admin_b")).status_code == 201
+
+        def org_a_comment(n):
+            return requests.post(stack.url(world.request_path() + "/comments"), headers=world.auth("reader"),
+                                 json={"body": f"A {n}"}, timeout=30)
+
+        def org_b_call(n):
+            started = time.monotonic()
+            if n % 2:
+                answer = requests.get(b_path + "/comments", headers=world.auth("admin_b"), timeout=30)
+            else:
+                answer = requests.post(b_path + "/comments", headers=world.auth("admin_b"), json={"body": f"B {n}"},
+                                       timeout=30)
+            return answer.status_code, time.monotonic() - started
+
+        with ThreadPoolExecutor(50) as a_pool, ThreadPoolExecutor(4) as b_pool:
+            a_answers = [a_pool.submit(org_a_comment, n) for n in range(50)]
+            time.sleep(0.3)  # org A's requests are in: two wait on the tracker, the rest are queued as pending
+            b_results = list(b_pool.map(org_b_call, range(80)))
+            health = requests.get(stack.url("/healthz"), timeout=5).status_code
+            a_results = [future.result() for future in a_answers]
+        # Creating a ticket on the tracker while its slot is taken (by a comment on another ticket waiting on it):
+        # 503 with Retry-After, at once.
+        r3 = str(uuid.uuid4())
+        psql("INSERT INTO evidence_requests (id, org_id, title) VALUES (:'id', :'org', 'Third');"
+             "INSERT INTO ticket_sync.ticket_links (org_id, evidence_request_id, provider, external_id, connection_id) "
+             "VALUES (:'org', :'r', 'webhook', :'ext', :'conn')",
+             id=r3, org=world.org, r=world.r2, ext=f"H-{uuid.uuid4()}", conn=hanging["id"])
+        with ThreadPoolExecutor(1) as holder:
+            waiting = holder.submit(lambda: requests.post(stack.url(world.request_path(world.r2) + "/comments"),
+                                                          headers=world.auth("reader"), json={"body": "holder"}, timeout=30))
+            deadline = time.monotonic() + 5
+            while psql("SELECT count(*) FROM ticket_sync.outbox o JOIN ticket_sync.comments c ON c.id = o.comment_id "
+                       "WHERE c.body = 'holder' AND c.org_id = :'org' AND o.state = 'delivering'", org=world.org) != "1":
+                assert time.monotonic() < deadline, "the holder's delivery never started"
+                time.sleep(0.05)
+            started = time.monotonic()
+            busy = requests.post(stack.url(world.request_path(r3) + "/ticket"), headers=world.auth("admin"),
+                                 json={"connection_id": hanging["id"]}, timeout=30)
+            busy_seconds = time.monotonic() - started
+            assert waiting.result().status_code == 201
+        assert health == 200
+        assert all(status in (200, 201) for status, _ in b_results), b_results
+        latencies = sorted(seconds for _, seconds in b_results)
+        p99 = latencies[int(len(latencies) * 0.99) - 1]
+        assert p99 < 0.2, f"org B's p99 was {p99 * 1000:.0f} ms while org A's tracker hung"
+        # Every one of org A's comments was accepted and kept for the delivery loop.
+        assert all(answer.status_code == 201 for answer in a_results)
+        assert {answer.json()["comment"]["sync_state"] for answer in a_results} == {"pending"}
+        assert_problem(busy, 503)
+        assert busy.json()["type"].endswith("provider-busy") and busy.headers["Retry-After"] and busy_seconds < 1
+        alive(stack)
+    finally:
+        silent.stop()

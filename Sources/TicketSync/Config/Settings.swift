@@ -35,6 +35,8 @@ public struct Settings: Sendable {
     public var envFallback = true
     /// Settings that are unusable and must not be guessed at: start-up refuses, naming them.
     public var errors: [String] = []
+    /// TICKET_TRACKER_CONCURRENCY: request threads that may wait on one tracker at once (per connection).
+    public var trackerConcurrency = 2
     /// Connect timeout, keepalives and the session timeouts of every database connection.
     public var databaseLimits = PGSessionLimits()
     /// A tracker's answer larger than this fails the call (TICKET_HTTP_MAX_RESPONSE_BYTES, default 1 MiB).
@@ -82,6 +84,7 @@ public struct Settings: Sendable {
         deliveryPollMilliseconds = positive("TICKET_DELIVERY_POLL_MS", 500)
         outboxRetentionDays = positive("TICKET_OUTBOX_RETENTION_DAYS", 7)
         maxResponseBytes = positive("TICKET_HTTP_MAX_RESPONSE_BYTES", 1 << 20)
+        trackerConcurrency = positive("TICKET_TRACKER_CONCURRENCY", 2)
         databaseLimits.connectTimeoutSeconds = positive("TICKETSYNC_DB_CONNECT_TIMEOUT_S", 5)
         databaseLimits.statementTimeoutMilliseconds = positive("TICKETSYNC_DB_STATEMENT_TIMEOUT_MS", 5000)
         databaseLimits.lockTimeoutMilliseconds = positive("TICKETSYNC_DB_LOCK_TIMEOUT_MS", 2000)

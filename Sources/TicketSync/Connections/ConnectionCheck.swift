@@ -74,7 +74,10 @@ extension ConnectionRoutes {
         let config = try context.providers.config(connection)
         let steps: [ConnectionCheck.Step]
         if config.missing.isEmpty {
-            steps = try context.providers.provider(config).checkConnection()
+            let provider = try context.providers.provider(config)
+            guard let checked = context.providers.bulkhead.withSlot(TrackerBulkhead.key(config), provider.checkConnection)
+            else { throw APIError.trackerBusy(config) }
+            steps = checked
         } else {
             steps = [ConnectionCheck.Step(name: "configuration", ok: false, error: "not-configured", status: nil)]
         }

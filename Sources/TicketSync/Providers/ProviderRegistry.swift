@@ -10,6 +10,8 @@ public final class ProviderRegistry: @unchecked Sendable {
     public let keys: SecretKeyRing
     /// Every call an org connection's provider makes passes it.
     public let outboundGuard: OutboundGuard
+    /// Request threads waiting on one tracker, capped (the delivery loop's own thread is not counted).
+    public let bulkhead: TrackerBulkhead
     private let lock = NSLock()
     private var jiraIdentities: [String: JiraIdentityCache] = [:]
 
@@ -18,6 +20,7 @@ public final class ProviderRegistry: @unchecked Sendable {
         self.http = http
         self.keys = keys
         self.outboundGuard = OutboundGuard(allowedNetworks: settings.allowedTrackerNetworks)
+        self.bulkhead = TrackerBulkhead(limit: settings.trackerConcurrency)
     }
 
     /// The deployment-default providers this process can deliver events through: configured ones.

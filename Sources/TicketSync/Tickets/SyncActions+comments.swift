@@ -15,7 +15,8 @@ extension SyncActions {
     {
         let link = try links.active(org: org, request: request.id).flatMap { $0.isClosed ? nil : $0 }
         // Resolve the tracker before writing anything: an unusable one answers 503 and stores nothing.
-        if let link { _ = try providers.provider(providers.config(for: link, db: db)) }
+        let config = try link.map { try providers.config(for: $0, db: db) }
+        if let config { _ = try providers.provider(config) }
         let comments = CommentStore(db: db)
         let eventID = UUID().uuidString.lowercased()
         let stored = try db.transaction { () throws -> Comment in
@@ -31,8 +32,12 @@ extension SyncActions {
             }
             return comment
         }
-        guard link != nil else { return PostedComment(comment: stored, echo: nil) }
-        let echo = try deliverer.deliverNow(eventID: eventID, timeouts: inlineTimeouts)
+        guard let config else { return PostedComment(comment: stored, echo: nil) }
+        // The first attempt only with a free slot for this tracker: a busy one leaves the comment `pending` for the
+        // delivery loop instead of holding this thread.
+        let echo = try providers.bulkhead.withSlot(TrackerBulkhead.key(config)) {
+            try deliverer.deliverNow(eventID: eventID, timeouts: inlineTimeouts)
+        } ?? nil
         return PostedComment(comment: try comments.find(org: org, id: stored.id) ?? stored, echo: echo)
     }
 }

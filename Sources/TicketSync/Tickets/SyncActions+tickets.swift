@@ -9,7 +9,9 @@ extension SyncActions {
         let provider = try providers.provider(config)
         // Not the guard (the unique index is); it spares the tracker a ticket that could never be linked.
         if try links.active(org: org, request: request.id) != nil { throw TicketError.alreadyLinked }
-        let ticket = try provider.createTicket(for: request, db: db)
+        guard let ticket = try providers.bulkhead.withSlot(TrackerBulkhead.key(config), {
+            try provider.createTicket(for: request, db: db)
+        }) else { throw APIError.trackerBusy(config) }
         return try links.insert(org: org, request: request.id, ticket: ticket, connectionID: config.connectionID)
     }
 
@@ -18,7 +20,11 @@ extension SyncActions {
     public func closeTicket(org: String, request: EvidenceRequest) throws -> TicketLink {
         let link = try activeLink(org: org, request: request.id)
         guard !link.isClosed else { throw TicketError.alreadyClosed }
-        try providers.provider(providers.config(for: link, db: db)).prepareClose(link)
+        let config = try providers.config(for: link, db: db)
+        let provider = try providers.provider(config)
+        // Asking the tracker whether it can close needs a slot; without one, nothing is written (503, retry).
+        guard try providers.bulkhead.withSlot(TrackerBulkhead.key(config), { try provider.prepareClose(link) }) != nil
+        else { throw APIError.trackerBusy(config) }
         let eventID = UUID().uuidString.lowercased()
         try db.transaction {
             guard let closed = try links.markClosed(org: org, id: link.id) else { throw TicketError.alreadyClosed }
@@ -28,7 +34,10 @@ extension SyncActions {
                     eventID: eventID, occurredAt: Timestamp.string(), externalID: link.externalID,
                     orgID: org, evidenceRequestID: request.id, closedAt: closed.closedAt ?? ""))
         }
-        _ = try deliverer.deliverNow(eventID: eventID, timeouts: inlineTimeouts)
+        // The first attempt only with a free slot; otherwise the delivery loop sends it.
+        _ = try providers.bulkhead.withSlot(TrackerBulkhead.key(config)) {
+            try deliverer.deliverNow(eventID: eventID, timeouts: inlineTimeouts)
+        }
         // Another request may have unlinked the ticket while the tracker was being told: a clear 409, never a crash.
         guard let current = try links.active(org: org, request: request.id), current.id == link.id else {
             throw TicketError.unlinkedMeanwhile
@@ -44,7 +53,10 @@ extension SyncActions {
             try CommentStore(db: db).markRequeued(org: org, linkID: link.id)
             return try OutboxStore(db: db).requeueFailed(org: org, linkID: link.id)
         }
-        if requeued > 0 { _ = try deliverer.deliverNext(linkID: link.id, timeouts: inlineTimeouts) }
+        if requeued > 0 {
+            let key = TrackerBulkhead.key(try providers.config(for: link, db: db))
+            _ = try providers.bulkhead.withSlot(key) { try deliverer.deliverNext(linkID: link.id, timeouts: inlineTimeouts) }
+        }
         return (try activeLink(org: org, request: request.id), requeued)
     }
 
