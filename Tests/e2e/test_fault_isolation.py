@@ -262,3 +262,38 @@ def test_a_hanging_tracker_of_one_org_cannot_starve_another(make_stack, world):
         alive(stack)
     finally:
         silent.stop()
+
+
+def test_a_thread_of_2000_comments_is_paginated_by_keyset(stack, world):
+    from conftest import psql
+    psql("INSERT INTO ticket_sync.comments (org_id, evidence_request_id, source, author, body, created_at) "
+         "SELECT :'org', :'r', 'external', 'Ext', 'comment ' || n, timestamptz '2026-01-01' + n * interval '1 second' "
+         "FROM generate_series(1, 2000) AS n", org=world.org, r=world.r1)
+    path = stack.url(world.request_path() + "/comments")
+
+    def get(**params):
+        answer = requests.get(path, headers=world.auth("reader"), params=params)
+        assert answer.status_code == 200, answer.text
+        return answer.json()
+
+    first = get()
+    assert len(first["comments"]) == 100 and first["has_more"] and first["previous_cursor"] is None
+    seen, page = [c["body"] for c in first["comments"]], first
+    while page["has_more"]:
+        page = get(cursor=page["next_cursor"], limit=200)
+        seen += [c["body"] for c in page["comments"]]
+    assert seen == [f"comment {n}" for n in range(1, 2001)]
+    # Polling from the end: nothing new, the same cursor back.
+    assert get(cursor=page["next_cursor"]) == {"comments": [], "next_cursor": page["next_cursor"], "has_more": False,
+                                               "previous_cursor": page["next_cursor"] and None}
+    newest = get(newest="true", limit=50)
+    assert [c["body"] for c in newest["comments"]] == [f"comment {n}" for n in range(1951, 2001)]
+    assert newest["has_more"] is False and newest["previous_cursor"]
+    earlier = get(before=newest["previous_cursor"], limit=50)
+    assert [c["body"] for c in earlier["comments"]] == [f"comment {n}" for n in range(1901, 1951)]
+    # A new comment is exactly what the poll from the end returns.
+    requests.post(path, headers=world.auth("reader"), json={"body": "fresh"})
+    assert [c["body"] for c in get(cursor=newest["next_cursor"])["comments"]] == ["fresh"]
+    for bad in ({"cursor": "nope"}, {"before": "x"}, {"limit": "0"}, {"limit": "201"}, {"newest": "yes"},
+                {"newest": "true", "cursor": newest["next_cursor"]}):
+        assert_problem(requests.get(path, headers=world.auth("reader"), params=bad), 400)

@@ -139,3 +139,23 @@ def test_api_answers_are_never_cached_or_sniffed(stack, world):
                      requests.get(stack.url("/api/v1/me"))):
         assert response.headers["Cache-Control"] == "no-store"
         assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_a_long_thread_loads_the_newest_page_then_earlier_ones_on_demand(stack, world, browser):
+    psql("INSERT INTO ticket_sync.comments (org_id, evidence_request_id, source, author, body, created_at) "
+         "SELECT :'org', :'r', 'external', 'Ext', 'old comment ' || n, timestamptz '2026-01-01' + n * interval '1 minute' "
+         "FROM generate_series(1, 120) AS n", org=world.org, r=world.r1)
+    page = sign_in(browser, stack, world, "reader")
+    open_request(page, "Access review")
+    page.text_in("#thread", "old comment 120")
+    assert len(page.find("#thread li.comment")) == 50 and "old comment 70" not in page.visible("#thread").text
+    page.click("#earlier")
+    page.wait(lambda driver: len(page.find("#thread li.comment")) == 100)
+    page.click("#earlier")
+    page.wait(lambda driver: len(page.find("#thread li.comment")) == 120)
+    assert not page.find("#earlier")[0].is_displayed()
+    # A reply arriving later is appended by the poll (which asks only for what is new).
+    psql("INSERT INTO ticket_sync.comments (org_id, evidence_request_id, source, author, body) "
+         "VALUES (:'org', :'r', 'external', 'Ext', 'brand new')", org=world.org, r=world.r1)
+    page.text_in("#thread", "brand new")
+    assert len(page.find("#thread li.comment")) == 121

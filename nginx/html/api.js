@@ -59,7 +59,10 @@ export const api = {
   requests: (org, cursor) =>
     call("GET", `/api/v1/orgs/${encodeURIComponent(org)}/evidence-requests?limit=50${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`),
   request: (org, id) => call("GET", request(org, id)),
-  comments: (org, id) => call("GET", `${request(org, id)}/comments`),
+  comments: (org, id, page = {}) => {
+    const query = new URLSearchParams(Object.entries(page).filter(([, value]) => value !== undefined && value !== null));
+    return call("GET", `${request(org, id)}/comments${query.size ? `?${query}` : ""}`);
+  },
   comment: (org, id, body) => call("POST", `${request(org, id)}/comments`, { body }),
   createTicket: (org, id, connectionID) =>
     call("POST", `${request(org, id)}/ticket`, connectionID ? { connection_id: connectionID } : undefined),

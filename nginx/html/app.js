@@ -160,7 +160,8 @@ $("more").addEventListener("click", () => loadRequests(true));
 
 async function openModal(id) {
   state.lastFocus = document.activeElement;
-  state.open = { id, request: null, comments: [] };
+  // The thread is loaded a page at a time: the newest page first, earlier ones on demand, then only what is new.
+  state.open = { id, request: null, comments: [], next: null, previous: null };
   Object.assign(drawn, { actions: null, thread: null, confirming: false });
   showError($("ticket-error"), null);
   showError($("comment-error"), null);
@@ -184,11 +185,14 @@ async function refresh() {
   const open = state.open;
   if (!open) return;
   try {
-    const [request, thread] = await Promise.all([api.request(state.org, open.id), api.comments(state.org, open.id)]);
+    const [request, page] = await Promise.all([api.request(state.org, open.id), fetchThread(open)]);
     if (state.open !== open) return;
     open.request = request;
     renderRequest(request);
-    renderThread(thread.comments);
+    merge(open, page.comments);
+    open.next = page.next_cursor || open.next;
+    if (!open.loaded) { open.previous = page.previous_cursor; open.loaded = true; }
+    renderThread(open.comments);
   } catch (error) {
     showError($("ticket-error"), error);
   }
@@ -275,8 +279,36 @@ function confirmUnlink() {
   confirm.focus();
 }
 
+const THREAD_PAGE = 50;
+
+// First the newest page; then only comments after the last one seen — unless one of ours is still pending, when the
+// newest page is read again so that its sync state updates (it is almost always among the newest).
+function fetchThread(open) {
+  const pending = open.comments.some((comment) => comment.source === "internal" && comment.sync_state === "pending");
+  if (!open.loaded || pending || !open.next) return api.comments(state.org, open.id, { newest: true, limit: THREAD_PAGE });
+  return api.comments(state.org, open.id, { cursor: open.next, limit: 200 });
+}
+
+// Adds new comments and replaces changed ones, keeping the thread's order (created_at, then id).
+function merge(open, incoming) {
+  const byId = new Map(open.comments.map((comment) => [comment.id, comment]));
+  for (const comment of incoming) byId.set(comment.id, comment);
+  open.comments = [...byId.values()].sort((a, b) =>
+    a.created_at < b.created_at ? -1 : a.created_at > b.created_at ? 1 : a.id - b.id);
+}
+
+async function loadEarlier() {
+  const open = state.open;
+  if (!open?.previous) return;
+  const page = await api.comments(state.org, open.id, { before: open.previous, limit: THREAD_PAGE });
+  if (state.open !== open) return;
+  merge(open, page.comments);
+  open.previous = page.previous_cursor;
+  renderThread(open.comments);
+}
+
 function renderThread(comments) {
-  const key = JSON.stringify(comments);
+  const key = JSON.stringify([comments, Boolean(state.open?.previous)]);
   if (key === drawn.thread) return;
   drawn.thread = key;
   const items = comments.map((comment) => el("li", { class: `comment ${comment.source}`, "data-id": String(comment.id) },
@@ -289,6 +321,7 @@ function renderThread(comments) {
     comment.last_error ? el("p", { class: "error", text: comment.last_error }) : null));
   if (!items.length) items.push(el("li", { class: "muted", text: "No comments yet." }));
   $("thread").replaceChildren(...items);
+  show($("earlier"), Boolean(state.open?.previous));
 }
 
 async function sendComment() {
@@ -313,6 +346,7 @@ $("comment-body").addEventListener("keydown", (event) => {
   if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) { event.preventDefault(); sendComment(); }
 });
 $("close-modal").addEventListener("click", closeModal);
+$("earlier").addEventListener("click", () => loadEarlier().catch((error) => showError($("comment-error"), error)));
 $("modal-backdrop").addEventListener("click", (event) => { if (event.target === $("modal-backdrop")) closeModal(); });
 
 // Escape closes the modal; Tab stays inside it.

@@ -1,9 +1,60 @@
 /// The comment thread of an evidence request, and posting internal comments to it.
 enum CommentRoutes {
+    static let defaultLimit = 100
+    static let maxLimit = 200
+
+    /// One page of the thread, oldest first, by keyset: the first page; `cursor` (the comments after a page, also
+    /// what polling asks for: only what is new); `before` (the page before one); or `newest=true` (the last page).
+    /// `next_cursor` is the position after the page's last comment (for the next page, or for polling),
+    /// `has_more` says whether comments follow it now, and `previous_cursor` (null at the start) reaches back.
     static func thread(_ context: RequestContext) throws -> HTTPResponse {
         let (actions, request) = try context.syncActions()
-        let comments = try CommentStore(db: actions.db).thread(org: context.orgID, request: request.id)
-        return .json(200, .object(["comments": .array(comments.map(\.json))]))
+        let query = QueryString.parse(context.request.query)
+        let limit = try PageQuery.limit(query, default: defaultLimit, max: maxLimit)
+        let position = { (name: String) throws -> ThreadPosition? in
+            guard let raw = query[name], !raw.isEmpty else { return nil }
+            guard let position = ThreadPosition(encoded: raw) else { throw PageQuery.invalid(name) }
+            return position
+        }
+        let after = try position("cursor"), before = try position("before")
+        let newest: Bool
+        switch query["newest"] {
+        case nil, "false"?: newest = false
+        case "true"?: newest = true
+        default: throw APIError(400, "invalid-parameter", "`newest` must be true or false.",
+                                extensions: ["parameter": .string("newest")])
+        }
+        guard [after != nil, before != nil, newest].filter({ $0 }).count <= 1 else {
+            throw APIError(400, "invalid-parameter", "Give at most one of `cursor`, `before` and `newest`.",
+                           extensions: ["parameter": .string("cursor")])
+        }
+        let slice: CommentStore.ThreadSlice =
+            if let after { .after(createdAt: after.createdAt, id: after.id) }
+            else if let before { .before(createdAt: before.createdAt, id: before.id) }
+            else if newest { .newest } else { .first }
+        let fetched = try CommentStore(db: actions.db).page(
+            org: context.orgID, request: request.id, slice: slice, limit: limit + 1)
+        // One more than asked says whether the page is the last in its direction.
+        let overflow = fetched.count > limit
+        let comments: [Comment]
+        let hasMore: Bool, olderExist: Bool
+        switch slice {
+        case .first, .after:
+            comments = Array(fetched.prefix(limit))
+            hasMore = overflow
+            olderExist = after != nil
+        case .before, .newest:
+            comments = Array(fetched.suffix(limit))
+            hasMore = before != nil
+            olderExist = overflow
+        }
+        let next = comments.last.map(ThreadPosition.init)?.encoded ?? after?.encoded
+        return .json(200, .object([
+            "comments": .array(comments.map(\.json)),
+            "next_cursor": .optional(next),
+            "has_more": .bool(hasMore),
+            "previous_cursor": .optional(olderExist ? comments.first.map(ThreadPosition.init)?.encoded : nil),
+        ]))
     }
 
     /// 201 with the stored comment (`synced` or `pending` when a ticket is linked) and the tracker's echo, if any.

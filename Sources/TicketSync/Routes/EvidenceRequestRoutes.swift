@@ -8,22 +8,10 @@ enum EvidenceRequestRoutes {
     /// Ordered by title then id; `cursor` is the opaque position after the last item of the previous page.
     static func list(_ context: RequestContext) throws -> HTTPResponse {
         let query = QueryString.parse(context.request.query)
-        var limit = defaultLimit
-        if let raw = query["limit"] {
-            guard let value = Int(raw), (1...maxLimit).contains(value) else {
-                throw APIError(
-                    400, "invalid-parameter", "`limit` must be a whole number from 1 to \(maxLimit).",
-                    extensions: ["parameter": .string("limit")])
-            }
-            limit = value
-        }
+        let limit = try PageQuery.limit(query, default: defaultLimit, max: maxLimit)
         var after: ListCursor?
         if let raw = query["cursor"], !raw.isEmpty {
-            guard let cursor = ListCursor(encoded: raw) else {
-                throw APIError(
-                    400, "invalid-parameter", "`cursor` is not one this API returned.",
-                    extensions: ["parameter": .string("cursor")])
-            }
+            guard let cursor = ListCursor(encoded: raw) else { throw PageQuery.invalid("cursor") }
             after = cursor
         }
         let page = try EvidenceRequestStore(db: context.database()).page(
@@ -74,17 +62,11 @@ struct ListCursor: Equatable {
     }
 
     init?(encoded: String) {
-        var base64 = encoded.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        while base64.count % 4 != 0 { base64 += "=" }
-        guard let data = Data(base64Encoded: base64), case .object(let members)? = try? JSONParser.parse([UInt8](data)),
-            let title = members["t"]?.stringValue, let id = members["i"]?.stringValue.flatMap(UUIDText.canonical)
+        guard let members = PageQuery.decode(encoded), let title = members["t"]?.stringValue,
+            let id = members["i"]?.stringValue.flatMap(UUIDText.canonical)
         else { return nil }
         self.init(title: title, id: id)
     }
 
-    var encoded: String {
-        Data(JSONValue.object(["t": .string(title), "i": .string(id)]).serialized()).base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
-    }
+    var encoded: String { PageQuery.encode(["t": .string(title), "i": .string(id)]) }
 }

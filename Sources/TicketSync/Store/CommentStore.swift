@@ -10,6 +10,41 @@ public struct CommentStore {
         """
 
     /// Oldest first, ties broken by id.
+    public enum ThreadSlice {
+        /// The start of the thread.
+        case first
+        /// The comments right after a position.
+        case after(createdAt: String, id: Int)
+        /// The comments right before a position.
+        case before(createdAt: String, id: Int)
+        /// The end of the thread.
+        case newest
+    }
+
+    /// Up to `limit` comments of a slice, in thread order (created_at, id), oldest first.
+    public func page(org: String, request: String, slice: ThreadSlice, limit: Int) throws -> [Comment] {
+        let base = "SELECT \(Self.columns) FROM ticket_sync.comments WHERE org_id = $1 AND evidence_request_id = $2"
+        let forward = " ORDER BY created_at, id LIMIT $3", backward = " ORDER BY created_at DESC, id DESC LIMIT $3"
+        let rows: [Comment]
+        switch slice {
+        case .first:
+            rows = try db.query(base + forward, [org, request, String(limit)]).all.map(Self.decode)
+        case .after(let createdAt, let id):
+            rows = try db.query(
+                base + " AND (created_at, id) > ($4::timestamptz, $5::bigint)" + forward,
+                [org, request, String(limit), createdAt, String(id)]
+            ).all.map(Self.decode)
+        case .before(let createdAt, let id):
+            rows = try db.query(
+                base + " AND (created_at, id) < ($4::timestamptz, $5::bigint)" + backward,
+                [org, request, String(limit), createdAt, String(id)]
+            ).all.map(Self.decode).reversed()
+        case .newest:
+            rows = try db.query(base + backward, [org, request, String(limit)]).all.map(Self.decode).reversed()
+        }
+        return rows
+    }
+
     public func thread(org: String, request: String) throws -> [Comment] {
         try db.query(
             """

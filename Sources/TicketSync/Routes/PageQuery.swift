@@ -1,0 +1,69 @@
+import Foundation
+
+/// `limit` and opaque cursors of paginated reads: base64url of a small JSON object, refused (400) unless it is one
+/// this API handed out.
+enum PageQuery {
+    static func limit(_ query: [String: String], default fallback: Int, max maximum: Int) throws -> Int {
+        guard let raw = query["limit"] else { return fallback }
+        guard let value = Int(raw), (1...maximum).contains(value) else {
+            throw APIError(
+                400, "invalid-parameter", "`limit` must be a whole number from 1 to \(maximum).",
+                extensions: ["parameter": .string("limit")])
+        }
+        return value
+    }
+
+    static func invalid(_ name: String) -> APIError {
+        APIError(400, "invalid-parameter", "`\(name)` is not one this API returned.",
+                 extensions: ["parameter": .string(name)])
+    }
+
+    static func encode(_ members: [String: JSONValue]) -> String {
+        Data(JSONValue.object(members).serialized()).base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+    }
+
+    static func decode(_ encoded: String) -> [String: JSONValue]? {
+        var base64 = encoded.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        while base64.count % 4 != 0 { base64 += "=" }
+        guard let data = Data(base64Encoded: base64), case .object(let members)? = try? JSONParser.parse([UInt8](data))
+        else { return nil }
+        return members
+    }
+}
+
+/// A position in a comment thread: (created_at, id), the thread's order.
+struct ThreadPosition: Equatable {
+    let createdAt: String
+    let id: Int
+
+    init(_ comment: Comment) {
+        createdAt = comment.createdAt
+        id = comment.id
+    }
+
+    init?(encoded: String) {
+        guard let members = PageQuery.decode(encoded), let time = members["t"]?.stringValue,
+            Self.isTimestamp(time), let id = members["i"].flatMap(Self.whole), id > 0
+        else { return nil }
+        createdAt = time
+        self.id = id
+    }
+
+    var encoded: String { PageQuery.encode(["t": .string(createdAt), "i": .int(id)]) }
+
+    private static func whole(_ value: JSONValue) -> Int? {
+        switch value {
+        case .int(let number): number
+        case .number(let number): Int(exactly: number)
+        default: nil
+        }
+    }
+
+    /// The timestamps the API writes (`2026-01-02T03:04:05.123456Z`), and nothing else, reach the database.
+    static func isTimestamp(_ text: String) -> Bool {
+        text.utf8.count == 27 && text.hasSuffix("Z")
+            && text.utf8.allSatisfy { (48...57).contains($0) || [45, 58, 46, 84, 90].contains($0) }
+    }
+}
