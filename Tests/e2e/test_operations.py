@@ -71,7 +71,7 @@ def test_log_has_one_line_per_request_and_no_secrets(make_stack, world):
     logged = make_stack("logging", {"TICKET_WEBHOOK_SECRET": "do-not-log-me"})
     requests.post(logged.url(world.request_path() + "/comments"), json={"body": "confidential-body-text"},
                   headers=world.auth("reader"))
-    requests.get(logged.url(world.request_path() + "/comments?cursor=secret-query"), headers=world.auth("reader"))
+    requests.get(logged.url(world.request_path() + "/comments?limit=5&note=secret-query"), headers=world.auth("reader"))
     log = logged.log()
     assert f"POST {world.request_path()}/comments 201" in log
     assert f"GET {world.request_path()}/comments 200" in log

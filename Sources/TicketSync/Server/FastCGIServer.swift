@@ -10,12 +10,20 @@ public struct FastCGIServer {
         public var socketGroup: String?
         /// Run the outbox delivery loop in this process (off when `ticketsync deliver` runs it elsewhere).
         public var deliveryLoop: Bool
+        /// A supervised worker serves a socket its master opened (inherited as this descriptor) and never closes or
+        /// unlinks it; nil: this process opens its own (`--workers 0`).
+        public var inheritedFD: Int32?
+        /// A worker writes one byte here once it accepts, so its master knows it is ready.
+        public var readyFD: Int32?
 
-        public init(address: ListenSocket.Address, threads: Int, socketGroup: String?, deliveryLoop: Bool = true) {
+        public init(address: ListenSocket.Address, threads: Int, socketGroup: String?, deliveryLoop: Bool = true,
+                    inheritedFD: Int32? = nil, readyFD: Int32? = nil) {
             self.address = address
             self.threads = threads
             self.socketGroup = socketGroup
             self.deliveryLoop = deliveryLoop
+            self.inheritedFD = inheritedFD
+            self.readyFD = readyFD
         }
     }
 
@@ -33,17 +41,15 @@ public struct FastCGIServer {
         ShutdownSignals.block()
 
         guard FCGX_Init() == 0 else { throw ListenSocket.Failure(description: "FCGX_Init failed") }
-        let socket = try ListenSocket.open(options.address, group: options.socketGroup)
-        ServerLog.info(
-            "listening on \(options.address) with \(options.threads) threads, provider \(application.settings.provider.rawValue)"
-        )
+        let owned = options.inheritedFD == nil ? try ListenSocket.open(options.address, group: options.socketGroup) : nil
+        let acceptor = try Acceptor(listenFD: options.inheritedFD ?? owned?.fd ?? -1)
 
         let acceptLock = NSLock()
         let finished = DispatchGroup()
         for index in 0..<options.threads {
             finished.enter()
             let thread = Thread { [application] in
-                Self.work(application: application, fd: socket.fd, acceptLock: acceptLock)
+                Self.work(application: application, acceptor: acceptor, acceptLock: acceptLock)
                 finished.leave()
             }
             thread.name = "worker-\(index)"
@@ -53,26 +59,47 @@ public struct FastCGIServer {
         let delivery =
             options.deliveryLoop ? DeliveryLoop(settings: application.settings, providers: application.providers) : nil
         delivery?.start()
+        if let readyFD = options.readyFD {
+            var byte: UInt8 = 1
+            _ = write(readyFD, &byte, 1)
+            Glibc.close(readyFD)
+            ServerLog.info("worker \(getpid()) ready with \(options.threads) threads")
+        } else {
+            ServerLog.info(
+                "listening on \(options.address) with \(options.threads) threads, provider \(application.settings.provider.rawValue)"
+            )
+        }
 
         let received = ShutdownSignals.wait()
         ServerLog.info("signal \(received): finishing requests in flight")
-        FCGX_ShutdownPending()
-        socket.close()  // wakes the thread blocked in accept()
+        acceptor.stop()  // no new connection is taken; the socket stays open for the other workers
         finished.wait()
+        owned?.close()
         delivery?.stop()
-        ServerLog.info("stopped")
+        ServerLog.info(options.inheritedFD == nil ? "stopped" : "worker \(getpid()) stopped")
     }
 
-    private static func work(application: Application, fd: Int32, acceptLock: NSLock) {
-        let database = WorkerDatabase(conninfo: application.settings.databaseURL, limits: application.settings.databaseLimits)
+    private static func work(application: Application, acceptor: Acceptor, acceptLock: NSLock) {
+        let database = WorkerDatabase(
+            conninfo: application.settings.databaseURL, limits: application.settings.databaseLimits)
         defer { database.close() }
         var raw = FCGX_Request()
-        FCGX_InitRequest(&raw, fd, 0)
+        // libfcgi never accepts itself (an invalid listening descriptor): the connection is handed to it below.
+        FCGX_InitRequest(&raw, -1, 0)
         while true {
+            // One thread waits for a connection at a time (the others wait for this lock, not in the kernel).
             acceptLock.lock()
-            let accepted = FCGX_Accept_r(&raw)
+            let connection = acceptor.next()
             acceptLock.unlock()
-            guard accepted >= 0 else { break }
+            guard let connection else { break }
+            // FCGX_Accept_r reads the request from an open connection instead of accepting one; keepConnection
+            // stops it from closing that connection while it finishes the (already finished) previous request.
+            raw.ipcFd = connection
+            raw.keepConnection = 1
+            guard FCGX_Accept_r(&raw) >= 0 else {
+                FCGX_Free(&raw, 1)  // the client hung up before a request: close it and wait for the next
+                continue
+            }
             let started = DispatchTime.now().uptimeNanoseconds
             let request: HTTPRequest
             let response: HTTPResponse
