@@ -44,7 +44,7 @@ def wait_for(predicate, seconds=10.0, what="condition"):
 class Stack:
     """A responder on a unix socket and an nginx in front of it, with its own environment."""
 
-    def __init__(self, name, env=None, database_url=DATABASE_URL, threads=4, tcp=False):
+    def __init__(self, name, env=None, database_url=DATABASE_URL, threads=4, tcp=False, workers=None):
         RUN.mkdir(parents=True, exist_ok=True)
         self.dir = Path(tempfile.mkdtemp(prefix=f"{name}-", dir=RUN))
         self.socket = self.dir / "ts.sock"
@@ -53,6 +53,7 @@ class Stack:
         self.base = f"http://127.0.0.1:{self.port}"
         self.env = {"PATH": os.environ["PATH"], "DATABASE_URL": database_url, **SHARED_ENV, **(env or {})}
         self.threads = threads
+        self.workers = workers  # None: the default (a master and its workers)
         self.responder = None
         self.nginx = None
         self.log_path = self.dir / "responder.log"
@@ -71,7 +72,8 @@ class Stack:
     def start_responder(self):
         already = self.log().count("listening on") if self.log_path.exists() else 0
         self.responder = subprocess.Popen(
-            [BIN, "serve", "--listen", self.listen, "--threads", str(self.threads)],
+            [BIN, "serve", "--listen", self.listen, "--threads", str(self.threads)]
+            + ([] if self.workers is None else ["--workers", str(self.workers)]),
             cwd=REPO, env=self.env, stdout=subprocess.DEVNULL, stderr=open(self.log_path, "ab"))
         wait_for(lambda: self.log().count("listening on") > already, what="the responder to listen")
 
@@ -92,6 +94,11 @@ class Stack:
         if self.nginx and self.nginx.poll() is None:
             self.nginx.send_signal(signal.SIGQUIT)
             self.nginx.wait(timeout=15)
+
+    def worker_pids(self):
+        """The responder's worker processes (its children)."""
+        found = subprocess.run(["pgrep", "-P", str(self.responder.pid)], capture_output=True, text=True).stdout.split()
+        return [int(pid) for pid in found]
 
     def log(self):
         return self.log_path.read_text(errors="replace")

@@ -191,7 +191,8 @@ def test_native_webhook_closed_without_its_secret(make_stack, world, jira):
 
 
 def test_native_webhook_is_never_imported_twice_nor_our_own(make_stack, world, jira):
-    stack = make_stack("jira-hook-dedupe", jira_env(jira))
+    # One worker process: the integration account is cached per process, and this test counts the lookups.
+    stack = make_stack("jira-hook-dedupe", jira_env(jira), workers=1)
     create(stack, world)
     payload = comment_created(jira, jira.key(1), "20003", body="Reply once")
     delivery = str(uuid.uuid4())

@@ -72,6 +72,9 @@ def test_log_has_one_line_per_request_and_no_secrets(make_stack, world):
     requests.post(logged.url(world.request_path() + "/comments"), json={"body": "confidential-body-text"},
                   headers=world.auth("reader"))
     requests.get(logged.url(world.request_path() + "/comments?limit=5&note=secret-query"), headers=world.auth("reader"))
+    # A worker writes its line once the answer is sent: wait for it.
+    from conftest import wait_for
+    wait_for(lambda: f"GET {world.request_path()}/comments 200" in logged.log(), what="the request's log line")
     log = logged.log()
     assert f"POST {world.request_path()}/comments 201" in log
     assert f"GET {world.request_path()}/comments 200" in log

@@ -99,7 +99,7 @@ def test_bearer_auth_and_another_table(make_stack, world):
 def test_unreadable_journal_gives_a_minted_id(make_stack, world):
     fake = FakeServiceNow(journal_readable=False)
     try:
-        stack = make_stack("sn-journal", sn_env(fake))
+        stack = make_stack("sn-journal", sn_env(fake), workers=1)  # "once" is per process
         create(stack, world)
         posted = comment(stack, world, "no journal access")
         assert posted["sync_state"] == "synced"

@@ -40,6 +40,14 @@ public final class PGConnection {
 
     /// Reconnects a broken connection and leaves any transaction a previous request left open.
     public func prepareForRequest() throws {
+        // A server that restarted (or closed an idle session) has left EOF on the socket: reading what is pending
+        // marks the connection bad now, so it is re-made here instead of failing the request's first statement.
+        // (The server's last words and its EOF may take two reads; nothing is waited for.)
+        for _ in 0..<3 where handle != nil && PQstatus(handle) == CONNECTION_OK {
+            var pending = pollfd(fd: PQsocket(handle), events: Int16(POLLIN), revents: 0)
+            guard poll(&pending, 1, 0) > 0 else { break }
+            if PQconsumeInput(handle) == 0 { break }
+        }
         if !isConnected {
             PQreset(handle)
             guard PQstatus(handle) == CONNECTION_OK else {
