@@ -49,7 +49,7 @@ if [ "${DEMO_SEED:-1}" != "0" ]; then
 fi
 
 socket="$RUN/ticketsync.sock"
-"$bin" serve --listen "$socket" --threads "${THREADS:-8}" &
+"$bin" serve --listen "$socket" --workers "${WORKERS:-2}" --threads "${THREADS:-8}" &
 pids+=($!)
 for _ in $(seq 1 50); do [ -S "$socket" ] && break; sleep 0.1; done
 [ -S "$socket" ] || { log "the responder did not start"; exit 1; }

@@ -44,7 +44,7 @@ def wait_for(predicate, seconds=10.0, what="condition"):
 class Stack:
     """A responder on a unix socket and an nginx in front of it, with its own environment."""
 
-    def __init__(self, name, env=None, database_url=DATABASE_URL, threads=4, tcp=False, workers=None):
+    def __init__(self, name, env=None, database_url=DATABASE_URL, threads=4, tcp=False, workers=None, env_file=None):
         RUN.mkdir(parents=True, exist_ok=True)
         self.dir = Path(tempfile.mkdtemp(prefix=f"{name}-", dir=RUN))
         self.socket = self.dir / "ts.sock"
@@ -54,6 +54,7 @@ class Stack:
         self.env = {"PATH": os.environ["PATH"], "DATABASE_URL": database_url, **SHARED_ENV, **(env or {})}
         self.threads = threads
         self.workers = workers  # None: the default (a master and its workers)
+        self.env_file = env_file
         self.responder = None
         self.nginx = None
         self.log_path = self.dir / "responder.log"
@@ -73,7 +74,8 @@ class Stack:
         already = self.log().count("listening on") if self.log_path.exists() else 0
         self.responder = subprocess.Popen(
             [BIN, "serve", "--listen", self.listen, "--threads", str(self.threads)]
-            + ([] if self.workers is None else ["--workers", str(self.workers)]),
+            + ([] if self.workers is None else ["--workers", str(self.workers)])
+            + ([] if self.env_file is None else ["--env-file", str(self.env_file)]),
             cwd=REPO, env=self.env, stdout=subprocess.DEVNULL, stderr=open(self.log_path, "ab"))
         wait_for(lambda: self.log().count("listening on") > already, what="the responder to listen")
 
