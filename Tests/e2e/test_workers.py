@@ -102,3 +102,24 @@ def test_a_reload_under_load_fails_no_request_and_brings_the_new_settings(make_s
     assert load.failures() == [], load.failures()[:10]
     assert status()["provider"] == "servicenow"
     assert not (old & set(stack.worker_pids())) and len(stack.worker_pids()) == 2
+
+
+def test_workers_exit_when_the_master_is_killed_and_a_new_master_takes_the_socket(make_stack, world):
+    import os
+
+    def running(pid):
+        try:
+            return open(f"/proc/{pid}/stat").read().split()[2] != "Z"  # a zombie has exited
+        except FileNotFoundError:
+            return False
+
+    stack = make_stack("workers-orphans", threads=2)
+    workers = stack.worker_pids()
+    stack.responder.send_signal(signal.SIGKILL)
+    stack.responder.wait()
+    wait_for(lambda: not any(running(pid) for pid in workers), seconds=5, what="the orphaned workers to exit")
+    assert "the master is gone; exiting" in stack.log()
+    stack.start_responder()
+    assert requests.get(stack.url(world.request_path() + "/comments"), headers=world.auth("reader")).status_code == 200
+    assert len(stack.worker_pids()) == 2 and not set(stack.worker_pids()) & set(workers)
+    assert os.path.exists(stack.socket)

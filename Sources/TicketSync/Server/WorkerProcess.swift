@@ -28,13 +28,21 @@ struct WorkerProcess {
         _ = fcntl(writeEnd, F_SETFD, FD_CLOEXEC)
         defer { Glibc.close(writeEnd) }
 
+        // The sources of the dup2s below must not sit on the target numbers (3, 4, 5), or one dup2 would overwrite
+        // the next one's source: work from copies above them.
+        let sources = [listenFD, writeEnd, lifelineFD].map { fcntl($0, F_DUPFD_CLOEXEC, 10) }
+        defer { sources.forEach { Glibc.close($0) } }
+        guard sources.allSatisfy({ $0 >= 10 }), sources.count == 3 else {
+            Glibc.close(readEnd)
+            throw SpawnFailure(description: "fcntl(F_DUPFD_CLOEXEC): \(String(cString: strerror(errno)))")
+        }
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         // dup2 onto fixed numbers; the copies lose close-on-exec, so exactly these three reach the worker.
-        posix_spawn_file_actions_adddup2(&actions, listenFD, Self.listenFD)
-        posix_spawn_file_actions_adddup2(&actions, writeEnd, Self.readyFD)
-        posix_spawn_file_actions_adddup2(&actions, lifelineFD, Self.lifelineFD)
+        for (source, target) in zip(sources, [Self.listenFD, Self.readyFD, Self.lifelineFD]) {
+            posix_spawn_file_actions_adddup2(&actions, source, target)
+        }
 
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
