@@ -50,8 +50,11 @@ struct Serve: ParsableCommand {
             var arguments = ["--listen", listen, "--threads", String(threads)]
             if let sqlDir { arguments += ["--sql-dir", sqlDir] }
             if !deliveryLoop { arguments.append("--no-delivery-loop") }
-            try WorkerMaster(options: .init(address: address, socketGroup: socketGroup, workers: workers,
-                                            workerArguments: arguments, envFile: envFile)).run()
+            try WorkerMaster(
+                options: .init(
+                    address: address, socketGroup: socketGroup, workers: workers,
+                    workerArguments: arguments, envFile: envFile)
+            ).run()
             return
         }
         settings.warnings.forEach(ServerLog.warning)
@@ -60,8 +63,9 @@ struct Serve: ParsableCommand {
             settings: settings, expectedSchemaVersion: migrations.last?.version ?? 0, keys: keys)
         try FastCGIServer(
             application: application,
-            options: .init(address: address, threads: threads, socketGroup: socketGroup, deliveryLoop: deliveryLoop,
-                           inheritedFD: workerFd, readyFD: readyFd)
+            options: .init(
+                address: address, threads: threads, socketGroup: socketGroup, deliveryLoop: deliveryLoop,
+                inheritedFD: workerFd, readyFD: readyFd)
         ).run()
     }
 

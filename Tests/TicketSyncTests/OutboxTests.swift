@@ -86,6 +86,36 @@ struct OutboxTests {
         #expect(second.first?.attempts == 2)
     }
 
+    /// A loop whose lease ran out (its tracker was slower than the lease) can never overwrite what the loop that
+    /// claimed the event after it recorded: every state change is conditional on the lease token it holds.
+    @Test func aStaleLoopsUpdateIsRefused() throws {
+        let f = try fixture()
+        let ids = try enqueue(f, 1)
+        let stale = try #require(try claim(f, lease: 0).first)
+        try f.db.query("SELECT pg_sleep(0.01)")
+        let current = try #require(try claim(f).first)
+        #expect(stale.eventID == ids[0] && current.eventID == ids[0] && stale.leaseToken != current.leaseToken)
+        let outbox = OutboxStore(db: f.db)
+        #expect(try outbox.markDelivered(current, status: 200))
+        #expect(try !outbox.scheduleRetry(stale, afterMilliseconds: 0, status: 500, reason: "late"))
+        #expect(try !outbox.markFailed(stale, status: 410, reason: "late"))
+        #expect(try !outbox.markDelivered(stale, status: 200), "recorded once")
+        let state = try f.db.query("SELECT state, last_error FROM ticket_sync.outbox WHERE event_id = $1", [ids[0]])
+            .first
+        #expect(state?.string("state") == "delivered" && state?["last_error"] == nil)
+    }
+
+    @Test func unlinkingCancelsUndeliveredEventsWhichAreNeverClaimed() throws {
+        let f = try fixture()
+        _ = try enqueue(f, 2)
+        let inFlight = try #require(try claim(f).first)
+        #expect(try OutboxStore(db: f.db).cancelUndelivered(org: f.org.id, linkID: f.link.id) == 2)
+        #expect(try claim(f, lease: 0).isEmpty)
+        #expect(try !OutboxStore(db: f.db).markDelivered(inFlight, status: 200), "an attempt under way is not recorded")
+        let states = try f.db.query("SELECT state FROM ticket_sync.outbox WHERE link_id = $1", [f.link.id]).all
+        #expect(states.map { $0.string("state") } == ["cancelled", "cancelled"])
+    }
+
     @Test func aLoopOnlyClaimsEventsOfProvidersItCanDeliver() throws {
         let f = try fixture()
         _ = try enqueue(f, 1)

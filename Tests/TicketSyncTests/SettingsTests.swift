@@ -68,7 +68,10 @@ import Testing
 @Suite struct SecretSettingsTests {
     @Test(arguments: ["TICKET_WEBHOOK_SECRET", "JIRA_WEBHOOK_SECRET"])
     func aSecretOfOnlySeparatorsIsAnErrorNamingTheKey(key: String) {
-        #expect(Settings(environment: [key: ","]).errors == ["\(key) holds no secret (only commas and spaces); set it or leave it unset"])
+        #expect(
+            Settings(environment: [key: ","]).errors == [
+                "\(key) holds no secret (only commas and spaces); set it or leave it unset"
+            ])
         #expect(Settings(environment: [key: " , ,"]).errors.count == 1)
         #expect(Settings(environment: [key: "a,"]).errors.isEmpty)
     }

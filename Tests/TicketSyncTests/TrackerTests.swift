@@ -68,7 +68,8 @@ import Testing
     /// A number that is no whole Int (too large, or with a fraction) is a missing id (422), never a trap.
     @Test(arguments: ["1e19", "-1e19", "1.5", "1e400"])
     func aCommentIdThatIsNoIntegerIsRefused(number: String) {
-        let text = #"{"webhookEvent":"comment_created","issue":{"key":"ZUL-1"},"comment":{"id":"#
+        let text =
+            #"{"webhookEvent":"comment_created","issue":{"key":"ZUL-1"},"comment":{"id":"#
             + number + #","body":"x"}}"#
         #expect(throws: APIError.self) { try decode(text) }
         #expect(JiraProvider.identifier(.number(1e19)) == nil && JiraProvider.identifier(.number(42)) == "42")

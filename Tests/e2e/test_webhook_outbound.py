@@ -221,3 +221,67 @@ def test_mock_uses_the_same_outbox(stack, world):
     rows = psql("SELECT o.event_type || ':' || o.state FROM ticket_sync.outbox o JOIN ticket_sync.ticket_links l "
                 "ON l.id = o.link_id WHERE l.evidence_request_id = :'r'", r=world.r1)
     assert rows == "ticket.comment:delivered"
+
+
+def test_unlinking_cancels_pending_events_which_are_never_sent(make_stack, world):
+    from receiver import Receiver
+    from connections import create_connection
+    from conftest import psql
+    receiver = Receiver("unlink-secret")
+    stack = make_stack("unlink-cancels", {"TICKET_DELIVERY_BACKOFF_BASE_MS": "100", "TICKET_DELIVERY_BACKOFF_CAP_S": "1",
+                                          "TICKET_DELIVERY_POLL_MS": "100", "TICKET_DELIVERY_INLINE_TIMEOUT_S": "1"})
+    try:
+        create_connection(stack, world, {"kind": "webhook", "name": "Adapter", "settings": {"url": receiver.url},
+                                         "secrets": {"webhook_secret": "unlink-secret"}})
+        assert requests.post(stack.url(world.request_path() + "/ticket"), headers=world.auth("admin")).status_code == 201
+        receiver.default = (503, {}, b"", 0)  # the adapter is down: comments wait in the outbox
+        for n in range(3):
+            posted = requests.post(stack.url(world.request_path() + "/comments"), headers=world.auth("reader"),
+                                   json={"body": f"queued {n}"})
+            assert posted.json()["comment"]["sync_state"] == "pending"
+        assert requests.delete(stack.url(world.request_path() + "/ticket"), headers=world.auth("admin")).status_code == 204
+        sent_before = len(receiver.events("ticket.comment"))
+        receiver.default = (200, {}, b"", 0)  # back up: nothing of the unlinked ticket may arrive now
+        time.sleep(2.5)
+        assert len(receiver.events("ticket.comment")) == sent_before
+        assert psql("SELECT string_agg(DISTINCT state, ',') FROM ticket_sync.outbox WHERE org_id = :'org' "
+                    "AND event_type = 'ticket.comment'", org=world.org) == "cancelled"
+        thread = requests.get(stack.url(world.request_path() + "/comments"), headers=world.auth("reader")).json()
+        assert {(c["sync_state"], c["last_error"]) for c in thread["comments"]} == {
+            (None, "not sent: the ticket was unlinked first")}
+    finally:
+        receiver.stop()
+
+
+def test_two_delivery_loops_and_a_slow_tracker_deliver_every_event_once_in_order(make_stack, world):
+    """Two worker processes (two delivery loops) plus the inline attempts, against an adapter that takes 0.2 s per
+    event: every event arrives once, and in order per ticket."""
+    from receiver import Receiver
+    from connections import create_connection
+    receiver = Receiver("slow-secret")
+    receiver.default = (200, {}, b"", 0.2)
+    stack = make_stack("two-loops", {"TICKET_DELIVERY_POLL_MS": "50", "TICKET_DELIVERY_INLINE_TIMEOUT_S": "1"})
+    try:
+        create_connection(stack, world, {"kind": "webhook", "name": "Slow", "settings": {"url": receiver.url},
+                                         "secrets": {"webhook_secret": "slow-secret"}})
+        for request in (world.r1, world.r2):
+            assert requests.post(stack.url(world.request_path(request) + "/ticket"),
+                                 headers=world.auth("admin")).status_code == 201
+        from concurrent.futures import ThreadPoolExecutor
+        with ThreadPoolExecutor(8) as pool:
+            list(pool.map(lambda n: requests.post(stack.url(world.request_path((world.r1, world.r2)[n % 2]) + "/comments"),
+                                                  headers=world.auth("reader"), json={"body": f"n{n}"}), range(16)))
+        wait_for(lambda: len({e["headers"]["X-Event-Id"] for e in receiver.events("ticket.comment")}) == 16,
+                 seconds=30, what="every comment event")
+        time.sleep(0.5)
+        events = receiver.events("ticket.comment")
+        assert len(events) == 16, "each event once"
+        # The order is the outbox's (the order the comments' transactions wrote their events), per ticket.
+        position = {event_id: int(row_id) for event_id, row_id in (
+            line.split("|") for line in psql("SELECT event_id, id FROM ticket_sync.outbox WHERE org_id = :'org'",
+                                             org=world.org).split())}
+        for request in (world.r1, world.r2):
+            order = [position[e["headers"]["X-Event-Id"]] for e in events if e["event"]["evidence_request_id"] == request]
+            assert len(order) == 8 and order == sorted(order), "in order per ticket"
+    finally:
+        receiver.stop()

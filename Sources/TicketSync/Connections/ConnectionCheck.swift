@@ -75,7 +75,8 @@ extension ConnectionRoutes {
         let steps: [ConnectionCheck.Step]
         if config.missing.isEmpty {
             let provider = try context.providers.provider(config)
-            guard let checked = context.providers.bulkhead.withSlot(TrackerBulkhead.key(config), provider.checkConnection)
+            guard
+                let checked = context.providers.bulkhead.withSlot(TrackerBulkhead.key(config), provider.checkConnection)
             else { throw APIError.trackerBusy(config) }
             steps = checked
         } else {

@@ -19,7 +19,8 @@ public struct Comment: Sendable, Equatable {
     public static let maxBodyLength = 10_000
 
     /// Keys in byte order (see `JSONObjectWriter`): author, body, created_at, external_comment_id, id, last_error,
-    /// source, sync_state. `sync_state` only for internal comments; `last_error` only when in error.
+    /// source, sync_state. `sync_state` only for internal comments; `last_error` when in error, or when a push was
+    /// cancelled (the ticket was unlinked before it went out).
     public var json: JSONValue {
         var writer = JSONObjectWriter()
         writer.field("author", author)
@@ -27,7 +28,9 @@ public struct Comment: Sendable, Equatable {
         writer.field("created_at", createdAt)
         writer.field("external_comment_id", externalCommentID)
         writer.field("id", id)
-        if source == .internal && syncState == "error" { writer.field("last_error", lastError) }
+        if source == .internal && (syncState == "error" || (syncState == nil && lastError != nil)) {
+            writer.field("last_error", lastError)
+        }
         writer.field("source", source.rawValue)
         if source == .internal { writer.field("sync_state", syncState) }
         return writer.finish()

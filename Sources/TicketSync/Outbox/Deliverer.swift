@@ -11,17 +11,21 @@ public struct Deliverer {
         self.policy = policy
     }
 
-    /// One pass of a delivery loop: claims up to `limit` due events and attempts each; after a success it goes on
-    /// with the same link's next events while they succeed, so a backlog on one ticket drains in one pass, in order.
-    /// Returns how many it attempted. Events younger than `graceSeconds` that were never attempted are left to the
-    /// request that wrote them.
+    /// One pass of a delivery loop: up to `limit` due events, each claimed just before its attempt (so no claim
+    /// waits behind other attempts and outlives its lease: a lease covers one call's whole timeout plus 30 s);
+    /// after a success it goes on with the same link's next events while they succeed, so a backlog on one ticket
+    /// drains in one pass, in order. Returns how many it attempted. Events younger than `graceSeconds` that were
+    /// never attempted are left to the request that wrote them.
     @discardableResult
     public func deliverDue(limit: Int, timeouts: HTTPTimeouts, graceSeconds: Int) throws -> Int {
-        let events = try OutboxStore(db: db).claim(
-            limit: limit, leaseSeconds: Self.lease(timeouts), graceSeconds: graceSeconds,
-            providers: providers.deliverable)
         var attempted = 0
-        for event in events {
+        for _ in 0..<limit {
+            guard
+                let event = try OutboxStore(db: db).claim(
+                    limit: 1, leaseSeconds: Self.lease(timeouts), graceSeconds: graceSeconds,
+                    providers: providers.deliverable
+                ).first
+            else { break }
             attempted += 1
             guard try attempt(event, timeouts: timeouts).delivered else { continue }
             for _ in 0..<Self.drainLimit {
@@ -85,7 +89,7 @@ public struct Deliverer {
         return try db.transaction { () throws -> Attempt in
             switch outcome {
             case .delivered(let externalCommentID, let echo):
-                try outbox.markDelivered(event, status: nil)
+                guard try outbox.markDelivered(event, status: nil) else { return leaseLost(event) }
                 guard let commentID = event.commentID else { return Attempt(delivered: true) }
                 _ = try comments.markSynced(
                     org: event.orgID, id: commentID,
@@ -98,7 +102,9 @@ public struct Deliverer {
                 return Attempt(delivered: true, echo: stored)
             case .retry(let reason, let status, let retryAfter) where !policy.givesUp(afterAttempt: event.attempts):
                 let delay = policy.delayMilliseconds(afterAttempt: event.attempts, retryAfterSeconds: retryAfter)
-                try outbox.scheduleRetry(event, afterMilliseconds: delay, status: status, reason: reason)
+                guard try outbox.scheduleRetry(event, afterMilliseconds: delay, status: status, reason: reason) else {
+                    return leaseLost(event)
+                }
                 ServerLog.warning(
                     "\(event.eventType.rawValue) \(event.eventID) attempt \(event.attempts) failed (\(reason)); retry in \(delay) ms"
                 )
@@ -106,7 +112,7 @@ public struct Deliverer {
                 let text =
                     policy.givesUp(afterAttempt: event.attempts) && outcomeIsRetry(outcome)
                     ? "\(reason) (gave up after \(event.attempts) attempts)" : reason
-                try outbox.markFailed(event, status: status, reason: text)
+                guard try outbox.markFailed(event, status: status, reason: text) else { return leaseLost(event) }
                 if let commentID = event.commentID {
                     try comments.markFailed(org: event.orgID, id: commentID, reason: text)
                 }
@@ -114,6 +120,13 @@ public struct Deliverer {
             }
             return Attempt(delivered: false)
         }
+    }
+
+    /// Another loop holds the event now (this lease ran out), or the ticket was unlinked: its outcome stands.
+    private func leaseLost(_ event: OutboxEvent) -> Attempt {
+        ServerLog.warning(
+            "\(event.eventType.rawValue) \(event.eventID): lease lost or event cancelled; outcome not recorded")
+        return Attempt(delivered: false)
     }
 
     private func outcomeIsRetry(_ outcome: DeliveryOutcome) -> Bool {

@@ -24,6 +24,8 @@ public struct OutboxEvent: Sendable, Equatable {
     public var externalID: String
     /// The tracker's internal id of the ticket (Jira issue id, ServiceNow sys_id), when it has one.
     public var externalRef: String? = nil
+    /// The lease this claim took: the outcome is recorded only while the event is still held under it.
+    public var leaseToken: String? = nil
 
     /// The body decoded again, for providers that send their own format rather than the event itself.
     public var payload: JSONValue { (try? JSONParser.parse(Array(body.utf8))) ?? .object([:]) }

@@ -36,7 +36,7 @@ public struct OutboxStore {
             """
             WITH due AS (
                 SELECT o.id FROM ticket_sync.outbox o
-                WHERE o.state <> 'delivered' -- lets the planner use outbox_open_per_link
+                WHERE o.state NOT IN ('delivered', 'cancelled') -- lets the planner use outbox_open_per_link
                   AND ((o.state = 'pending' AND o.next_attempt_at <= now())
                        OR (o.state = 'delivering' AND o.locked_until < now()))
                   AND ($3::uuid IS NULL OR o.event_id = $3::uuid)
@@ -46,17 +46,18 @@ public struct OutboxStore {
                        ELSE EXISTS (SELECT 1 FROM ticket_sync.connections c
                                     WHERE c.id = o.connection_id AND NOT c.disabled AND c.deleted_at IS NULL) END)
                   AND NOT EXISTS (SELECT 1 FROM ticket_sync.outbox e
-                                  WHERE e.link_id = o.link_id AND e.id < o.id AND e.state <> 'delivered')
+                                  WHERE e.link_id = o.link_id AND e.id < o.id AND e.state NOT IN ('delivered', 'cancelled'))
                 ORDER BY o.id
                 LIMIT $1
                 FOR UPDATE SKIP LOCKED
             )
             UPDATE ticket_sync.outbox o
-            SET state = 'delivering', attempts = o.attempts + 1, locked_until = now() + make_interval(secs => $2::int)
+            SET state = 'delivering', attempts = o.attempts + 1, locked_until = now() + make_interval(secs => $2::int),
+                lease_token = gen_random_uuid()
             FROM due, ticket_sync.ticket_links l
             WHERE o.id = due.id AND l.id = o.link_id
             RETURNING o.id, o.event_id, o.org_id, o.link_id, o.connection_id, l.evidence_request_id, o.comment_id, o.provider,
-                      o.event_type, o.body, o.attempts, l.external_id, l.external_ref
+                      o.event_type, o.body, o.attempts, l.external_id, l.external_ref, o.lease_token
             """,
             [
                 String(limit), String(leaseSeconds), eventID, linkID, graceSeconds.map(String.init),
@@ -65,31 +66,54 @@ public struct OutboxStore {
         ).all.map(Self.decode)
     }
 
-    public func markDelivered(_ event: OutboxEvent, status: Int?) throws {
+    /// The state changes below apply only while the event is still 'delivering' under the lease this claim took:
+    /// false when the lease ran out and another loop claimed the event (that loop's outcome stands).
+    @discardableResult
+    public func markDelivered(_ event: OutboxEvent, status: Int?) throws -> Bool {
         try db.query(
             """
             UPDATE ticket_sync.outbox SET state = 'delivered', delivered_at = now(), locked_until = NULL,
                 last_status = $2, last_error = NULL
-            WHERE id = $1
-            """, [String(event.id), status.map(String.init)])
+            WHERE id = $1 AND state = 'delivering' AND lease_token = $3::uuid
+            """, [String(event.id), status.map(String.init), event.leaseToken]
+        ).affected == 1
     }
 
-    public func scheduleRetry(_ event: OutboxEvent, afterMilliseconds delay: Int, status: Int?, reason: String) throws {
+    @discardableResult
+    public func scheduleRetry(_ event: OutboxEvent, afterMilliseconds delay: Int, status: Int?, reason: String) throws
+        -> Bool
+    {
         try db.query(
             """
             UPDATE ticket_sync.outbox SET state = 'pending', locked_until = NULL,
                 next_attempt_at = now() + make_interval(secs => $2::double precision / 1000),
                 last_status = $3, last_error = $4
-            WHERE id = $1
-            """, [String(event.id), String(delay), status.map(String.init), reason])
+            WHERE id = $1 AND state = 'delivering' AND lease_token = $5::uuid
+            """, [String(event.id), String(delay), status.map(String.init), reason, event.leaseToken]
+        ).affected == 1
     }
 
-    public func markFailed(_ event: OutboxEvent, status: Int?, reason: String) throws {
+    @discardableResult
+    public func markFailed(_ event: OutboxEvent, status: Int?, reason: String) throws -> Bool {
         try db.query(
             """
             UPDATE ticket_sync.outbox SET state = 'failed', locked_until = NULL, last_status = $2, last_error = $3
-            WHERE id = $1
-            """, [String(event.id), status.map(String.init), reason])
+            WHERE id = $1 AND state = 'delivering' AND lease_token = $4::uuid
+            """, [String(event.id), status.map(String.init), reason, event.leaseToken]
+        ).affected == 1
+    }
+
+    /// Cancels a link's undelivered events (the ticket was unlinked): marked, never sent. An attempt already on
+    /// its way finishes, but its outcome is not recorded over the cancellation. Returns how many were cancelled.
+    @discardableResult
+    public func cancelUndelivered(org: String, linkID: String) throws -> Int {
+        try db.query(
+            """
+            UPDATE ticket_sync.outbox SET state = 'cancelled', locked_until = NULL, lease_token = NULL,
+                last_error = 'cancelled: the ticket was unlinked'
+            WHERE org_id = $1 AND link_id = $2 AND state IN ('pending', 'delivering', 'failed')
+            """, [org, linkID]
+        ).affected
     }
 
     /// Forgets delivered events older than the retention: their comments keep the ids they were stamped with.
@@ -97,7 +121,9 @@ public struct OutboxStore {
     public func pruneDelivered(olderThanDays days: Int) throws -> Int {
         try db.query(
             """
-            DELETE FROM ticket_sync.outbox WHERE state = 'delivered' AND delivered_at < now() - make_interval(days => $1::int)
+            DELETE FROM ticket_sync.outbox
+            WHERE (state = 'delivered' AND delivered_at < now() - make_interval(days => $1::int))
+               OR (state = 'cancelled' AND created_at < now() - make_interval(days => $1::int))
             """, [String(days)]
         ).affected
     }
@@ -121,6 +147,6 @@ public struct OutboxStore {
             commentID: row["comment_id"].flatMap(Int.init), provider: row.string("provider"),
             eventType: OutboxEvent.EventType(rawValue: row.string("event_type")) ?? .comment,
             body: row.string("body"), attempts: row.int("attempts"), externalID: row.string("external_id"),
-            externalRef: row["external_ref"])
+            externalRef: row["external_ref"], leaseToken: row["lease_token"])
     }
 }

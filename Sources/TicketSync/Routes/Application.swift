@@ -61,7 +61,9 @@ public struct Application: Sendable {
             return error.response
         } catch let error as PGError where error.kind == .unavailable || error.sqlstate?.isTransient == true {
             // A lock another service holds, a statement over its timeout, a server restarting: try again shortly.
-            if let state = error.sqlstate { ServerLog.warning("database busy (SQLSTATE \(state.rawValue)): \(error.message)") }
+            if let state = error.sqlstate {
+                ServerLog.warning("database busy (SQLSTATE \(state.rawValue)): \(error.message)")
+            }
             return APIError.databaseUnavailable().response
         } catch {
             ServerLog.error("unhandled error: \(error)")

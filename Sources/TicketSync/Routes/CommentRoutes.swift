@@ -16,28 +16,33 @@ enum CommentRoutes {
             guard let position = ThreadPosition(encoded: raw) else { throw PageQuery.invalid(name) }
             return position
         }
-        let after = try position("cursor"), before = try position("before")
+        let after = try position("cursor")
+        let before = try position("before")
         let newest: Bool
         switch query["newest"] {
         case nil, "false"?: newest = false
         case "true"?: newest = true
-        default: throw APIError(400, "invalid-parameter", "`newest` must be true or false.",
-                                extensions: ["parameter": .string("newest")])
+        default:
+            throw APIError(
+                400, "invalid-parameter", "`newest` must be true or false.",
+                extensions: ["parameter": .string("newest")])
         }
         guard [after != nil, before != nil, newest].filter({ $0 }).count <= 1 else {
-            throw APIError(400, "invalid-parameter", "Give at most one of `cursor`, `before` and `newest`.",
-                           extensions: ["parameter": .string("cursor")])
+            throw APIError(
+                400, "invalid-parameter", "Give at most one of `cursor`, `before` and `newest`.",
+                extensions: ["parameter": .string("cursor")])
         }
         let slice: CommentStore.ThreadSlice =
-            if let after { .after(createdAt: after.createdAt, id: after.id) }
-            else if let before { .before(createdAt: before.createdAt, id: before.id) }
-            else if newest { .newest } else { .first }
+            if let after { .after(createdAt: after.createdAt, id: after.id) } else if let before {
+                .before(createdAt: before.createdAt, id: before.id)
+            } else if newest { .newest } else { .first }
         let fetched = try CommentStore(db: actions.db).page(
             org: context.orgID, request: request.id, slice: slice, limit: limit + 1)
         // One more than asked says whether the page is the last in its direction.
         let overflow = fetched.count > limit
         let comments: [Comment]
-        let hasMore: Bool, olderExist: Bool
+        let hasMore: Bool
+        let olderExist: Bool
         switch slice {
         case .first, .after:
             comments = Array(fetched.prefix(limit))
@@ -49,12 +54,14 @@ enum CommentRoutes {
             olderExist = overflow
         }
         let next = comments.last.map(ThreadPosition.init)?.encoded ?? after?.encoded
-        return .json(200, .object([
-            "comments": .array(comments.map(\.json)),
-            "next_cursor": .optional(next),
-            "has_more": .bool(hasMore),
-            "previous_cursor": .optional(olderExist ? comments.first.map(ThreadPosition.init)?.encoded : nil),
-        ]))
+        return .json(
+            200,
+            .object([
+                "comments": .array(comments.map(\.json)),
+                "next_cursor": .optional(next),
+                "has_more": .bool(hasMore),
+                "previous_cursor": .optional(olderExist ? comments.first.map(ThreadPosition.init)?.encoded : nil),
+            ]))
     }
 
     /// 201 with the stored comment (`synced` or `pending` when a ticket is linked) and the tracker's echo, if any.

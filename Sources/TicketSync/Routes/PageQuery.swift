@@ -14,8 +14,9 @@ enum PageQuery {
     }
 
     static func invalid(_ name: String) -> APIError {
-        APIError(400, "invalid-parameter", "`\(name)` is not one this API returned.",
-                 extensions: ["parameter": .string(name)])
+        APIError(
+            400, "invalid-parameter", "`\(name)` is not one this API returned.",
+            extensions: ["parameter": .string(name)])
     }
 
     static func encode(_ members: [String: JSONValue]) -> String {

@@ -16,8 +16,10 @@ public struct FastCGIServer {
         /// A worker writes one byte here once it accepts, so its master knows it is ready.
         public var readyFD: Int32?
 
-        public init(address: ListenSocket.Address, threads: Int, socketGroup: String?, deliveryLoop: Bool = true,
-                    inheritedFD: Int32? = nil, readyFD: Int32? = nil) {
+        public init(
+            address: ListenSocket.Address, threads: Int, socketGroup: String?, deliveryLoop: Bool = true,
+            inheritedFD: Int32? = nil, readyFD: Int32? = nil
+        ) {
             self.address = address
             self.threads = threads
             self.socketGroup = socketGroup
@@ -41,7 +43,8 @@ public struct FastCGIServer {
         ShutdownSignals.block()
 
         guard FCGX_Init() == 0 else { throw ListenSocket.Failure(description: "FCGX_Init failed") }
-        let owned = options.inheritedFD == nil ? try ListenSocket.open(options.address, group: options.socketGroup) : nil
+        let owned =
+            options.inheritedFD == nil ? try ListenSocket.open(options.address, group: options.socketGroup) : nil
         let acceptor = try Acceptor(listenFD: options.inheritedFD ?? owned?.fd ?? -1)
 
         let acceptLock = NSLock()

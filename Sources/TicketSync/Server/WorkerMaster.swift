@@ -16,8 +16,10 @@ public final class WorkerMaster {
         /// How long a new worker may take to be ready.
         public var readySeconds: Double = 30
 
-        public init(address: ListenSocket.Address, socketGroup: String?, workers: Int, workerArguments: [String],
-                    envFile: String?) {
+        public init(
+            address: ListenSocket.Address, socketGroup: String?, workers: Int, workerArguments: [String],
+            envFile: String?
+        ) {
             self.address = address
             self.socketGroup = socketGroup
             self.workers = workers
@@ -108,8 +110,11 @@ public final class WorkerMaster {
     }
 
     private func spawn() -> WorkerProcess? {
-        let arguments = ["serve", "--worker-fd", String(WorkerProcess.listenFD), "--ready-fd", String(WorkerProcess.readyFD),
-                         "--lifeline-fd", String(WorkerProcess.lifelineFD)] + options.workerArguments
+        let arguments =
+            [
+                "serve", "--worker-fd", String(WorkerProcess.listenFD), "--ready-fd", String(WorkerProcess.readyFD),
+                "--lifeline-fd", String(WorkerProcess.lifelineFD),
+            ] + options.workerArguments
         do {
             let worker = try WorkerProcess.spawn(
                 executable: executable, arguments: arguments, environment: environment, listenFD: socket?.fd ?? -1,

@@ -18,8 +18,10 @@ struct WorkerProcess {
         let description: String
     }
 
-    static func spawn(executable: String, arguments: [String], environment: [String: String], listenFD: Int32,
-                      lifelineFD: Int32, generation: Int) throws -> WorkerProcess {
+    static func spawn(
+        executable: String, arguments: [String], environment: [String: String], listenFD: Int32,
+        lifelineFD: Int32, generation: Int
+    ) throws -> WorkerProcess {
         var ready: [Int32] = [-1, -1]
         guard pipe(&ready) == 0, let readEnd = ready.first, let writeEnd = ready.last else {
             throw SpawnFailure(description: "pipe(): \(String(cString: strerror(errno)))")
@@ -74,8 +76,11 @@ struct WorkerProcess {
     static func describe(_ status: Int32) -> String {
         let signal = status & 0x7f
         if signal == 0 { return "exited with status \((status >> 8) & 0xff)" }
-        let name = [SIGKILL: "SIGKILL", SIGSEGV: "SIGSEGV", SIGABRT: "SIGABRT", SIGILL: "SIGILL", SIGTERM: "SIGTERM",
-                    SIGBUS: "SIGBUS", SIGTRAP: "SIGTRAP", SIGFPE: "SIGFPE", SIGINT: "SIGINT"][signal] ?? "signal"
+        let name =
+            [
+                SIGKILL: "SIGKILL", SIGSEGV: "SIGSEGV", SIGABRT: "SIGABRT", SIGILL: "SIGILL", SIGTERM: "SIGTERM",
+                SIGBUS: "SIGBUS", SIGTRAP: "SIGTRAP", SIGFPE: "SIGFPE", SIGINT: "SIGINT",
+            ][signal] ?? "signal"
         return "killed by signal \(signal) (\(name))" + (status & 0x80 != 0 ? ", core dumped" : "")
     }
 }

@@ -24,7 +24,8 @@ public struct CommentStore {
     /// Up to `limit` comments of a slice, in thread order (created_at, id), oldest first.
     public func page(org: String, request: String, slice: ThreadSlice, limit: Int) throws -> [Comment] {
         let base = "SELECT \(Self.columns) FROM ticket_sync.comments WHERE org_id = $1 AND evidence_request_id = $2"
-        let forward = " ORDER BY created_at, id LIMIT $3", backward = " ORDER BY created_at DESC, id DESC LIMIT $3"
+        let forward = " ORDER BY created_at, id LIMIT $3"
+        let backward = " ORDER BY created_at DESC, id DESC LIMIT $3"
         let rows: [Comment]
         switch slice {
         case .first:
@@ -97,6 +98,17 @@ public struct CommentStore {
             UPDATE ticket_sync.comments SET sync_state = 'pending', last_error = NULL
             WHERE org_id = $1 AND id IN (SELECT comment_id FROM ticket_sync.outbox
                                          WHERE org_id = $1 AND link_id = $2 AND state = 'failed')
+            """, [org, linkID])
+    }
+
+    /// Comments whose push was cancelled with their ticket's unlink: not sent, and nothing is linked to send them to.
+    public func markCancelled(org: String, linkID: String) throws {
+        try db.query(
+            """
+            UPDATE ticket_sync.comments SET sync_state = NULL, last_error = 'not sent: the ticket was unlinked first'
+            WHERE org_id = $1 AND sync_state IN ('pending', 'error')
+              AND id IN (SELECT comment_id FROM ticket_sync.outbox
+                         WHERE org_id = $1 AND link_id = $2 AND state = 'cancelled')
             """, [org, linkID])
     }
 

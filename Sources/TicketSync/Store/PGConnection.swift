@@ -34,7 +34,9 @@ public final class PGConnection {
     deinit { PQfinish(handle) }
 
     /// Run on every new session: a name for pg_stat_activity, and no NOTICE chatter on stderr.
-    var sessionSetup: String { "SET application_name = 'ticketsync'; SET client_min_messages = warning; " + limits.sessionSQL }
+    var sessionSetup: String {
+        "SET application_name = 'ticketsync'; SET client_min_messages = warning; " + limits.sessionSQL
+    }
 
     public var isConnected: Bool { handle != nil && PQstatus(handle) == CONNECTION_OK }
 

@@ -44,7 +44,9 @@ public struct SQLState: RawRepresentable, Equatable, Hashable, Sendable {
 
     /// The database is busy or unreachable rather than the request wrong: answered 503 with Retry-After.
     public var isTransient: Bool {
-        [.lockNotAvailable, .queryCanceled, .idleInTransactionTimeout, .adminShutdown, .cannotConnectNow,
-         .serializationFailure, .deadlockDetected].contains(self)
+        [
+            .lockNotAvailable, .queryCanceled, .idleInTransactionTimeout, .adminShutdown, .cannotConnectNow,
+            .serializationFailure, .deadlockDetected,
+        ].contains(self)
     }
 }

@@ -25,8 +25,10 @@ public struct PGSessionLimits: Sendable, Equatable {
 
     /// Connection parameters given to libpq besides the URL, as defaults: the same keys in DATABASE_URL win.
     var connectionParameters: [(String, String)] {
-        [("connect_timeout", String(connectTimeoutSeconds)), ("keepalives", "1"), ("keepalives_idle", "30"),
-         ("keepalives_interval", "10"), ("keepalives_count", "3")]
+        [
+            ("connect_timeout", String(connectTimeoutSeconds)), ("keepalives", "1"), ("keepalives_idle", "30"),
+            ("keepalives_interval", "10"), ("keepalives_count", "3"),
+        ]
     }
 
     /// Run on every new session (after the name and message level).

@@ -102,14 +102,15 @@ public struct TicketLinkStore {
         ).first.map(Self.decode)
     }
 
-    /// Detaches the active link, keeping it as history. False when there was none.
-    public func unlink(org: String, request: String) throws -> Bool {
+    /// Detaches the active link, keeping it as history. Returns its id; nil when there was none.
+    public func unlink(org: String, request: String) throws -> String? {
         try db.query(
             """
             UPDATE ticket_sync.ticket_links SET unlinked_at = clock_timestamp(), updated_at = clock_timestamp()
             WHERE org_id = $1 AND evidence_request_id = $2 AND unlinked_at IS NULL
+            RETURNING id
             """, [org, request]
-        ).affected == 1
+        ).first?.string("id")
     }
 
     static func decode(_ row: PGRow) -> TicketLink {

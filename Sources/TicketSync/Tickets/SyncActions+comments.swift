@@ -35,9 +35,10 @@ extension SyncActions {
         guard let config else { return PostedComment(comment: stored, echo: nil) }
         // The first attempt only with a free slot for this tracker: a busy one leaves the comment `pending` for the
         // delivery loop instead of holding this thread.
-        let echo = try providers.bulkhead.withSlot(TrackerBulkhead.key(config)) {
-            try deliverer.deliverNow(eventID: eventID, timeouts: inlineTimeouts)
-        } ?? nil
+        let echo =
+            try providers.bulkhead.withSlot(TrackerBulkhead.key(config)) {
+                try deliverer.deliverNow(eventID: eventID, timeouts: inlineTimeouts)
+            } ?? nil
         return PostedComment(comment: try comments.find(org: org, id: stored.id) ?? stored, echo: echo)
     }
 }

@@ -9,9 +9,13 @@ extension SyncActions {
         let provider = try providers.provider(config)
         // Not the guard (the unique index is); it spares the tracker a ticket that could never be linked.
         if try links.active(org: org, request: request.id) != nil { throw TicketError.alreadyLinked }
-        guard let ticket = try providers.bulkhead.withSlot(TrackerBulkhead.key(config), {
-            try provider.createTicket(for: request, db: db)
-        }) else { throw APIError.trackerBusy(config) }
+        guard
+            let ticket = try providers.bulkhead.withSlot(
+                TrackerBulkhead.key(config),
+                {
+                    try provider.createTicket(for: request, db: db)
+                })
+        else { throw APIError.trackerBusy(config) }
         return try links.insert(org: org, request: request.id, ticket: ticket, connectionID: config.connectionID)
     }
 
@@ -55,13 +59,21 @@ extension SyncActions {
         }
         if requeued > 0 {
             let key = TrackerBulkhead.key(try providers.config(for: link, db: db))
-            _ = try providers.bulkhead.withSlot(key) { try deliverer.deliverNext(linkID: link.id, timeouts: inlineTimeouts) }
+            _ = try providers.bulkhead.withSlot(key) {
+                try deliverer.deliverNext(linkID: link.id, timeouts: inlineTimeouts)
+            }
         }
         return (try activeLink(org: org, request: request.id), requeued)
     }
 
-    /// Detaches the ticket without closing it; the link is kept as history. Contacts no tracker.
+    /// Detaches the ticket without closing it; the link is kept as history. Contacts no tracker. Its undelivered
+    /// events are cancelled in the same transaction (never sent afterwards), and their comments say so.
     public func unlinkTicket(org: String, request: EvidenceRequest) throws {
-        guard try links.unlink(org: org, request: request.id) else { throw TicketError.noLink }
+        try db.transaction {
+            guard let linkID = try links.unlink(org: org, request: request.id) else { throw TicketError.noLink }
+            if try OutboxStore(db: db).cancelUndelivered(org: org, linkID: linkID) > 0 {
+                try CommentStore(db: db).markCancelled(org: org, linkID: linkID)
+            }
+        }
     }
 }
