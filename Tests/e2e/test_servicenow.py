@@ -7,7 +7,7 @@ import json
 import pytest
 import requests
 
-from conftest import assert_problem, wait_for
+from conftest import psql, assert_problem, wait_for
 from trackers import FakeServiceNow
 
 SECRET = "servicenow-business-rule-secret"
@@ -59,7 +59,13 @@ def test_create_comment_reply_close(make_stack, world, servicenow):
     call = servicenow.calls("POST")[0]
     assert call["path"] == "/api/now/table/incident" and call["query"]["sysparm_fields"] == ["sys_id,number"]
     assert call["headers"]["x-sn-apikey"] == servicenow.token
-    assert call["json"] == {"short_description": "Access review", "description": "Q3 access review"}
+    link_id = psql("SELECT id FROM ticket_sync.ticket_links WHERE evidence_request_id = :'r' AND unlinked_at IS NULL",
+                   r=world.r1)
+    assert call["json"] == {"short_description": "Access review", "description": "Q3 access review",
+                            "correlation_id": f"ticketsync-{link_id}", "correlation_display": "Ticket Sync"}
+    # The create looked for a record with that key first (none yet).
+    lookup = servicenow.calls("GET", "/api/now/table/incident")[0]
+    assert lookup["query"]["sysparm_query"] == [f"correlation_id=ticketsync-{link_id}"]
 
     posted = comment(stack, world, "Please attach the evidence.")
     assert posted["sync_state"] == "synced"

@@ -96,19 +96,40 @@ def test_receiver_ids_win(make_stack, world, receiver):
     assert comment(stack, world, "hello")["external_comment_id"] == f"{key}-c9"
 
 
-@pytest.mark.parametrize("answer", [500, (302, {"Location": "http://127.0.0.1:9/elsewhere"}, b""), "down", "slow"])
+@pytest.mark.parametrize("answer", [(302, {"Location": "http://127.0.0.1:9/elsewhere"}, b""), "down"])
 def test_create_failure_is_502_and_links_nothing(make_stack, world, receiver, answer):
+    """A refusal (a redirect, nobody listening): the adapter made nothing, so nothing is kept."""
     stack = make_stack("wh-create-fail", webhook_env(receiver))
     if answer == "down":
         receiver.down()
-    elif answer == "slow":
-        receiver.answer((200, {}, b"", 3))
     else:
         receiver.answer(answer)
     before = world.snapshot()
     problem = assert_problem(create(stack, world), 502)
-    assert "no ticket was linked" in problem["detail"]
+    assert "no ticket was linked" in problem["detail"] and "tracker_outcome" not in problem
     assert world.snapshot() == before
+
+
+@pytest.mark.parametrize("answer", [500, "slow"])
+def test_create_with_an_unknown_outcome_keeps_its_reservation_and_a_retry_resumes_it(make_stack, world, receiver,
+                                                                                   answer):
+    """A 500 or a timeout: the adapter may have made the ticket. The reservation stays (sync error), and the next
+    create resends ticket.create with the same X-Event-Id, so an adapter that de-duplicates makes one ticket."""
+    stack = make_stack("wh-create-unknown", webhook_env(receiver))
+    receiver.answer(500 if answer == 500 else (200, {}, b"", 3))
+    problem = assert_problem(create(stack, world), 502)
+    assert problem["tracker_outcome"] == "unknown"
+    kept = requests.get(stack.url(world.request_path() + "/ticket"), headers=world.auth("admin")).json()
+    assert kept["state"] == "creating" and kept["external_id"] is None and kept["sync_state"] == "error"
+    assert kept["last_error"] == problem["detail"]
+    assert_problem(requests.post(stack.url(world.request_path() + "/ticket/close"), headers=world.auth("admin")), 409)
+    time.sleep(3.2 if answer == "slow" else 0)  # the slow answer's request is over before the retry
+    resumed = create(stack, world)
+    assert resumed.status_code == 201, resumed.text
+    assert resumed.json()["state"] == "linked" and resumed.json()["external_id"].startswith("wh-")
+    event_ids = receiver.event_ids("ticket.create")
+    assert len(event_ids) == 2 and len(set(event_ids)) == 1, "the same X-Event-Id on every attempt"
+    assert psql("SELECT count(*) FROM ticket_sync.ticket_links WHERE evidence_request_id = :'r'", r=world.r1) == "1"
 
 
 def test_comments_wait_while_receiver_is_down_then_arrive_once_in_order(make_stack, world, receiver):

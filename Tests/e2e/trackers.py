@@ -23,6 +23,7 @@ class FakeServer:
         self.lock = threading.Lock()
         self.requests = []   # dicts: method, path, query, headers, raw, json, at (+ what inspect() adds)
         self.plan = []       # queued answers: (status, headers, body, delay); body is bytes, JSON-able or None
+        self.slow = 0        # seconds every routed answer waits (a tracker that takes a moment)
         self.server = None
         self.up()
 
@@ -43,7 +44,7 @@ class FakeServer:
                 with fake.lock:
                     fake.requests.append(record)
                     forced = fake.plan.pop(0) if fake.plan else None
-                status, headers, body, delay = forced or (fake.route(record) + (0,))[:4]
+                status, headers, body, delay = forced or (fake.route(record) + (fake.slow,))[:4]
                 time.sleep(delay)
                 payload = body if isinstance(body, bytes) else (b"" if body is None else json.dumps(body).encode())
                 self.send_response(status)
@@ -124,6 +125,8 @@ class FakeJira(FakeServer):
         parts = path.strip("/").split("/")
         if r["method"] == "GET" and path == "/myself":
             return 200, {}, self.myself
+        if r["method"] == "GET" and path == "/search":
+            return self.search(r["query"].get("jql", [""])[0])
         if r["method"] == "GET" and parts[0] == "project" and len(parts) == 2:
             if parts[1] != self.project:
                 return self.error(404, [f"No project could be found with key '{parts[1]}'."])
@@ -167,6 +170,16 @@ class FakeJira(FakeServer):
         key = f"{self.project}-{len(self.issues) + 1}"
         self.issues[key] = {"id": issue_id, "key": key, "fields": fields, "comments": [], "status": "new"}
         return 201, {}, {"id": issue_id, "key": key, "self": f"{self.base}/rest/api/2/issue/{issue_id}"}
+
+    def search(self, jql):
+        """Only what Ticket Sync asks: `labels = "<label>"`."""
+        import re
+        match = re.fullmatch(r'labels = "([^"]+)"', jql)
+        if not match:
+            return self.error(400, [f"Unsupported JQL in the fake: {jql}"])
+        found = [issue for issue in self.issues.values() if match.group(1) in issue["fields"].get("labels", [])]
+        return 200, {}, {"startAt": 0, "maxResults": 1, "total": len(found),
+                         "issues": [{"id": issue["id"], "key": issue["key"]} for issue in found[:1]]}
 
     def available_transitions(self):
         def transition(tid, name, category):
@@ -249,7 +262,13 @@ class FakeServiceNow(FakeServer):
             return 200, {}, {"result": {**record, "comments": "", "work_notes": ""}}
         if r["method"] == "GET" and r["path"] == table_path:
             limit = int(r["query"].get("sysparm_limit", ["10000"])[0])
-            return 200, {}, {"result": [{"sys_id": sys_id} for sys_id in list(self.records)[:limit]]}
+            query = r["query"].get("sysparm_query", [""])[0]
+            rows = list(self.records.values())
+            if query:
+                field, _, value = query.partition("=")
+                rows = [row for row in rows if row.get(field) == value]
+            fields = r["query"].get("sysparm_fields", ["sys_id"])[0].split(",")
+            return 200, {}, {"result": [{f: row.get(f, "") for f in fields} for row in rows[:limit]]}
         if r["method"] == "GET" and r["path"] == "/api/now/table/sys_journal_field":
             if not self.journal_readable:
                 return self.error(403, "User Not Authorized", "ACL prevents reading sys_journal_field")

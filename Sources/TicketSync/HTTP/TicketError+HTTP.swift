@@ -2,7 +2,7 @@
 extension TicketError: HTTPResponseError {
     public var status: Int {
         switch self {
-        case .alreadyLinked, .externalIDInUse, .alreadyClosed, .unlinkedMeanwhile: 409
+        case .alreadyLinked, .externalIDInUse, .alreadyClosed, .unlinkedMeanwhile, .beingCreated: 409
         case .noLink, .noRequest: 404
         }
     }
@@ -20,6 +20,9 @@ extension TicketError: HTTPResponseError {
         case .alreadyClosed:
             Problem(
                 slug: "ticket-already-closed", title: HTTPStatus.reason(409), detail: "The ticket is already closed.")
+        case .beingCreated:
+            Problem(slug: "ticket-being-created", title: HTTPStatus.reason(409),
+                    detail: "This evidence request's ticket is being created right now; try again in a moment.")
         case .unlinkedMeanwhile:
             Problem(slug: "ticket-unlinked", title: HTTPStatus.reason(409),
                     detail: "The close was recorded, but the ticket was unlinked meanwhile; it is no longer linked here.")

@@ -6,7 +6,11 @@ public struct TicketLink: Sendable, Equatable {
     public var provider: String
     /// The org connection the ticket lives in; nil for the deployment default.
     public var connectionID: String?
+    /// Empty while the link is a reservation (`isCreating`): the tracker has not answered yet.
     public var externalID: String
+    /// A create reserved this link and has not completed it (it is running, died, or failed: `createError`).
+    public var isCreating = false
+    public var createError: String? = nil
     public var externalURL: String?
     /// The tracker's internal id (Jira issue id, ServiceNow sys_id), when it has one.
     public var externalRef: String?
@@ -23,7 +27,8 @@ public struct TicketLink: Sendable, Equatable {
             "evidence_request_id": .string(evidenceRequestID),
             "provider": .string(provider),
             "connection_id": .optional(connectionID),
-            "external_id": .string(externalID),
+            "external_id": isCreating ? .null : .string(externalID),
+            "state": .string(isCreating ? "creating" : "linked"),
             "external_url": .optional(externalURL),
             "sync_state": .string(syncState),
             "created_at": .string(createdAt),

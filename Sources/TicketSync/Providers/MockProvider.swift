@@ -7,8 +7,8 @@ public struct MockProvider: TicketProvider {
 
     public init() {}
 
-    public func createTicket(for request: EvidenceRequest, db: PGConnection) throws -> CreatedTicket {
-        let number = try db.query("SELECT nextval('ticket_sync.mock_ticket_number') AS n").single("mock ticket number").string("n")
+    public func createTicket(for request: EvidenceRequest, key: CreationKey, db: PGConnection) throws -> CreatedTicket {
+        let number = try key.mintedNumber("ticket_sync.mock_ticket_number", db: db)
         let externalID = "mock-TCK-\(number)"
         return CreatedTicket(provider: kind.rawValue, externalID: externalID, externalURL: Self.browseBase + externalID)
     }

@@ -37,8 +37,9 @@ public final class TrackerBulkhead: @unchecked Sendable {
 extension APIError {
     /// Every slot for this tracker is taken by requests still waiting on it.
     public static func trackerBusy(_ config: TrackerConfig) -> APIError {
-        APIError(503, "provider-busy",
-                 "The \(config.kind.rawValue) tracker is still answering earlier requests; try again shortly.",
-                 title: "Ticket provider busy", headers: [("Retry-After", "2")])
+        APIError(
+            503, "provider-busy",
+            "The \(config.kind.rawValue) tracker is still answering earlier requests; try again shortly.",
+            title: "Ticket provider busy", headers: [("Retry-After", "2")])
     }
 }

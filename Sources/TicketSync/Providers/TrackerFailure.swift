@@ -15,7 +15,24 @@ struct TrackerFailure: Sendable {
     }
 
     /// For a synchronous call: 502 (refused or broken), 503 (rate-limited or unavailable), 504 (timed out).
+    /// When the tracker may have done it all the same (timeout, connection lost, 5xx), the problem says
+    /// `"tracker_outcome": "unknown"`: a create then keeps its reservation, and a retry looks the ticket up first.
     func apiError(_ result: OutboundResult, action: String) -> APIError {
+        var error = definiteError(result, action: action)
+        if TrackerFailure.outcomeUnknown(result) { error.problem.extensions["tracker_outcome"] = .string("unknown") }
+        return error
+    }
+
+    /// Whether a failed call may still have had its effect in the tracker.
+    static func outcomeUnknown(_ result: OutboundResult) -> Bool {
+        guard let status = result.status else {
+            return result.summary.hasPrefix("timed out") || result.summary == "connection lost"
+                || result.summary.hasPrefix("the response was larger")
+        }
+        return status >= 500 && status != 503
+    }
+
+    private func definiteError(_ result: OutboundResult, action: String) -> APIError {
         guard let status = result.status else {
             if result.summary.hasPrefix("timed out") {
                 return APIError(504, "provider-timeout", "\(tracker) did not answer in time while trying to \(action).")
@@ -58,6 +75,15 @@ struct TrackerFailure: Sendable {
                 reason: "HTTP \(status): redirects are not followed; check the \(tracker) base URL", status: status)
         }
         return .giveUp(reason: describe(result), status: status)
+    }
+}
+
+extension APIError {
+    /// A failed look-up creates nothing: whatever happened to the call, its outcome is not in doubt.
+    var lookupOnly: APIError {
+        var error = self
+        error.problem.extensions["tracker_outcome"] = nil
+        return error
     }
 }
 

@@ -12,10 +12,11 @@ public struct WebhookProvider: TicketProvider {
     let linkBack: @Sendable (EvidenceRequest) -> String?
 
     /// Synchronous: mints `wh-<n>`, sends `ticket.create`, and takes `external_id`/`external_url` from a JSON 2xx answer.
-    public func createTicket(for request: EvidenceRequest, db: PGConnection) throws -> CreatedTicket {
-        let number = try db.query("SELECT nextval('ticket_sync.webhook_ticket_number') AS n").single("webhook ticket number").string("n")
-        let minted = "wh-\(number)"
-        let eventID = UUID().uuidString.lowercased()
+    /// Idempotent toward the adapter: every attempt for one reservation sends the same `X-Event-Id` (the link's id)
+    /// and the same minted `wh-<n>`, so an adapter that de-duplicates on the event id makes one ticket.
+    public func createTicket(for request: EvidenceRequest, key: CreationKey, db: PGConnection) throws -> CreatedTicket {
+        let minted = "wh-\(try key.mintedNumber("ticket_sync.webhook_ticket_number", db: db))"
+        let eventID = key.linkID
         let body = EventPayload.create(
             eventID: eventID, occurredAt: Timestamp.string(), externalID: minted,
             request: request, link: linkBack(request))
@@ -23,9 +24,14 @@ public struct WebhookProvider: TicketProvider {
             type: OutboxEvent.EventType.create.rawValue, eventID: eventID, body: Array(body.text.utf8),
             timeouts: timeouts)
         guard let status = result.status, (200..<300).contains(status) else {
+            let unknown = TrackerFailure.outcomeUnknown(result)
             throw APIError(
                 502, "provider-request-failed",
-                "The webhook endpoint did not accept ticket.create (\(result.summary)); no ticket was linked.")
+                "The webhook endpoint did not accept ticket.create (\(result.summary))"
+                    + (unknown
+                        ? "; retry to finish creating the ticket (the same X-Event-Id is sent)."
+                        : "; no ticket was linked."),
+                extensions: unknown ? ["tracker_outcome": .string("unknown")] : [:])
         }
         let answer = result.jsonObject
         let externalID = answer?["external_id"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 } ?? minted

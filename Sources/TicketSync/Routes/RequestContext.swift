@@ -31,7 +31,7 @@ public final class RequestContext {
         guard let request = principal?.evidenceRequest else { throw TicketError.noRequest }
         let actions = SyncActions(
             db: try database(), providers: providers, policy: settings.delivery,
-            inlineTimeouts: settings.inlineTimeouts)
+            inlineTimeouts: settings.inlineTimeouts, createLeaseSeconds: 2 * settings.httpTimeouts.totalSeconds + 5)
         return (actions, request)
     }
 

@@ -6,16 +6,19 @@ public struct TicketLinkStore {
 
     public init(db: PGConnection) { self.db = db }
 
-    /// Columns of a link aliased `l`, with `sync_state` and `last_error` derived from the outbox:
-    /// error when an event gave up, pending while one is queued, synced otherwise.
+    /// Columns of a link aliased `l`, with `sync_state` and `last_error` derived from the outbox: error when an
+    /// event gave up, pending while one is queued, synced otherwise; a reservation is pending while its create
+    /// runs and error (with the reason) when it failed.
     static let columns = """
         l.id, l.org_id, l.evidence_request_id, l.provider, l.connection_id, l.external_id, l.external_url, l.external_ref,
-        CASE WHEN EXISTS (SELECT 1 FROM ticket_sync.outbox o WHERE o.link_id = l.id AND o.state = 'failed') THEN 'error'
+        l.state, l.create_error,
+        CASE WHEN l.state = 'creating' THEN CASE WHEN l.create_error IS NULL THEN 'pending' ELSE 'error' END
+             WHEN EXISTS (SELECT 1 FROM ticket_sync.outbox o WHERE o.link_id = l.id AND o.state = 'failed') THEN 'error'
              WHEN EXISTS (SELECT 1 FROM ticket_sync.outbox o WHERE o.link_id = l.id AND o.state IN ('pending', 'delivering'))
              THEN 'pending'
              ELSE 'synced' END AS sync_state,
-        (SELECT o.last_error FROM ticket_sync.outbox o WHERE o.link_id = l.id AND o.state = 'failed'
-         ORDER BY o.id DESC LIMIT 1) AS last_error,
+        coalesce(l.create_error, (SELECT o.last_error FROM ticket_sync.outbox o WHERE o.link_id = l.id AND o.state = 'failed'
+         ORDER BY o.id DESC LIMIT 1)) AS last_error,
         \(SQLFragments.timestamp("l.created_at")) AS created_at,
         \(SQLFragments.timestamp("l.updated_at")) AS updated_at,
         \(SQLFragments.timestamp("l.closed_at")) AS closed_at
@@ -91,6 +94,72 @@ public struct TicketLinkStore {
         }
     }
 
+    /// Reserves the request's one active link for a create (state `creating`, leased for `leaseSeconds`); the
+    /// one-active-link index turns a second reservation or an existing link into `TicketError.alreadyLinked`.
+    public func reserve(org: String, request: String, provider: String, connectionID: String?, leaseSeconds: Int) throws
+        -> TicketLink
+    {
+        do {
+            return try Self.decode(
+                db.query(
+                    """
+                    INSERT INTO ticket_sync.ticket_links AS l
+                        (org_id, evidence_request_id, provider, connection_id, state, creating_until)
+                    VALUES ($1, $2, $3, $4, 'creating', clock_timestamp() + make_interval(secs => $5::int))
+                    RETURNING \(Self.columns)
+                    """, [org, request, provider, connectionID, String(leaseSeconds)]
+                ).single("reservation"))
+        } catch let error as PGError where error.sqlstate == .uniqueViolation {
+            throw TicketError.alreadyLinked
+        }
+    }
+
+    /// Takes over the request's reservation when no create holds it any more (its lease ran out, or it failed):
+    /// nil when there is none, or a create is still working on it.
+    public func takeOverReservation(org: String, request: String, leaseSeconds: Int) throws -> TicketLink? {
+        try db.query(
+            """
+            UPDATE ticket_sync.ticket_links AS l
+            SET creating_until = clock_timestamp() + make_interval(secs => $3::int), updated_at = clock_timestamp()
+            WHERE l.org_id = $1 AND l.evidence_request_id = $2 AND l.unlinked_at IS NULL AND l.state = 'creating'
+              AND (l.creating_until IS NULL OR l.creating_until < clock_timestamp())
+            RETURNING \(Self.columns)
+            """, [org, request, String(leaseSeconds)]
+        ).first.map(Self.decode)
+    }
+
+    /// Completes a reservation with the tracker's ticket; nil when it is no longer this create's (unlinked meanwhile).
+    public func complete(org: String, id: String, ticket: CreatedTicket) throws -> TicketLink? {
+        do {
+            return try db.query(
+                """
+                UPDATE ticket_sync.ticket_links AS l
+                SET state = 'linked', external_id = $3, external_url = $4, external_ref = $5, creating_until = NULL,
+                    create_error = NULL, updated_at = clock_timestamp()
+                WHERE l.org_id = $1 AND l.id = $2 AND l.state = 'creating' AND l.unlinked_at IS NULL
+                RETURNING \(Self.columns)
+                """, [org, id, ticket.externalID, ticket.externalURL, ticket.externalRef]
+            ).first.map(Self.decode)
+        } catch let error as PGError where error.sqlstate == .uniqueViolation {
+            throw TicketError.externalIDInUse(ticket.externalID)
+        }
+    }
+
+    /// Removes a reservation whose tracker call never happened or was clearly refused (nothing to resume).
+    public func dropReservation(org: String, id: String) throws {
+        try db.query(
+            "DELETE FROM ticket_sync.ticket_links WHERE org_id = $1 AND id = $2 AND state = 'creating'", [org, id])
+    }
+
+    /// Records why a create failed; the reservation stays (visible as `error`) until a retry or an unlink.
+    public func failReservation(org: String, id: String, reason: String) throws {
+        try db.query(
+            """
+            UPDATE ticket_sync.ticket_links SET creating_until = NULL, create_error = $3, updated_at = clock_timestamp()
+            WHERE org_id = $1 AND id = $2 AND state = 'creating'
+            """, [org, id, reason])
+    }
+
     /// Marks the link closed; nil when it was closed meanwhile (the caller answers 409).
     public func markClosed(org: String, id: String) throws -> TicketLink? {
         try db.query(
@@ -117,6 +186,7 @@ public struct TicketLinkStore {
         TicketLink(
             id: row.string("id"), orgID: row.string("org_id"), evidenceRequestID: row.string("evidence_request_id"),
             provider: row.string("provider"), connectionID: row["connection_id"], externalID: row.string("external_id"),
+            isCreating: row["state"] == "creating", createError: row["create_error"],
             externalURL: row["external_url"], externalRef: row["external_ref"], syncState: row.string("sync_state"),
             lastError: row["last_error"], createdAt: row.string("created_at"),
             updatedAt: row.string("updated_at"), closedAt: row["closed_at"])

@@ -13,7 +13,8 @@ extension SyncActions {
     public func postComment(org: String, request: EvidenceRequest, author: Principal, body: String) throws
         -> PostedComment
     {
-        let link = try links.active(org: org, request: request.id).flatMap { $0.isClosed ? nil : $0 }
+        // Pushed only to an open ticket that exists (not to a reservation whose create has not finished).
+        let link = try links.active(org: org, request: request.id).flatMap { $0.isClosed || $0.isCreating ? nil : $0 }
         // Resolve the tracker before writing anything: an unusable one answers 503 and stores nothing.
         let config = try link.map { try providers.config(for: $0, db: db) }
         if let config { _ = try providers.provider(config) }

@@ -5,12 +5,18 @@ public struct SyncActions {
     let providers: ProviderRegistry
     let policy: DeliveryPolicy
     let inlineTimeouts: HTTPTimeouts
+    /// How long a create holds its reservation: two tracker calls (the look-up and the create) and a margin.
+    let createLeaseSeconds: Int
 
-    public init(db: PGConnection, providers: ProviderRegistry, policy: DeliveryPolicy, inlineTimeouts: HTTPTimeouts) {
+    public init(
+        db: PGConnection, providers: ProviderRegistry, policy: DeliveryPolicy, inlineTimeouts: HTTPTimeouts,
+        createLeaseSeconds: Int = 30
+    ) {
         self.db = db
         self.providers = providers
         self.policy = policy
         self.inlineTimeouts = inlineTimeouts
+        self.createLeaseSeconds = createLeaseSeconds
     }
 
     var links: TicketLinkStore { TicketLinkStore(db: db) }

@@ -6,6 +6,8 @@ public enum TicketError: Error, Equatable {
     /// The tracker's id is already linked to another evidence request through the same connection.
     case externalIDInUse(String)
     case alreadyClosed
+    /// Another create is still opening this request's ticket.
+    case beingCreated
     /// The close was recorded, but another request unlinked the ticket while the tracker was being told.
     case unlinkedMeanwhile
     /// The evidence request has no active link.

@@ -39,7 +39,10 @@ public struct JiraProvider: TicketProvider {
         key.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-_."))) ?? key
     }
 
-    public func createTicket(for request: EvidenceRequest, db: PGConnection) throws -> CreatedTicket {
+    /// The issue carries the creation key as a label; an issue already labelled with it (made by a create that
+    /// died before recording it) is found with a JQL search and returned instead of a second one.
+    public func createTicket(for request: EvidenceRequest, key: CreationKey, db: PGConnection) throws -> CreatedTicket {
+        if let existing = try findIssue(labelled: key.text) { return existing }
         var description = request.description
         if let link = linkBack(request) {
             description += (description.isEmpty ? "" : "\n\n") + "Evidence request: \(link)"
@@ -50,15 +53,37 @@ public struct JiraProvider: TicketProvider {
                 "summary": .string(String(request.title.prefix(255))),
                 "description": .string(description),
                 "issuetype": .object(["name": .string(settings.issueType)]),
+                "labels": .array([.string(key.text)]),
             ])
         ])
         let result = call("POST", "/issue", body, timeouts: timeouts)
         guard let status = result.status, (200..<300).contains(status), let answer = result.jsonObject,
-            let key = answer["key"]?.stringValue, let id = Self.identifier(answer["id"])
+            let issueKey = answer["key"]?.stringValue, let id = Self.identifier(answer["id"])
         else { throw Self.failure.apiError(result, action: "create the issue") }
-        return CreatedTicket(
-            provider: kind.rawValue, externalID: key,
-            externalURL: "\(baseURL.absoluteString)/browse/\(key)", externalRef: id)
+        return ticket(key: issueKey, id: id)
+    }
+
+    func ticket(key: String, id: String) -> CreatedTicket {
+        CreatedTicket(
+            provider: kind.rawValue, externalID: key, externalURL: "\(baseURL.absoluteString)/browse/\(key)",
+            externalRef: id)
+    }
+
+    /// `GET /search?jql=labels = "<key>"`: the issue a previous attempt made, if any. A search that fails stops the
+    /// create (better no ticket now than a second one).
+    func findIssue(labelled label: String) throws -> CreatedTicket? {
+        let jql = "labels = \"\(label)\""
+        let query =
+            jql.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-_.")))
+            ?? jql
+        let result = call("GET", "/search?jql=\(query)&fields=key&maxResults=1", timeouts: timeouts)
+        guard let status = result.status, (200..<300).contains(status), let answer = result.jsonObject else {
+            throw Self.failure.apiError(result, action: "look for an issue this create already made").lookupOnly
+        }
+        guard case .array(let issues)? = answer["issues"], let issue = issues.first,
+            let issueKey = issue["key"]?.stringValue, let id = Self.identifier(issue["id"])
+        else { return nil }
+        return ticket(key: issueKey, id: id)
     }
 
     public func deliver(_ event: OutboxEvent, timeouts: HTTPTimeouts) -> DeliveryOutcome {

@@ -40,7 +40,22 @@ public struct ServiceNowProvider: TicketProvider {
 
     var tablePath: String { "/api/now/table/\(settings.table)" }
 
-    public func createTicket(for request: EvidenceRequest, db: PGConnection) throws -> CreatedTicket {
+    /// The record carries the creation key as `correlation_id` (and `correlation_display` "Ticket Sync"); a record
+    /// already carrying it (made by a create that died before recording it) is found first and returned instead.
+    public func createTicket(for request: EvidenceRequest, key: CreationKey, db: PGConnection) throws -> CreatedTicket {
+        let found = call(
+            "GET", tablePath,
+            query: [
+                URLQueryItem(name: "sysparm_query", value: "correlation_id=\(key.text)"),
+                URLQueryItem(name: "sysparm_fields", value: "sys_id,number"),
+                URLQueryItem(name: "sysparm_limit", value: "1"),
+            ], timeouts: timeouts)
+        guard let status = found.status, (200..<300).contains(status),
+            case .array(let rows)? = found.jsonObject?["result"]
+        else { throw Self.failure.apiError(found, action: "look for a record this create already made").lookupOnly }
+        if let row = rows.first, let sysID = row["sys_id"]?.stringValue, let number = row["number"]?.stringValue {
+            return ticket(number: number, sysID: sysID)
+        }
         var description = request.description
         if let link = linkBack(request) {
             description += (description.isEmpty ? "" : "\n\n") + "Evidence request: \(link)"
@@ -50,11 +65,17 @@ public struct ServiceNowProvider: TicketProvider {
             .object([
                 "short_description": .string(String(request.title.prefix(160))),
                 "description": .string(description),
+                "correlation_id": .string(key.text),
+                "correlation_display": .string("Ticket Sync"),
             ]), timeouts: timeouts)
         guard let status = result.status, (200..<300).contains(status), let record = result.jsonObject?["result"],
             let sysID = record["sys_id"]?.stringValue, let number = record["number"]?.stringValue
         else { throw Self.failure.apiError(result, action: "create the \(settings.table) record") }
-        return CreatedTicket(
+        return ticket(number: number, sysID: sysID)
+    }
+
+    func ticket(number: String, sysID: String) -> CreatedTicket {
+        CreatedTicket(
             provider: kind.rawValue, externalID: number,
             externalURL: "\(baseURL.absoluteString)/nav_to.do?uri=\(settings.table).do?sys_id=\(sysID)",
             externalRef: sysID)

@@ -1,0 +1,79 @@
+"""Exactly once toward the trackers when creating tickets: reserve, then create with an idempotency key, then
+complete. Concurrent creates call the tracker once; a create that dies after the tracker made the ticket is resumed
+by the next create (or retry), which finds the ticket by its key instead of making another."""
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+import requests
+
+from conftest import assert_problem, psql, wait_for
+from connections import create_connection, jira_connection
+from receiver import Receiver
+from trackers import FakeJira, FakeServiceNow
+
+
+def tracker(kind):
+    if kind == "jira":
+        fake = FakeJira(email="bot@example.com")
+        return fake, jira_connection(fake, name="Slow Jira"), lambda: len(fake.issues)
+    if kind == "servicenow":
+        fake = FakeServiceNow()
+        return fake, {"kind": "servicenow", "name": "Slow SN", "default": True, "settings": {"base_url": fake.base},
+                      "secrets": {"api_token": fake.token}}, lambda: len(fake.records)
+    fake = Receiver("once-secret")
+    # An adapter that de-duplicates on X-Event-Id, as the README asks: one ticket per event id.
+    return fake, {"kind": "webhook", "name": "Slow adapter", "default": True, "settings": {"url": fake.url},
+                  "secrets": {"webhook_secret": "once-secret"}}, lambda: len(set(fake.event_ids("ticket.create")))
+
+
+@pytest.mark.parametrize("kind", ["jira", "servicenow", "webhook"])
+def test_twenty_concurrent_creates_make_one_link_and_one_ticket(stack, world, kind):
+    fake, connection, tickets = tracker(kind)
+    if kind == "webhook":
+        fake.default = (200, {}, b"", 0.5)
+    else:
+        fake.slow = 0.5
+    try:
+        create_connection(stack, world, connection)
+        with ThreadPoolExecutor(20) as pool:
+            answers = list(pool.map(lambda _: requests.post(stack.url(world.request_path() + "/ticket"),
+                                                            headers=world.auth("admin"), timeout=30), range(20)))
+        statuses = sorted(answer.status_code for answer in answers)
+        assert statuses == [201] + [409] * 19, statuses
+        assert tickets() == 1, "exactly one ticket in the tracker"
+        if kind == "webhook":
+            assert len(fake.event_ids("ticket.create")) == 1, "the other creates never called the tracker"
+        assert psql("SELECT count(*) FROM ticket_sync.ticket_links WHERE evidence_request_id = :'r'", r=world.r1) == "1"
+    finally:
+        fake.stop()
+
+
+@pytest.mark.parametrize("kind", ["jira", "servicenow"])
+def test_a_create_killed_after_the_tracker_made_the_ticket_is_resumed_without_a_second_one(make_stack, world, kind):
+    fake, connection, tickets = tracker(kind)
+    fast = {"TICKET_HTTP_TIMEOUT_S": "1", "TICKET_HTTP_CONNECT_TIMEOUT_S": "1"}
+    try:
+        crashing = make_stack("create-crash", {**fast, "TICKETSYNC_FAILPOINT": "after-tracker-create"}, workers=1)
+        create_connection(crashing, world, connection)
+        died = requests.post(crashing.url(world.request_path() + "/ticket"), headers=world.auth("admin"), timeout=30)
+        assert died.status_code == 502  # the worker died mid-request: nginx answers for it
+        wait_for(lambda: "fail point after-tracker-create" in crashing.log(), what="the fail point")
+        assert tickets() == 1
+        reservation = requests.get(crashing.url(world.request_path() + "/ticket"), headers=world.auth("admin")).json()
+        assert reservation["state"] == "creating" and reservation["sync_state"] == "pending"
+        crashing.stop()
+
+        healthy = make_stack("create-resume", fast)
+        # While the dead create's lease runs, another create is told the ticket is being created.
+        problem = assert_problem(requests.post(healthy.url(world.request_path() + "/ticket"),
+                                               headers=world.auth("admin")), 409)
+        assert problem["type"].endswith("ticket-being-created")
+        time.sleep(7.5)  # the lease: two 1 s tracker calls and 5 s
+        resumed = requests.post(healthy.url(world.request_path() + "/ticket/retry"), headers=world.auth("admin"))
+        assert resumed.status_code == 200, resumed.text
+        assert resumed.json()["state"] == "linked" and resumed.json()["external_id"]
+        assert tickets() == 1, "found by its key, not made twice"
+        assert psql("SELECT count(*) FROM ticket_sync.ticket_links WHERE evidence_request_id = :'r'", r=world.r1) == "1"
+    finally:
+        fake.stop()
