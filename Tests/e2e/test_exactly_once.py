@@ -77,3 +77,31 @@ def test_a_create_killed_after_the_tracker_made_the_ticket_is_resumed_without_a_
         assert psql("SELECT count(*) FROM ticket_sync.ticket_links WHERE evidence_request_id = :'r'", r=world.r1) == "1"
     finally:
         fake.stop()
+
+
+def test_a_jira_comment_whose_answer_was_lost_is_not_posted_twice(make_stack, world):
+    jira = FakeJira(email="bot@example.com")
+    try:
+        stack = make_stack("jira-comment-lost", {
+            "TICKET_DELIVERY_INLINE_TIMEOUT_S": "1", "TICKET_DELIVERY_BACKOFF_BASE_MS": "100",
+            "TICKET_DELIVERY_BACKOFF_CAP_S": "1", "TICKET_DELIVERY_POLL_MS": "100", "TICKET_HTTP_TIMEOUT_S": "2"})
+        create_connection(stack, world, jira_connection(jira))
+        assert requests.post(stack.url(world.request_path() + "/ticket"), headers=world.auth("admin")).status_code == 201
+        key = next(iter(jira.issues))
+        jira.slow = 3  # Jira stores the comment, but its answer comes after the push gave up waiting
+        posted = requests.post(stack.url(world.request_path() + "/comments"), headers=world.auth("reader"),
+                               json={"body": "Stored once"}).json()["comment"]
+        jira.slow = 0
+        assert posted["sync_state"] == "pending"
+
+        def synced():
+            rows = requests.get(stack.url(world.request_path() + "/comments"), headers=world.auth("reader")).json()
+            return [c for c in rows["comments"] if c["id"] == posted["id"] and c["sync_state"] == "synced"]
+
+        wait_for(synced, seconds=20, what="the retried push")
+        stored = jira.issues[key]["comments"]
+        assert len(stored) == 1, "Jira holds it once"
+        assert synced()[0]["external_comment_id"] == stored[0]["id"]
+        assert len(jira.calls("POST", "/comment")) == 1 and jira.calls("GET", "/comment"), "looked up, not re-posted"
+    finally:
+        jira.stop()

@@ -231,7 +231,7 @@ def test_separate_deliver_process(make_stack, world, receiver):
     finally:
         deliver.terminate()
         assert deliver.wait(timeout=10) == 0
-    state = psql("SELECT state FROM ticket_sync.outbox o JOIN ticket_sync.ticket_links l ON l.id = o.link_id "
+    state = psql("SELECT o.state FROM ticket_sync.outbox o JOIN ticket_sync.ticket_links l ON l.id = o.link_id "
                  "WHERE l.evidence_request_id = :'r' AND o.event_type = 'ticket.comment'", r=world.r1)
     assert state == "delivered"
 

@@ -142,10 +142,16 @@ class FakeJira(FakeServer):
                     return self.error(400, [], {"comment": "Comment body can not be empty!"})
                 comment_id = str(self.next_id)
                 self.next_id += 1
-                issue["comments"].append({"id": comment_id, "body": body["body"]})
+                issue["comments"].append({"id": comment_id, "body": body["body"],
+                                          "properties": body.get("properties", [])})
                 return 201, {}, {"id": comment_id, "body": body["body"], "author": self.myself,
                                  "self": f"{self.base}/rest/api/2/issue/{issue['id']}/comment/{comment_id}",
                                  "created": "2026-01-17T12:34:00.000+0000"}
+            if r["method"] == "GET" and parts[2:] == ["comment"]:
+                expand = "properties" in r["query"].get("expand", [""])[0]
+                return 200, {}, {"total": len(issue["comments"]), "comments": [
+                    {"id": c["id"], "body": c["body"], **({"properties": c["properties"]} if expand else {})}
+                    for c in reversed(issue["comments"])]}
             if parts[2:] == ["transitions"]:
                 return self.transitions(r["method"], issue, body)
         return self.error(404, ["No such path"])

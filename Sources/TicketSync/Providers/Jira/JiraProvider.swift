@@ -95,15 +95,46 @@ public struct JiraProvider: TicketProvider {
     }
 
     /// The text, attributed to its internal author; Jira's comment id becomes the external comment id.
+    /// Each comment carries its event id as a comment property (`ticketsync`); a retry first looks for it, so a
+    /// push whose answer was lost (timeout, lost connection) is never posted twice.
     private func comment(_ event: OutboxEvent, timeouts: HTTPTimeouts) -> DeliveryOutcome {
+        if event.attempts > 1 {
+            switch existingComment(event, timeouts: timeouts) {
+            case .success(let id?): return .delivered(externalCommentID: id, echo: nil)
+            case .success(nil): break
+            case .failure(let failed): return Self.failure.outcome(failed.result)
+            }
+        }
         let comment = event.payload["comment"]
         let text =
             "\(comment?["body"]?.stringValue ?? "")\n\n— \(comment?["author"]?.stringValue ?? "Ticket Sync"), via Ticket Sync"
+        let property = JSONValue.object([
+            "key": .string(Self.commentProperty), "value": .object(["event_id": .string(event.eventID)]),
+        ])
         let result = call(
-            "POST", "/issue/\(Self.escaped(event.externalID))/comment", .object(["body": .string(text)]),
-            timeouts: timeouts)
+            "POST", "/issue/\(Self.escaped(event.externalID))/comment",
+            .object(["body": .string(text), "properties": .array([property])]), timeouts: timeouts)
         guard let status = result.status, (200..<300).contains(status) else { return Self.failure.outcome(result) }
         return .delivered(externalCommentID: result.jsonObject.flatMap { Self.identifier($0["id"]) }, echo: nil)
+    }
+
+    static let commentProperty = "ticketsync"
+
+    /// The id of the issue's comment that carries this event's id, if an earlier attempt posted it.
+    private func existingComment(_ event: OutboxEvent, timeouts: HTTPTimeouts) -> Result<String?, FailedCall> {
+        let result = call(
+            "GET", "/issue/\(Self.escaped(event.externalID))/comment?expand=properties&orderBy=-created&maxResults=100",
+            timeouts: timeouts)
+        guard let status = result.status, (200..<300).contains(status), case .array(let comments)? = result.jsonObject?["comments"]
+        else { return .failure(FailedCall(result: result)) }
+        for comment in comments {
+            guard case .array(let properties)? = comment["properties"] else { continue }
+            let ours = properties.contains {
+                $0["key"]?.stringValue == Self.commentProperty && $0["value"]?["event_id"]?.stringValue == event.eventID
+            }
+            if ours { return .success(Self.identifier(comment["id"])) }
+        }
+        return .success(nil)
     }
 
     /// Closing is a workflow transition: the one whose target status category is `done` (never matched by name).
