@@ -105,3 +105,30 @@ def test_a_jira_comment_whose_answer_was_lost_is_not_posted_twice(make_stack, wo
         assert len(jira.calls("POST", "/comment")) == 1 and jira.calls("GET", "/comment"), "looked up, not re-posted"
     finally:
         jira.stop()
+
+
+def test_a_servicenow_comment_whose_answer_was_lost_is_not_posted_twice(make_stack, world):
+    sn = FakeServiceNow()
+    try:
+        stack = make_stack("sn-comment-lost", {
+            "TICKET_DELIVERY_INLINE_TIMEOUT_S": "1", "TICKET_DELIVERY_BACKOFF_BASE_MS": "100",
+            "TICKET_DELIVERY_BACKOFF_CAP_S": "1", "TICKET_DELIVERY_POLL_MS": "100", "TICKET_HTTP_TIMEOUT_S": "2"})
+        create_connection(stack, world, {"kind": "servicenow", "name": "SN", "settings": {"base_url": sn.base},
+                                         "secrets": {"api_token": sn.token}})
+        assert requests.post(stack.url(world.request_path() + "/ticket"), headers=world.auth("admin")).status_code == 201
+        sn.slow = 3  # the journal entry is written, the answer comes after the push gave up waiting
+        posted = requests.post(stack.url(world.request_path() + "/comments"), headers=world.auth("reader"),
+                               json={"body": "Journaled once"}).json()["comment"]
+        sn.slow = 0
+        assert posted["sync_state"] == "pending"
+
+        def synced():
+            rows = requests.get(stack.url(world.request_path() + "/comments"), headers=world.auth("reader")).json()
+            return [c for c in rows["comments"] if c["id"] == posted["id"] and c["sync_state"] == "synced"]
+
+        wait_for(synced, seconds=20, what="the retried push")
+        assert [entry["value"].split("\n")[0] for entry in sn.journal] == ["Journaled once"], "journaled once"
+        assert synced()[0]["external_comment_id"] == sn.journal[0]["sys_id"]
+        assert "(ref " in sn.journal[0]["value"]
+    finally:
+        sn.stop()

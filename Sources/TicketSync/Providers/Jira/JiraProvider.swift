@@ -125,7 +125,8 @@ public struct JiraProvider: TicketProvider {
         let result = call(
             "GET", "/issue/\(Self.escaped(event.externalID))/comment?expand=properties&orderBy=-created&maxResults=100",
             timeouts: timeouts)
-        guard let status = result.status, (200..<300).contains(status), case .array(let comments)? = result.jsonObject?["comments"]
+        guard let status = result.status, (200..<300).contains(status),
+            case .array(let comments)? = result.jsonObject?["comments"]
         else { return .failure(FailedCall(result: result)) }
         for comment in comments {
             guard case .array(let properties)? = comment["properties"] else { continue }

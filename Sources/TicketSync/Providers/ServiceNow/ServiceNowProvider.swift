@@ -87,9 +87,19 @@ public struct ServiceNowProvider: TicketProvider {
         }
         switch event.eventType {
         case .comment:
+            // A retry first looks for this event's marker among the record's newest journal entries: a push whose
+            // answer was lost is not posted twice.
+            if event.attempts > 1 {
+                switch journalEntry(sysID: sysID, containing: Self.marker(event), timeouts: timeouts) {
+                case .success(let existing?): return .delivered(externalCommentID: existing, echo: nil)
+                case .success(nil): break
+                case .failure(let failed): return Self.failure.outcome(failed.result)
+                }
+            }
             let comment = event.payload["comment"]
             let text =
-                "\(comment?["body"]?.stringValue ?? "")\n\n— \(comment?["author"]?.stringValue ?? "Ticket Sync"), via Ticket Sync"
+                "\(comment?["body"]?.stringValue ?? "")\n\n— \(comment?["author"]?.stringValue ?? "Ticket Sync"), via Ticket Sync "
+                + Self.marker(event)
             let result = call(
                 "PATCH", "\(tablePath)/\(sysID)", .object(["comments": .string(text)]), timeouts: timeouts)
             guard let status = result.status, (200..<300).contains(status) else { return Self.failure.outcome(result) }
@@ -133,6 +143,32 @@ public struct ServiceNowProvider: TicketProvider {
         else { return nil }
         return newest["sys_id"]?.stringValue
     }
+
+    /// `(ref 1a2b3c4d)`: the first eight hex digits of the event id, at the end of the comment's signature line.
+    static func marker(_ event: OutboxEvent) -> String { "(ref \(event.eventID.prefix(8)))" }
+
+    /// The newest of the record's last 20 comment journal entries that contains `marker`; nil when none does, or when
+    /// the account may not read the journal (401/403: the push then goes ahead, at least once). Any other failure
+    /// fails the attempt (retried later) rather than risk a second comment.
+    private func journalEntry(sysID: String, containing marker: String, timeouts: HTTPTimeouts)
+        -> Result<String?, LookupFailure>
+    {
+        let result = call(
+            "GET", "/api/now/table/sys_journal_field",
+            query: [
+                URLQueryItem(
+                    name: "sysparm_query", value: "element_id=\(sysID)^element=comments^ORDERBYDESCsys_created_on"),
+                URLQueryItem(name: "sysparm_fields", value: "sys_id,value,sys_created_on"),
+                URLQueryItem(name: "sysparm_limit", value: "20"),
+            ], timeouts: timeouts)
+        if let status = result.status, [401, 403].contains(status) { return .success(nil) }
+        guard let status = result.status, (200..<300).contains(status),
+            case .array(let rows)? = result.jsonObject?["result"]
+        else { return .failure(LookupFailure(result: result)) }
+        return .success(rows.first { $0["value"]?.stringValue?.contains(marker) == true }?["sys_id"]?.stringValue)
+    }
+
+    struct LookupFailure: Error { let result: OutboundResult }
 
     /// ServiceNow's `{"error": {"message": ..., "detail": ...}, "status": "failure"}`.
     static func errorBody(_ result: OutboundResult) -> String? {
