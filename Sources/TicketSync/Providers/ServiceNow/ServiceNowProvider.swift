@@ -125,14 +125,7 @@ public struct ServiceNowProvider: TicketProvider {
     /// Events of one link are delivered one at a time, so the newest entry with our text is ours. When the account
     /// may not read sys_journal_field, the deliverer mints a stable id instead (logged once).
     private func journalEntryID(sysID: String, text: String, timeouts: HTTPTimeouts) -> String? {
-        let result = call(
-            "GET", "/api/now/table/sys_journal_field",
-            query: [
-                URLQueryItem(
-                    name: "sysparm_query", value: "element_id=\(sysID)^element=comments^ORDERBYDESCsys_created_on"),
-                URLQueryItem(name: "sysparm_fields", value: "sys_id,value,sys_created_on"),
-                URLQueryItem(name: "sysparm_limit", value: "1"),
-            ], timeouts: timeouts)
+        let result = newestJournalEntries(sysID: sysID, limit: 1, timeouts: timeouts)
         guard let status = result.status, (200..<300).contains(status) else {
             LogOnce.shared.warning(
                 "ServiceNow: cannot read sys_journal_field (\(result.summary)); comments get minted ids")
@@ -144,6 +137,18 @@ public struct ServiceNowProvider: TicketProvider {
         return newest["sys_id"]?.stringValue
     }
 
+    /// The record's newest comment journal entries (`sys_journal_field`), newest first.
+    private func newestJournalEntries(sysID: String, limit: Int, timeouts: HTTPTimeouts) -> OutboundResult {
+        call(
+            "GET", "/api/now/table/sys_journal_field",
+            query: [
+                URLQueryItem(
+                    name: "sysparm_query", value: "element_id=\(sysID)^element=comments^ORDERBYDESCsys_created_on"),
+                URLQueryItem(name: "sysparm_fields", value: "sys_id,value,sys_created_on"),
+                URLQueryItem(name: "sysparm_limit", value: String(limit)),
+            ], timeouts: timeouts)
+    }
+
     /// `(ref 1a2b3c4d)`: the first eight hex digits of the event id, at the end of the comment's signature line.
     static func marker(_ event: OutboxEvent) -> String { "(ref \(event.eventID.prefix(8)))" }
 
@@ -153,14 +158,7 @@ public struct ServiceNowProvider: TicketProvider {
     private func journalEntry(sysID: String, containing marker: String, timeouts: HTTPTimeouts)
         -> Result<String?, LookupFailure>
     {
-        let result = call(
-            "GET", "/api/now/table/sys_journal_field",
-            query: [
-                URLQueryItem(
-                    name: "sysparm_query", value: "element_id=\(sysID)^element=comments^ORDERBYDESCsys_created_on"),
-                URLQueryItem(name: "sysparm_fields", value: "sys_id,value,sys_created_on"),
-                URLQueryItem(name: "sysparm_limit", value: "20"),
-            ], timeouts: timeouts)
+        let result = newestJournalEntries(sysID: sysID, limit: 20, timeouts: timeouts)
         if let status = result.status, [401, 403].contains(status) { return .success(nil) }
         guard let status = result.status, (200..<300).contains(status),
             case .array(let rows)? = result.jsonObject?["result"]
