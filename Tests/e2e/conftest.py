@@ -98,9 +98,19 @@ class Stack:
             self.nginx.wait(timeout=15)
 
     def worker_pids(self):
-        """The responder's worker processes (its children)."""
-        found = subprocess.run(["pgrep", "-P", str(self.responder.pid)], capture_output=True, text=True).stdout.split()
-        return [int(pid) for pid in found]
+        """The responder's worker processes: its live children, read from /proc (no procps needed)."""
+        children = []
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            fields = stat[stat.rindex(")") + 2:].split()  # after "pid (comm) ": state, ppid, …
+            if fields[1] == str(self.responder.pid) and fields[0] != "Z":
+                children.append(int(entry.name))
+        return sorted(children)
 
     def log(self):
         return self.log_path.read_text(errors="replace")
