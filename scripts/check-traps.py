@@ -2,7 +2,7 @@
 """Fails when Sources/ holds a construct that can trap at run time on input, database or tracker data:
 force unwraps, `try!`, `as!`, `fatalError`/`preconditionFailure`, Int(...) of a floating value (use Int(exactly:)),
 and subscripts by a literal index without a bounds check on the same line. A line that is provably safe says why in a
-`// trap-ok: <reason>` comment on that line or the one above. Run by `make test`."""
+`// trap-safe: <reason>` comment on that line or the one above. Run by `make test`."""
 import re
 import sys
 from pathlib import Path
@@ -29,7 +29,7 @@ def main(root):
     for path in sorted(Path(root).rglob("*.swift")):
         lines = path.read_text().splitlines()
         for number, raw in enumerate(lines, 1):
-            if "trap-ok:" in raw or (number > 1 and "trap-ok:" in lines[number - 2]):
+            if "trap-safe:" in raw or (number > 1 and "trap-safe:" in lines[number - 2]):
                 continue
             code = strip(raw)
             if not code.strip():

@@ -23,6 +23,12 @@ public struct Connection: Sendable {
 
     public var spec: ConnectionSpec { ConnectionSpec.of(kind) }
 
+    /// The connection a create uses when none is named: the enabled default, or the only enabled connection.
+    public static func forCreate(among connections: [Connection]) -> Connection? {
+        let enabled = connections.filter { !$0.disabled }
+        return enabled.first(where: \.isDefault) ?? (enabled.count == 1 ? enabled.first : nil)
+    }
+
     /// Settings with the kind's defaults filled in.
     public var effectiveSettings: [String: String] { spec.defaults.merging(settings) { _, set in set } }
 

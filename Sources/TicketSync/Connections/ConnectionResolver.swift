@@ -26,13 +26,10 @@ extension ProviderRegistry {
             return deployment(settings.provider)
         }
         // An org with connections never falls back: its tickets go only to trackers it configured.
-        let enabled = connections.filter { !$0.disabled }
-        if let chosen = enabled.first(where: \.isDefault) ?? (enabled.count == 1 ? enabled.first : nil) {
-            return try config(chosen)
-        }
+        if let chosen = Connection.forCreate(among: connections) { return try config(chosen) }
         throw APIError.noConnection(
             org: org,
-            detail: enabled.isEmpty
+            detail: connections.allSatisfy(\.disabled)
                 ? "Every tracker connection of this org is disabled: enable one or add one."
                 : "This org has several tracker connections and none is the default: mark one as default or name it with connection_id."
         )

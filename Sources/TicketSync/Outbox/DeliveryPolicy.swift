@@ -38,6 +38,7 @@ public struct DeliveryPolicy: Sendable, Equatable {
     /// `Retry-After` as delay-seconds or an HTTP-date (RFC 9110 §10.2.3); nil when absent or unreadable.
     public static func retryAfterSeconds(_ value: String?, now: Date = Date()) -> Int? {
         guard let value = value?.trimmingCharacters(in: .whitespaces), !value.isEmpty else { return nil }
+        // trap-safe: Int(String) parses text and answers nil for anything else; it cannot trap.
         if let seconds = Int(value) { return max(0, seconds) }
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")

@@ -5,8 +5,7 @@ enum StatusRoutes {
         let connections = try ConnectionStore(db: context.database()).list(org: context.orgID)
         let listed = JSONValue.array(connections.map(summary))
         guard connections.isEmpty else {
-            let enabled = connections.filter { !$0.disabled }
-            let chosen = enabled.first(where: \.isDefault) ?? (enabled.count == 1 ? enabled.first : nil)
+            let chosen = Connection.forCreate(among: connections)
             return .json(
                 200,
                 .object([

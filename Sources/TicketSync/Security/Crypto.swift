@@ -25,7 +25,7 @@ public enum Crypto {
     public static func randomBytes(_ count: Int) -> [UInt8] {
         var bytes = [UInt8](repeating: 0, count: count)
         guard RAND_bytes(&bytes, Int32(count)) == 1 else {
-            // trap-ok: not reachable from input; without a CSPRNG no token, nonce or secret may be made at all.
+            // trap-safe: not reachable from input; without a CSPRNG no token, nonce or secret may be made at all.
             fatalError("OpenSSL RAND_bytes failed: no secure randomness available")
         }
         return bytes
