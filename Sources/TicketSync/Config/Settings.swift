@@ -89,6 +89,16 @@ public struct Settings: Sendable {
         databaseLimits.statementTimeoutMilliseconds = positive("TICKETSYNC_DB_STATEMENT_TIMEOUT_MS", 5000)
         databaseLimits.lockTimeoutMilliseconds = positive("TICKETSYNC_DB_LOCK_TIMEOUT_MS", 2000)
         databaseLimits.idleInTransactionTimeoutMilliseconds = positive("TICKETSYNC_DB_IDLE_IN_TRANSACTION_TIMEOUT_MS", 10_000)
+        func onOff(_ key: String) -> Bool {
+            switch value(key)?.lowercased() {
+            case nil, "on", "true", "1", "yes": return true
+            case "off", "false", "0", "no": return false
+            case let other?:
+                errors.append("\(key): '\(other)' must be on or off")
+                return true
+            }
+        }
+        databaseLimits.preparedStatements = onOff("TICKETSYNC_DB_PREPARED_STATEMENTS")
         if let networks = value("TICKET_ALLOWED_TRACKER_NETWORKS") {
             switch CIDR.list(networks) {
             case .success(let parsed): allowedTrackerNetworks = parsed
@@ -101,11 +111,7 @@ public struct Settings: Sendable {
         where value(key) != nil && secrets.isEmpty {
             errors.append("\(key) holds no secret (only commas and spaces); set it or leave it unset")
         }
-        switch value("TICKET_ENV_FALLBACK")?.lowercased() {
-        case nil, "on", "true", "1", "yes": envFallback = true
-        case "off", "false", "0", "no": envFallback = false
-        case let other?: errors.append("TICKET_ENV_FALLBACK: '\(other)' must be on or off")
-        }
+        envFallback = onOff("TICKET_ENV_FALLBACK")
     }
 
     /// The keys a provider still needs, in the order the documentation lists them.

@@ -4,6 +4,8 @@ public final class WorkerDatabase {
     private let conninfo: String
     private let limits: PGSessionLimits
     private var current: PGConnection?
+    /// This worker's round trips and database time, across reconnects.
+    public let meter = PGMeter()
 
     public init(conninfo: String, limits: PGSessionLimits = PGSessionLimits()) {
         self.conninfo = conninfo
@@ -16,7 +18,7 @@ public final class WorkerDatabase {
                 try current.prepareForRequest()
                 return current
             }
-            let fresh = try PGConnection(conninfo: conninfo, limits: limits)
+            let fresh = try PGConnection(conninfo: conninfo, limits: limits, meter: meter)
             current = fresh
             return fresh
         } catch let error as PGError where error.kind == .unavailable {

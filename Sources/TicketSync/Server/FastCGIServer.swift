@@ -104,6 +104,7 @@ public struct FastCGIServer {
                 continue
             }
             let started = DispatchTime.now().uptimeNanoseconds
+            database.meter.reset()
             let request: HTTPRequest
             let response: HTTPResponse
             switch FastCGIExchange.read(&raw, maxBody: application.settings.maxBodyBytes) {
@@ -118,7 +119,8 @@ public struct FastCGIServer {
             FCGX_Finish_r(&raw)
             let elapsed = Double(DispatchTime.now().uptimeNanoseconds - started) / 1_000_000
             ServerLog.request(
-                method: request.method, path: request.path, status: response.status, milliseconds: elapsed)
+                method: request.method, path: request.path, status: response.status, milliseconds: elapsed,
+                database: database.meter)
         }
         FCGX_Free(&raw, 1)
     }

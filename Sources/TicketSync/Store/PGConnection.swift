@@ -2,16 +2,26 @@ import CLibPQ
 import Foundation
 
 /// One libpq connection. Not shared between threads: every FastCGI worker owns its own.
+/// Statements are prepared once per connection (named `ts1`, `ts2`…, keyed by their text) unless the limits turn
+/// prepared statements off (PgBouncer before 1.21 in transaction mode cannot carry them); every call is one round
+/// trip, counted by `meter`.
 public final class PGConnection {
-    private var handle: OpaquePointer?
+    var handle: OpaquePointer?
     public let conninfo: String
     let limits: PGSessionLimits
+    public let meter: PGMeter
+    /// Statement text → the name it was prepared under on this session (emptied when the session is re-made).
+    var prepared: [String: String] = [:]
+    /// A bound on distinct prepared statements: the service's statements are a fixed set, so this is never reached
+    /// unless a caller builds SQL from data; beyond it statements simply run unprepared.
+    static let maxPrepared = 512
 
     /// Connects at once; a failure surfaces as `PGError.unavailable`. `limits` give the connect timeout, keepalives
     /// and the session's statement, lock and idle-in-transaction timeouts (keys set in `conninfo` win).
-    public init(conninfo: String, limits: PGSessionLimits = PGSessionLimits()) throws {
+    public init(conninfo: String, limits: PGSessionLimits = PGSessionLimits(), meter: PGMeter = PGMeter()) throws {
         self.conninfo = conninfo
         self.limits = limits
+        self.meter = meter
         // Ours first, then the URL expanded from "dbname": libpq lets later values win.
         let pairs = limits.connectionParameters + [("dbname", conninfo)]
         let keys = pairs.map { strdup($0.0) }
@@ -51,6 +61,7 @@ public final class PGConnection {
             if PQconsumeInput(handle) == 0 { break }
         }
         if !isConnected {
+            prepared = [:]  // a new session knows none of them
             PQreset(handle)
             guard PQstatus(handle) == CONNECTION_OK else {
                 throw PGError(kind: .unavailable, message: Self.message(of: handle))
@@ -62,23 +73,29 @@ public final class PGConnection {
         }
     }
 
-    /// Runs one parameterised statement (PQexecParams, text parameters and results).
+    /// Runs one parameterised statement (text parameters and results): prepared on first use when prepared
+    /// statements are on (the preparation travels with the first execution: still one round trip).
     @discardableResult
     public func query(_ sql: String, _ params: [String?] = []) throws -> PGRows {
-        let copies: [UnsafeMutablePointer<CChar>?] = params.map { $0.flatMap { strdup($0) } }
-        defer { copies.forEach { free($0) } }
-        let result: OpaquePointer? = copies.withUnsafeBufferPointer { buffer in
-            buffer.withMemoryRebound(to: UnsafePointer<CChar>?.self) { values in
-                PQexecParams(handle, sql, Int32(params.count), nil, values.baseAddress, nil, nil, 0)
+        guard limits.preparedStatements else {
+            return try meter.measure {
+                try withCStrings(params) { values in
+                    try consume(PQexecParams(handle, sql, Int32(params.count), nil, values, nil, nil, 0))
+                }
             }
         }
-        return try consume(result)
+        guard let name = prepared[sql] else { return try pipeline([PGStatement(sql, params)])[0] }
+        return try meter.measure {
+            try withCStrings(params) { values in
+                try consume(PQexecPrepared(handle, name, Int32(params.count), values, nil, nil, 0))
+            }
+        }
     }
 
     /// Runs a script of one or more statements without parameters (migrations, BEGIN/COMMIT).
     @discardableResult
     public func execute(_ sql: String) throws -> PGRows {
-        try consume(PQexec(handle, sql))
+        try meter.measure { try consume(PQexec(handle, sql)) }
     }
 
     /// Runs `body` inside BEGIN/COMMIT; any error rolls back and is rethrown.
@@ -94,21 +111,37 @@ public final class PGConnection {
         }
     }
 
-    private func consume(_ result: OpaquePointer?) throws -> PGRows {
+    func consume(_ result: OpaquePointer?) throws -> PGRows {
         defer { PQclear(result) }
         switch PQresultStatus(result) {
         case PGRES_TUPLES_OK, PGRES_COMMAND_OK, PGRES_EMPTY_QUERY:
             return PGRows(result: result)
         default:
-            guard PQstatus(handle) == CONNECTION_OK else {
-                throw PGError(kind: .unavailable, message: Self.message(of: handle))
-            }
-            let sqlstate = Self.field(result, clibpq_diag_sqlstate()).map(SQLState.init(rawValue:))
-            throw PGError(
-                kind: .server(sqlstate ?? .unknown),
-                message: Self.field(result, clibpq_diag_message_primary()) ?? Self.message(of: handle),
-                constraint: Self.field(result, clibpq_diag_constraint_name())
-            )
+            throw error(of: result)
+        }
+    }
+
+    /// What a failed result (or a lost connection) means, as a `PGError`.
+    func error(of result: OpaquePointer?) -> PGError {
+        guard PQstatus(handle) == CONNECTION_OK, result != nil else {
+            return PGError(kind: .unavailable, message: Self.message(of: handle))
+        }
+        let sqlstate = Self.field(result, clibpq_diag_sqlstate()).map(SQLState.init(rawValue:))
+        return PGError(
+            kind: .server(sqlstate ?? .unknown),
+            message: Self.field(result, clibpq_diag_message_primary()) ?? Self.message(of: handle),
+            constraint: Self.field(result, clibpq_diag_constraint_name())
+        )
+    }
+
+    /// The parameters as C strings for one libpq call (NULL for SQL NULL), freed afterwards.
+    func withCStrings<T>(_ params: [String?], _ body: (UnsafePointer<UnsafePointer<CChar>?>?) throws -> T) rethrows
+        -> T
+    {
+        let copies: [UnsafeMutablePointer<CChar>?] = params.map { $0.flatMap { strdup($0) } }
+        defer { copies.forEach { free($0) } }
+        return try copies.withUnsafeBufferPointer { buffer in
+            try buffer.withMemoryRebound(to: UnsafePointer<CChar>?.self) { try body($0.baseAddress) }
         }
     }
 
@@ -116,7 +149,7 @@ public final class PGConnection {
         PQresultErrorField(result, code).map { String(cString: $0) }
     }
 
-    private static func message(of handle: OpaquePointer?) -> String {
+    static func message(of handle: OpaquePointer?) -> String {
         guard let text = PQerrorMessage(handle) else { return "no connection" }
         return String(cString: text).trimmingCharacters(in: .whitespacesAndNewlines)
     }

@@ -10,6 +10,10 @@ public struct PGSessionLimits: Sendable, Equatable {
     public var lockTimeoutMilliseconds = 2000
     /// TICKETSYNC_DB_IDLE_IN_TRANSACTION_TIMEOUT_MS: a transaction left idle is ended by the server.
     public var idleInTransactionTimeoutMilliseconds = 10_000
+    /// TICKETSYNC_DB_PREPARED_STATEMENTS (on): prepare each statement once per connection. Off for a pooler that
+    /// cannot carry prepared statements between transactions (PgBouncer before 1.21, or without
+    /// max_prepared_statements, in transaction mode): statements then run unnamed, planned every time.
+    public var preparedStatements = true
 
     public init() {}
 
@@ -20,6 +24,7 @@ public struct PGSessionLimits: Sendable, Equatable {
         limits.statementTimeoutMilliseconds = 0
         limits.lockTimeoutMilliseconds = 0
         limits.idleInTransactionTimeoutMilliseconds = 0
+        limits.preparedStatements = false  // one-off statements: nothing to gain from preparing them
         return limits
     }()
 

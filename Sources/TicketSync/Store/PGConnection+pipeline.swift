@@ -1,0 +1,74 @@
+import CLibPQ
+
+/// One statement and its parameters, for `PGConnection.pipeline`.
+public struct PGStatement {
+    public let sql: String
+    public let params: [String?]
+
+    public init(_ sql: String, _ params: [String?] = []) {
+        self.sql = sql
+        self.params = params
+    }
+}
+
+extension PGConnection {
+    /// Sends the statements together and waits once (libpq pipeline mode): one round trip. Outside an explicit
+    /// BEGIN they run in one implicit transaction, so they all take effect or none does. Statements not yet prepared
+    /// on this session are prepared in the same round trip. Returns each statement's rows; throws the first failure.
+    public func pipeline(_ statements: [PGStatement]) throws -> [PGRows] {
+        try meter.measure { try sendAndRead(statements) }
+    }
+
+    private enum Step {
+        case prepare(sql: String, name: String)
+        case statement
+    }
+
+    private func sendAndRead(_ statements: [PGStatement]) throws -> [PGRows] {
+        guard PQenterPipelineMode(handle) == 1 else { throw error(of: nil) }
+        defer { PQexitPipelineMode(handle) }
+        var steps: [Step] = []
+        var preparing: [String: String] = [:]
+        for statement in statements {
+            let count = Int32(statement.params.count)
+            var name = limits.preparedStatements ? prepared[statement.sql] ?? preparing[statement.sql] : nil
+            if limits.preparedStatements, name == nil, prepared.count + preparing.count < Self.maxPrepared {
+                let fresh = "ts\(prepared.count + preparing.count + 1)"
+                guard PQsendPrepare(handle, fresh, statement.sql, count, nil) == 1 else { throw error(of: nil) }
+                steps.append(.prepare(sql: statement.sql, name: fresh))
+                preparing[statement.sql] = fresh
+                name = fresh
+            }
+            let sent = withCStrings(statement.params) { values in
+                if let name { return PQsendQueryPrepared(handle, name, count, values, nil, nil, 0) }
+                return PQsendQueryParams(handle, statement.sql, count, nil, values, nil, nil, 0)
+            }
+            guard sent == 1 else { throw error(of: nil) }
+            steps.append(.statement)
+        }
+        guard PQpipelineSync(handle) == 1 else { throw error(of: nil) }
+
+        var rows: [PGRows] = []
+        var failure: PGError?
+        // Each step yields its results, then NULL; a step after a failure yields PGRES_PIPELINE_ABORTED.
+        for step in steps {
+            while let result = PQgetResult(handle) {
+                defer { PQclear(result) }
+                switch PQresultStatus(result) {
+                case PGRES_TUPLES_OK, PGRES_COMMAND_OK, PGRES_EMPTY_QUERY:
+                    switch step {
+                    case .prepare(let sql, let name): prepared[sql] = name
+                    case .statement: rows.append(PGRows(result: result))
+                    }
+                case PGRES_PIPELINE_ABORTED: break
+                default: failure = failure ?? error(of: result)
+                }
+            }
+        }
+        // The sync point closes the pipeline (and the implicit transaction).
+        if let sync = PQgetResult(handle) { PQclear(sync) }
+        if let failure { throw failure }
+        guard rows.count == statements.count else { throw error(of: nil) }
+        return rows
+    }
+}
