@@ -4,12 +4,23 @@ import Foundation
 /// configure to change. Secrets are write-only: answers say whether each is set and when, never its value.
 enum ConnectionRoutes {
     static func list(_ context: RequestContext) throws -> HTTPResponse {
-        let connections = try ConnectionStore(db: context.database()).list(org: context.orgID)
+        let connections = context.rows.map(ConnectionStore.decode)
         return .json(200, .object(["connections": .array(connections.map { $0.json() })]))
     }
 
+    /// The org's connections, read with the authorization (the list, and the readiness checklist).
+    static func listQuery(_ context: RequestContext) -> ReadQuery { ConnectionStore.listQuery }
+
     static func read(_ context: RequestContext) throws -> HTTPResponse {
-        .json(200, try load(context).json())
+        guard let connection = context.rows.first.map(ConnectionStore.decode) else {
+            throw APIError.notFound("No such connection.")
+        }
+        return .json(200, connection.json())
+    }
+
+    /// The path's connection, read with the authorization; a path id that is no UUID is a 404 like a missing one.
+    static func readQuery(_ context: RequestContext) throws -> ReadQuery {
+        ConnectionStore.findQuery(id: try context.uuidParameter("connection_id"))
     }
 
     static func create(_ context: RequestContext) throws -> HTTPResponse {

@@ -18,6 +18,22 @@ public struct ConnectionStore {
          WHERE s.connection_id = c.id AND (s.valid_until IS NULL OR s.valid_until > now())) AS secrets
         """
 
+    /// The path's org's connections, read with the authorization.
+    static let listQuery = ReadQuery(
+        """
+        SELECT \(columns) FROM ticket_sync.connections c
+        WHERE c.org_id = $2::uuid AND c.deleted_at IS NULL ORDER BY c.created_at, c.id
+        """, order: "d.created_at, d.id")
+
+    /// The path's connection (`$4`) in the path's org, read with the authorization.
+    static func findQuery(id: String) -> ReadQuery {
+        ReadQuery(
+            """
+            SELECT \(columns) FROM ticket_sync.connections c
+            WHERE c.org_id = $2::uuid AND c.id = $4::uuid AND c.deleted_at IS NULL
+            """, [id])
+    }
+
     public func list(org: String) throws -> [Connection] {
         try db.query(
             """

@@ -6,25 +6,31 @@ extension Application {
         router.add("GET", "/healthz", .open, HealthRoutes.health)
         router.add("GET", "/readyz", .open) { try HealthRoutes.ready($0, expectedSchemaVersion: expectedSchemaVersion) }
 
-        router.add("GET", "\(request)/ticket", .org(.read), TicketRoutes.read)
+        router.add("GET", "\(request)/ticket", .org(.read), reads: TicketRoutes.linkQuery, TicketRoutes.read)
         router.add("POST", "\(request)/ticket", .org(.configure), TicketRoutes.create)
         router.add("DELETE", "\(request)/ticket", .org(.configure), TicketRoutes.unlink)
         router.add("POST", "\(request)/ticket/close", .org(.configure), TicketRoutes.close)
         router.add("POST", "\(request)/ticket/retry", .org(.configure), TicketRoutes.retry)
 
-        router.add("GET", "\(request)/comments", .org(.read), CommentRoutes.thread)
+        router.add("GET", "\(request)/comments", .org(.read), reads: CommentRoutes.threadQuery, CommentRoutes.thread)
         router.add("POST", "\(request)/comments", .org(.read), CommentRoutes.post)
 
-        router.add("GET", "/api/v1/orgs/{org_id}/ticket-sync/status", .org(.read), StatusRoutes.status)
+        router.add(
+            "GET", "/api/v1/orgs/{org_id}/ticket-sync/status", .org(.read), reads: ConnectionRoutes.listQuery,
+            StatusRoutes.status)
 
-        router.add("GET", "/api/v1/me", .user, MeRoutes.me)
-        router.add("GET", "/api/v1/orgs/{org_id}/evidence-requests", .org(.read), EvidenceRequestRoutes.list)
-        router.add("GET", request, .org(.read), EvidenceRequestRoutes.read)
+        router.add("GET", "/api/v1/me", .user, reads: MeRoutes.membershipsQuery, MeRoutes.me)
+        router.add(
+            "GET", "/api/v1/orgs/{org_id}/evidence-requests", .org(.read), reads: EvidenceRequestRoutes.listQuery,
+            EvidenceRequestRoutes.list)
+        router.add("GET", request, .org(.read), reads: TicketRoutes.linkQuery, EvidenceRequestRoutes.read)
 
         let connections = "/api/v1/orgs/{org_id}/ticket-sync/connections"
-        router.add("GET", connections, .org(.read), ConnectionRoutes.list)
+        router.add("GET", connections, .org(.read), reads: ConnectionRoutes.listQuery, ConnectionRoutes.list)
         router.add("POST", connections, .org(.configure), ConnectionRoutes.create)
-        router.add("GET", "\(connections)/{connection_id}", .org(.read), ConnectionRoutes.read)
+        router.add(
+            "GET", "\(connections)/{connection_id}", .org(.read), reads: ConnectionRoutes.readQuery,
+            ConnectionRoutes.read)
         router.add("PATCH", "\(connections)/{connection_id}", .org(.configure), ConnectionRoutes.update)
         router.add("DELETE", "\(connections)/{connection_id}", .org(.configure), ConnectionRoutes.delete)
         router.add("POST", "\(connections)/{connection_id}/test", .org(.configure), ConnectionRoutes.test)

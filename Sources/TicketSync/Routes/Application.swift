@@ -51,8 +51,8 @@ public struct Application: Sendable {
                 }
                 if request.bodyTooLarge { throw APIError.bodyTooLarge(limit: settings.maxBodyBytes) }
                 switch route.access {
-                case .org(let required): context.principal = try authorize(context, required: required)
-                case .user: context.principal = try authenticate(context)
+                case .org(let required): try authorize(context, required: required, reads: route.reads)
+                case .user: try authenticate(context, reads: route.reads)
                 case .open, .inbound, .connectionHook: break
                 }
                 return try route.handler(context)
@@ -72,22 +72,27 @@ public struct Application: Sendable {
     }
 
     /// 401 without a valid token.
-    private func authenticate(_ context: RequestContext) throws -> Principal {
-        guard let token = BearerToken.parse(context.request.header("authorization")),
-            let principal = try AuthStore(db: context.database()).principal(token: token, org: nil)
-        else { throw APIError.unauthorized }
-        return principal
+    private func authenticate(_ context: RequestContext, reads: Router.Reader?) throws {
+        guard let token = BearerToken.parse(context.request.header("authorization")) else {
+            throw APIError.unauthorized
+        }
+        guard let principal = try principal(context, token: token, org: nil, request: nil, reads: reads, member: false)
+        else {
+            throw APIError.unauthorized
+        }
+        context.principal = principal
     }
 
     /// 401 without a valid token; 404 when the caller is not a member of the org (as if it did not exist);
     /// 403 when the member lacks the permission the route needs.
-    private func authorize(_ context: RequestContext, required: OrgPermission) throws -> Principal {
+    private func authorize(_ context: RequestContext, required: OrgPermission, reads: Router.Reader?) throws {
         guard let token = BearerToken.parse(context.request.header("authorization")) else {
             throw APIError.unauthorized
         }
         let org = UUIDText.canonical(context.orgID)
         let request = context.parameters["request_id"].flatMap(UUIDText.canonical)
-        guard let principal = try AuthStore(db: context.database()).principal(token: token, org: org, request: request)
+        guard
+            let principal = try principal(context, token: token, org: org, request: request, reads: reads, member: true)
         else {
             throw APIError.unauthorized
         }
@@ -96,6 +101,25 @@ public struct Application: Sendable {
             throw APIError.forbidden(
                 "This action needs the org \(required.rawValue) permission; you have \(held.rawValue).")
         }
+        context.principal = principal
+    }
+
+    /// The caller, with the route's rows read in the same statement. A route whose query cannot be built (a bad
+    /// cursor, say) is still authorized first, so the caller sees 401 (and, on org routes, 404) before that 400.
+    private func principal(
+        _ context: RequestContext, token: String, org: String?, request: String?, reads: Router.Reader?, member: Bool
+    ) throws -> Principal? {
+        let auth = AuthStore(db: try context.database())
+        let query: ReadQuery?
+        do { query = try reads?(context) } catch {
+            guard let principal = try auth.principal(token: token, org: org, request: request) else { return nil }
+            if member, principal.permission == nil { return principal }  // the 404 comes first
+            throw error
+        }
+        guard let query else { return try auth.principal(token: token, org: org, request: request) }
+        guard let (principal, rows) = try auth.authorizedRead(token: token, org: org, request: request, read: query)
+        else { return nil }
+        context.rows = rows
         return principal
     }
 }

@@ -8,52 +8,26 @@ enum CommentRoutes {
     /// `next_cursor` is the position after the page's last comment (for the next page, or for polling),
     /// `has_more` says whether comments follow it now, and `previous_cursor` (null at the start) reaches back.
     static func thread(_ context: RequestContext) throws -> HTTPResponse {
-        let (actions, request) = try context.syncActions()
-        let query = QueryString.parse(context.request.query)
-        let limit = try PageQuery.limit(query, default: defaultLimit, max: maxLimit)
-        let position = { (name: String) throws -> ThreadPosition? in
-            guard let raw = query[name], !raw.isEmpty else { return nil }
-            guard let position = ThreadPosition(encoded: raw) else { throw PageQuery.invalid(name) }
-            return position
-        }
-        let after = try position("cursor")
-        let before = try position("before")
-        let newest: Bool
-        switch query["newest"] {
-        case nil, "false"?: newest = false
-        case "true"?: newest = true
-        default:
-            throw APIError(
-                400, "invalid-parameter", "`newest` must be true or false.",
-                extensions: ["parameter": .string("newest")])
-        }
-        guard [after != nil, before != nil, newest].filter({ $0 }).count <= 1 else {
-            throw APIError(
-                400, "invalid-parameter", "Give at most one of `cursor`, `before` and `newest`.",
-                extensions: ["parameter": .string("cursor")])
-        }
-        let slice: CommentStore.ThreadSlice =
-            if let after { .after(createdAt: after.createdAt, id: after.id) } else if let before {
-                .before(createdAt: before.createdAt, id: before.id)
-            } else if newest { .newest } else { .first }
-        let fetched = try CommentStore(db: actions.db).page(
-            org: context.orgID, request: request.id, slice: slice, limit: limit + 1)
+        _ = try context.evidenceRequest()
+        let page = try ThreadPageRequest(query: context.request.query)
+        let fetched = context.rows.map(CommentStore.decode)
         // One more than asked says whether the page is the last in its direction.
+        let limit = page.limit
         let overflow = fetched.count > limit
         let comments: [Comment]
         let hasMore: Bool
         let olderExist: Bool
-        switch slice {
+        switch page.slice {
         case .first, .after:
             comments = Array(fetched.prefix(limit))
             hasMore = overflow
-            olderExist = after != nil
+            olderExist = page.after != nil
         case .before, .newest:
             comments = Array(fetched.suffix(limit))
-            hasMore = before != nil
+            hasMore = page.before != nil
             olderExist = overflow
         }
-        let next = comments.last.map(ThreadPosition.init)?.encoded ?? after?.encoded
+        let next = comments.last.map(ThreadPosition.init)?.encoded ?? page.after?.encoded
         return .json(
             200,
             .object([
@@ -62,6 +36,12 @@ enum CommentRoutes {
                 "has_more": .bool(hasMore),
                 "previous_cursor": .optional(olderExist ? comments.first.map(ThreadPosition.init)?.encoded : nil),
             ]))
+    }
+
+    /// The thread's rows, read with the authorization (one more than the page holds).
+    static func threadQuery(_ context: RequestContext) throws -> ReadQuery {
+        let page = try ThreadPageRequest(query: context.request.query)
+        return CommentStore.pageQuery(slice: page.slice, limit: page.limit + 1)
     }
 
     /// 201 with the stored comment (`synced` or `pending` when a ticket is linked) and the tracker's echo, if any.
@@ -95,5 +75,43 @@ enum CommentText {
             throw APIError.invalidField(field, "`\(field)` must not contain NUL characters.")
         }
         return text
+    }
+}
+
+/// What a thread request asks for: `limit`, and at most one of `cursor`, `before` and `newest`.
+struct ThreadPageRequest {
+    let limit: Int
+    let after: ThreadPosition?
+    let before: ThreadPosition?
+    let slice: CommentStore.ThreadSlice
+
+    init(query text: String) throws {
+        let query = QueryString.parse(text)
+        limit = try PageQuery.limit(query, default: CommentRoutes.defaultLimit, max: CommentRoutes.maxLimit)
+        let position = { (name: String) throws -> ThreadPosition? in
+            guard let raw = query[name], !raw.isEmpty else { return nil }
+            guard let position = ThreadPosition(encoded: raw) else { throw PageQuery.invalid(name) }
+            return position
+        }
+        after = try position("cursor")
+        before = try position("before")
+        let newest: Bool
+        switch query["newest"] {
+        case nil, "false"?: newest = false
+        case "true"?: newest = true
+        default:
+            throw APIError(
+                400, "invalid-parameter", "`newest` must be true or false.",
+                extensions: ["parameter": .string("newest")])
+        }
+        guard [after != nil, before != nil, newest].filter({ $0 }).count <= 1 else {
+            throw APIError(
+                400, "invalid-parameter", "Give at most one of `cursor`, `before` and `newest`.",
+                extensions: ["parameter": .string("cursor")])
+        }
+        slice =
+            if let after { .after(createdAt: after.createdAt, id: after.id) } else if let before {
+                .before(createdAt: before.createdAt, id: before.id)
+            } else if newest { .newest } else { .first }
     }
 }

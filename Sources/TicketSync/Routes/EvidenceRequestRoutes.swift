@@ -7,15 +7,8 @@ enum EvidenceRequestRoutes {
 
     /// Ordered by title then id; `cursor` is the opaque position after the last item of the previous page.
     static func list(_ context: RequestContext) throws -> HTTPResponse {
-        let query = QueryString.parse(context.request.query)
-        let limit = try PageQuery.limit(query, default: defaultLimit, max: maxLimit)
-        var after: ListCursor?
-        if let raw = query["cursor"], !raw.isEmpty {
-            guard let cursor = ListCursor(encoded: raw) else { throw PageQuery.invalid("cursor") }
-            after = cursor
-        }
-        let page = try EvidenceRequestStore(db: context.database()).page(
-            org: context.orgID, after: after, limit: limit + 1)
+        let (limit, _) = try listPage(context)
+        let page = context.rows.map(EvidenceRequestStore.decodePageRow)
         let items = Array(page.prefix(limit))
         let next =
             page.count > limit ? items.last.map { ListCursor(title: $0.request.title, id: $0.request.id).encoded } : nil
@@ -39,9 +32,23 @@ enum EvidenceRequestRoutes {
             ]))
     }
 
+    /// The list's rows, read with the authorization (one more than the page holds).
+    static func listQuery(_ context: RequestContext) throws -> ReadQuery {
+        let (limit, after) = try listPage(context)
+        return EvidenceRequestStore.pageQuery(after: after, limit: limit + 1)
+    }
+
+    private static func listPage(_ context: RequestContext) throws -> (limit: Int, after: ListCursor?) {
+        let query = QueryString.parse(context.request.query)
+        let limit = try PageQuery.limit(query, default: defaultLimit, max: maxLimit)
+        guard let raw = query["cursor"], !raw.isEmpty else { return (limit, nil) }
+        guard let cursor = ListCursor(encoded: raw) else { throw PageQuery.invalid("cursor") }
+        return (limit, cursor)
+    }
+
     static func read(_ context: RequestContext) throws -> HTTPResponse {
-        let (actions, request) = try context.syncActions()
-        let link = try actions.links.active(org: context.orgID, request: request.id)
+        let request = try context.evidenceRequest()
+        let link = context.rows.first.map(TicketLinkStore.decode)
         return .json(
             200,
             .object([

@@ -1,8 +1,11 @@
 /// `GET /api/v1/me`: who the token belongs to, and the orgs it may see with the permission held in each.
 enum MeRoutes {
+    /// The user's orgs, read with the authentication.
+    static func membershipsQuery(_ context: RequestContext) -> ReadQuery { AuthStore.membershipsQuery }
+
     static func me(_ context: RequestContext) throws -> HTTPResponse {
         guard let principal = context.principal else { throw APIError.unauthorized }
-        let orgs = try AuthStore(db: context.database()).memberships(userID: principal.userID)
+        let orgs = context.rows
         return .json(
             200,
             .object([
@@ -13,8 +16,8 @@ enum MeRoutes {
                 "orgs": .array(
                     orgs.map {
                         .object([
-                            "id": .string($0.id), "name": .string($0.name),
-                            "permission": .string($0.permission),
+                            "id": .string($0.string("id")), "name": .string($0.string("name")),
+                            "permission": .string($0.string("permission")),
                         ])
                     }),
             ]))

@@ -9,6 +9,8 @@ public final class RequestContext {
     let worker: WorkerDatabase
     /// Set by the application before an org route's handler runs.
     public internal(set) var principal: Principal?
+    /// The rows of the route's `ReadQuery`, read with the authorization (empty for routes that declare none).
+    public internal(set) var rows: [PGRow] = []
 
     init(
         request: HTTPRequest, parameters: [String: String], settings: Settings,
@@ -27,12 +29,19 @@ public final class RequestContext {
     /// The ticket and comment use cases on this worker's connection, with the path's evidence request (which the
     /// authorization statement already read: another org's request is a 404 like a missing one).
     func syncActions() throws -> (SyncActions, EvidenceRequest) {
-        _ = try uuidParameter("request_id")
-        guard let request = principal?.evidenceRequest else { throw TicketError.noRequest }
+        let request = try evidenceRequest()
         let actions = SyncActions(
             db: try database(), providers: providers, policy: settings.delivery,
             inlineTimeouts: settings.inlineTimeouts, createLeaseSeconds: 2 * settings.httpTimeouts.totalSeconds + 5)
         return (actions, request)
+    }
+
+    /// The path's evidence request, which the authorization statement read: another org's request is a 404 like
+    /// a missing one.
+    func evidenceRequest() throws -> EvidenceRequest {
+        _ = try uuidParameter("request_id")
+        guard let request = principal?.evidenceRequest else { throw TicketError.noRequest }
+        return request
     }
 
     /// The `{org_id}` of the path, already checked by the application for org routes.

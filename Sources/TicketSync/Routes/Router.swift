@@ -16,12 +16,16 @@ public struct Router: Sendable {
     }
 
     public typealias Handler = @Sendable (RequestContext) throws -> HTTPResponse
+    /// What a `.org` or `.user` route reads, fused with the caller's authorization into one statement; the handler
+    /// finds the rows in `context.rows`.
+    public typealias Reader = @Sendable (RequestContext) throws -> ReadQuery
 
     public struct Route: Sendable {
         public let method: String
         public let pattern: String
         let segments: [Substring]
         public let access: Access
+        let reads: Reader?
         let handler: Handler
     }
 
@@ -35,9 +39,13 @@ public struct Router: Sendable {
 
     public init() {}
 
-    public mutating func add(_ method: String, _ pattern: String, _ access: Access, _ handler: @escaping Handler) {
+    public mutating func add(
+        _ method: String, _ pattern: String, _ access: Access, reads: Reader? = nil, _ handler: @escaping Handler
+    ) {
         routes.append(
-            Route(method: method, pattern: pattern, segments: Self.split(pattern), access: access, handler: handler))
+            Route(
+                method: method, pattern: pattern, segments: Self.split(pattern), access: access, reads: reads,
+                handler: handler))
     }
 
     public func match(method: String, path: String) -> Match {

@@ -1,9 +1,13 @@
 /// Create, read, close, retry and unlink the ticket of one evidence request: parse, call the use case, render.
 enum TicketRoutes {
     static func read(_ context: RequestContext) throws -> HTTPResponse {
-        let (actions, request) = try context.syncActions()
-        return .json(200, try actions.activeLink(org: context.orgID, request: request.id).json)
+        _ = try context.evidenceRequest()
+        guard let link = context.rows.first.map(TicketLinkStore.decode) else { throw TicketError.noLink }
+        return .json(200, link.json)
     }
+
+    /// The active link, read with the authorization (the read route, and the comment post that pushes to it).
+    static func linkQuery(_ context: RequestContext) -> ReadQuery { TicketLinkStore.activeQuery }
 
     /// The body is empty, `{}`, or names the connection to use (`{"connection_id": "…"}`).
     static func create(_ context: RequestContext) throws -> HTTPResponse {

@@ -21,29 +21,30 @@ public struct CommentStore {
         case newest
     }
 
-    /// Up to `limit` comments of a slice, in thread order (created_at, id), oldest first.
-    public func page(org: String, request: String, slice: ThreadSlice, limit: Int) throws -> [Comment] {
-        let base = "SELECT \(Self.columns) FROM ticket_sync.comments WHERE org_id = $1 AND evidence_request_id = $2"
-        let forward = " ORDER BY created_at, id LIMIT $3"
-        let backward = " ORDER BY created_at DESC, id DESC LIMIT $3"
-        let rows: [Comment]
+    /// Up to `limit` comments of a slice of the path's thread, read with the authorization; the rows come back in
+    /// thread order (created_at, id), oldest first.
+    static func pageQuery(slice: ThreadSlice, limit: Int) -> ReadQuery {
+        let base = """
+            SELECT \(Self.columns) FROM ticket_sync.comments c
+            WHERE c.org_id = auth.auth_request_org_id AND c.evidence_request_id = auth.auth_request_id
+            """
+        // Ordered by the table's columns (not the formatted created_at), so the thread index gives the order.
+        let forward = " ORDER BY c.created_at, c.id LIMIT $4"
+        let backward = " ORDER BY c.created_at DESC, c.id DESC LIMIT $4"
+        let sql: String
+        var params = [String(limit)]
         switch slice {
-        case .first:
-            rows = try db.query(base + forward, [org, request, String(limit)]).all.map(Self.decode)
+        case .first: sql = base + forward
+        case .newest: sql = base + backward
         case .after(let createdAt, let id):
-            rows = try db.query(
-                base + " AND (created_at, id) > ($4::timestamptz, $5::bigint)" + forward,
-                [org, request, String(limit), createdAt, String(id)]
-            ).all.map(Self.decode)
+            sql = base + " AND (c.created_at, c.id) > ($5::timestamptz, $6::bigint)" + forward
+            params += [createdAt, String(id)]
         case .before(let createdAt, let id):
-            rows = try db.query(
-                base + " AND (created_at, id) < ($4::timestamptz, $5::bigint)" + backward,
-                [org, request, String(limit), createdAt, String(id)]
-            ).all.map(Self.decode).reversed()
-        case .newest:
-            rows = try db.query(base + backward, [org, request, String(limit)]).all.map(Self.decode).reversed()
+            sql = base + " AND (c.created_at, c.id) < ($5::timestamptz, $6::bigint)" + backward
+            params += [createdAt, String(id)]
         }
-        return rows
+        // created_at is written with a fixed width (microseconds, UTC), so its text sorts as its time does.
+        return ReadQuery(sql, params, order: "d.created_at, d.id")
     }
 
     public func thread(org: String, request: String) throws -> [Comment] {

@@ -19,17 +19,28 @@ public struct EvidenceRequestStore {
 }
 
 extension EvidenceRequestStore {
-    /// One page of an org's requests ordered by (title, id), each with its active link.
-    func page(org: String, after: ListCursor?, limit: Int) throws -> [(request: EvidenceRequest, link: TicketLink?)] {
-        let requests = try db.query(
+    /// One page of the path's org's requests ordered by (title, id), each with its active link, read with the
+    /// authorization.
+    static func pageQuery(after: ListCursor?, limit: Int) -> ReadQuery {
+        ReadQuery(
             """
-            SELECT id, org_id, title, description, status FROM evidence_requests
-            WHERE org_id = $1 AND ($2::text IS NULL OR (title, id) > ($2::text, $3::uuid))
-            ORDER BY title, id LIMIT $4
-            """, [org, after?.title, after?.id, String(limit)]
-        ).all.map(Self.decode)
-        let links = try TicketLinkStore(db: db).active(org: org, requests: requests.map(\.id))
-        return requests.map { ($0, links[$0.id]) }
+            SELECT r.id AS rq_id, r.org_id AS rq_org_id, r.title AS rq_title, r.description AS rq_description,
+                   r.status AS rq_status, lk.*
+            FROM evidence_requests r
+            LEFT JOIN LATERAL (
+                SELECT \(TicketLinkStore.columns) FROM ticket_sync.ticket_links l
+                WHERE l.org_id = r.org_id AND l.evidence_request_id = r.id AND l.unlinked_at IS NULL) lk ON true
+            WHERE r.org_id = $2::uuid AND ($4::text IS NULL OR (r.title, r.id) > ($4::text, $5::uuid))
+            ORDER BY r.title, r.id LIMIT $6
+            """, [after?.title, after?.id, String(limit)], order: "d.rq_title, d.rq_id")
+    }
+
+    /// A row of `pageQuery`.
+    static func decodePageRow(_ row: PGRow) -> (request: EvidenceRequest, link: TicketLink?) {
+        let request = EvidenceRequest(
+            id: row.string("rq_id"), orgID: row.string("rq_org_id"), title: row.string("rq_title"),
+            description: row.string("rq_description"), status: row.string("rq_status"))
+        return (request, row["id"] == nil ? nil : TicketLinkStore.decode(row))
     }
 
     /// Applies a PBC status from the tracker (values checked by the caller and by the table's CHECK).

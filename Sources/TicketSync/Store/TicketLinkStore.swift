@@ -24,6 +24,14 @@ public struct TicketLinkStore {
         \(SQLFragments.timestamp("l.closed_at")) AS closed_at
         """
 
+    /// The path's active link, read with the authorization.
+    static let activeQuery = ReadQuery(
+        """
+        SELECT \(columns) FROM ticket_sync.ticket_links l
+        WHERE l.org_id = auth.auth_request_org_id AND l.evidence_request_id = auth.auth_request_id
+          AND l.unlinked_at IS NULL
+        """)
+
     public func active(org: String, request: String) throws -> TicketLink? {
         try db.query(
             """
@@ -31,18 +39,6 @@ public struct TicketLinkStore {
             WHERE l.org_id = $1 AND l.evidence_request_id = $2 AND l.unlinked_at IS NULL
             """, [org, request]
         ).first.map(Self.decode)
-    }
-
-    /// The active links of several requests at once, by request id.
-    public func active(org: String, requests: [String]) throws -> [String: TicketLink] {
-        guard !requests.isEmpty else { return [:] }
-        let rows = try db.query(
-            """
-            SELECT \(Self.columns) FROM ticket_sync.ticket_links l
-            WHERE l.org_id = $1 AND l.evidence_request_id = ANY($2::uuid[]) AND l.unlinked_at IS NULL
-            """, [org, "{" + requests.joined(separator: ",") + "}"])
-        return Dictionary(
-            rows.all.map(Self.decode).map { ($0.evidenceRequestID, $0) }, uniquingKeysWith: { first, _ in first })
     }
 
     /// The active link of an external ticket in one connection's tracker (whatever its org: the inbound wire

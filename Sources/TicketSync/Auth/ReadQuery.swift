@@ -1,0 +1,72 @@
+/// The data a route reads, run in the same statement as the caller's authorization (one round trip): the SQL is a
+/// subquery joined laterally to the `auth` row, so it may use `auth.auth_user_id`, `auth.auth_request_id` and
+/// `auth.auth_request_org_id` (set only for a member, and only when the path's evidence request is in the org),
+/// `$2` (the path's org, uuid) and its own parameters from `$4`. It is read only when `gate` holds, so a caller who
+/// is not a member reads nothing at all.
+public struct ReadQuery: Sendable {
+    public let sql: String
+    public let params: [String?]
+    /// Outer ordering of the joined rows, in terms of `d` (the subquery's columns).
+    public let order: String?
+    public let gate: String
+
+    /// Read only for members of the path's org.
+    public static let membersOnly = "auth.auth_permission IS NOT NULL"
+    /// Read for any valid token (routes about the caller itself).
+    public static let anyCaller = "true"
+
+    public init(_ sql: String, _ params: [String?] = [], order: String? = nil, gate: String = membersOnly) {
+        self.sql = sql
+        self.params = params
+        self.order = order
+        self.gate = gate
+    }
+
+    /// The first of the route's own parameters.
+    public static let firstParameter = 4
+}
+
+extension AuthStore {
+    /// Token → user, the user's permission in `$2`, and the evidence request `$3` of that org (members only).
+    static let principalSQL = """
+        SELECT u.id AS auth_user_id, u.display_name AS auth_display_name, u.email AS auth_email,
+               m.permission AS auth_permission, r.id AS auth_request_id, r.org_id AS auth_request_org_id,
+               r.title AS auth_title, r.description AS auth_description, r.status AS auth_status
+        FROM ticket_sync.api_tokens t
+        JOIN users u ON u.id = t.user_id
+        LEFT JOIN org_memberships m ON m.user_id = u.id AND m.org_id = $2::uuid
+        LEFT JOIN evidence_requests r ON m.permission IS NOT NULL AND r.org_id = $2::uuid AND r.id = $3::uuid
+        WHERE t.token_sha256 = decode($1, 'hex') AND t.revoked_at IS NULL
+        """
+
+    /// The principal and, in the same statement, the route's rows (nil when the token is unknown or revoked).
+    /// Only the rows the data subquery produced are returned: the join's empty placeholder row is dropped.
+    public func authorizedRead(token: String, org: String?, request: String?, read: ReadQuery) throws
+        -> (principal: Principal, rows: [PGRow])?
+    {
+        let sql = """
+            WITH auth AS (\(Self.principalSQL))
+            SELECT auth.*, d.* FROM auth
+            LEFT JOIN LATERAL (SELECT true AS d_found, x.* FROM (\(read.sql)) x WHERE \(read.gate)) d ON true
+            \(read.order.map { "ORDER BY \($0)" } ?? "")
+            """
+        let rows = try db.query(sql, [APIToken.digestHex(token), org, request] + read.params).all
+        guard let first = rows.first else { return nil }
+        return (Self.principal(from: first), rows.filter { $0["d_found"] != nil })
+    }
+
+    static func principal(from row: PGRow) -> Principal {
+        let name = row.string("auth_display_name")
+        var principal = Principal(
+            userID: row.string("auth_user_id"), displayName: name.isEmpty ? row.string("auth_email") : name,
+            email: row.string("auth_email"),
+            permission: row["auth_permission"].flatMap(OrgPermission.init(rawValue:)))
+        if row["auth_request_id"] != nil {
+            principal.evidenceRequest = EvidenceRequest(
+                id: row.string("auth_request_id"), orgID: row.string("auth_request_org_id"),
+                title: row.string("auth_title"), description: row.string("auth_description"),
+                status: row.string("auth_status"))
+        }
+        return principal
+    }
+}
