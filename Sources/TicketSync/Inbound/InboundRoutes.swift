@@ -15,22 +15,23 @@ enum InboundRoutes {
         guard let link = try TicketLinkStore(db: db).active(externalID: event.externalID, scope: scope) else {
             throw APIError.notFound("No linked ticket has external_id \(event.externalID).")
         }
-        let applied = try db.transaction { () throws -> (comment: String?, status: String?) in
-            var comment: String?
-            if let incoming = event.comment {
-                // De-duplicated on external_comment_id across the thread, our own pushed comments included:
-                // a redelivery, or the tracker echoing our comment back, is a duplicate.
-                let created = try CommentStore(db: db).insertExternal(
+        // One round trip, one transaction: the reply (de-duplicated on external_comment_id across the thread, our own
+        // pushed comments included: a redelivery, or the tracker echoing our comment back, is a duplicate) and the
+        // status change.
+        var statements: [PGStatement] = []
+        if let incoming = event.comment {
+            statements.append(
+                CommentStore.externalStatement(
                     org: link.orgID, request: link.evidenceRequestID, author: incoming.author, body: incoming.body,
-                    externalCommentID: incoming.externalCommentID)
-                comment = created == nil ? "duplicate" : "created"
-            }
-            if let status = event.status {
-                try EvidenceRequestStore(db: db).updateStatus(
-                    org: link.orgID, id: link.evidenceRequestID, status: status)
-            }
-            return (comment, event.status)
+                    externalCommentID: incoming.externalCommentID, heldBy: nil))
         }
+        if let status = event.status {
+            statements.append(
+                EvidenceRequestStore.statusStatement(org: link.orgID, id: link.evidenceRequestID, status: status))
+        }
+        let results = statements.isEmpty ? [] : try db.pipeline(statements)
+        let comment = event.comment.map { _ in results[0].first == nil ? "duplicate" : "created" }
+        let applied = (comment: comment, status: event.status)
         return InboundApplied.response(comment: applied.comment, status: applied.status)
     }
 }

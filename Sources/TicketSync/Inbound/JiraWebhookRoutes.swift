@@ -21,20 +21,34 @@ enum JiraWebhookRoutes {
         let ours = jira()?.identity()?.matches(event.author) ?? false
         let deliveryID = context.request.header("x-atlassian-webhook-identifier")
 
-        let outcome = try db.transaction { () throws -> String in
-            if let deliveryID,
-                try !InboundDeliveryStore(db: db).recordFirst(
-                    source: "jira", deliveryID: deliveryID, connectionID: scope.connectionID)
-            {
-                return "duplicate"
-            }
-            if ours { return "skipped" }
-            let created = try CommentStore(db: db).insertExternal(
-                org: link.orgID, request: link.evidenceRequestID, author: event.authorName, body: event.body,
-                externalCommentID: event.commentID)
-            return created == nil ? "duplicate" : "created"
-        }
+        let outcome = try record(event, link: link, ours: ours, deliveryID: deliveryID, scope: scope, db: db)
         return InboundApplied.response(comment: outcome)
+    }
+
+    /// One statement: the delivery id (a redelivery changes nothing) and, unless the comment is ours, the comment
+    /// (de-duplicated on its Jira id across the thread).
+    private static func record(
+        _ event: JiraCommentCreated, link: TicketLink, ours: Bool, deliveryID: String?, scope: InboundScope,
+        db: PGConnection
+    ) throws -> String {
+        let deliveries = InboundDeliveryStore(db: db)
+        if ours {
+            guard let deliveryID else { return "skipped" }
+            let first = try deliveries.recordFirst(
+                source: "jira", deliveryID: deliveryID, connectionID: scope.connectionID)
+            return first ? "skipped" : "duplicate"
+        }
+        let condition =
+            deliveryID.map {
+                InboundDeliveryStore.firstSeen(
+                    source: "jira", deliveryID: $0, connectionID: scope.connectionID, firstParameter: 6)
+            } ?? .always
+        let created = try db.query(
+            CommentStore.externalStatement(
+                org: link.orgID, request: link.evidenceRequestID, author: event.authorName, body: event.body,
+                externalCommentID: event.commentID, onlyIf: condition)
+        ).first
+        return created == nil ? "duplicate" : "created"
     }
 
     /// By issue key, else by the numeric issue id; only links made with the Jira provider, within `scope`.

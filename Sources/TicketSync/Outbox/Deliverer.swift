@@ -62,15 +62,18 @@ public struct Deliverer {
         try OutboxStore(db: db).claim(limit: 1, leaseSeconds: Self.lease(timeouts), linkID: linkID).first
     }
 
-    private static func lease(_ timeouts: HTTPTimeouts) -> Int { timeouts.totalSeconds + 30 }
+    static func lease(_ timeouts: HTTPTimeouts) -> Int { timeouts.totalSeconds + 30 }
 
-    /// What one attempt came to: whether the provider has the event now, and the echo it stored, if any.
+    /// What one attempt came to: whether the provider has the event now, the echo it stored, if any, and the
+    /// event's comment as the outcome left it.
     struct Attempt {
         var delivered: Bool
-        var echo: Comment?
+        var echo: Comment? = nil
+        var comment: Comment? = nil
     }
 
-    private func attempt(_ event: OutboxEvent, timeouts: HTTPTimeouts) throws -> Attempt {
+    /// Sends a claimed event through its tracker and records the outcome.
+    func attempt(_ event: OutboxEvent, timeouts: HTTPTimeouts) throws -> Attempt {
         let outcome: DeliveryOutcome
         do {
             let config = try providers.config(
@@ -83,42 +86,50 @@ public struct Deliverer {
         return try record(event, outcome)
     }
 
+    /// One round trip and one transaction per outcome: the outbox update, then the comment's, in one pipeline. The
+    /// comment statements apply only while this claim's lease held (see `CommentStore.syncedStatement`).
     private func record(_ event: OutboxEvent, _ outcome: DeliveryOutcome) throws -> Attempt {
-        let outbox = OutboxStore(db: db)
-        let comments = CommentStore(db: db)
-        return try db.transaction { () throws -> Attempt in
-            switch outcome {
-            case .delivered(let externalCommentID, let echo):
-                guard try outbox.markDelivered(event, status: nil) else { return leaseLost(event) }
-                guard let commentID = event.commentID else { return Attempt(delivered: true) }
-                _ = try comments.markSynced(
-                    org: event.orgID, id: commentID,
-                    externalCommentID: externalCommentID ?? Comment.mintedExternalID(commentID))
-                let stored = try echo.flatMap {
-                    try comments.insertExternal(
-                        org: event.orgID, request: event.evidenceRequestID, author: $0.author,
-                        body: $0.body, externalCommentID: $0.externalCommentID)
+        switch outcome {
+        case .delivered(let externalCommentID, let echo):
+            var statements = [OutboxStore.deliveredStatement(event, status: nil)]
+            if let commentID = event.commentID {
+                statements.append(
+                    CommentStore.syncedStatement(
+                        org: event.orgID, id: commentID,
+                        externalCommentID: externalCommentID ?? Comment.mintedExternalID(commentID), heldBy: event))
+                if let echo {
+                    statements.append(
+                        CommentStore.externalStatement(
+                            org: event.orgID, request: event.evidenceRequestID, author: echo.author, body: echo.body,
+                            externalCommentID: echo.externalCommentID, heldBy: event))
                 }
-                return Attempt(delivered: true, echo: stored)
-            case .retry(let reason, let status, let retryAfter) where !policy.givesUp(afterAttempt: event.attempts):
-                let delay = policy.delayMilliseconds(afterAttempt: event.attempts, retryAfterSeconds: retryAfter)
-                guard try outbox.scheduleRetry(event, afterMilliseconds: delay, status: status, reason: reason) else {
-                    return leaseLost(event)
-                }
-                ServerLog.warning(
-                    "\(event.eventType.rawValue) \(event.eventID) attempt \(event.attempts) failed (\(reason)); retry in \(delay) ms"
-                )
-            case .retry(let reason, let status, _), .giveUp(let reason, let status):
-                let text =
-                    policy.givesUp(afterAttempt: event.attempts) && outcomeIsRetry(outcome)
-                    ? "\(reason) (gave up after \(event.attempts) attempts)" : reason
-                guard try outbox.markFailed(event, status: status, reason: text) else { return leaseLost(event) }
-                if let commentID = event.commentID {
-                    try comments.markFailed(org: event.orgID, id: commentID, reason: text)
-                }
-                ServerLog.warning("\(event.eventType.rawValue) \(event.eventID) failed for good: \(text)")
             }
+            let rows = try db.pipeline(statements)
+            guard rows[0].affected == 1 else { return leaseLost(event) }
+            return Attempt(
+                delivered: true, echo: rows.count > 2 ? rows[2].first.map(CommentStore.decode) : nil,
+                comment: rows.count > 1 ? rows[1].first.map(CommentStore.decode) : nil)
+        case .retry(let reason, let status, let retryAfter) where !policy.givesUp(afterAttempt: event.attempts):
+            let delay = policy.delayMilliseconds(afterAttempt: event.attempts, retryAfterSeconds: retryAfter)
+            let statement = OutboxStore.retryStatement(event, afterMilliseconds: delay, status: status, reason: reason)
+            guard try db.query(statement).affected == 1 else { return leaseLost(event) }
+            ServerLog.warning(
+                "\(event.eventType.rawValue) \(event.eventID) attempt \(event.attempts) failed (\(reason)); retry in \(delay) ms"
+            )
             return Attempt(delivered: false)
+        case .retry(let reason, let status, _), .giveUp(let reason, let status):
+            let text =
+                policy.givesUp(afterAttempt: event.attempts) && outcomeIsRetry(outcome)
+                ? "\(reason) (gave up after \(event.attempts) attempts)" : reason
+            var statements = [OutboxStore.failedStatement(event, status: status, reason: text)]
+            if let commentID = event.commentID {
+                statements.append(
+                    CommentStore.failedStatement(org: event.orgID, id: commentID, reason: text, heldBy: event))
+            }
+            let rows = try db.pipeline(statements)
+            guard rows[0].affected == 1 else { return leaseLost(event) }
+            ServerLog.warning("\(event.eventType.rawValue) \(event.eventID) failed for good: \(text)")
+            return Attempt(delivered: false, comment: rows.count > 1 ? rows[1].first.map(CommentStore.decode) : nil)
         }
     }
 

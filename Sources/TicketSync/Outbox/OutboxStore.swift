@@ -70,37 +70,19 @@ public struct OutboxStore {
     /// false when the lease ran out and another loop claimed the event (that loop's outcome stands).
     @discardableResult
     public func markDelivered(_ event: OutboxEvent, status: Int?) throws -> Bool {
-        try db.query(
-            """
-            UPDATE ticket_sync.outbox SET state = 'delivered', delivered_at = now(), locked_until = NULL,
-                last_status = $2, last_error = NULL
-            WHERE id = $1 AND state = 'delivering' AND lease_token = $3::uuid
-            """, [String(event.id), status.map(String.init), event.leaseToken]
-        ).affected == 1
+        try db.query(Self.deliveredStatement(event, status: status)).affected == 1
     }
 
     @discardableResult
     public func scheduleRetry(_ event: OutboxEvent, afterMilliseconds delay: Int, status: Int?, reason: String) throws
         -> Bool
     {
-        try db.query(
-            """
-            UPDATE ticket_sync.outbox SET state = 'pending', locked_until = NULL,
-                next_attempt_at = now() + make_interval(secs => $2::double precision / 1000),
-                last_status = $3, last_error = $4
-            WHERE id = $1 AND state = 'delivering' AND lease_token = $5::uuid
-            """, [String(event.id), String(delay), status.map(String.init), reason, event.leaseToken]
-        ).affected == 1
+        try db.query(Self.retryStatement(event, afterMilliseconds: delay, status: status, reason: reason)).affected == 1
     }
 
     @discardableResult
     public func markFailed(_ event: OutboxEvent, status: Int?, reason: String) throws -> Bool {
-        try db.query(
-            """
-            UPDATE ticket_sync.outbox SET state = 'failed', locked_until = NULL, last_status = $2, last_error = $3
-            WHERE id = $1 AND state = 'delivering' AND lease_token = $4::uuid
-            """, [String(event.id), status.map(String.init), reason, event.leaseToken]
-        ).affected == 1
+        try db.query(Self.failedStatement(event, status: status, reason: reason)).affected == 1
     }
 
     /// Cancels a link's undelivered events (the ticket was unlinked): marked, never sent. An attempt already on

@@ -13,7 +13,7 @@ extension Application {
         router.add("POST", "\(request)/ticket/retry", .org(.configure), TicketRoutes.retry)
 
         router.add("GET", "\(request)/comments", .org(.read), reads: CommentRoutes.threadQuery, CommentRoutes.thread)
-        router.add("POST", "\(request)/comments", .org(.read), CommentRoutes.post)
+        router.add("POST", "\(request)/comments", .org(.read), reads: TicketRoutes.linkQuery, CommentRoutes.post)
 
         router.add(
             "GET", "/api/v1/orgs/{org_id}/ticket-sync/status", .org(.read), reads: ConnectionRoutes.listQuery,

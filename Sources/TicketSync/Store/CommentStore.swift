@@ -62,10 +62,9 @@ public struct CommentStore {
     ) throws -> Comment {
         Self.decode(
             try db.query(
-                """
-                INSERT INTO ticket_sync.comments (org_id, evidence_request_id, source, author_user_id, author, body, sync_state)
-                VALUES ($1, $2, 'internal', $3, $4, $5, $6) RETURNING \(Self.columns)
-                """, [org, request, authorID, author, body, syncState]
+                Self.internalStatement(
+                    org: org, request: request, authorID: authorID, author: author, body: body,
+                    syncState: syncState)
             ).single("inserted comment"))
     }
 
@@ -73,23 +72,13 @@ public struct CommentStore {
     /// comment got there first), the comment keeps a minted id instead, so the delivery is never stuck on it.
     public func markSynced(org: String, id: Int, externalCommentID: String) throws -> Comment {
         Self.decode(
-            try db.query(
-                """
-                UPDATE ticket_sync.comments c SET sync_state = 'synced', last_error = NULL,
-                    external_comment_id = CASE WHEN EXISTS (
-                        SELECT 1 FROM ticket_sync.comments d
-                        WHERE d.evidence_request_id = c.evidence_request_id AND d.external_comment_id = $3 AND d.id <> c.id)
-                    THEN $4 ELSE $3 END
-                WHERE c.org_id = $1 AND c.id = $2 RETURNING \(Self.columns)
-                """, [org, String(id), externalCommentID, Comment.mintedExternalID(id)]
-            ).single("synced comment"))
+            try db.query(Self.syncedStatement(org: org, id: id, externalCommentID: externalCommentID, heldBy: nil))
+                .single("synced comment"))
     }
 
     /// A pushed comment the provider refused for good: shown with its error until someone retries.
     public func markFailed(org: String, id: Int, reason: String) throws {
-        try db.query(
-            "UPDATE ticket_sync.comments SET sync_state = 'error', last_error = $3 WHERE org_id = $1 AND id = $2",
-            [org, String(id), reason])
+        try db.query(Self.failedStatement(org: org, id: id, reason: reason, heldBy: nil))
     }
 
     /// Comments of a link's failed events go back to pending when the events are re-queued.
@@ -126,12 +115,9 @@ public struct CommentStore {
         externalCommentID: String
     ) throws -> Comment? {
         try db.query(
-            """
-            INSERT INTO ticket_sync.comments (org_id, evidence_request_id, source, author, body, external_comment_id)
-            VALUES ($1, $2, 'external', $3, $4, $5)
-            ON CONFLICT (evidence_request_id, external_comment_id) DO NOTHING
-            RETURNING \(Self.columns)
-            """, [org, request, author, body, externalCommentID]
+            Self.externalStatement(
+                org: org, request: request, author: author, body: body, externalCommentID: externalCommentID,
+                heldBy: nil)
         ).first.map(Self.decode)
     }
 

@@ -45,6 +45,10 @@ extension EvidenceRequestStore {
 
     /// Applies a PBC status from the tracker (values checked by the caller and by the table's CHECK).
     public func updateStatus(org: String, id: String, status: String) throws {
-        try db.query("UPDATE evidence_requests SET status = $3 WHERE org_id = $1 AND id = $2", [org, id, status])
+        try db.query(Self.statusStatement(org: org, id: id, status: status))
+    }
+
+    static func statusStatement(org: String, id: String, status: String) -> PGStatement {
+        PGStatement("UPDATE evidence_requests SET status = $3 WHERE org_id = $1 AND id = $2", [org, id, status])
     }
 }

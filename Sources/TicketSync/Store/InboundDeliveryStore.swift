@@ -14,4 +14,17 @@ public struct InboundDeliveryStore {
             """, [source, deliveryID, connectionID]
         ).affected == 1
     }
+
+    /// Records the delivery id in the statement that takes this condition, which then applies only the first time
+    /// the id is seen (parameters from `firstParameter`).
+    static func firstSeen(source: String, deliveryID: String, connectionID: String?, firstParameter n: Int)
+        -> SQLCondition
+    {
+        SQLCondition(
+            with: """
+                WITH first_seen AS (
+                    INSERT INTO ticket_sync.inbound_deliveries (source, delivery_id, connection_id)
+                    VALUES ($\(n)::text, $\(n + 1)::text, $\(n + 2)::uuid) ON CONFLICT DO NOTHING RETURNING 1)
+                """, sql: "EXISTS (SELECT 1 FROM first_seen)", params: [source, deliveryID, connectionID])
+    }
 }

@@ -12,6 +12,10 @@ public struct PGStatement {
 }
 
 extension PGConnection {
+    /// Runs one statement (see `query(_:_:)`).
+    @discardableResult
+    public func query(_ statement: PGStatement) throws -> PGRows { try query(statement.sql, statement.params) }
+
     /// Sends the statements together and waits once (libpq pipeline mode): one round trip. Outside an explicit
     /// BEGIN they run in one implicit transaction, so they all take effect or none does. Statements not yet prepared
     /// on this session are prepared in the same round trip. Returns each statement's rows; throws the first failure.

@@ -98,6 +98,12 @@ public final class PGConnection {
         try meter.measure { try consume(PQexec(handle, sql)) }
     }
 
+    /// Ends a transaction a failure left open (nothing to do outside one, or without a connection).
+    public func rollbackIfInTransaction() {
+        guard isConnected, PQtransactionStatus(handle) != PQTRANS_IDLE else { return }
+        _ = try? execute("ROLLBACK")
+    }
+
     /// Runs `body` inside BEGIN/COMMIT; any error rolls back and is rethrown.
     public func transaction<T>(_ body: () throws -> T) throws -> T {
         try execute("BEGIN")

@@ -5,3 +5,13 @@ enum SQLFragments {
         "to_char(\(column) AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
     }
 }
+
+/// A condition a write statement applies under, with its parameters (numbered by the statement that takes it) and,
+/// when it needs one, a WITH clause that goes before the statement.
+struct SQLCondition {
+    var with: String? = nil
+    var sql: String
+    var params: [String?] = []
+
+    static let always = SQLCondition(sql: "true")
+}

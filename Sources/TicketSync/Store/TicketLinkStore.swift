@@ -32,6 +32,17 @@ public struct TicketLinkStore {
           AND l.unlinked_at IS NULL
         """)
 
+    /// Locks a link that is still open (linked, neither closed nor unlinked) for the rest of the transaction: writers
+    /// of one link's events take turns, so each sees the events before its own. No row: the link is no longer open.
+    static func lockOpenStatement(org: String, id: String) -> PGStatement {
+        PGStatement(
+            """
+            SELECT l.id FROM ticket_sync.ticket_links l
+            WHERE l.org_id = $1 AND l.id = $2 AND l.state = 'linked' AND l.closed_at IS NULL AND l.unlinked_at IS NULL
+            FOR NO KEY UPDATE
+            """, [org, id])
+    }
+
     public func active(org: String, request: String) throws -> TicketLink? {
         try db.query(
             """

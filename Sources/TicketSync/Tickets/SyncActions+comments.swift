@@ -7,39 +7,88 @@ extension SyncActions {
         public var echo: Comment?
     }
 
-    /// Records an internal comment. When an open ticket is linked, its `ticket.comment` event is written in the same
-    /// transaction, then delivered at once within the inline timeout: the comment comes back `synced` (with the
-    /// tracker's comment id) or `pending` (the delivery loop retries).
-    public func postComment(org: String, request: EvidenceRequest, author: Principal, body: String) throws
-        -> PostedComment
+    /// Records an internal comment. When an open ticket is linked (`link`, read with the authorization), its
+    /// `ticket.comment` event is written in the same transaction, then delivered at once within the inline timeout:
+    /// the comment comes back `synced` (with the tracker's comment id) or `pending` (the delivery loop retries).
+    /// Round trips: the transaction takes two (BEGIN, lock, comment; then event, COMMIT), the attempt's record one.
+    public func postComment(org: String, request: EvidenceRequest, author: Principal, body: String, link: TicketLink?)
+        throws -> PostedComment
     {
         // Pushed only to an open ticket that exists (not to a reservation whose create has not finished).
-        let link = try links.active(org: org, request: request.id).flatMap { $0.isClosed || $0.isCreating ? nil : $0 }
+        let open = link.flatMap { $0.isClosed || $0.isCreating ? nil : $0 }
         // Resolve the tracker before writing anything: an unusable one answers 503 and stores nothing.
-        let config = try link.map { try providers.config(for: $0, db: db) }
+        let config = try open.map { try providers.config(for: $0, db: db) }
         if let config { _ = try providers.provider(config) }
-        let comments = CommentStore(db: db)
-        let eventID = UUID().uuidString.lowercased()
-        let stored = try db.transaction { () throws -> Comment in
-            let comment = try comments.insertInternal(
-                org: org, request: request.id, authorID: author.userID, author: author.displayName, body: body,
-                syncState: link == nil ? nil : "pending")
-            if let link {
-                try OutboxStore(db: db).enqueue(
-                    link: link, commentID: comment.id, type: .comment, eventID: eventID,
-                    body: EventPayload.comment(
-                        eventID: eventID, occurredAt: Timestamp.string(), externalID: link.externalID,
-                        orgID: org, evidenceRequestID: request.id, comment: comment))
+        guard let open, let config else { return PostedComment(comment: try unsynced(), echo: nil) }
+        let draft = CommentDraft(org: org, request: request, author: author, body: body, link: open)
+        // The first attempt only with a free slot for this tracker (the event is claimed for it as it is written);
+        // a busy one leaves the comment `pending` for the delivery loop instead of holding this thread.
+        let attempted = try providers.bulkhead.withSlot(TrackerBulkhead.key(config)) { () throws -> PostedComment in
+            guard let (comment, claimed) = try store(draft, claimFor: Deliverer.lease(inlineTimeouts)) else {
+                return PostedComment(comment: try unsynced(), echo: nil)
             }
-            return comment
+            guard let claimed else { return PostedComment(comment: comment, echo: nil) }
+            let attempt = try deliverer.attempt(claimed, timeouts: inlineTimeouts)
+            return PostedComment(comment: attempt.comment ?? comment, echo: attempt.echo)
         }
-        guard let config else { return PostedComment(comment: stored, echo: nil) }
-        // The first attempt only with a free slot for this tracker: a busy one leaves the comment `pending` for the
-        // delivery loop instead of holding this thread.
-        let echo =
-            try providers.bulkhead.withSlot(TrackerBulkhead.key(config)) {
-                try deliverer.deliverNow(eventID: eventID, timeouts: inlineTimeouts)
-            } ?? nil
-        return PostedComment(comment: try comments.find(org: org, id: stored.id) ?? stored, echo: echo)
+        if let attempted { return attempted }
+        guard let (comment, _) = try store(draft, claimFor: nil) else {
+            return PostedComment(comment: try unsynced(), echo: nil)
+        }
+        return PostedComment(comment: comment, echo: nil)
+
+        /// Without an open ticket the comment only joins the thread.
+        func unsynced() throws -> Comment {
+            try CommentStore(db: db).insertInternal(
+                org: org, request: request.id, authorID: author.userID, author: author.displayName, body: body,
+                syncState: nil)
+        }
+    }
+
+    struct CommentDraft {
+        let org: String
+        let request: EvidenceRequest
+        let author: Principal
+        let body: String
+        let link: TicketLink
+    }
+
+    /// Stores the comment and its event in one transaction: nil (nothing written) when the link stopped being open
+    /// meanwhile. With `claimFor`, the event comes back claimed for this request's attempt when it is first in line.
+    private func store(_ draft: CommentDraft, claimFor leaseSeconds: Int?) throws -> (Comment, OutboxEvent?)? {
+        let eventID = UUID().uuidString.lowercased()
+        do {
+            let opened = try db.pipeline([
+                PGStatement("BEGIN"), TicketLinkStore.lockOpenStatement(org: draft.org, id: draft.link.id),
+                CommentStore.internalStatement(
+                    org: draft.org, request: draft.request.id, authorID: draft.author.userID,
+                    author: draft.author.displayName, body: draft.body, syncState: "pending"),
+            ])
+            guard opened[1].first != nil else {
+                db.rollbackIfInTransaction()
+                return nil
+            }
+            let comment = CommentStore.decode(try opened[2].single("inserted comment"))
+            let body = EventPayload.comment(
+                eventID: eventID, occurredAt: Timestamp.string(), externalID: draft.link.externalID, orgID: draft.org,
+                evidenceRequestID: draft.request.id, comment: comment)
+            let queued = try db.pipeline([
+                OutboxStore.enqueueCommentStatement(
+                    link: draft.link, commentID: comment.id, eventID: eventID, body: body, claimFor: leaseSeconds),
+                PGStatement("COMMIT"),
+            ])
+            let event = try queued[0].single("queued event")
+            guard event["state"] == "delivering" else { return (comment, nil) }
+            let claimed = OutboxEvent(
+                id: event.int("id"), eventID: eventID, orgID: draft.org, linkID: draft.link.id,
+                connectionID: draft.link.connectionID, evidenceRequestID: draft.request.id, commentID: comment.id,
+                provider: draft.link.provider, eventType: .comment, body: body.text, attempts: event.int("attempts"),
+                externalID: draft.link.externalID, externalRef: draft.link.externalRef,
+                leaseToken: event["lease_token"])
+            return (comment, claimed)
+        } catch {
+            db.rollbackIfInTransaction()
+            throw error
+        }
     }
 }
