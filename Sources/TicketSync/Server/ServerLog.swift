@@ -8,12 +8,14 @@ public enum ServerLog {
     public static func error(_ message: String) { emit("error", message) }
 
     /// The access line: method, path (never the query string), status, duration, and the database's part of it:
-    /// `GET /api/v1/… 200 1.4ms db=1/0.6ms` (round trips / time waiting for them).
+    /// `GET /api/v1/… 200 1.4ms db=1/0.6ms` (round trips / time waiting for them), plus ` db-connect` when the
+    /// request had to open the worker's session first (not counted as its round trips).
     public static func request(method: String, path: String, status: Int, milliseconds: Double, database: PGMeter) {
         let databaseMilliseconds = Double(database.nanoseconds) / 1_000_000
         emit(
             "request",
-            "\(method) \(path) \(status) \(tenths(milliseconds))ms db=\(database.roundTrips)/\(tenths(databaseMilliseconds))ms")
+            "\(method) \(path) \(status) \(tenths(milliseconds))ms db=\(database.roundTrips)/\(tenths(databaseMilliseconds))ms"
+                + (database.connects > 0 ? " db-connect" : ""))
     }
 
     /// `1.4` for 1.43: one decimal, without Foundation's formatting.

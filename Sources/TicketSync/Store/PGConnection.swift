@@ -38,7 +38,7 @@ public final class PGConnection {
             handle = nil
             throw PGError(kind: .unavailable, message: message)
         }
-        try execute(sessionSetup)
+        try meter.connecting { try execute(sessionSetup) }
     }
 
     deinit { PQfinish(handle) }
@@ -62,11 +62,13 @@ public final class PGConnection {
         }
         if !isConnected {
             prepared = [:]  // a new session knows none of them
-            PQreset(handle)
-            guard PQstatus(handle) == CONNECTION_OK else {
-                throw PGError(kind: .unavailable, message: Self.message(of: handle))
+            try meter.connecting {
+                PQreset(handle)
+                guard PQstatus(handle) == CONNECTION_OK else {
+                    throw PGError(kind: .unavailable, message: Self.message(of: handle))
+                }
+                try execute(sessionSetup)
             }
-            try execute(sessionSetup)
         }
         if PQtransactionStatus(handle) != PQTRANS_IDLE {
             try execute("ROLLBACK")
