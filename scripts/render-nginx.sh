@@ -1,17 +1,23 @@
 #!/usr/bin/env bash
 # Renders the standalone nginx config into RUN_DIR for a responder listening on SOCKET.
 #   scripts/render-nginx.sh RUN_DIR PORT SOCKET      (then: nginx -p RUN_DIR -c RUN_DIR/nginx.conf -e RUN_DIR/error.log)
-# SOCKET is a unix socket path, or host:port when the responder listens on TCP.
+# SOCKET is a unix socket path, or host:port when the responder listens on TCP; several, separated by commas, make an
+# upstream of several responders (the scale-out drill: two "hosts" behind one nginx).
 set -euo pipefail
 run_dir=${1:?run dir}; port=${2:?port}; socket=${3:?socket path}
 repo=$(cd "$(dirname "$0")/.." && pwd)
 mkdir -p "$run_dir/tmp"
 run_dir=$(cd "$run_dir" && pwd)
-case "$socket" in
-    /*) upstream="unix:$socket" ;;
-    *:[0-9]*) upstream="$socket" ;;
-    *) upstream="unix:$(pwd)/$socket" ;;
-esac
+upstream=""
+IFS=, read -ra targets <<< "$socket"
+for target in "${targets[@]}"; do
+    case "$target" in
+        /*) server="unix:$target" ;;
+        *:[0-9]*) server="$target" ;;
+        *) server="unix:$(pwd)/$target" ;;
+    esac
+    upstream="${upstream:+$upstream; server }$server"
+done
 # As root, nginx workers would run as "nobody" and could not reach a 0660 socket inside the checkout:
 # the standalone dev/test server keeps them as root (it listens on 127.0.0.1 only).
 user_directive=""

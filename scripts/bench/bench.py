@@ -20,7 +20,8 @@ TOKEN = os.environ["BENCH_TOKEN"]
 DIGEST = os.environ["BENCH_DIGEST"]
 DURATION = int(os.environ.get("BENCH_SECONDS", "8"))
 CONNECTIONS = [int(c) for c in os.environ.get("BENCH_CONNECTIONS", "8,32,128").split(",")]
-THREADS = 8
+THREADS = int(os.environ.get("BENCH_THREADS", "8"))
+WORKERS = int(os.environ.get("BENCH_WORKERS", "2"))
 SECRET = "bench-secret"
 ORG = "00000000-0000-4000-8000-000000000050"
 THREAD_PATH = f"/api/v1/orgs/{ORG}/evidence-requests/00000000-0000-4000-9000-000000050001/comments"
@@ -92,7 +93,8 @@ def to_ms(text):
 
 
 def pgbench(script, connections):
-    sql = (REPO / "scripts/bench/pgbench" / script).read_text().replace("{digest}", DIGEST)
+    # The baseline: the SQL each endpoint ran before issue 12 (a copy of ../shared/bench-baseline), fixed.
+    sql = (REPO / "scripts/bench/baseline" / script).read_text().replace("{digest}", DIGEST)
     rendered = RUN / f"pgbench-{script}"
     rendered.write_text(sql)
     analyze()
@@ -110,12 +112,28 @@ def peak_rss_mib(pid):
     return None
 
 
+def children(pid):
+    """The responder's workers: its live children, from /proc."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            fields = stat[stat.rindex(")") + 2:].split()
+            if fields[1] == str(pid) and fields[0] != "Z":
+                found.append(int(entry.name))
+    return found
+
+
 def main():
     processes = []
     try:
         ts_socket = RUN / "ticketsync.sock"
         env = {**os.environ, "TICKET_WEBHOOK_SECRET": SECRET}
-        responder = subprocess.Popen([BIN, "serve", "--listen", str(ts_socket), "--threads", str(THREADS)], cwd=REPO,
+        responder = subprocess.Popen([BIN, "serve", "--listen", str(ts_socket), "--workers", str(WORKERS),
+                                      "--threads", str(THREADS)], cwd=REPO,
                                      env=env, stderr=open(RUN / "responder.log", "w"))
         processes.append(responder)
         fixed_socket = RUN / "fixed.sock"
@@ -141,7 +159,8 @@ def main():
                  ceiling["rps"], db["webhook"]["tps"]),
             ]
             rows.append((connections, ceiling, db, cases))
-        rss = peak_rss_mib(responder.pid)
+        rss = {"master": peak_rss_mib(responder.pid)}
+        rss.update({f"worker {pid}": peak_rss_mib(pid) for pid in children(responder.pid)})
         print_report(rows, rss)
     finally:
         for process in reversed(processes):
@@ -153,7 +172,8 @@ def main():
 
 
 def print_report(rows, rss):
-    lines = [f"Benchmark: {DURATION}s per run, wrk -t2 through nginx, {THREADS} responder threads, "
+    lines = [f"Benchmark: {DURATION}s per run, wrk -t2 through nginx, ticketsync {WORKERS} workers x {THREADS} threads, "
+             f"C responder {THREADS} threads, "
              f"{os.cpu_count()} cores; seeded 100 orgs x 100 evidence requests.", "",
              "| conns | endpoint | req/s | p50 ms | p99 ms | non-2xx | C responder req/s | ratio to C | pgbench tps | ratio to pgbench |",
              "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
@@ -164,7 +184,8 @@ def print_report(rows, rss):
             lines.append(
                 f"| {connections} | {name} | {result['rps']:.0f} | {result['p50']:.2f} | {result['p99']:.2f} | "
                 f"{result['non2xx']} | {c_rps:.0f} | {result['rps'] / c_rps:.2f} | {db_tps} | {db_ratio} |")
-    lines += ["", f"Responder peak RSS (VmHWM) after all runs: {rss:.1f} MiB"]
+    lines += ["", "Peak resident memory (VmHWM) after all runs: "
+              + ", ".join(f"{name} {mib:.1f} MiB" for name, mib in rss.items())]
     report = "\n".join(lines)
     print(report)
     (REPO / "test-output").mkdir(exist_ok=True)

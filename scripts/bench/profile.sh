@@ -21,7 +21,7 @@ nginx_pid=$!
 total() {
     rm -f "$RUN/callgrind.out"
     valgrind --tool=callgrind --callgrind-out-file="$RUN/callgrind.out" \
-        "$bin" serve --listen "$RUN/profile.sock" --threads 1 --no-delivery-loop 2>/dev/null &
+        "$bin" serve --listen "$RUN/profile.sock" --workers 0 --threads 1 --no-delivery-loop 2>/dev/null &
     local pid=$!
     for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break; sleep 0.2; done
     python3 - "$1" "$port" "$path" "$token" <<'PY'

@@ -1,5 +1,3 @@
-import Foundation
-
 /// Extracts the token from `Authorization: Bearer <token>` (scheme case-insensitive, RFC 6750).
 public enum BearerToken {
     public static func parse(_ header: String?) -> String? {
@@ -8,7 +6,9 @@ public enum BearerToken {
         guard parts.count == 2, let scheme = parts.first, let value = parts.last, scheme.lowercased() == "bearer" else {
             return nil
         }
-        let token = value.trimmingCharacters(in: .whitespaces)
+        var trimmed = value
+        while let last = trimmed.last, last == " " || last == "\t" { trimmed.removeLast() }
+        let token = String(trimmed.drop { $0 == " " || $0 == "\t" })
         return APIToken.looksValid(token) ? token : nil
     }
 }

@@ -52,7 +52,7 @@ extension AuthStore {
             """
         let rows = try db.query(sql, [APIToken.digestHex(token), org, request] + read.params).all
         guard let first = rows.first else { return nil }
-        return (Self.principal(from: first), rows.filter { $0["d_found"] != nil })
+        return (Self.principal(from: first), rows.filter { $0.has("d_found") })
     }
 
     static func principal(from row: PGRow) -> Principal {

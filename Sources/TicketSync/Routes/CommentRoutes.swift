@@ -10,7 +10,17 @@ enum CommentRoutes {
     static func thread(_ context: RequestContext) throws -> HTTPResponse {
         _ = try context.evidenceRequest()
         let page = try ThreadPageRequest(query: context.request.query)
-        let fetched = context.rows.map(CommentStore.decode)
+        var fetched = CommentStore.decode(rows: context.rows)
+        // Thread order, oldest first: a backward page is read newest first. The order is checked, not assumed
+        // (created_at has a fixed width, UTC with microseconds, so its text sorts as its time does).
+        switch page.slice {
+        case .before, .newest: fetched.reverse()
+        case .first, .after: break
+        }
+        let precedes = { (a: Comment, b: Comment) in
+            a.createdAt == b.createdAt ? a.id < b.id : a.createdAt.utf8.lexicographicallyPrecedes(b.createdAt.utf8)
+        }
+        if zip(fetched, fetched.dropFirst()).contains(where: { !precedes($0, $1) }) { fetched.sort(by: precedes) }
         // One more than asked says whether the page is the last in its direction.
         let limit = page.limit
         let overflow = fetched.count > limit

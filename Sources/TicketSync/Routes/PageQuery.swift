@@ -20,16 +20,13 @@ enum PageQuery {
     }
 
     static func encode(_ members: [String: JSONValue]) -> String {
-        Data(JSONValue.object(members).serialized()).base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
+        Base64URL.encode(JSONValue.object(members).serialized())
     }
 
     static func decode(_ encoded: String) -> [String: JSONValue]? {
-        var base64 = encoded.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        while base64.count % 4 != 0 { base64 += "=" }
-        guard let data = Data(base64Encoded: base64), case .object(let members)? = try? JSONParser.parse([UInt8](data))
-        else { return nil }
+        guard let bytes = Base64URL.decode(encoded), case .object(let members)? = try? JSONParser.parse(bytes) else {
+            return nil
+        }
         return members
     }
 }

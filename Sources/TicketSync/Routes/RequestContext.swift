@@ -78,10 +78,24 @@ public final class RequestContext {
     }
 }
 
-/// Canonical (lower-case) UUID text, or nil.
+/// Canonical (lower-case) UUID text, or nil: 8-4-4-4-12 hex digits, either case, as `UUID(uuidString:)` accepts,
+/// checked byte by byte (this runs for every path parameter; Foundation's parser goes through sscanf).
 public enum UUIDText {
     public static func canonical(_ text: String) -> String? {
-        guard text.utf8.count == 36, let uuid = UUID(uuidString: text) else { return nil }
-        return uuid.uuidString.lowercased()
+        guard text.utf8.count == 36 else { return nil }
+        var bytes = [UInt8]()
+        bytes.reserveCapacity(36)
+        for (index, byte) in text.utf8.enumerated() {
+            switch (index, byte) {
+            case (8, UInt8(ascii: "-")), (13, UInt8(ascii: "-")), (18, UInt8(ascii: "-")), (23, UInt8(ascii: "-")):
+                bytes.append(byte)
+            case (8, _), (13, _), (18, _), (23, _): return nil
+            case (_, UInt8(ascii: "0")...UInt8(ascii: "9")), (_, UInt8(ascii: "a")...UInt8(ascii: "f")):
+                bytes.append(byte)
+            case (_, UInt8(ascii: "A")...UInt8(ascii: "F")): bytes.append(byte + 32)
+            default: return nil
+            }
+        }
+        return String(decoding: bytes, as: UTF8.self)
     }
 }

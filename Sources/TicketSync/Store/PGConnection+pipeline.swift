@@ -57,15 +57,18 @@ extension PGConnection {
         // Each step yields its results, then NULL; a step after a failure yields PGRES_PIPELINE_ABORTED.
         for step in steps {
             while let result = PQgetResult(handle) {
-                defer { PQclear(result) }
                 switch PQresultStatus(result) {
                 case PGRES_TUPLES_OK, PGRES_COMMAND_OK, PGRES_EMPTY_QUERY:
                     switch step {
-                    case .prepare(let sql, let name): prepared[sql] = name
-                    case .statement: rows.append(PGRows(result: result))
+                    case .prepare(let sql, let name):
+                        prepared[sql] = name
+                        PQclear(result)
+                    case .statement: rows.append(PGRows(taking: result))  // the rows own the result now
                     }
-                case PGRES_PIPELINE_ABORTED: break
-                default: failure = failure ?? error(of: result)
+                case PGRES_PIPELINE_ABORTED: PQclear(result)
+                default:
+                    failure = failure ?? error(of: result)
+                    PQclear(result)
                 }
             }
         }

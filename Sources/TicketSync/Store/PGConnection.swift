@@ -119,12 +119,13 @@ public final class PGConnection {
         }
     }
 
+    /// The rows of a result (which they then own), or its error (the result freed).
     func consume(_ result: OpaquePointer?) throws -> PGRows {
-        defer { PQclear(result) }
         switch PQresultStatus(result) {
         case PGRES_TUPLES_OK, PGRES_COMMAND_OK, PGRES_EMPTY_QUERY:
-            return PGRows(result: result)
+            return PGRows(taking: result)
         default:
+            defer { PQclear(result) }
             throw error(of: result)
         }
     }
