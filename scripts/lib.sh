@@ -20,7 +20,7 @@ ensure_packages() {
 }
 
 # What only the tests need: Chromium and its driver for the page tests (Debian), and the Python test libraries.
-TEST_APT_PACKAGES="chromium chromium-driver"
+TEST_APT_PACKAGES="chromium chromium-driver pgbouncer"
 
 ensure_test_packages() {
     APT_PACKAGES="$TEST_APT_PACKAGES" ensure_packages

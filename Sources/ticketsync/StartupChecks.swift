@@ -12,7 +12,7 @@ enum StartupChecks {
         }
         // A database that is down at start-up is not a reason to refuse (the responder answers 503 and recovers);
         // the check then happens at the first use of a secret, which answers 503 naming the problem.
-        guard let db = try? PGConnection(conninfo: settings.databaseURL) else {
+        guard let db = try? PGConnection(conninfo: settings.databaseURL, limits: settings.databaseLimits) else {
             ServerLog.warning("database unreachable at start-up: the secret key check is skipped")
             return keys
         }

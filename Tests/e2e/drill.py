@@ -1,5 +1,6 @@
-"""Fault drills (`make drill`, also run by `make test`): PostgreSQL stopped under load, SIGTERM under load, and
-SIGKILL during a comment load with the webhook provider. Each prints one summary line and fails loudly on a breach.
+"""Fault drills (`make drill`, also run by `make test`): PostgreSQL stopped under load, SIGTERM under load,
+SIGKILL during a comment load with the webhook provider, and two responders behind PgBouncer with one of them killed
+(drill_scale_out.py). Each prints one summary line and fails loudly on a breach.
 Loads are bounded in count and time and target 127.0.0.1 only."""
 import collections
 import shutil
@@ -209,7 +210,9 @@ def drill_sigkill_comments():
 
 def main():
     from conftest import psql
-    drills = [drill_postgres_outage, drill_sigterm_under_load, drill_sigkill_comments]
+    from drill_scale_out import drill_scale_out
+    drills = [drill_postgres_outage, drill_sigterm_under_load, drill_sigkill_comments,
+              lambda: drill_scale_out(report)]
     for drill in drills:
         # Every responder's loop delivers the deployment default's events with its own settings: events left over by
         # an earlier run on this database must not reach this run's receiver.
