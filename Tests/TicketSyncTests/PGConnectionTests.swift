@@ -67,4 +67,21 @@ struct PGConnectionTests {
         try db.prepareForRequest()
         #expect(try db.query("SELECT 41 + $1::int AS n", ["1"]).single("n").int("n") == 42)
     }
+
+    @Test(arguments: [true, false])
+    func aKeyedStatementIsFoundByItsKeyAndRemadeAfterAReset(prepared: Bool) throws {
+        let db = try Self.connect(prepared: prepared)
+        let key = PGStatementKey()
+        for value in 1...3 {
+            #expect(
+                try db.query("SELECT $1::int * 2 AS n", [String(value)], key: key).single("n").int("n") == 2 * value)
+        }
+        #expect(db.preparedByKey[key] != nil || !prepared)
+        let pid = try db.query("SELECT pg_backend_pid() AS pid").single("pid").string("pid")
+        try TestDatabase.connect().query("SELECT pg_terminate_backend($1::int)", [pid])
+        Thread.sleep(forTimeInterval: 0.2)
+        try db.prepareForRequest()
+        #expect(db.preparedByKey.isEmpty)
+        #expect(try db.query("SELECT $1::int * 2 AS n", ["21"], key: key).single("n").int("n") == 42)
+    }
 }

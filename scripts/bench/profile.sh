@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Instructions per request, counted by callgrind (repeatable, unlike timings): the responder runs under valgrind with
 # one thread while N and then 5N sequential GETs of a 20-comment thread pass through nginx; the difference of the two
-# totals divided by 4N is the cost of one request, start-up excluded.
+# totals divided by 4N is the cost of one request, start-up excluded; then the functions that cost the most per request.
 #   scripts/bench/profile.sh [BINARY]     (needs the database that `make bench` seeded, in .run/bench)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -19,8 +19,8 @@ sed -i 's|access_log .*;|access_log off;|' "$conf"
 nginx -p "$RUN/nginx-profile" -c "$conf" -e "$RUN/nginx-profile/error.log" &
 nginx_pid=$!
 total() {
-    rm -f "$RUN/callgrind.out"
-    valgrind --tool=callgrind --callgrind-out-file="$RUN/callgrind.out" \
+    rm -f "$RUN/callgrind-$1.out"
+    valgrind --tool=callgrind --callgrind-out-file="$RUN/callgrind-$1.out" \
         "$bin" serve --listen "$RUN/profile.sock" --workers 0 --threads 1 --no-delivery-loop 2>/dev/null &
     local pid=$!
     for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break; sleep 0.2; done
@@ -32,9 +32,11 @@ for _ in range(count):
     assert urllib.request.urlopen(request).status == 200
 PY
     kill -TERM "$pid"; wait "$pid" || true
-    grep -m1 '^summary:' "$RUN/callgrind.out" | cut -d' ' -f2
+    grep -m1 '^summary:' "$RUN/callgrind-$1.out" | cut -d' ' -f2
 }
 small=$(total 100)
 large=$(total 500)
 kill -QUIT "$nginx_pid" 2>/dev/null || true
 echo "instructions per GET of a 20-comment thread: $(( (large - small) / 400 ))"
+# Where they go, per request (start-up subtracted): the functions whose own cost grew most between the two runs.
+python3 scripts/bench/callgrind_delta.py "$RUN/callgrind-100.out" "$RUN/callgrind-500.out" 400 | head -n "${PROFILE_TOP:-25}"

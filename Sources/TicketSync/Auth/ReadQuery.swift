@@ -9,6 +9,10 @@ public struct ReadQuery: Sendable {
     /// Outer ordering of the joined rows, in terms of `d` (the subquery's columns).
     public let order: String?
     public let gate: String
+    /// The whole statement, authorization and data, composed once when the query is made (route queries are static
+    /// values; per request only their parameters change, see `with(_:)`).
+    let statement: String
+    let key: PGStatementKey
 
     /// Read only for members of the path's org.
     public static let membersOnly = "auth.auth_permission IS NOT NULL"
@@ -20,7 +24,26 @@ public struct ReadQuery: Sendable {
         self.params = params
         self.order = order
         self.gate = gate
+        key = PGStatementKey()
+        statement = """
+            WITH auth AS (\(AuthStore.principalSQL))
+            SELECT auth.*, d.* FROM auth
+            LEFT JOIN LATERAL (SELECT true AS d_found, x.* FROM (\(sql)) x WHERE \(gate)) d ON true
+            \(order.map { "ORDER BY \($0)" } ?? "")
+            """
     }
+
+    private init(_ query: ReadQuery, params: [String?]) {
+        sql = query.sql
+        order = query.order
+        gate = query.gate
+        statement = query.statement
+        key = query.key
+        self.params = params
+    }
+
+    /// The same query with this request's own parameters (`$4`…).
+    public func with(_ params: [String?]) -> ReadQuery { ReadQuery(self, params: params) }
 
     /// The first of the route's own parameters.
     public static let firstParameter = 4
@@ -44,13 +67,8 @@ extension AuthStore {
     public func authorizedRead(token: String, org: String?, request: String?, read: ReadQuery) throws
         -> (principal: Principal, rows: [PGRow])?
     {
-        let sql = """
-            WITH auth AS (\(Self.principalSQL))
-            SELECT auth.*, d.* FROM auth
-            LEFT JOIN LATERAL (SELECT true AS d_found, x.* FROM (\(read.sql)) x WHERE \(read.gate)) d ON true
-            \(read.order.map { "ORDER BY \($0)" } ?? "")
-            """
-        let rows = try db.query(sql, [APIToken.digestHex(token), org, request] + read.params).all
+        let rows = try db.query(read.statement, [APIToken.digestHex(token), org, request] + read.params, key: read.key)
+            .all
         guard let first = rows.first else { return nil }
         return (Self.principal(from: first), rows.filter { $0.has("d_found") })
     }

@@ -26,13 +26,13 @@ public struct ConnectionStore {
         """, order: "d.created_at, d.id")
 
     /// The path's connection (`$4`) in the path's org, read with the authorization.
-    static func findQuery(id: String) -> ReadQuery {
-        ReadQuery(
-            """
-            SELECT \(columns) FROM ticket_sync.connections c
-            WHERE c.org_id = $2::uuid AND c.id = $4::uuid AND c.deleted_at IS NULL
-            """, [id])
-    }
+    static func findQuery(id: String) -> ReadQuery { found.with([id]) }
+
+    private static let found = ReadQuery(
+        """
+        SELECT \(columns) FROM ticket_sync.connections c
+        WHERE c.org_id = $2::uuid AND c.id = $4::uuid AND c.deleted_at IS NULL
+        """)
 
     public func list(org: String) throws -> [Connection] {
         try db.query(

@@ -30,7 +30,7 @@ enum InboundRoutes {
                 EvidenceRequestStore.statusStatement(org: link.orgID, id: link.evidenceRequestID, status: status))
         }
         let results = statements.isEmpty ? [] : try db.pipeline(statements)
-        let comment = event.comment.map { _ in results[0].first == nil ? "duplicate" : "created" }
+        let comment = try event.comment.map { _ in try results.at(0).first == nil ? "duplicate" : "created" }
         let applied = (comment: comment, status: event.status)
         return InboundApplied.response(comment: applied.comment, status: applied.status)
     }

@@ -27,6 +27,19 @@ struct JSONObjectWriter {
         field(name, value)
     }
 
+    /// A string value (null when nil).
+    mutating func field(_ name: StaticString, _ value: JSONText?) {
+        key(name)
+        guard let value else { return bytes.append(contentsOf: "null".utf8) }
+        value.writeString(into: &bytes)
+    }
+
+    /// A number already written as text (an id as the database returned it).
+    mutating func field(_ name: StaticString, number: JSONText) {
+        key(name)
+        number.writeRaw(into: &bytes)
+    }
+
     mutating func field(_ name: StaticString, _ value: Int) {
         key(name)
         bytes.append(contentsOf: String(value).utf8)

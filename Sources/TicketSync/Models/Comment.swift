@@ -18,21 +18,33 @@ public struct Comment: Sendable, Equatable {
     /// The longest comment body accepted, in characters.
     public static let maxBodyLength = 10_000
 
+    public var json: JSONValue {
+        Self.json(
+            author: .string(author), body: .string(body), createdAt: .string(createdAt),
+            externalCommentID: externalCommentID.map(JSONText.string), id: .string(String(id)),
+            lastError: lastError.map(JSONText.string), isInternal: source == .internal,
+            syncState: syncState.map(JSONText.string))
+    }
+
+    /// The one place the comment's JSON is shaped, for a `Comment` and for a row read straight from libpq alike.
     /// Keys in byte order (see `JSONObjectWriter`): author, body, created_at, external_comment_id, id, last_error,
     /// source, sync_state. `sync_state` only for internal comments; `last_error` when in error, or when a push was
     /// cancelled (the ticket was unlinked before it went out).
-    public var json: JSONValue {
+    static func json(
+        author: JSONText, body: JSONText, createdAt: JSONText, externalCommentID: JSONText?, id: JSONText,
+        lastError: JSONText?, isInternal: Bool, syncState: JSONText?
+    ) -> JSONValue {
         var writer = JSONObjectWriter()
         writer.field("author", author)
         writer.field("body", body)
         writer.field("created_at", createdAt)
         writer.field("external_comment_id", externalCommentID)
-        writer.field("id", id)
-        if source == .internal && (syncState == "error" || (syncState == nil && lastError != nil)) {
+        writer.field("id", number: id)
+        if isInternal && (syncState?.equals("error") == true || (syncState == nil && lastError != nil)) {
             writer.field("last_error", lastError)
         }
-        writer.field("source", source.rawValue)
-        if source == .internal { writer.field("sync_state", syncState) }
+        writer.field("source", isInternal ? "internal" : "external")
+        if isInternal { writer.field("sync_state", syncState) }
         return writer.finish()
     }
 }

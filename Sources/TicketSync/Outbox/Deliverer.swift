@@ -105,7 +105,7 @@ public struct Deliverer {
                 }
             }
             let rows = try db.pipeline(statements)
-            guard rows[0].affected == 1 else { return leaseLost(event) }
+            guard try rows.at(0).affected == 1 else { return leaseLost(event) }
             return Attempt(
                 delivered: true, echo: rows.count > 2 ? rows[2].first.map(CommentStore.decode) : nil,
                 comment: rows.count > 1 ? rows[1].first.map(CommentStore.decode) : nil)
@@ -127,7 +127,7 @@ public struct Deliverer {
                     CommentStore.failedStatement(org: event.orgID, id: commentID, reason: text, heldBy: event))
             }
             let rows = try db.pipeline(statements)
-            guard rows[0].affected == 1 else { return leaseLost(event) }
+            guard try rows.at(0).affected == 1 else { return leaseLost(event) }
             ServerLog.warning("\(event.eventType.rawValue) \(event.eventID) failed for good: \(text)")
             return Attempt(delivered: false, comment: rows.count > 1 ? rows[1].first.map(CommentStore.decode) : nil)
         }

@@ -10,41 +10,40 @@ enum CommentRoutes {
     static func thread(_ context: RequestContext) throws -> HTTPResponse {
         _ = try context.evidenceRequest()
         let page = try ThreadPageRequest(query: context.request.query)
-        var fetched = CommentStore.decode(rows: context.rows)
-        // Thread order, oldest first: a backward page is read newest first. The order is checked, not assumed
-        // (created_at has a fixed width, UTC with microseconds, so its text sorts as its time does).
+        let fetched = CommentRows(context.rows)
+        // Thread order, oldest first: a backward page is read newest first. The order is checked, not assumed.
+        var order = Array(0..<fetched.count)
         switch page.slice {
-        case .before, .newest: fetched.reverse()
+        case .before, .newest: order.reverse()
         case .first, .after: break
         }
-        let precedes = { (a: Comment, b: Comment) in
-            a.createdAt == b.createdAt ? a.id < b.id : a.createdAt.utf8.lexicographicallyPrecedes(b.createdAt.utf8)
+        if zip(order, order.dropFirst()).contains(where: { !fetched.precedes($0, $1) }) {
+            order.sort(by: fetched.precedes)
         }
-        if zip(fetched, fetched.dropFirst()).contains(where: { !precedes($0, $1) }) { fetched.sort(by: precedes) }
         // One more than asked says whether the page is the last in its direction.
         let limit = page.limit
-        let overflow = fetched.count > limit
-        let comments: [Comment]
+        let overflow = order.count > limit
+        let shown: [Int]
         let hasMore: Bool
         let olderExist: Bool
         switch page.slice {
         case .first, .after:
-            comments = Array(fetched.prefix(limit))
+            shown = Array(order.prefix(limit))
             hasMore = overflow
             olderExist = page.after != nil
         case .before, .newest:
-            comments = Array(fetched.suffix(limit))
+            shown = Array(order.suffix(limit))
             hasMore = page.before != nil
             olderExist = overflow
         }
-        let next = comments.last.map(ThreadPosition.init)?.encoded ?? page.after?.encoded
+        let next = shown.last.map(fetched.position)?.encoded ?? page.after?.encoded
         return .json(
             200,
             .object([
-                "comments": .array(comments.map(\.json)),
+                "comments": .array(shown.map(fetched.json)),
                 "next_cursor": .optional(next),
                 "has_more": .bool(hasMore),
-                "previous_cursor": .optional(olderExist ? comments.first.map(ThreadPosition.init)?.encoded : nil),
+                "previous_cursor": .optional(olderExist ? shown.first.map(fetched.position)?.encoded : nil),
             ]))
     }
 

@@ -37,8 +37,12 @@ struct ThreadPosition: Equatable {
     let id: Int
 
     init(_ comment: Comment) {
-        createdAt = comment.createdAt
-        id = comment.id
+        self.init(createdAt: comment.createdAt, id: comment.id)
+    }
+
+    init(createdAt: String, id: Int) {
+        self.createdAt = createdAt
+        self.id = id
     }
 
     init?(encoded: String) {

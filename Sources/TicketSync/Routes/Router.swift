@@ -1,3 +1,5 @@
+import Glibc
+
 /// Matches a method and path against the route table. Paths are split on `/`; `{name}` segments capture.
 public struct Router: Sendable {
     public enum Access: Sendable {
@@ -24,6 +26,8 @@ public struct Router: Sendable {
         public let method: String
         public let pattern: String
         let segments: [Substring]
+        /// Each segment's bytes, nil for a `{parameter}`: compared with memcmp on the hot path.
+        let literals: [[UInt8]?]
         public let access: Access
         let reads: Reader?
         let handler: Handler
@@ -44,15 +48,16 @@ public struct Router: Sendable {
     ) {
         routes.append(
             Route(
-                method: method, pattern: pattern, segments: Self.split(pattern), access: access, reads: reads,
-                handler: handler))
+                method: method, pattern: pattern, segments: Self.split(pattern),
+                literals: Self.split(pattern).map { Self.isParameter($0) ? nil : Array($0.utf8) }, access: access,
+                reads: reads, handler: handler))
     }
 
     public func match(method: String, path: String) -> Match {
         let segments = Self.split(path)
         var allowed: [String] = []
         for route in routes {
-            guard let parameters = Self.bind(route.segments, to: segments) else { continue }
+            guard let parameters = Self.bind(route, to: segments) else { continue }
             if route.method == method { return .found(route, parameters: parameters) }
             allowed.append(route.method)
         }
@@ -61,24 +66,39 @@ public struct Router: Sendable {
 
     /// Empty segments are kept, so `/a//b` and `/a/b/` never match `/a/b`.
     static func split(_ path: String) -> [Substring] {
-        path.split(separator: "/", omittingEmptySubsequences: false).dropFirst().map { $0 }
+        // On the UTF-8 bytes: splitting by Character walks grapheme boundaries, which costs more than the routing.
+        path.utf8.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false).dropFirst().map {
+            Substring($0)
+        }
     }
 
     /// Literal segments are compared first; parameters are collected only for a route that matches.
-    private static func bind(_ pattern: [Substring], to path: [Substring]) -> [String: String]? {
-        guard pattern.count == path.count else { return nil }
-        for (expected, actual) in zip(pattern, path) {
-            if isParameter(expected) {
+    private static func bind(_ route: Route, to path: [Substring]) -> [String: String]? {
+        guard route.literals.count == path.count else { return nil }
+        for (expected, actual) in zip(route.literals, path) {
+            guard let expected else {
                 if actual.isEmpty { return nil }
-            } else if expected != actual {
-                return nil
+                continue
             }
+            if !same(expected, actual) { return nil }
         }
         var parameters: [String: String] = [:]
-        for (expected, actual) in zip(pattern, path) where isParameter(expected) {
+        for (expected, actual) in zip(route.segments, path) where isParameter(expected) {
             parameters[String(expected.dropFirst().dropLast())] = String(actual)
         }
         return parameters
+    }
+
+    /// Byte equality (no Unicode equivalence: the route literals are ASCII).
+    private static func same(_ literal: [UInt8], _ actual: Substring) -> Bool {
+        guard literal.count == actual.utf8.count else { return false }
+        guard !literal.isEmpty else { return true }
+        return actual.utf8.withContiguousStorageIfAvailable { bytes in
+            literal.withUnsafeBufferPointer { mine in
+                guard let left = mine.baseAddress, let right = bytes.baseAddress else { return false }
+                return memcmp(left, right, literal.count) == 0
+            }
+        } ?? literal.elementsEqual(actual.utf8)
     }
 
     private static func isParameter(_ segment: Substring) -> Bool {

@@ -13,7 +13,15 @@ public enum APIToken {
 
     /// Cheap shape check before any database work, so garbage never reaches a query.
     public static func looksValid(_ token: String) -> Bool {
-        token.hasPrefix(prefix) && token.utf8.count == prefix.utf8.count + 64
-            && Hex.decode(token.dropFirst(prefix.count)) != nil
+        let bytes = token.utf8
+        guard bytes.count == prefix.utf8.count + 64, bytes.starts(with: prefix.utf8) else { return false }
+        return bytes.dropFirst(prefix.utf8.count).allSatisfy { byte in
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "a")...UInt8(ascii: "f"),
+                UInt8(ascii: "A")...UInt8(ascii: "F"):
+                true
+            default: false
+            }
+        }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Accepts connections on a listening socket that several processes may share (the supervised workers), and can be
 /// told to stop without touching that socket: the threads wait in poll() on the socket and on a wake-up pipe, and
@@ -8,6 +9,7 @@ final class Acceptor: @unchecked Sendable {
     let listenFD: Int32
     private let wakeRead: Int32
     private let wakeWrite: Int32
+    private let stopping = Atomic<Bool>(false)
 
     init(listenFD: Int32) throws {
         self.listenFD = listenFD
@@ -29,38 +31,37 @@ final class Acceptor: @unchecked Sendable {
         Glibc.close(wakeWrite)
     }
 
-    /// The next connection (a blocking socket), or nil once `stop()` was called.
+    /// The next connection (a blocking socket), or nil once `stop()` was called. Under load a connection is
+    /// usually waiting already: accept first, and poll only when there is none (two system calls per connection).
     func next() -> Int32? {
-        while true {
-            var fds = [
-                pollfd(fd: listenFD, events: Int16(POLLIN), revents: 0),
-                pollfd(fd: wakeRead, events: Int16(POLLIN), revents: 0),
-            ]
-            let ready = poll(&fds, 2, -1)
-            if ready < 0 {
-                if errno == EINTR { continue }
-                return nil
-            }
-            if fds.last.map({ $0.revents != 0 }) == true { return nil }
+        while !stopping.load(ordering: .acquiring) {
+            // The connection blocks, as libfcgi expects: Linux never passes the listening socket's O_NONBLOCK on.
             let connection = accept(listenFD, nil, nil)
             if connection >= 0 {
                 _ = fcntl(connection, F_SETFD, FD_CLOEXEC)
-                // Blocking I/O for libfcgi, whatever the listening socket's flags.
-                _ = fcntl(connection, F_SETFL, fcntl(connection, F_GETFL) & ~O_NONBLOCK)
                 return connection
             }
             switch errno {
-            // Another thread or process took it, or the client went away before we did: wait for the next.
-            case EAGAIN, EWOULDBLOCK, EINTR, ECONNABORTED, EPROTO, ECONNRESET: continue
+            // None waiting, or another thread or process took it: wait until one arrives (or stop() is called).
+            case EAGAIN, EWOULDBLOCK:
+                var fds = [
+                    pollfd(fd: listenFD, events: Int16(POLLIN), revents: 0),
+                    pollfd(fd: wakeRead, events: Int16(POLLIN), revents: 0),
+                ]
+                if poll(&fds, 2, -1) < 0, errno != EINTR { return nil }
+            // The client went away before we took it: take the next.
+            case EINTR, ECONNABORTED, EPROTO, ECONNRESET: continue
             // Out of descriptors or memory for a moment: back off instead of spinning.
             case EMFILE, ENFILE, ENOBUFS, ENOMEM: usleep(50_000)
             default: return nil
             }
         }
+        return nil
     }
 
     /// Wakes every thread waiting in `next()`, now and later (the pipe is never drained).
     func stop() {
+        stopping.store(true, ordering: .releasing)
         var byte: UInt8 = 1
         _ = write(wakeWrite, &byte, 1)
     }

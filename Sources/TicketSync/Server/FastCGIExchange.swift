@@ -21,21 +21,22 @@ struct FastCGIExchange {
             cursor = cursor?.advanced(by: 1)
             guard let equals = strchr(entry, Int32(UInt8(ascii: "="))) else { continue }
             let name = UnsafeRawBufferPointer(start: entry, count: entry.distance(to: equals))
-            let value = String(cString: equals + 1)
             if name.starts(with: "HTTP_".utf8) {
-                request.headers[headerName(name.dropFirst(5))] = value
+                request.headers[headerName(name.dropFirst(5))] = String(cString: equals + 1)
                 continue
             }
-            switch String(decoding: name, as: UTF8.self) {
-            case "REQUEST_METHOD": request.method = value
-            case "REQUEST_URI": requestURI = value
-            case "DOCUMENT_URI": documentURI = value
-            case "QUERY_STRING": request.query = value
-            case "REQUEST_SCHEME": request.scheme = value
-            case "SERVER_PORT": request.serverPort = value
-            case "CONTENT_TYPE": if !value.isEmpty { request.headers["content-type"] = value }
-            case "CONTENT_LENGTH": contentLength = value
-            default: break
+            // The value becomes a String only for the params used (nginx sends about twenty).
+            guard let param = Param(name) else { continue }
+            let value = String(cString: equals + 1)
+            switch param {
+            case .method: request.method = value
+            case .requestURI: requestURI = value
+            case .documentURI: documentURI = value
+            case .query: request.query = value
+            case .scheme: request.scheme = value
+            case .port: request.serverPort = value
+            case .contentType: if !value.isEmpty { request.headers["content-type"] = value }
+            case .contentLength: contentLength = value
             }
         }
         request.path =
@@ -67,6 +68,34 @@ struct FastCGIExchange {
         }
         request.body = body
         return .request(request)
+    }
+
+    /// The FastCGI params the responder reads besides the headers, recognised by their bytes.
+    enum Param: CaseIterable {
+        case method, requestURI, documentURI, query, scheme, port, contentType, contentLength
+
+        var name: StaticString {
+            switch self {
+            case .method: "REQUEST_METHOD"
+            case .requestURI: "REQUEST_URI"
+            case .documentURI: "DOCUMENT_URI"
+            case .query: "QUERY_STRING"
+            case .scheme: "REQUEST_SCHEME"
+            case .port: "SERVER_PORT"
+            case .contentType: "CONTENT_TYPE"
+            case .contentLength: "CONTENT_LENGTH"
+            }
+        }
+
+        init?(_ bytes: UnsafeRawBufferPointer) {
+            guard
+                let found = Self.allCases.first(where: { param in
+                    param.name.utf8CodeUnitCount == bytes.count
+                        && param.name.withUTF8Buffer { $0.elementsEqual(bytes) }
+                })
+            else { return nil }
+            self = found
+        }
     }
 
     /// `X_SIGNATURE` → `x-signature`.

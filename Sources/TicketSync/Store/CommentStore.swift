@@ -24,29 +24,29 @@ public struct CommentStore {
     /// Up to `limit` comments of a slice of the path's thread, read with the authorization; the rows come back in
     /// thread order (created_at, id), oldest first.
     static func pageQuery(slice: ThreadSlice, limit: Int) -> ReadQuery {
-        let base = """
-            SELECT \(Self.columns) FROM ticket_sync.comments c
-            WHERE c.org_id = auth.auth_request_org_id AND c.evidence_request_id = auth.auth_request_id
-            """
-        // Ordered by the table's columns (not the formatted created_at), so the thread index gives the order.
-        let forward = " ORDER BY c.created_at, c.id LIMIT $4"
-        let backward = " ORDER BY c.created_at DESC, c.id DESC LIMIT $4"
-        let sql: String
-        var params = [String(limit)]
         switch slice {
-        case .first: sql = base + forward
-        case .newest: sql = base + backward
-        case .after(let createdAt, let id):
-            sql = base + " AND (c.created_at, c.id) > ($5::timestamptz, $6::bigint)" + forward
-            params += [createdAt, String(id)]
-        case .before(let createdAt, let id):
-            sql = base + " AND (c.created_at, c.id) < ($5::timestamptz, $6::bigint)" + backward
-            params += [createdAt, String(id)]
+        case .first: Self.firstPage.with([String(limit)])
+        case .newest: Self.newestPage.with([String(limit)])
+        case .after(let createdAt, let id): Self.pageAfter.with([String(limit), createdAt, String(id)])
+        case .before(let createdAt, let id): Self.pageBefore.with([String(limit), createdAt, String(id)])
         }
-        // No outer ORDER BY (it cost the database a sort per page): the one authorization row joins the page
-        // laterally, so the rows come in the subquery's order; the route still checks that order.
-        return ReadQuery(sql, params)
     }
+
+    private static let pageBase = """
+        SELECT \(columns) FROM ticket_sync.comments c
+        WHERE c.org_id = auth.auth_request_org_id AND c.evidence_request_id = auth.auth_request_id
+        """
+    // Ordered by the table's columns (not the formatted created_at), so the thread index gives the order. No outer
+    // ORDER BY (it cost the database a sort per page): the one authorization row joins the page laterally, so the
+    // rows come in the subquery's order; the route still checks that order.
+    private static let forward = " ORDER BY c.created_at, c.id LIMIT $4"
+    private static let backward = " ORDER BY c.created_at DESC, c.id DESC LIMIT $4"
+    private static let firstPage = ReadQuery(pageBase + forward)
+    private static let newestPage = ReadQuery(pageBase + backward)
+    private static let pageAfter = ReadQuery(
+        pageBase + " AND (c.created_at, c.id) > ($5::timestamptz, $6::bigint)" + forward)
+    private static let pageBefore = ReadQuery(
+        pageBase + " AND (c.created_at, c.id) < ($5::timestamptz, $6::bigint)" + backward)
 
     public func thread(org: String, request: String) throws -> [Comment] {
         try db.query(
@@ -120,27 +120,6 @@ public struct CommentStore {
                 org: org, request: request, author: author, body: body, externalCommentID: externalCommentID,
                 heldBy: nil)
         ).first.map(Self.decode)
-    }
-
-    /// Rows of one result, with each column looked up once (a thread page has up to 201).
-    static func decode(rows: [PGRow]) -> [Comment] {
-        guard let first = rows.first else { return [] }
-        let id = first.column("id")
-        let source = first.column("source")
-        let author = first.column("author")
-        let body = first.column("body")
-        let external = first.column("external_comment_id")
-        let syncState = first.column("sync_state")
-        let lastError = first.column("last_error")
-        let createdAt = first.column("created_at")
-        return rows.map { row in
-            Comment(
-                id: row.value(at: id).flatMap { Int($0) } ?? 0,
-                source: Comment.Source(rawValue: row.value(at: source) ?? "") ?? .internal,
-                author: row.value(at: author) ?? "", body: row.value(at: body) ?? "",
-                externalCommentID: row.value(at: external), syncState: row.value(at: syncState),
-                lastError: row.value(at: lastError), createdAt: row.value(at: createdAt) ?? "")
-        }
     }
 
     static func decode(_ row: PGRow) -> Comment {

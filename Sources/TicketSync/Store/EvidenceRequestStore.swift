@@ -22,18 +22,20 @@ extension EvidenceRequestStore {
     /// One page of the path's org's requests ordered by (title, id), each with its active link, read with the
     /// authorization.
     static func pageQuery(after: ListCursor?, limit: Int) -> ReadQuery {
-        ReadQuery(
-            """
-            SELECT r.id AS rq_id, r.org_id AS rq_org_id, r.title AS rq_title, r.description AS rq_description,
-                   r.status AS rq_status, lk.*
-            FROM evidence_requests r
-            LEFT JOIN LATERAL (
-                SELECT \(TicketLinkStore.columns) FROM ticket_sync.ticket_links l
-                WHERE l.org_id = r.org_id AND l.evidence_request_id = r.id AND l.unlinked_at IS NULL) lk ON true
-            WHERE r.org_id = $2::uuid AND ($4::text IS NULL OR (r.title, r.id) > ($4::text, $5::uuid))
-            ORDER BY r.title, r.id LIMIT $6
-            """, [after?.title, after?.id, String(limit)], order: "d.rq_title, d.rq_id")
+        page.with([after?.title, after?.id, String(limit)])
     }
+
+    private static let page = ReadQuery(
+        """
+        SELECT r.id AS rq_id, r.org_id AS rq_org_id, r.title AS rq_title, r.description AS rq_description,
+               r.status AS rq_status, lk.*
+        FROM evidence_requests r
+        LEFT JOIN LATERAL (
+            SELECT \(TicketLinkStore.columns) FROM ticket_sync.ticket_links l
+            WHERE l.org_id = r.org_id AND l.evidence_request_id = r.id AND l.unlinked_at IS NULL) lk ON true
+        WHERE r.org_id = $2::uuid AND ($4::text IS NULL OR (r.title, r.id) > ($4::text, $5::uuid))
+        ORDER BY r.title, r.id LIMIT $6
+        """, order: "d.rq_title, d.rq_id")
 
     /// A row of `pageQuery`.
     static func decodePageRow(_ row: PGRow) -> (request: EvidenceRequest, link: TicketLink?) {

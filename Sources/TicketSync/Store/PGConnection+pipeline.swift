@@ -1,4 +1,5 @@
 import CLibPQ
+import Synchronization
 
 /// One statement and its parameters, for `PGConnection.pipeline`.
 public struct PGStatement {
@@ -11,7 +12,31 @@ public struct PGStatement {
     }
 }
 
+/// A statement's identity for the prepared-statement cache, made once per statement text (a static value): finding
+/// its prepared name is then a probe on an integer, not a hash of the text (the authorization statement is 1.5 KB).
+public struct PGStatementKey: Hashable, Sendable {
+    let id: Int
+    private static let next = Atomic<Int>(0)
+
+    public init() { id = Self.next.add(1, ordering: .relaxed).newValue }
+}
+
 extension PGConnection {
+    /// Runs one statement whose text never changes for `key` (see `query(_:_:)`).
+    @discardableResult
+    public func query(_ sql: String, _ params: [String?], key: PGStatementKey) throws -> PGRows {
+        guard limits.preparedStatements, let name = preparedByKey[key] else {
+            let rows = try query(sql, params)
+            if limits.preparedStatements { preparedByKey[key] = prepared[sql] }
+            return rows
+        }
+        return try meter.measure {
+            try withCStrings(params) { values in
+                try consume(PQexecPrepared(handle, name, Int32(params.count), values, nil, nil, 0))
+            }
+        }
+    }
+
     /// Runs one statement (see `query(_:_:)`).
     @discardableResult
     public func query(_ statement: PGStatement) throws -> PGRows { try query(statement.sql, statement.params) }
@@ -77,5 +102,15 @@ extension PGConnection {
         if let failure { throw failure }
         guard rows.count == statements.count else { throw error(of: nil) }
         return rows
+    }
+}
+
+extension [PGRows] {
+    /// The result of the pipeline's statement at `index`: an error, never a trap, should there be none.
+    public func at(_ index: Int) throws -> PGRows {
+        guard indices.contains(index) else {
+            throw PGError(kind: .server(.noData), message: "no result for statement \(index) of the pipeline")
+        }
+        return self[index]
     }
 }

@@ -12,6 +12,8 @@ public final class PGConnection {
     public let meter: PGMeter
     /// Statement text → the name it was prepared under on this session (emptied when the session is re-made).
     var prepared: [String: String] = [:]
+    /// The same names by `PGStatementKey`, for statements that carry one.
+    var preparedByKey: [PGStatementKey: String] = [:]
     /// A bound on distinct prepared statements: the service's statements are a fixed set, so this is never reached
     /// unless a caller builds SQL from data; beyond it statements simply run unprepared.
     static let maxPrepared = 512
@@ -62,6 +64,7 @@ public final class PGConnection {
         }
         if !isConnected {
             prepared = [:]  // a new session knows none of them
+            preparedByKey = [:]
             try meter.connecting {
                 PQreset(handle)
                 guard PQstatus(handle) == CONNECTION_OK else {
@@ -86,7 +89,7 @@ public final class PGConnection {
                 }
             }
         }
-        guard let name = prepared[sql] else { return try pipeline([PGStatement(sql, params)])[0] }
+        guard let name = prepared[sql] else { return try pipeline([PGStatement(sql, params)]).at(0) }
         return try meter.measure {
             try withCStrings(params) { values in
                 try consume(PQexecPrepared(handle, name, Int32(params.count), values, nil, nil, 0))

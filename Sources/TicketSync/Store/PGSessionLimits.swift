@@ -33,6 +33,8 @@ public struct PGSessionLimits: Sendable, Equatable {
         [
             ("connect_timeout", String(connectTimeoutSeconds)), ("keepalives", "1"), ("keepalives_idle", "30"),
             ("keepalives_interval", "10"), ("keepalives_count", "3"),
+            // Values are copied into JSON as the server sends them: always UTF-8, whatever the database's encoding.
+            ("client_encoding", "UTF8"),
         ]
     }
 

@@ -64,11 +64,11 @@ extension SyncActions {
                     org: draft.org, request: draft.request.id, authorID: draft.author.userID,
                     author: draft.author.displayName, body: draft.body, syncState: "pending"),
             ])
-            guard opened[1].first != nil else {
+            guard try opened.at(1).first != nil else {
                 db.rollbackIfInTransaction()
                 return nil
             }
-            let comment = CommentStore.decode(try opened[2].single("inserted comment"))
+            let comment = CommentStore.decode(try opened.at(2).single("inserted comment"))
             let body = EventPayload.comment(
                 eventID: eventID, occurredAt: Timestamp.string(), externalID: draft.link.externalID, orgID: draft.org,
                 evidenceRequestID: draft.request.id, comment: comment)
@@ -77,7 +77,7 @@ extension SyncActions {
                     link: draft.link, commentID: comment.id, eventID: eventID, body: body, claimFor: leaseSeconds),
                 PGStatement("COMMIT"),
             ])
-            let event = try queued[0].single("queued event")
+            let event = try queued.at(0).single("queued event")
             guard event["state"] == "delivering" else { return (comment, nil) }
             let claimed = OutboxEvent(
                 id: event.int("id"), eventID: eventID, orgID: draft.org, linkID: draft.link.id,

@@ -1,0 +1,59 @@
+import Glibc
+
+/// A page of a thread as libpq returned it (`CommentStore.columns`), written to JSON straight from the result's bytes:
+/// no `Comment`, no `String` per value. Columns are looked up once for the page.
+struct CommentRows {
+    let rows: [PGRow]
+    private let id: Int32?
+    private let source: Int32?
+    private let author: Int32?
+    private let body: Int32?
+    private let external: Int32?
+    private let syncState: Int32?
+    private let lastError: Int32?
+    private let createdAt: Int32?
+
+    init(_ rows: [PGRow]) {
+        self.rows = rows
+        let first = rows.first
+        id = first?.column("id")
+        source = first?.column("source")
+        author = first?.column("author")
+        body = first?.column("body")
+        external = first?.column("external_comment_id")
+        syncState = first?.column("sync_state")
+        lastError = first?.column("last_error")
+        createdAt = first?.column("created_at")
+    }
+
+    var count: Int { rows.count }
+
+    private func text(_ row: Int, _ column: Int32?) -> JSONText? { JSONText(rows[row].bytes(at: column)) }
+
+    func json(_ row: Int) -> JSONValue {
+        Comment.json(
+            author: text(row, author) ?? .string(""), body: text(row, body) ?? .string(""),
+            createdAt: text(row, createdAt) ?? .string(""), externalCommentID: text(row, external),
+            id: text(row, id) ?? .string("0"), lastError: text(row, lastError),
+            isInternal: text(row, source)?.equals("internal") ?? true, syncState: text(row, syncState))
+    }
+
+    func position(_ row: Int) -> ThreadPosition {
+        ThreadPosition(
+            createdAt: rows[row].value(at: createdAt) ?? "", id: rows[row].value(at: id).flatMap { Int($0) } ?? 0)
+    }
+
+    /// Thread order: (created_at, id). created_at has a fixed width (UTC, microseconds), so its bytes sort as its
+    /// time does.
+    func precedes(_ a: Int, _ b: Int) -> Bool {
+        let first = rows[a].bytes(at: createdAt)
+        let second = rows[b].bytes(at: createdAt)
+        let shorter = min(first?.count ?? 0, second?.count ?? 0)
+        if shorter > 0, let left = first?.baseAddress, let right = second?.baseAddress {
+            let order = memcmp(left, right, shorter)
+            if order != 0 { return order < 0 }
+        }
+        if first?.count != second?.count { return (first?.count ?? 0) < (second?.count ?? 0) }
+        return position(a).id < position(b).id
+    }
+}
