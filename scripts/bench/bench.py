@@ -20,8 +20,10 @@ TOKEN = os.environ["BENCH_TOKEN"]
 DIGEST = os.environ["BENCH_DIGEST"]
 DURATION = int(os.environ.get("BENCH_SECONDS", "8"))
 CONNECTIONS = [int(c) for c in os.environ.get("BENCH_CONNECTIONS", "8,32,128").split(",")]
-THREADS = int(os.environ.get("BENCH_THREADS", "8"))
+# ticketsync: 2 workers x 4 threads (eight database connections); the C responder gets as many threads in total.
+THREADS = int(os.environ.get("BENCH_THREADS", "4"))
 WORKERS = int(os.environ.get("BENCH_WORKERS", "2"))
+C_THREADS = max(1, WORKERS) * THREADS
 SECRET = "bench-secret"
 ORG = "00000000-0000-4000-8000-000000000050"
 THREAD_PATH = f"/api/v1/orgs/{ORG}/evidence-requests/00000000-0000-4000-9000-000000050001/comments"
@@ -137,7 +139,7 @@ def main():
                                      env=env, stderr=open(RUN / "responder.log", "w"))
         processes.append(responder)
         fixed_socket = RUN / "fixed.sock"
-        processes.append(subprocess.Popen([os.environ["FIXED_RESPONDER"], str(fixed_socket), str(THREADS)]))
+        processes.append(subprocess.Popen([os.environ["FIXED_RESPONDER"], str(fixed_socket), str(C_THREADS)]))
         time.sleep(0.5)
         ts_port, ts_nginx = start_nginx("nginx-ticketsync", ts_socket)
         fixed_port, fixed_nginx = start_nginx("nginx-fixed", fixed_socket)
@@ -173,7 +175,7 @@ def main():
 
 def print_report(rows, rss):
     lines = [f"Benchmark: {DURATION}s per run, wrk -t2 through nginx, ticketsync {WORKERS} workers x {THREADS} threads, "
-             f"C responder {THREADS} threads, "
+             f"C responder {C_THREADS} threads, "
              f"{os.cpu_count()} cores; seeded 100 orgs x 100 evidence requests.", "",
              "| conns | endpoint | req/s | p50 ms | p99 ms | non-2xx | C responder req/s | ratio to C | pgbench tps | ratio to pgbench |",
              "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|"]

@@ -25,9 +25,9 @@ public struct ReadQuery: Sendable {
         self.order = order
         self.gate = gate
         key = PGStatementKey()
+        // A subquery, not a CTE: the one authorization row is joined, never materialised.
         statement = """
-            WITH auth AS (\(AuthStore.principalSQL))
-            SELECT auth.*, d.* FROM auth
+            SELECT auth.*, d.* FROM (\(AuthStore.principalSQL)) auth
             LEFT JOIN LATERAL (SELECT true AS d_found, x.* FROM (\(sql)) x WHERE \(gate)) d ON true
             \(order.map { "ORDER BY \($0)" } ?? "")
             """

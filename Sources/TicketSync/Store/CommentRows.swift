@@ -33,18 +33,21 @@ struct CommentRows {
     func json(_ row: Int) -> JSONValue {
         Comment.json(
             author: text(row, author) ?? .string(""), body: text(row, body) ?? .string(""),
-            createdAt: text(row, createdAt) ?? .string(""), externalCommentID: text(row, external),
+            createdAt: .string(createdAtText(row)), externalCommentID: text(row, external),
             id: text(row, id) ?? .string("0"), lastError: text(row, lastError),
             isInternal: text(row, source)?.equals("internal") ?? true, syncState: text(row, syncState))
     }
 
     func position(_ row: Int) -> ThreadPosition {
-        ThreadPosition(
-            createdAt: rows[row].value(at: createdAt) ?? "", id: rows[row].value(at: id).flatMap { Int($0) } ?? 0)
+        ThreadPosition(createdAt: createdAtText(row), id: rows[row].value(at: id).flatMap { Int($0) } ?? 0)
     }
 
-    /// Thread order: (created_at, id). created_at has a fixed width (UTC, microseconds), so its bytes sort as its
-    /// time does.
+    /// The API's form of the row's created_at (see `PGTimestamp`).
+    private func createdAtText(_ row: Int) -> String {
+        rows[row].bytes(at: createdAt).map(PGTimestamp.apiText) ?? ""
+    }
+
+    /// Thread order: (created_at, id), comparing created_at as sent (its ISO text sorts as its time does).
     func precedes(_ a: Int, _ b: Int) -> Bool {
         let first = rows[a].bytes(at: createdAt)
         let second = rows[b].bytes(at: createdAt)

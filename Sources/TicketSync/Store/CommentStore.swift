@@ -6,7 +6,7 @@ public struct CommentStore {
 
     static let columns = """
         id, source, author, body, external_comment_id, sync_state, last_error,
-        \(SQLFragments.timestamp("created_at")) AS created_at
+        \(PGTimestamp.column("created_at")) AS created_at
         """
 
     /// Oldest first, ties broken by id.
@@ -127,6 +127,6 @@ public struct CommentStore {
             id: row.int("id"), source: Comment.Source(rawValue: row.string("source")) ?? .internal,
             author: row.string("author"), body: row.string("body"),
             externalCommentID: row["external_comment_id"], syncState: row["sync_state"],
-            lastError: row["last_error"], createdAt: row.string("created_at"))
+            lastError: row["last_error"], createdAt: PGTimestamp.apiText(row.string("created_at")))
     }
 }

@@ -45,9 +45,11 @@ public final class PGConnection {
 
     deinit { PQfinish(handle) }
 
-    /// Run on every new session: a name for pg_stat_activity, and no NOTICE chatter on stderr.
+    /// Run on every new session: a name for pg_stat_activity, no NOTICE chatter on stderr, and the ISO date style
+    /// `PGTimestamp` reads (PgBouncer keeps DateStyle per client).
     var sessionSetup: String {
-        "SET application_name = 'ticketsync'; SET client_min_messages = warning; " + limits.sessionSQL
+        "SET application_name = 'ticketsync'; SET client_min_messages = warning; SET DateStyle = 'ISO, MDY'; "
+            + limits.sessionSQL
     }
 
     public var isConnected: Bool { handle != nil && PQstatus(handle) == CONNECTION_OK }
