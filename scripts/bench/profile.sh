@@ -11,7 +11,8 @@ export DATABASE_URL
 DATABASE_URL=$(PG_FSYNC=off bash scripts/pg.sh start "$RUN/pg" "${BENCH_PG_PORT:-55434}")
 psql "$DATABASE_URL" -X -q -c ANALYZE
 token=$("$bin" token create --email bench@bench.example --label profile | tail -n 1)
-path=/api/v1/orgs/00000000-0000-4000-8000-000000000050/evidence-requests/00000000-0000-4000-9000-000000050001/comments
+# PROFILE_PATH profiles another GET (e.g. /healthz) the same way.
+path=${PROFILE_PATH:-/api/v1/orgs/00000000-0000-4000-8000-000000000050/evidence-requests/00000000-0000-4000-9000-000000050001/comments}
 port=18097
 export TICKETSYNC_TOKEN_RATE=100000r/s TICKETSYNC_INBOUND_RATE=100000r/s
 conf=$(bash scripts/render-nginx.sh "$RUN/nginx-profile" "$port" "$RUN/profile.sock")
@@ -37,6 +38,6 @@ PY
 small=$(total 100)
 large=$(total 500)
 kill -QUIT "$nginx_pid" 2>/dev/null || true
-echo "instructions per GET of a 20-comment thread: $(( (large - small) / 400 ))"
+echo "instructions per GET $path: $(( (large - small) / 400 ))"
 # Where they go, per request (start-up subtracted): the functions whose own cost grew most between the two runs.
 python3 scripts/bench/callgrind_delta.py "$RUN/callgrind-100.out" "$RUN/callgrind-500.out" 400 | head -n "${PROFILE_TOP:-25}"

@@ -21,7 +21,7 @@ struct FastCGIExchange {
             cursor = cursor?.advanced(by: 1)
             guard let equals = strchr(entry, Int32(UInt8(ascii: "="))) else { continue }
             let name = UnsafeRawBufferPointer(start: entry, count: entry.distance(to: equals))
-            if name.starts(with: "HTTP_".utf8) {
+            if isHeader(name) {
                 request.headers[headerName(name.dropFirst(5))] = String(cString: equals + 1)
                 continue
             }
@@ -98,6 +98,13 @@ struct FastCGIExchange {
         }
     }
 
+    /// `HTTP_…`: a request header (compared as five bytes; this runs for every param of every request).
+    private static func isHeader(_ name: UnsafeRawBufferPointer) -> Bool {
+        name.count > 5 && name[0] == UInt8(ascii: "H") && name[1] == UInt8(ascii: "T")  // trap-safe: count > 5
+            && name[2] == UInt8(ascii: "T") && name[3] == UInt8(ascii: "P")  // trap-safe: count > 5
+            && name[4] == UInt8(ascii: "_")  // trap-safe: count > 5
+    }
+
     /// `X_SIGNATURE` → `x-signature`.
     private static func headerName(_ bytes: UnsafeRawBufferPointer.SubSequence) -> String {
         String(
@@ -111,11 +118,27 @@ struct FastCGIExchange {
     }
 
     static func write(_ response: HTTPResponse, to raw: inout FCGX_Request) {
-        var head = "Status: \(response.status) \(HTTPStatus.reason(response.status))\r\n"
-        for (name, value) in response.headers { head += "\(name): \(value)\r\n" }
-        if response.status != 204 { head += "Content-Length: \(response.body.count)\r\n" }
-        head += "\r\n"
-        put(Array(head.utf8), to: raw.out)
+        // Written as bytes into one buffer: no intermediate strings.
+        var head = [UInt8]()
+        head.reserveCapacity(256)
+        head += "Status: ".utf8
+        head += String(response.status).utf8
+        head.append(UInt8(ascii: " "))
+        head += HTTPStatus.reason(response.status).utf8
+        head += "\r\n".utf8
+        for (name, value) in response.headers {
+            head += name.utf8
+            head += ": ".utf8
+            head += value.utf8
+            head += "\r\n".utf8
+        }
+        if response.status != 204 {
+            head += "Content-Length: ".utf8
+            head += String(response.body.count).utf8
+            head += "\r\n".utf8
+        }
+        head += "\r\n".utf8
+        put(head, to: raw.out)
         if response.status != 204 { put(response.body, to: raw.out) }
     }
 

@@ -19,6 +19,7 @@ public final class PGMeter {
     }
 
     /// A session being set up: its statements are counted as one connect, not as the request's round trips.
+    @discardableResult
     func connecting<T>(_ body: () throws -> T) rethrows -> T {
         connects += 1
         paused = true
