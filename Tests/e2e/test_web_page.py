@@ -146,3 +146,13 @@ def test_bad_token_shows_the_sign_in_form(page_stack, world, browser):
     page.visible("#token").send_keys(world.tokens["reader"])
     page.click("#sign-in-form button")
     page.visible("#requests tbody tr")
+
+
+def test_the_session_shows_when_it_ends(page_stack, world, browser):
+    from conftest import psql
+    page = sign_in(browser, page_stack, world, "reader")
+    assert "session ends" not in page.find("#who")[0].text, "a token without expiry shows none"
+    psql("UPDATE ticket_sync.api_tokens SET expires_at = now() + interval '3 days' "
+         "WHERE user_id = (SELECT id FROM users WHERE email = :'e')", e=world.user_ids["admin"] + "@e2e.example")
+    page = sign_in(browser, page_stack, world, "admin")
+    page.text_in("#who", "session ends")

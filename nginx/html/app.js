@@ -51,7 +51,7 @@ async function start() {
   show($("sign-in"), false);
   show($("session"), true);
   show($("workspace"), true);
-  $("who").textContent = state.me.user.display_name;
+  $("who").textContent = state.me.user.display_name + sessionEnd(state.me.token);
   const select = $("org");
   select.replaceChildren(...state.me.orgs.map((org) => el("option", { value: org.id, text: org.name })));
   if (!state.me.orgs.length) {
@@ -59,6 +59,13 @@ async function start() {
     return;
   }
   await selectOrg(state.me.orgs[0].id);
+}
+
+/** " · session ends 2 Dec 2026, 14:05" for a token that expires; nothing for one that lasts until revoked. */
+function sessionEnd(token) {
+  if (!token || !token.expires_at) return "";
+  const when = new Date(token.expires_at);
+  return ` · session ends ${when.toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" })}`;
 }
 
 function showSignIn(error) {

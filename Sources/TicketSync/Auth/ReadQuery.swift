@@ -50,16 +50,20 @@ public struct ReadQuery: Sendable {
 }
 
 extension AuthStore {
-    /// Token → user, the user's permission in `$2`, and the evidence request `$3` of that org (members only).
+    /// Token → user, the user's permission in `$2`, and the evidence request `$3` of that org (members only). A
+    /// revoked or expired token finds nothing (401). `auth_token_stale`: its last use is over a minute old.
     static let principalSQL = """
         SELECT u.id AS auth_user_id, u.display_name AS auth_display_name, u.email AS auth_email,
                m.permission AS auth_permission, r.id AS auth_request_id, r.org_id AS auth_request_org_id,
-               r.title AS auth_title, r.description AS auth_description, r.status AS auth_status
+               r.title AS auth_title, r.description AS auth_description, r.status AS auth_status,
+               t.id AS auth_token_id, \(SQLFragments.timestamp("t.expires_at")) AS auth_token_expires_at,
+               (t.last_used_at IS NULL OR t.last_used_at < now() - interval '1 minute') AS auth_token_stale
         FROM ticket_sync.api_tokens t
         JOIN users u ON u.id = t.user_id
         LEFT JOIN org_memberships m ON m.user_id = u.id AND m.org_id = $2::uuid
         LEFT JOIN evidence_requests r ON m.permission IS NOT NULL AND r.org_id = $2::uuid AND r.id = $3::uuid
         WHERE t.token_sha256 = decode($1, 'hex') AND t.revoked_at IS NULL
+          AND (t.expires_at IS NULL OR t.expires_at > now())
         """
 
     /// The principal and, in the same statement, the route's rows (nil when the token is unknown or revoked).
@@ -78,7 +82,9 @@ extension AuthStore {
         var principal = Principal(
             userID: row.string("auth_user_id"), displayName: name.isEmpty ? row.string("auth_email") : name,
             email: row.string("auth_email"),
-            permission: row["auth_permission"].flatMap(OrgPermission.init(rawValue:)))
+            permission: row["auth_permission"].flatMap(OrgPermission.init(rawValue:)),
+            tokenID: row.string("auth_token_id"), tokenExpiresAt: row["auth_token_expires_at"],
+            tokenUseIsStale: row.bool("auth_token_stale"))
         if row["auth_request_id"] != nil {
             principal.evidenceRequest = EvidenceRequest(
                 id: row.string("auth_request_id"), orgID: row.string("auth_request_org_id"),

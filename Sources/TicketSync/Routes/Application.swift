@@ -116,10 +116,15 @@ public struct Application: Sendable {
             if member, principal.permission == nil { return principal }  // the 404 comes first
             throw error
         }
-        guard let query else { return try auth.principal(token: token, org: org, request: request) }
-        guard let (principal, rows) = try auth.authorizedRead(token: token, org: org, request: request, read: query)
-        else { return nil }
-        context.rows = rows
-        return principal
+        let found: Principal?
+        if let query {
+            let read = try auth.authorizedRead(token: token, org: org, request: request, read: query)
+            context.rows = read?.rows ?? []
+            found = read?.principal
+        } else {
+            found = try auth.principal(token: token, org: org, request: request)
+        }
+        if let found, found.tokenUseIsStale { context.worker.tokenToTouch = found.tokenID }
+        return found
     }
 }

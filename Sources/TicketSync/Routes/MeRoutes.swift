@@ -1,4 +1,5 @@
-/// `GET /api/v1/me`: who the token belongs to, and the orgs it may see with the permission held in each.
+/// `GET /api/v1/me`: who the token belongs to, the orgs it may see with the permission held in each, and the token's
+/// own id and expiry.
 enum MeRoutes {
     /// The user's orgs, read with the authentication.
     static func membershipsQuery(_ context: RequestContext) -> ReadQuery { AuthStore.membershipsQuery }
@@ -9,6 +10,10 @@ enum MeRoutes {
         return .json(
             200,
             .object([
+                // The token this request came with: the page shows when the session ends.
+                "token": .object([
+                    "id": .string(principal.tokenID), "expires_at": .optional(principal.tokenExpiresAt),
+                ]),
                 "user": .object([
                     "id": .string(principal.userID), "email": .string(principal.email),
                     "display_name": .string(principal.displayName),

@@ -28,4 +28,17 @@ public final class WorkerDatabase {
     }
 
     public func close() { current = nil }
+
+    /// A token whose last use should be recorded once this request's answer has gone out.
+    var tokenToTouch: String?
+
+    /// Writes what waits for the answer to be sent: the token's `last_used_at` (at most once a minute per token,
+    /// off the request's own time). A failure is logged, never answered.
+    public func runDeferredWrites() {
+        guard let token = tokenToTouch else { return }
+        tokenToTouch = nil
+        do { try AuthStore(db: try connection()).recordUse(tokenID: token) } catch {
+            ServerLog.warning("could not record a token's last use: \(error)")
+        }
+    }
 }

@@ -121,6 +121,7 @@ public struct FastCGIServer {
             ServerLog.request(
                 method: request.method, path: request.path, status: response.status, milliseconds: elapsed,
                 database: database.meter)
+            database.runDeferredWrites()
         }
         FCGX_Free(&raw, 1)
     }

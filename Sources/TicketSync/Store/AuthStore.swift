@@ -17,25 +17,40 @@ public struct AuthStore {
         WHERE m.user_id = auth.auth_user_id ORDER BY o.name, o.id
         """, order: "d.name, d.id", gate: ReadQuery.anyCaller)
 
-    /// Creates the user when missing and returns its id.
+    /// Creates the user when missing and returns its id. An existing user is left as it is: `users` belongs to the
+    /// host application, and its display name is not ours to change.
     @discardableResult
     public func ensureUser(email: String, displayName: String?) throws -> String {
         try db.query(
             """
-            INSERT INTO users (id, email, display_name) VALUES (gen_random_uuid(), $1, coalesce($2, ''))
-            ON CONFLICT (email) DO UPDATE SET display_name = coalesce($2, users.display_name)
-            RETURNING id
+            WITH created AS (
+                INSERT INTO users (id, email, display_name) VALUES (gen_random_uuid(), $1, coalesce($2, ''))
+                ON CONFLICT (email) DO NOTHING RETURNING id)
+            SELECT id FROM created UNION ALL SELECT id FROM users WHERE email = $1 LIMIT 1
             """, [email, displayName]
         ).single("user").string("id")
     }
 
-    /// Issues a new token for the user; only its digest is stored. Returns the token itself.
-    public func issueToken(userID: String, name: String) throws -> String {
+    /// Issues a new token for the user, valid for `lifetime` seconds (nil: until revoked); only its digest is
+    /// stored. Returns the token itself.
+    public func issueToken(userID: String, name: String, lifetime: Int? = nil) throws -> String {
         let token = APIToken.generate()
         try db.query(
-            "INSERT INTO ticket_sync.api_tokens (user_id, token_sha256, name) VALUES ($1, decode($2, 'hex'), $3)",
-            [userID, APIToken.digestHex(token), name])
+            """
+            INSERT INTO ticket_sync.api_tokens (user_id, token_sha256, name, expires_at)
+            VALUES ($1, decode($2, 'hex'), $3, now() + make_interval(secs => $4::double precision))
+            """,
+            [userID, APIToken.digestHex(token), name, lifetime.map(String.init)])
         return token
+    }
+
+    /// Records a use of the token, unless one was recorded within the last minute.
+    public func recordUse(tokenID: String) throws {
+        try db.query(
+            """
+            UPDATE ticket_sync.api_tokens SET last_used_at = now()
+            WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')
+            """, [tokenID])
     }
 
     /// Revokes every live token of a user that carries `name`.
