@@ -9,6 +9,7 @@ struct Deliver: ParsableCommand {
     func run() throws {
         let environment = ProcessInfo.processInfo.environment
         let settings = Settings(environment: environment)
+        ServerLog.format = settings.logFormat
         guard !settings.databaseURL.isEmpty else { throw ValidationError("set DATABASE_URL") }
         let keys = try StartupChecks.run(settings: settings, environment: environment)
         ShutdownSignals.block()

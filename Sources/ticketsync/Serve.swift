@@ -38,6 +38,7 @@ struct Serve: ParsableCommand {
             throw ValidationError("\(error)")
         }
         let settings = Settings(environment: environment)
+        ServerLog.format = settings.logFormat
         guard !settings.databaseURL.isEmpty else { throw ValidationError("set DATABASE_URL") }
         guard (1...256).contains(threads) else { throw ValidationError("--threads must be between 1 and 256") }
         guard (0...64).contains(workers) else { throw ValidationError("--workers must be between 0 and 64") }

@@ -61,7 +61,8 @@ class Stack:
 
     def start(self):
         self.start_responder()
-        rates = {key: value for key, value in self.env.items() if key.endswith("_RATE") and key.startswith("TICKETSYNC_")}
+        rates = {key: value for key, value in self.env.items() if key.startswith("TICKETSYNC_")
+                 and (key.endswith("_RATE") or key == "TICKETSYNC_TRUSTED_PROXIES")}
         conf = subprocess.check_output(
             ["bash", str(REPO / "scripts/render-nginx.sh"), str(self.dir / "nginx"), str(self.port), self.listen],
             text=True, env={**os.environ, **rates}).strip()

@@ -33,6 +33,8 @@ public struct Settings: Sendable {
     /// TICKET_ENV_FALLBACK (default on): orgs without a connection of their own use the deployment default.
     /// Hosted deployments set it off, so no org's tickets reach a tracker it did not configure.
     public var envFallback = true
+    /// TICKETSYNC_LOG_FORMAT: `text` (default) or `json` (one object per line).
+    public var logFormat = ServerLog.Format.text
     /// Settings that are unusable and must not be guessed at: start-up refuses, naming them.
     public var errors: [String] = []
     /// TICKET_TRACKER_CONCURRENCY: request threads that may wait on one tracker at once (per connection).
@@ -88,7 +90,8 @@ public struct Settings: Sendable {
         databaseLimits.connectTimeoutSeconds = positive("TICKETSYNC_DB_CONNECT_TIMEOUT_S", 5)
         databaseLimits.statementTimeoutMilliseconds = positive("TICKETSYNC_DB_STATEMENT_TIMEOUT_MS", 5000)
         databaseLimits.lockTimeoutMilliseconds = positive("TICKETSYNC_DB_LOCK_TIMEOUT_MS", 2000)
-        databaseLimits.idleInTransactionTimeoutMilliseconds = positive("TICKETSYNC_DB_IDLE_IN_TRANSACTION_TIMEOUT_MS", 10_000)
+        databaseLimits.idleInTransactionTimeoutMilliseconds = positive(
+            "TICKETSYNC_DB_IDLE_IN_TRANSACTION_TIMEOUT_MS", 10_000)
         func onOff(_ key: String) -> Bool {
             switch value(key)?.lowercased() {
             case nil, "on", "true", "1", "yes": return true
@@ -112,6 +115,11 @@ public struct Settings: Sendable {
             errors.append("\(key) holds no secret (only commas and spaces); set it or leave it unset")
         }
         envFallback = onOff("TICKET_ENV_FALLBACK")
+        switch value("TICKETSYNC_LOG_FORMAT")?.lowercased() {
+        case nil, "text": logFormat = .text
+        case "json": logFormat = .json
+        case let other?: errors.append("TICKETSYNC_LOG_FORMAT: '\(other)' must be text or json")
+        }
     }
 
     /// The keys a provider still needs, in the order the documentation lists them.

@@ -23,6 +23,8 @@ public struct HTTPRequest: Sendable {
     }
     /// Content-Length was over the cap: the body was not read, and the request answers 413.
     public var bodyTooLarge = false
+    /// nginx's `$request_id` (or a trusted proxy's, see nginx/ticketsync-limits.conf); one is made when none came.
+    public var requestID = ""
 
     public init(method: String, path: String, query: String = "", headers: [String: String] = [:], body: [UInt8] = []) {
         self.method = method

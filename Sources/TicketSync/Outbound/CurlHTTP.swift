@@ -58,6 +58,12 @@ public final class CurlHTTP: OutboundHTTP, @unchecked Sendable {
         }
 
         var headers: UnsafeMutablePointer<curl_slist>? = curl_slist_append(nil, "Expect:")
+        // The API request this call is made for (none for the delivery loop's own calls): trackers can log it too.
+        if let requestID = ServerLog.requestID, RequestID.isWellFormed(requestID),
+            !request.headers.keys.contains(where: { $0.lowercased() == "x-request-id" })
+        {
+            headers = curl_slist_append(headers, "X-Request-Id: \(requestID)")
+        }
         for (name, value) in request.headers {
             // Header injection is impossible by construction: values never carry line breaks from here.
             let clean = value.filter { $0 != "\r" && $0 != "\n" }

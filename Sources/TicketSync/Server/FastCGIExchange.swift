@@ -37,8 +37,10 @@ struct FastCGIExchange {
             case .port: request.serverPort = value
             case .contentType: if !value.isEmpty { request.headers["content-type"] = value }
             case .contentLength: contentLength = value
+            case .requestID: if RequestID.isWellFormed(value) { request.requestID = value }
             }
         }
+        if request.requestID.isEmpty { request.requestID = RequestID.generate() }
         request.path =
             documentURI.isEmpty
             ? String(requestURI.utf8.prefix { $0 != UInt8(ascii: "?") }) ?? "/"
@@ -72,7 +74,7 @@ struct FastCGIExchange {
 
     /// The FastCGI params the responder reads besides the headers, recognised by their bytes.
     enum Param: CaseIterable {
-        case method, requestURI, documentURI, query, scheme, port, contentType, contentLength
+        case method, requestURI, documentURI, query, scheme, port, contentType, contentLength, requestID
 
         var name: StaticString {
             switch self {
@@ -84,6 +86,7 @@ struct FastCGIExchange {
             case .port: "SERVER_PORT"
             case .contentType: "CONTENT_TYPE"
             case .contentLength: "CONTENT_LENGTH"
+            case .requestID: "TICKETSYNC_REQUEST_ID"
             }
         }
 
