@@ -7,7 +7,10 @@ struct TicketSyncCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ticketsync",
         abstract: "Ticket Sync: two-way links between evidence requests and external trackers (FastCGI responder).",
-        subcommands: [Serve.self, Deliver.self, Migrate.self, Token.self, Keys.self, DemoSeedCommand.self, Routes.self])
+        subcommands: [
+            Serve.self, Deliver.self, Migrate.self, Grants.self, Token.self, Keys.self, DemoSeedCommand.self,
+            Routes.self,
+        ])
 
     /// SIGTERM/SIGINT are blocked before any thread exists (URLSession and Dispatch start their own), so that
     /// only the main thread's sigwait ever receives them and shutdown is always graceful.

@@ -17,6 +17,9 @@ import requests
 REPO = Path(__file__).resolve().parents[2]
 BIN = os.environ.get("TICKETSYNC_BIN", str(REPO / ".build/debug/ticketsync"))
 DATABASE_URL = os.environ["DATABASE_URL"]
+# Responders connect as the least-privileged runtime role when `make test` made one (scripts/test-env.sh); fixtures,
+# migrations and admin commands use the owner's DATABASE_URL.
+RUNTIME_DATABASE_URL = os.environ.get("TICKETSYNC_RUNTIME_DATABASE_URL", DATABASE_URL)
 RUN = REPO / ".run" / "test"
 # Every responder of the suite shares one database, so each one must open the connection secrets any test stored,
 # and may reach the fake trackers on loopback (which org connections may only inside an allowed network).
@@ -44,7 +47,8 @@ def wait_for(predicate, seconds=10.0, what="condition"):
 class Stack:
     """A responder on a unix socket and an nginx in front of it, with its own environment."""
 
-    def __init__(self, name, env=None, database_url=DATABASE_URL, threads=4, tcp=False, workers=None, env_file=None):
+    def __init__(self, name, env=None, database_url=RUNTIME_DATABASE_URL, threads=4, tcp=False, workers=None,
+                 env_file=None):
         RUN.mkdir(parents=True, exist_ok=True)
         self.dir = Path(tempfile.mkdtemp(prefix=f"{name}-", dir=RUN))
         self.socket = self.dir / "ts.sock"

@@ -17,7 +17,7 @@ from urllib.parse import parse_qs, urlparse
 
 import requests
 
-from conftest import BIN, DATABASE_URL, REPO, RUN, SHARED_ENV, World, free_port, psql, wait_for
+from conftest import BIN, DATABASE_URL, REPO, RUN, RUNTIME_DATABASE_URL, SHARED_ENV, World, free_port, psql, wait_for
 from receiver import Receiver
 
 
@@ -47,8 +47,10 @@ ignore_startup_parameters = extra_float_digits
 logfile = {self.dir}/pgbouncer.log
 pidfile = {self.dir}/pgbouncer.pid
 """)
+        # The responders connect as the runtime role when `make test` made one (trust auth: no passwords here).
+        user = urlparse(RUNTIME_DATABASE_URL).username or "postgres"
         with open(os.path.join(self.dir, "userlist.txt"), "w") as users:
-            users.write('"postgres" ""\n')
+            users.write(f'"postgres" ""\n"{user}" ""\n')
         self.command = ["pgbouncer", ini]
         if os.getuid() == 0:
             postgres = pwd.getpwnam("postgres")
@@ -56,7 +58,7 @@ pidfile = {self.dir}/pgbouncer.pid
                 os.chown(path, postgres.pw_uid, postgres.pw_gid)
             self.command = ["pgbouncer", "-u", "postgres", ini]  # it switches to that user itself
         self.process = subprocess.Popen(self.command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        self.url = f"postgresql://postgres@127.0.0.1:{self.port}/ticketsync?sslmode=disable"
+        self.url = f"postgresql://{user}@127.0.0.1:{self.port}/ticketsync?sslmode=disable"
         wait_for(lambda: subprocess.run(["psql", self.url, "-XAtqc", "SELECT 1"], capture_output=True).returncode == 0,
                  what="PgBouncer to accept connections")
 

@@ -1,0 +1,48 @@
+/// What the runtime role (`serve`, `deliver`) may do, as GRANT statements for an existing role, read from the catalog
+/// so that every table and sequence a migration adds is covered: reads of the host's shared tables, only the `status`
+/// column of `evidence_requests` written, and DML on Ticket Sync's own schema, except its migration history (read
+/// only). No DDL, no other schema, no other table of the host's. Run by the owner after each `ticketsync migrate`.
+public struct RuntimeGrants {
+    let db: PGConnection
+
+    public init(db: PGConnection) { self.db = db }
+
+    /// The host's tables the service reads (the integration contract).
+    static let sharedTables = ["orgs", "users", "org_memberships", "evidence_requests"]
+
+    public enum Failure: Error, Equatable { case noSuchRole(String) }
+
+    public func statements(role: String) throws -> [String] {
+        guard
+            let quoted = try db.query("SELECT quote_ident(rolname) AS role FROM pg_roles WHERE rolname = $1", [role])
+                .first?.string("role")
+        else { throw Failure.noSuchRole(role) }
+        let shared = try Self.sharedTables.map { table in
+            try db.query("SELECT $1::regclass::text AS name", [table]).single(table).string("name")
+        }
+        let tables = try db.query(
+            """
+            SELECT quote_ident(tablename) AS name FROM pg_tables WHERE schemaname = 'ticket_sync' ORDER BY tablename
+            """
+        ).all.map { $0.string("name") }
+        let sequences = try db.query(
+            """
+            SELECT quote_ident(sequencename) AS name FROM pg_sequences WHERE schemaname = 'ticket_sync'
+            ORDER BY sequencename
+            """
+        ).all.map { $0.string("name") }
+        var statements = [
+            "GRANT USAGE ON SCHEMA ticket_sync TO \(quoted);",
+            "GRANT SELECT ON \(shared.joined(separator: ", ")) TO \(quoted);",
+            "GRANT UPDATE (status) ON \(shared[3]) TO \(quoted);",  // trap-safe: four shared tables, above
+        ]
+        for table in tables {
+            let privileges = table == "schema_migrations" ? "SELECT" : "SELECT, INSERT, UPDATE, DELETE"
+            statements.append("GRANT \(privileges) ON ticket_sync.\(table) TO \(quoted);")
+        }
+        for sequence in sequences {
+            statements.append("GRANT USAGE, SELECT ON SEQUENCE ticket_sync.\(sequence) TO \(quoted);")
+        }
+        return statements
+    }
+}
