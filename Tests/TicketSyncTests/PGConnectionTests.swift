@@ -85,3 +85,21 @@ struct PGConnectionTests {
         #expect(try db.query("SELECT $1::int * 2 AS n", ["21"], key: key).single("n").int("n") == 42)
     }
 }
+
+/// A pipeline that cannot be sent whole leaves no half-open pipeline behind: the worker gets a new session.
+@Suite(.enabled(if: TestDatabase.available, "needs DATABASE_URL (make test provides it)"))
+struct PGPipelineFailureTests {
+    @Test func aPipelineThatFailsWhileSendingIsReplacedByANewSession() throws {
+        let worker = WorkerDatabase(conninfo: TestDatabase.url)
+        let db = try worker.connection()
+        // libpq refuses more than 65,535 parameters before sending anything of that statement.
+        let tooMany = [String?](repeating: "1", count: 70_000)
+        #expect(throws: PGError.self) {
+            try db.pipeline([PGStatement("SELECT 1 AS one"), PGStatement("SELECT $1::int", tooMany)])
+        }
+        #expect(db.isDropped)
+        let next = try worker.connection()
+        #expect(next !== db)
+        #expect(try next.query("SELECT 2 AS two").single("two").int("two") == 2)
+    }
+}

@@ -14,7 +14,8 @@ public final class WorkerDatabase {
 
     public func connection() throws -> PGConnection {
         do {
-            if let current {
+            // A dropped session (see `PGConnection.dropSession`) is replaced by a new one.
+            if let current, !current.isDropped {
                 try current.prepareForRequest()
                 return current
             }

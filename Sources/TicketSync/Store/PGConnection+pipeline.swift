@@ -55,7 +55,11 @@ extension PGConnection {
 
     private func sendAndRead(_ statements: [PGStatement]) throws -> [PGRows] {
         guard PQenterPipelineMode(handle) == 1 else { throw error(of: nil) }
-        defer { PQexitPipelineMode(handle) }
+        defer {
+            // Left with results unread (a send failed midway), the session cannot serve anything else: drop it, and
+            // the worker opens a new one for its next statement.
+            if PQexitPipelineMode(handle) == 0 { dropSession() }
+        }
         var steps: [Step] = []
         var preparing: [String: String] = [:]
         for statement in statements {

@@ -54,6 +54,17 @@ public final class PGConnection {
 
     public var isConnected: Bool { handle != nil && PQstatus(handle) == CONNECTION_OK }
 
+    /// Closed by `dropSession`: the worker makes a new connection.
+    public var isDropped: Bool { handle == nil }
+
+    /// Closes a session left in a state no statement can use; `prepareForRequest` then reports it unavailable.
+    func dropSession() {
+        PQfinish(handle)
+        handle = nil
+        prepared = [:]
+        preparedByKey = [:]
+    }
+
     /// Reconnects a broken connection and leaves any transaction a previous request left open.
     public func prepareForRequest() throws {
         // A server that restarted (or closed an idle session) has left EOF on the socket: reading what is pending
@@ -64,6 +75,7 @@ public final class PGConnection {
             guard poll(&pending, 1, 0) > 0 else { break }
             if PQconsumeInput(handle) == 0 { break }
         }
+        guard handle != nil else { throw PGError(kind: .unavailable, message: "the session was closed") }
         if !isConnected {
             prepared = [:]  // a new session knows none of them
             preparedByKey = [:]
