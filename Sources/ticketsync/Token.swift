@@ -29,9 +29,16 @@ struct Token: ParsableCommand {
             let db = try database.connect()
             let auth = AuthStore(db: db)
             let lifetime = expiresIn.flatMap(TokenLifetime.seconds)
-            let token = try db.transaction {
-                try auth.issueToken(
-                    userID: try auth.ensureUser(email: email, displayName: name), name: label, lifetime: lifetime)
+            let token = try db.transaction { () throws -> String in
+                let user = try auth.ensureUser(email: email, displayName: name)
+                let token = try auth.issueToken(userID: user, name: label, lifetime: lifetime)
+                var audit = AuditEvent(org: nil, action: "token.create", actor: .commandLine)
+                audit.detail = [
+                    "user_id": .string(user), "label": .string(label), "expires_in": .optional(expiresIn),
+                    "fingerprint": .string(String(APIToken.digestHex(token).prefix(8))),
+                ]
+                try db.query(audit.statement)
+                return token
             }
             let expiry = expiresIn.map { ", expires in \($0)" } ?? ""
             print("token for \(email) (shown once; only its SHA-256 is stored\(expiry)):")
@@ -69,7 +76,15 @@ struct Token: ParsableCommand {
 
         func run() throws {
             guard let tokenID = UUIDText.canonical(id) else { throw ValidationError("'\(id)' is not a token id") }
-            guard try AuthStore(db: try database.connect()).revoke(tokenID: tokenID) else {
+            let db = try database.connect()
+            let revoked = try db.transaction { () throws -> Bool in
+                guard try AuthStore(db: db).revoke(tokenID: tokenID) else { return false }
+                var audit = AuditEvent(org: nil, action: "token.revoke", actor: .commandLine)
+                audit.detail = ["token_id": .string(tokenID)]
+                try db.query(audit.statement)
+                return true
+            }
+            guard revoked else {
                 printError("no live token has id \(tokenID) (unknown, or already revoked)")
                 throw ExitCode(1)
             }

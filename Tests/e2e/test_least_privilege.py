@@ -32,6 +32,9 @@ def test_the_runtime_role_is_not_the_owner():
     "DELETE FROM ticket_sync.schema_migrations WHERE false",
     "INSERT INTO ticket_sync.schema_migrations (version, name) VALUES (999, 'sneaky')",
     "SELECT count(*) FROM other_service.payroll",
+    "UPDATE ticket_sync.audit_events SET action = 'ticket.close' WHERE false",
+    "DELETE FROM ticket_sync.audit_events WHERE false",
+    "TRUNCATE ticket_sync.audit_events",
 ])
 def test_what_the_runtime_role_cannot_do(sql):
     psql("CREATE SCHEMA IF NOT EXISTS other_service; "

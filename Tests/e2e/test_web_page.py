@@ -156,3 +156,17 @@ def test_the_session_shows_when_it_ends(page_stack, world, browser):
          "WHERE user_id = (SELECT id FROM users WHERE email = :'e')", e=world.user_ids["admin"] + "@e2e.example")
     page = sign_in(browser, page_stack, world, "admin")
     page.text_in("#who", "session ends")
+
+
+def test_history_lists_the_requests_audit_trail_for_configure_members(page_stack, world, browser):
+    requests.post(page_stack.url(world.request_path() + "/ticket"), headers=world.auth("admin"))
+    requests.post(page_stack.url(world.request_path() + "/comments"), json={"body": "audited"},
+                  headers=world.auth("admin"))
+    page = open_request(sign_in(browser, page_stack, world, "admin"), "Access review")
+    page.click("#history summary")
+    page.text_in("#history-list", "ticket.create by you")
+    page.text_in("#history-list", "comment.create by you")
+    page.screenshot("history")
+    browser.get("about:blank")  # a fresh page: the open request's modal would cover the sign-in confirmation
+    reader = open_request(sign_in(browser, page_stack, world, "reader"), "Access review")
+    assert not reader.find("#history")[0].is_displayed(), "read members do not see the history"

@@ -66,6 +66,8 @@ export const api = {
   comment: (org, id, body) => call("POST", `${request(org, id)}/comments`, { body }),
   createTicket: (org, id, connectionID) =>
     call("POST", `${request(org, id)}/ticket`, connectionID ? { connection_id: connectionID } : undefined),
+  history: (org, id) =>
+    call("GET", `/api/v1/orgs/${encodeURIComponent(org)}/ticket-sync/audit?limit=50&evidence_request_id=${encodeURIComponent(id)}`),
   connections: (org) => call("GET", connections(org)),
   createConnection: (org, body) => call("POST", connections(org), body),
   updateConnection: (org, id, body) => call("PATCH", connection(org, id), body),

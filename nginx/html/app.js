@@ -92,6 +92,7 @@ $("sign-out").addEventListener("click", () => {
 });
 
 $("org").addEventListener("change", (event) => selectOrg(event.target.value));
+$("history").addEventListener("toggle", () => loadHistory());
 
 // ---- org: setup checklist and request list ----------------------------------------------------------------
 
@@ -169,6 +170,10 @@ async function openModal(id) {
   state.lastFocus = document.activeElement;
   // The thread is loaded a page at a time: the newest page first, earlier ones on demand, then only what is new.
   state.open = { id, request: null, comments: [], next: null, previous: null };
+  const history = $("history");
+  history.hidden = state.permission !== "configure";
+  history.open = false;
+  $("history-list").replaceChildren();
   Object.assign(drawn, { actions: null, thread: null, confirming: false });
   showError($("ticket-error"), null);
   showError($("comment-error"), null);
@@ -188,9 +193,36 @@ function closeModal() {
   loadRequests();
 }
 
+/** The request's audit trail (configure members only), newest first: loaded when opened, and on each refresh. */
+async function loadHistory() {
+  const open = state.open;
+  const details = $("history");
+  if (!open || details.hidden || !details.open) return;
+  try {
+    const page = await api.history(state.org, open.id);
+    if (state.open !== open) return;
+    showError($("history-error"), null);
+    $("history-list").replaceChildren(...page.events.map(historyItem));
+    if (!page.events.length) $("history-list").replaceChildren(el("li", { class: "muted", text: "Nothing yet." }));
+  } catch (error) {
+    showError($("history-error"), error);
+  }
+}
+
+function historyItem(event) {
+  const actor = event.actor;
+  const who = actor.kind === "user"
+    ? (actor.user_id === state.me.user.id ? "you" : `user ${actor.user_id.slice(0, 8)}`)
+    : actor.kind === "connection" ? "the tracker" : actor.kind === "cli" ? "the command line" : "Ticket Sync";
+  return el("li", {},
+    el("time", { datetime: event.at, text: when(event.at) }), " ",
+    el("span", { class: "action", text: event.action }), ` by ${who}`);
+}
+
 async function refresh() {
   const open = state.open;
   if (!open) return;
+  loadHistory();
   try {
     const [request, page] = await Promise.all([api.request(state.org, open.id), fetchThread(open)]);
     if (state.open !== open) return;

@@ -83,8 +83,15 @@ extension ConnectionRoutes {
             steps = [ConnectionCheck.Step(name: "configuration", ok: false, error: "not-configured", status: nil)]
         }
         let check = ConnectionCheck(steps: steps, testedAt: Timestamp.string())
-        try ConnectionStore(db: context.database()).recordTest(
-            org: context.orgID, id: connection.id, result: check.json)
+        let db = try context.database()
+        try db.transaction {
+            try ConnectionStore(db: db).recordTest(org: context.orgID, id: connection.id, result: check.json)
+            try db.query(
+                ConnectionRoutes.audit(
+                    context, "connection.test", connection: connection.id,
+                    detail: ["ok": .bool(steps.allSatisfy(\.ok))]
+                ).statement)
+        }
         return .json(200, check.json)
     }
 }

@@ -47,6 +47,9 @@ enum ConnectionRoutes {
                         org: context.orgID, id: id, name: nil, settings: nil, isDefault: nil, disabled: true)
                 }
                 try sealer.write(input.secrets, to: store)
+                var detail = changes(input)
+                detail["kind"] = .string(kind.rawValue)
+                try db.query(audit(context, "connection.create", connection: id, detail: detail).statement)
             }
         }
         guard let created = try store.find(org: context.orgID, id: id) else { throw APIError.notFound() }
@@ -74,6 +77,8 @@ enum ConnectionRoutes {
                         disabled: input.disabled)
                 else { throw APIError.notFound("No such connection.") }
                 try sealer.write(input.secrets, to: store)
+                let action = input.disabled == true && !connection.disabled ? "connection.disable" : "connection.update"
+                try db.query(audit(context, action, connection: connection.id, detail: changes(input)).statement)
             }
         }
         return .json(200, try load(context).json())
@@ -81,7 +86,8 @@ enum ConnectionRoutes {
 
     static func delete(_ context: RequestContext) throws -> HTTPResponse {
         let id = try context.uuidParameter("connection_id")
-        switch try ConnectionStore(db: context.database()).delete(org: context.orgID, id: id) {
+        let audit = audit(context, "connection.delete", connection: id)
+        switch try ConnectionStore(db: context.database()).delete(org: context.orgID, id: id, audit: audit) {
         case .deleted: return .noContent()
         case .notFound: throw APIError.notFound("No such connection.")
         case .inUse(let count):
@@ -115,6 +121,11 @@ enum ConnectionRoutes {
             }
             try sealer.write(field: "webhook_secret", value: fresh, to: store)
             try store.touch(org: context.orgID, id: connection.id)
+            try db.query(
+                audit(
+                    context, "connection.rotate_secret", connection: connection.id,
+                    detail: ["field": .string("webhook_secret"), "previous_kept": .bool(previous != nil)]
+                ).statement)
         }
         // Read back, so the time is the database's own format (the same as every other timestamp).
         let stored = try store.find(org: context.orgID, id: connection.id)?.secrets["webhook_secret_previous"]?
@@ -128,6 +139,29 @@ enum ConnectionRoutes {
     }
 
     static let previousSecretGrace: TimeInterval = 24 * 3600
+
+    /// An audit row about a connection, by the caller.
+    static func audit(
+        _ context: RequestContext, _ action: String, connection: String, detail: [String: JSONValue] = [:]
+    ) -> AuditEvent {
+        var event = AuditEvent(
+            org: context.orgID, action: action, actor: context.principal.map(AuditActor.user) ?? .system)
+        event.connectionID = connection
+        event.detail = detail
+        return event
+    }
+
+    /// What a create or update changed, by name only: never a value (settings may be URLs, secrets are secret).
+    static func changes(_ input: ConnectionInput) -> [String: JSONValue] {
+        var detail: [String: JSONValue] = [
+            "settings": .array(input.settings.keys.sorted().map(JSONValue.string)),
+            "secrets": .array(input.secrets.keys.sorted().map(JSONValue.string)),
+        ]
+        if let name = input.name { detail["name"] = .string(name) }
+        if let isDefault = input.isDefault { detail["default"] = .bool(isDefault) }
+        if let disabled = input.disabled { detail["disabled"] = .bool(disabled) }
+        return detail
+    }
 
     /// The path's connection in the path's org; another org's is a 404 like a missing one.
     static func load(_ context: RequestContext) throws -> Connection {

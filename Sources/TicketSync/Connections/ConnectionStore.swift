@@ -149,7 +149,8 @@ public struct ConnectionStore {
 
     /// Deletes a connection no active link uses: the row stays for the history of its unlinked links, its secrets
     /// are destroyed and it answers nothing any more. The row is locked first, so a create racing it waits.
-    public func delete(org: String, id: String) throws -> Deletion {
+    /// `audit` is written in the same transaction when the connection is deleted.
+    public func delete(org: String, id: String, audit: AuditEvent? = nil) throws -> Deletion {
         try db.transaction { () throws -> Deletion in
             guard
                 try db.query(
@@ -172,6 +173,7 @@ public struct ConnectionStore {
                     is_default = false, disabled = true
                 WHERE id = $1
                 """, [id])
+            if let audit { try db.query(audit.statement) }
             return .deleted
         }
     }

@@ -20,6 +20,11 @@ enum HookRoutes {
             body: context.request.body, secrets: config.inboundSecrets)
         {
             ServerLog.warning("inbound hook of connection \(connection.id) rejected: signature \(rejection.rawValue)")
+            // The org is known from the token: its audit trail shows the rejected attempt (the reason, not the body).
+            var audit = AuditEvent(org: connection.orgID, action: "inbound.rejected", actor: .connection(connection.id))
+            audit.connectionID = connection.id
+            audit.detail = ["reason": .string("signature \(rejection.rawValue)")]
+            try db.query(audit.statement)
             throw APIError.badInboundSignature
         }
         let scope = InboundScope.connection(connection.id)

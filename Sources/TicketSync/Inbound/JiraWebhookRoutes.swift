@@ -43,12 +43,18 @@ enum JiraWebhookRoutes {
                 InboundDeliveryStore.firstSeen(
                     source: "jira", deliveryID: $0, connectionID: scope.connectionID, firstParameter: 6)
             } ?? .always
-        let created = try db.query(
+        var audit = AuditEvent(org: link.orgID, action: "inbound.applied", actor: .connection(scope.connectionID))
+        audit.evidenceRequestID = link.evidenceRequestID
+        audit.linkID = link.id
+        audit.connectionID = link.connectionID
+        audit.detail = ["external_id": .string(link.externalID), "external_comment_id": .string(event.commentID)]
+        let rows = try db.pipeline([
             CommentStore.externalStatement(
                 org: link.orgID, request: link.evidenceRequestID, author: event.authorName, body: event.body,
-                externalCommentID: event.commentID, onlyIf: condition)
-        ).first
-        return created == nil ? "duplicate" : "created"
+                externalCommentID: event.commentID, onlyIf: condition),
+            audit.statement,
+        ])
+        return try rows.at(0).first == nil ? "duplicate" : "created"
     }
 
     /// By issue key, else by the numeric issue id; only links made with the Jira provider, within `scope`.

@@ -25,6 +25,10 @@ extension Application {
             EvidenceRequestRoutes.list)
         router.add("GET", request, .org(.read), reads: TicketRoutes.linkQuery, EvidenceRequestRoutes.read)
 
+        router.add(
+            "GET", "/api/v1/orgs/{org_id}/ticket-sync/audit", .org(.configure), reads: AuditRoutes.query,
+            AuditRoutes.list)
+
         let connections = "/api/v1/orgs/{org_id}/ticket-sync/connections"
         router.add("GET", connections, .org(.read), reads: ConnectionRoutes.listQuery, ConnectionRoutes.list)
         router.add("POST", connections, .org(.configure), ConnectionRoutes.create)

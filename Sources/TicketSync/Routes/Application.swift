@@ -76,7 +76,7 @@ public struct Application: Sendable {
         guard let token = BearerToken.parse(context.request.header("authorization")) else {
             throw APIError.unauthorized
         }
-        guard let principal = try principal(context, token: token, org: nil, request: nil, reads: reads, member: false)
+        guard let principal = try principal(context, token: token, org: nil, request: nil, reads: reads, required: nil)
         else {
             throw APIError.unauthorized
         }
@@ -92,7 +92,8 @@ public struct Application: Sendable {
         let org = UUIDText.canonical(context.orgID)
         let request = context.parameters["request_id"].flatMap(UUIDText.canonical)
         guard
-            let principal = try principal(context, token: token, org: org, request: request, reads: reads, member: true)
+            let principal = try principal(
+                context, token: token, org: org, request: request, reads: reads, required: required)
         else {
             throw APIError.unauthorized
         }
@@ -105,15 +106,17 @@ public struct Application: Sendable {
     }
 
     /// The caller, with the route's rows read in the same statement. A route whose query cannot be built (a bad
-    /// cursor, say) is still authorized first, so the caller sees 401 (and, on org routes, 404) before that 400.
+    /// cursor, say) is still authorized first, so the caller sees 401 (and, on org routes, 404 and 403) before that 400.
     private func principal(
-        _ context: RequestContext, token: String, org: String?, request: String?, reads: Router.Reader?, member: Bool
+        _ context: RequestContext, token: String, org: String?, request: String?, reads: Router.Reader?,
+        required: OrgPermission?
     ) throws -> Principal? {
         let auth = AuthStore(db: try context.database())
         let query: ReadQuery?
         do { query = try reads?(context) } catch {
             guard let principal = try auth.principal(token: token, org: org, request: request) else { return nil }
-            if member, principal.permission == nil { return principal }  // the 404 comes first
+            // On an org route the 404 (not a member) and the 403 (not enough permission) come first.
+            if let required, (principal.permission.map { $0 < required }) ?? true { return principal }
             throw error
         }
         let found: Principal?

@@ -30,9 +30,10 @@ public final class RequestContext {
     /// authorization statement already read: another org's request is a 404 like a missing one).
     func syncActions() throws -> (SyncActions, EvidenceRequest) {
         let request = try evidenceRequest()
-        let actions = SyncActions(
+        var actions = SyncActions(
             db: try database(), providers: providers, policy: settings.delivery,
             inlineTimeouts: settings.inlineTimeouts, createLeaseSeconds: 2 * settings.httpTimeouts.totalSeconds + 5)
+        if let principal { actions.actor = .user(principal) }
         return (actions, request)
     }
 

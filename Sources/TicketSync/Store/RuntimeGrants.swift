@@ -1,7 +1,7 @@
 /// What the runtime role (`serve`, `deliver`) may do, as GRANT statements for an existing role, read from the catalog
 /// so that every table and sequence a migration adds is covered: reads of the host's shared tables, only the `status`
 /// column of `evidence_requests` written, and DML on Ticket Sync's own schema, except its migration history (read
-/// only). No DDL, no other schema, no other table of the host's. Run by the owner after each `ticketsync migrate`.
+/// only) and the audit trail (insert and read only). No DDL, no other schema, no other table of the host's. Run by the owner after each `ticketsync migrate`.
 public struct RuntimeGrants {
     let db: PGConnection
 
@@ -37,7 +37,12 @@ public struct RuntimeGrants {
             "GRANT UPDATE (status) ON \(shared[3]) TO \(quoted);",  // trap-safe: four shared tables, above
         ]
         for table in tables {
-            let privileges = table == "schema_migrations" ? "SELECT" : "SELECT, INSERT, UPDATE, DELETE"
+            let privileges =
+                switch table {
+                case "schema_migrations": "SELECT"
+                case "audit_events": "SELECT, INSERT"  // insert-only: a recorded action is never changed or erased
+                default: "SELECT, INSERT, UPDATE, DELETE"
+                }
             statements.append("GRANT \(privileges) ON ticket_sync.\(table) TO \(quoted);")
         }
         for sequence in sequences {

@@ -37,12 +37,28 @@ extension SyncActions {
         }
         return PostedComment(comment: comment, echo: nil)
 
-        /// Without an open ticket the comment only joins the thread.
+        /// Without an open ticket the comment only joins the thread (and the audit trail: one pipeline).
         func unsynced() throws -> Comment {
-            try CommentStore(db: db).insertInternal(
-                org: org, request: request.id, authorID: author.userID, author: author.displayName, body: body,
-                syncState: nil)
+            let rows = try db.pipeline([
+                CommentStore.internalStatement(
+                    org: org, request: request.id, authorID: author.userID, author: author.displayName, body: body,
+                    syncState: nil),
+                commentAudit(org: org, request: request.id, link: nil).statement,
+            ])
+            return CommentStore.decode(try rows.at(0).single("inserted comment"))
         }
+    }
+
+    /// The audit row of a posted comment (its id given, or the one the session's comment insert just took).
+    private func commentAudit(org: String, request: String, link: TicketLink?, commentID: Int? = nil) -> AuditEvent {
+        var event = AuditEvent(org: org, action: "comment.create", actor: actor)
+        event.evidenceRequestID = request
+        event.linkID = link?.id
+        event.connectionID = link?.connectionID
+        event.commentID = commentID
+        event.commentJustInserted = commentID == nil
+        event.detail = ["pushed": .bool(link != nil)]
+        return event
     }
 
     struct CommentDraft {
@@ -75,6 +91,8 @@ extension SyncActions {
             let queued = try db.pipeline([
                 OutboxStore.enqueueCommentStatement(
                     link: draft.link, commentID: comment.id, eventID: eventID, body: body, claimFor: leaseSeconds),
+                commentAudit(org: draft.org, request: draft.request.id, link: draft.link, commentID: comment.id)
+                    .statement,
                 PGStatement("COMMIT"),
             ])
             let event = try queued.at(0).single("queued event")

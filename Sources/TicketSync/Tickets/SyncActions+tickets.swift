@@ -70,10 +70,29 @@ extension SyncActions {
             throw error
         }
         FailPoint.hit("after-tracker-create")
-        guard let linked = try links.complete(org: reservation.orgID, id: reservation.id, ticket: ticket) else {
-            throw TicketError.unlinkedMeanwhile
+        // The link and its audit row in one transaction.
+        let linked = try db.transaction { () throws -> TicketLink in
+            guard let linked = try links.complete(org: reservation.orgID, id: reservation.id, ticket: ticket) else {
+                throw TicketError.unlinkedMeanwhile
+            }
+            try db.query(
+                audit(
+                    "ticket.create", link: linked,
+                    detail: ["external_id": .string(linked.externalID), "provider": .string(linked.provider)]
+                ).statement)
+            return linked
         }
         return linked
+    }
+
+    /// An audit row about a link of this org.
+    func audit(_ action: String, link: TicketLink, detail: [String: JSONValue] = [:]) -> AuditEvent {
+        var event = AuditEvent(org: link.orgID, action: action, actor: actor)
+        event.evidenceRequestID = link.evidenceRequestID
+        event.linkID = link.id
+        event.connectionID = link.connectionID
+        event.detail = detail
+        return event
     }
 
     /// Marks the link closed and queues `ticket.close` in one transaction, then delivers it at once. A tracker that
@@ -95,6 +114,7 @@ extension SyncActions {
                 body: EventPayload.close(
                     eventID: eventID, occurredAt: Timestamp.string(), externalID: link.externalID,
                     orgID: org, evidenceRequestID: request.id, closedAt: closed.closedAt ?? ""))
+            try db.query(audit("ticket.close", link: link, detail: ["external_id": .string(link.externalID)]).statement)
         }
         // The first attempt only with a free slot; otherwise the delivery loop sends it.
         _ = try providers.bulkhead.withSlot(TrackerBulkhead.key(config)) {
@@ -115,7 +135,9 @@ extension SyncActions {
         if link.isCreating { return (try resumeCreate(org: org, request: request), 0) }
         let requeued = try db.transaction { () throws -> Int in
             try CommentStore(db: db).markRequeued(org: org, linkID: link.id)
-            return try OutboxStore(db: db).requeueFailed(org: org, linkID: link.id)
+            let count = try OutboxStore(db: db).requeueFailed(org: org, linkID: link.id)
+            try db.query(audit("ticket.retry", link: link, detail: ["requeued_events": .int(count)]).statement)
+            return count
         }
         if requeued > 0 {
             let key = TrackerBulkhead.key(try providers.config(for: link, db: db))
@@ -131,9 +153,13 @@ extension SyncActions {
     public func unlinkTicket(org: String, request: EvidenceRequest) throws {
         try db.transaction {
             guard let linkID = try links.unlink(org: org, request: request.id) else { throw TicketError.noLink }
-            if try OutboxStore(db: db).cancelUndelivered(org: org, linkID: linkID) > 0 {
-                try CommentStore(db: db).markCancelled(org: org, linkID: linkID)
-            }
+            let cancelled = try OutboxStore(db: db).cancelUndelivered(org: org, linkID: linkID)
+            if cancelled > 0 { try CommentStore(db: db).markCancelled(org: org, linkID: linkID) }
+            var event = AuditEvent(org: org, action: "ticket.unlink", actor: actor)
+            event.evidenceRequestID = request.id
+            event.linkID = linkID
+            event.detail = ["cancelled_events": .int(cancelled)]
+            try db.query(event.statement)
         }
     }
 }

@@ -7,6 +7,8 @@ public struct SyncActions {
     let inlineTimeouts: HTTPTimeouts
     /// How long a create holds its reservation: two tracker calls (the look-up and the create) and a margin.
     let createLeaseSeconds: Int
+    /// Who the audit trail names for these actions.
+    var actor = AuditActor.system
 
     public init(
         db: PGConnection, providers: ProviderRegistry, policy: DeliveryPolicy, inlineTimeouts: HTTPTimeouts,

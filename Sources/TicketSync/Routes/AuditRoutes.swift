@@ -1,0 +1,80 @@
+/// `GET /api/v1/orgs/{org_id}/ticket-sync/audit`: the org's audit trail, newest first (configure permission), by
+/// keyset (`before`, the opaque position after the last event of a page), optionally of one evidence request.
+enum AuditRoutes {
+    static let defaultLimit = 50
+    static let maxLimit = 200
+
+    struct Page {
+        let limit: Int
+        let before: Int?
+        let request: String?
+
+        init(_ context: RequestContext) throws {
+            let query = QueryString.parse(context.request.query)
+            limit = try PageQuery.limit(query, default: AuditRoutes.defaultLimit, max: AuditRoutes.maxLimit)
+            if let raw = query["before"], !raw.isEmpty {
+                let position: Int? =
+                    switch PageQuery.decode(raw)?["a"] {
+                    case .int(let id)?: id
+                    case .number(let id)?: Int(exactly: id)
+                    default: nil
+                    }
+                guard let position, position > 0 else { throw PageQuery.invalid("before") }
+                before = position
+            } else {
+                before = nil
+            }
+            if let raw = query["evidence_request_id"] {  // given, it must be a UUID (empty too is refused)
+                guard let id = UUIDText.canonical(raw) else {
+                    throw APIError(
+                        400, "invalid-parameter", "`evidence_request_id` must be an evidence request's UUID.",
+                        extensions: ["parameter": .string("evidence_request_id")])
+                }
+                request = id
+            } else {
+                request = nil
+            }
+        }
+    }
+
+    /// Read with the authorization, and only for a member who may configure.
+    private static let events = ReadQuery(
+        """
+        SELECT a.id, \(SQLFragments.timestamp("a.at")) AS at, a.action, a.actor_kind, a.actor_user_id,
+               a.actor_token_id, a.actor_connection_id, a.evidence_request_id, a.link_id, a.connection_id, a.comment_id,
+               a.request_id, a.detail::text AS detail
+        FROM ticket_sync.audit_events a
+        WHERE a.org_id = $2::uuid AND ($4::bigint IS NULL OR a.id < $4::bigint)
+          AND ($5::uuid IS NULL OR a.evidence_request_id = $5::uuid)
+        ORDER BY a.id DESC LIMIT $6
+        """, order: "d.id DESC", gate: "auth.auth_permission = 'configure'")
+
+    static func query(_ context: RequestContext) throws -> ReadQuery {
+        let page = try Page(context)
+        return events.with([page.before.map(String.init), page.request, String(page.limit + 1)])
+    }
+
+    static func list(_ context: RequestContext) throws -> HTTPResponse {
+        let page = try Page(context)
+        let rows = Array(context.rows.prefix(page.limit))
+        let next =
+            context.rows.count > page.limit
+            ? rows.last.map { PageQuery.encode(["a": .int($0.int("id"))]) } : nil
+        return .json(200, .object(["events": .array(rows.map(event)), "next_cursor": .optional(next)]))
+    }
+
+    static func event(_ row: PGRow) -> JSONValue {
+        let detail = (try? JSONParser.parse(Array(row.string("detail").utf8))) ?? .object([:])
+        return .object([
+            "id": .int(row.int("id")), "at": .string(row.string("at")), "action": .string(row.string("action")),
+            "actor": .object([
+                "kind": .string(row.string("actor_kind")), "user_id": .optional(row["actor_user_id"]),
+                "token_id": .optional(row["actor_token_id"]), "connection_id": .optional(row["actor_connection_id"]),
+            ]),
+            "evidence_request_id": .optional(row["evidence_request_id"]), "link_id": .optional(row["link_id"]),
+            "connection_id": .optional(row["connection_id"]),
+            "comment_id": row["comment_id"].flatMap(Int.init).map(JSONValue.int) ?? .null,
+            "request_id": .optional(row["request_id"]), "detail": detail,
+        ])
+    }
+}
