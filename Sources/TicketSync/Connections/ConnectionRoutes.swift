@@ -140,29 +140,6 @@ enum ConnectionRoutes {
 
     static let previousSecretGrace: TimeInterval = 24 * 3600
 
-    /// An audit row about a connection, by the caller.
-    static func audit(
-        _ context: RequestContext, _ action: String, connection: String, detail: [String: JSONValue] = [:]
-    ) -> AuditEvent {
-        var event = AuditEvent(
-            org: context.orgID, action: action, actor: context.principal.map(AuditActor.user) ?? .system)
-        event.connectionID = connection
-        event.detail = detail
-        return event
-    }
-
-    /// What a create or update changed, by name only: never a value (settings may be URLs, secrets are secret).
-    static func changes(_ input: ConnectionInput) -> [String: JSONValue] {
-        var detail: [String: JSONValue] = [
-            "settings": .array(input.settings.keys.sorted().map(JSONValue.string)),
-            "secrets": .array(input.secrets.keys.sorted().map(JSONValue.string)),
-        ]
-        if let name = input.name { detail["name"] = .string(name) }
-        if let isDefault = input.isDefault { detail["default"] = .bool(isDefault) }
-        if let disabled = input.disabled { detail["disabled"] = .bool(disabled) }
-        return detail
-    }
-
     /// The path's connection in the path's org; another org's is a 404 like a missing one.
     static func load(_ context: RequestContext) throws -> Connection {
         let id = try context.uuidParameter("connection_id")

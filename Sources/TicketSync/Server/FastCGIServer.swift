@@ -103,29 +103,7 @@ public struct FastCGIServer {
                 FCGX_Free(&raw, 1)  // the client hung up before a request: close it and wait for the next
                 continue
             }
-            let started = DispatchTime.now().uptimeNanoseconds
-            database.meter.reset()
-            let request: HTTPRequest
-            let outcome = FastCGIExchange.read(&raw, maxBody: application.settings.maxBodyBytes)
-            switch outcome {
-            case .request(let incoming), .refused(let incoming, _): request = incoming
-            }
-            // Every log line and tracker call of this request carries its id.
-            ServerLog.$requestID.withValue(request.requestID) {
-                var response: HTTPResponse
-                switch outcome {
-                case .request(let incoming): response = application.handle(incoming, database: database)
-                case .refused(_, let error): response = error.response
-                }
-                response.headers.append(("X-Request-Id", request.requestID))
-                FastCGIExchange.write(response, to: &raw)
-                FCGX_Finish_r(&raw)
-                let elapsed = Double(DispatchTime.now().uptimeNanoseconds - started) / 1_000_000
-                ServerLog.request(
-                    method: request.method, path: request.path, status: response.status, milliseconds: elapsed,
-                    database: database.meter)
-                database.runDeferredWrites()
-            }
+            serve(&raw, application: application, database: database)
         }
         FCGX_Free(&raw, 1)
     }

@@ -1,0 +1,32 @@
+import CFCGI
+import Foundation
+
+extension FastCGIServer {
+    /// One accepted request: read, answer (with its request id), log its line with the database's part, then the
+    /// writes that wait for the answer (a token's last use).
+    static func serve(_ raw: inout FCGX_Request, application: Application, database: WorkerDatabase) {
+        let started = DispatchTime.now().uptimeNanoseconds
+        database.meter.reset()
+        let request: HTTPRequest
+        let outcome = FastCGIExchange.read(&raw, maxBody: application.settings.maxBodyBytes)
+        switch outcome {
+        case .request(let incoming), .refused(let incoming, _): request = incoming
+        }
+        // Every log line and tracker call of this request carries its id.
+        ServerLog.$requestID.withValue(request.requestID) {
+            var response: HTTPResponse
+            switch outcome {
+            case .request(let incoming): response = application.handle(incoming, database: database)
+            case .refused(_, let error): response = error.response
+            }
+            response.headers.append(("X-Request-Id", request.requestID))
+            FastCGIExchange.write(response, to: &raw)
+            FCGX_Finish_r(&raw)
+            let elapsed = Double(DispatchTime.now().uptimeNanoseconds - started) / 1_000_000
+            ServerLog.request(
+                method: request.method, path: request.path, status: response.status, milliseconds: elapsed,
+                database: database.meter)
+            database.runDeferredWrites()
+        }
+    }
+}
