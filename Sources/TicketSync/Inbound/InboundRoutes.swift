@@ -29,14 +29,12 @@ enum InboundRoutes {
             statements.append(
                 EvidenceRequestStore.statusStatement(org: link.orgID, id: link.evidenceRequestID, status: status))
         }
-        var audit = AuditEvent(org: link.orgID, action: "inbound.applied", actor: .connection(scope.connectionID))
-        audit.evidenceRequestID = link.evidenceRequestID
-        audit.linkID = link.id
-        audit.connectionID = link.connectionID
-        audit.detail = [
-            "external_id": .string(event.externalID),
-            "external_comment_id": .optional(event.comment?.externalCommentID), "status": .optional(event.status),
-        ]
+        let audit = AuditEvent(
+            "inbound.applied", link: link, actor: .connection(scope.connectionID),
+            detail: [
+                "external_id": .string(event.externalID),
+                "external_comment_id": .optional(event.comment?.externalCommentID), "status": .optional(event.status),
+            ])
         statements.append(audit.statement)
         let results = try db.pipeline(statements)
         let comment = try event.comment.map { _ in try results.at(0).first == nil ? "duplicate" : "created" }

@@ -43,11 +43,9 @@ enum JiraWebhookRoutes {
                 InboundDeliveryStore.firstSeen(
                     source: "jira", deliveryID: $0, connectionID: scope.connectionID, firstParameter: 6)
             } ?? .always
-        var audit = AuditEvent(org: link.orgID, action: "inbound.applied", actor: .connection(scope.connectionID))
-        audit.evidenceRequestID = link.evidenceRequestID
-        audit.linkID = link.id
-        audit.connectionID = link.connectionID
-        audit.detail = ["external_id": .string(link.externalID), "external_comment_id": .string(event.commentID)]
+        let audit = AuditEvent(
+            "inbound.applied", link: link, actor: .connection(scope.connectionID),
+            detail: ["external_id": .string(link.externalID), "external_comment_id": .string(event.commentID)])
         let rows = try db.pipeline([
             CommentStore.externalStatement(
                 org: link.orgID, request: link.evidenceRequestID, author: event.authorName, body: event.body,

@@ -38,13 +38,14 @@ public struct DeliveryPolicy: Sendable, Equatable {
     /// `Retry-After` as delay-seconds or an HTTP-date (RFC 9110 §10.2.3); nil when absent or unreadable.
     public static func retryAfterSeconds(_ value: String?, now: Date = Date()) -> Int? {
         guard let value = value?.trimmingCharacters(in: .whitespaces), !value.isEmpty else { return nil }
-        // trap-safe: Int(String) parses text and answers nil for anything else; it cannot trap.
-        if let seconds = Int(value) { return max(0, seconds) }
+        if let seconds = Int(value) { return max(0, seconds) }  // trap-safe: Int(String) answers nil, never traps
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.timeZone = TimeZone(identifier: "GMT")
         formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
         guard let date = formatter.date(from: value) else { return nil }
-        return max(0, Int(date.timeIntervalSince(now).rounded(.up)))
+        // Clamped to a year before the conversion, which could otherwise trap on an absurd date.
+        let seconds = min(max(date.timeIntervalSince(now).rounded(.up), 0), 366 * 86_400)
+        return Int(exactly: seconds) ?? 0
     }
 }

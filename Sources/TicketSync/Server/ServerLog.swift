@@ -26,14 +26,16 @@ public enum ServerLog {
         let message =
             "\(method) \(path) \(status) \(tenths(milliseconds))ms db=\(database.roundTrips)/\(tenths(databaseMilliseconds))ms"
             + (database.connects > 0 ? " db-connect" : "")
-        emit(
-            "request", message,
-            fields: [
+        // The fields only when they are written (JSON): text is the default, and this runs for every request.
+        let fields: [String: JSONValue] =
+            format == .json
+            ? [
                 "method": .string(method), "path": .string(path), "status": .int(status),
                 "ms": .fragment(Array(tenths(milliseconds).utf8)), "db_round_trips": .int(database.roundTrips),
                 "db_ms": .fragment(Array(tenths(databaseMilliseconds).utf8)),
                 "db_connect": .bool(database.connects > 0),
-            ])
+            ] : [:]
+        emit("request", message, fields: fields)
     }
 
     /// `1.4` for 1.43: one decimal, without Foundation's formatting.
@@ -71,9 +73,10 @@ public enum ServerLog {
         }
     }
 
+    private static let hex = Array("0123456789abcdef".utf8)
+
     /// Control characters (a newline in a decoded path, say) as `\n`, `\r`, `\t` or `\xHH`, and `\` as `\\`.
     static func escaped(_ text: String, into line: inout [UInt8]) {
-        let hex = Array("0123456789abcdef".utf8)
         for byte in text.utf8 {
             switch byte {
             case UInt8(ascii: "\\"): line += [UInt8(ascii: "\\"), UInt8(ascii: "\\")]

@@ -38,6 +38,15 @@ public struct AuditEvent {
         self.actor = actor
     }
 
+    /// An action on a link: its org, evidence request, id and connection.
+    public init(_ action: String, link: TicketLink, actor: AuditActor, detail: [String: JSONValue] = [:]) {
+        self.init(org: link.orgID, action: action, actor: actor)
+        evidenceRequestID = link.evidenceRequestID
+        linkID = link.id
+        connectionID = link.connectionID
+        self.detail = detail
+    }
+
     public var statement: PGStatement {
         PGStatement(
             """

@@ -30,11 +30,7 @@ extension PGConnection {
             if limits.preparedStatements { preparedByKey[key] = prepared[sql] }
             return rows
         }
-        return try meter.measure {
-            try withCStrings(params) { values in
-                try consume(PQexecPrepared(handle, name, Int32(params.count), values, nil, nil, 0))
-            }
-        }
+        return try execute(prepared: name, params)
     }
 
     /// Runs one statement (see `query(_:_:)`).

@@ -104,7 +104,12 @@ public final class PGConnection {
             }
         }
         guard let name = prepared[sql] else { return try pipeline([PGStatement(sql, params)]).at(0) }
-        return try meter.measure {
+        return try execute(prepared: name, params)
+    }
+
+    /// Runs a statement prepared on this session under `name`: one round trip.
+    func execute(prepared name: String, _ params: [String?]) throws -> PGRows {
+        try meter.measure {
             try withCStrings(params) { values in
                 try consume(PQexecPrepared(handle, name, Int32(params.count), values, nil, nil, 0))
             }

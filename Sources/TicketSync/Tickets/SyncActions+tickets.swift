@@ -87,12 +87,7 @@ extension SyncActions {
 
     /// An audit row about a link of this org.
     func audit(_ action: String, link: TicketLink, detail: [String: JSONValue] = [:]) -> AuditEvent {
-        var event = AuditEvent(org: link.orgID, action: action, actor: actor)
-        event.evidenceRequestID = link.evidenceRequestID
-        event.linkID = link.id
-        event.connectionID = link.connectionID
-        event.detail = detail
-        return event
+        AuditEvent(action, link: link, actor: actor, detail: detail)
     }
 
     /// Marks the link closed and queues `ticket.close` in one transaction, then delivers it at once. A tracker that
