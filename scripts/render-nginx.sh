@@ -32,6 +32,14 @@ sed -e "s|zone=ticketsync_token:10m rate=50r/s|zone=ticketsync_token:10m rate=${
     -e "s|zone=ticketsync_inbound:10m rate=50r/s|zone=ticketsync_inbound:10m rate=${TICKETSYNC_INBOUND_RATE:-50r/s}|" \
     -e "s|# @TRUSTED_PROXIES@|$trusted|" \
     "$repo/nginx/ticketsync-limits.conf" > "$run_dir/ticketsync-limits.conf"
+# TICKETSYNC_METRICS_ALLOW (addresses or CIDRs, space-separated) replaces the default allow-list of /metrics (loopback).
+metrics_allow="allow 127.0.0.1; allow ::1;"
+if [ -n "${TICKETSYNC_METRICS_ALLOW:-}" ]; then
+    metrics_allow=""
+    for cidr in $TICKETSYNC_METRICS_ALLOW; do metrics_allow="$metrics_allow allow $cidr;"; done
+fi
+sed -e "s|^\( *\).*# @METRICS_ALLOW@.*\$|\1$metrics_allow|" \
+    "$repo/nginx/ticketsync-metrics.conf" > "$run_dir/ticketsync-metrics.conf"
 sed -e "s|# @USER_DIRECTIVE@|$user_directive|" -e "s|@RUN_DIR@|$run_dir|g" -e "s|@PORT@|$port|g" \
     -e "s|@UPSTREAM@|$upstream|g" -e "s|@REPO@|$repo|g" "$repo/nginx/standalone.conf.in" > "$run_dir/nginx.conf"
 echo "$run_dir/nginx.conf"

@@ -31,6 +31,7 @@ struct Serve: ParsableCommand {
     @Option(help: .hidden) var workerFd: Int32?
     @Option(help: .hidden) var readyFd: Int32?
     @Option(help: .hidden) var lifelineFd: Int32?
+    @Option(help: .hidden) var metricsFd: Int32?
 
     func run() throws {
         let environment: [String: String]
@@ -60,8 +61,10 @@ struct Serve: ParsableCommand {
         }
         settings.warnings.forEach(ServerLog.warning)
         if let lifelineFd { Self.exitWhenMasterIsGone(lifelineFd) }
+        // A worker counts in its master's region; a lone process (--workers 0) in one of its own.
+        let metrics = try metricsFd.map(MetricsRegion.attach(fd:))
         let application = Application(
-            settings: settings, expectedSchemaVersion: migrations.last?.version ?? 0, keys: keys)
+            settings: settings, expectedSchemaVersion: migrations.last?.version ?? 0, keys: keys, metrics: metrics)
         try FastCGIServer(
             application: application,
             options: .init(

@@ -66,7 +66,7 @@ class Stack:
     def start(self):
         self.start_responder()
         rates = {key: value for key, value in self.env.items() if key.startswith("TICKETSYNC_")
-                 and (key.endswith("_RATE") or key == "TICKETSYNC_TRUSTED_PROXIES")}
+                 and (key.endswith("_RATE") or key in ("TICKETSYNC_TRUSTED_PROXIES", "TICKETSYNC_METRICS_ALLOW"))}
         conf = subprocess.check_output(
             ["bash", str(REPO / "scripts/render-nginx.sh"), str(self.dir / "nginx"), str(self.port), self.listen],
             text=True, env={**os.environ, **rates}).strip()

@@ -3,6 +3,11 @@ public struct HTTPResponse: Sendable {
     public var status: Int
     public var headers: [(name: String, value: String)]
     public var body: [UInt8]
+    /// For the metrics: the index of the route that answered (nil: none matched), the problem type of an error, and
+    /// what an inbound webhook's event came to.
+    var route: Int?
+    var problemType: String?
+    var inboundOutcome: InboundMetric.Reason?
 
     public init(status: Int, headers: [(name: String, value: String)] = [], body: [UInt8] = []) {
         self.status = status

@@ -10,10 +10,12 @@ extension HTTPResponseError {
     public var headers: [(name: String, value: String)] { [] }
 
     public var response: HTTPResponse {
-        HTTPResponse(
+        var response = HTTPResponse(
             status: status,
             headers: [("Content-Type", "application/problem+json")] + headers,
             body: problem.json(status: status).serialized())
+        response.problemType = problem.slug
+        return response
     }
 }
 

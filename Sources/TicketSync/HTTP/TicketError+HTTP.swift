@@ -21,11 +21,13 @@ extension TicketError: HTTPResponseError {
             Problem(
                 slug: "ticket-already-closed", title: HTTPStatus.reason(409), detail: "The ticket is already closed.")
         case .beingCreated:
-            Problem(slug: "ticket-being-created", title: HTTPStatus.reason(409),
-                    detail: "This evidence request's ticket is being created right now; try again in a moment.")
+            Problem(
+                slug: "ticket-being-created", title: HTTPStatus.reason(409),
+                detail: "This evidence request's ticket is being created right now; try again in a moment.")
         case .unlinkedMeanwhile:
-            Problem(slug: "ticket-unlinked", title: HTTPStatus.reason(409),
-                    detail: "The close was recorded, but the ticket was unlinked meanwhile; it is no longer linked here.")
+            Problem(
+                slug: "ticket-unlinked", title: HTTPStatus.reason(409),
+                detail: "The close was recorded, but the ticket was unlinked meanwhile; it is no longer linked here.")
         case .noLink:
             Problem(
                 slug: "not-found", title: HTTPStatus.reason(404), detail: "This evidence request has no linked ticket.")

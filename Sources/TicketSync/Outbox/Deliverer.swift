@@ -70,6 +70,8 @@ public struct Deliverer {
         var delivered: Bool
         var echo: Comment? = nil
         var comment: Comment? = nil
+        /// What it counts as in the metrics.
+        var metric: DeliveryMetric = .delivered
     }
 
     /// Sends a claimed event through its tracker and records the outcome.
@@ -83,7 +85,9 @@ public struct Deliverer {
             // Unconfigured provider, disabled connection, or a secret that does not open: keep the event, try later.
             outcome = .retry(reason: error.problem.detail, status: nil, retryAfter: nil)
         }
-        return try record(event, outcome)
+        let attempt = try record(event, outcome)
+        providers.metrics?.delivery(provider: event.provider, attempt.metric)
+        return attempt
     }
 
     /// One round trip and one transaction per outcome: the outbox update, then the comment's, in one pipeline. The
@@ -116,7 +120,7 @@ public struct Deliverer {
             ServerLog.warning(
                 "\(event.eventType.rawValue) \(event.eventID) attempt \(event.attempts) failed (\(reason)); retry in \(delay) ms"
             )
-            return Attempt(delivered: false)
+            return Attempt(delivered: false, metric: .retry)
         case .retry(let reason, let status, _), .giveUp(let reason, let status):
             let text =
                 policy.givesUp(afterAttempt: event.attempts) && outcomeIsRetry(outcome)
@@ -129,7 +133,9 @@ public struct Deliverer {
             let rows = try db.pipeline(statements)
             guard try rows.at(0).affected == 1 else { return leaseLost(event) }
             ServerLog.warning("\(event.eventType.rawValue) \(event.eventID) failed for good: \(text)")
-            return Attempt(delivered: false, comment: rows.count > 1 ? rows[1].first.map(CommentStore.decode) : nil)
+            return Attempt(
+                delivered: false, comment: rows.count > 1 ? rows[1].first.map(CommentStore.decode) : nil,
+                metric: .failed)
         }
     }
 
@@ -137,7 +143,7 @@ public struct Deliverer {
     private func leaseLost(_ event: OutboxEvent) -> Attempt {
         ServerLog.warning(
             "\(event.eventType.rawValue) \(event.eventID): lease lost or event cancelled; outcome not recorded")
-        return Attempt(delivered: false)
+        return Attempt(delivered: false, metric: .leaseLost)
     }
 
     private func outcomeIsRetry(_ outcome: DeliveryOutcome) -> Bool {

@@ -12,12 +12,17 @@ public final class ProviderRegistry: @unchecked Sendable {
     public let outboundGuard: OutboundGuard
     /// Request threads waiting on one tracker, capped (the delivery loop's own thread is not counted).
     public let bulkhead: TrackerBulkhead
+    /// Where tracker calls and delivery outcomes are counted.
+    public let metrics: Metrics?
     private let lock = NSLock()
     private var jiraIdentities: [String: JiraIdentityCache] = [:]
 
-    public init(settings: Settings, http: any OutboundHTTP = CurlHTTP(), keys: SecretKeyRing = .empty) {
+    public init(
+        settings: Settings, http: any OutboundHTTP = CurlHTTP(), keys: SecretKeyRing = .empty, metrics: Metrics? = nil
+    ) {
         self.settings = settings
         self.http = http
+        self.metrics = metrics
         self.keys = keys
         self.outboundGuard = OutboundGuard(allowedNetworks: settings.allowedTrackerNetworks)
         self.bulkhead = TrackerBulkhead(limit: settings.trackerConcurrency)
@@ -44,7 +49,8 @@ public final class ProviderRegistry: @unchecked Sendable {
     /// The provider for a configuration; 503 provider-not-configured naming what is missing.
     public func provider(_ config: TrackerConfig) throws -> any TicketProvider {
         guard config.missing.isEmpty else { throw APIError.providerNotConfigured(config) }
-        let client = config.outboundGuard.map { GuardedHTTP(http, check: $0) as any OutboundHTTP } ?? http
+        let guarded = config.outboundGuard.map { GuardedHTTP(http, check: $0) as any OutboundHTTP } ?? http
+        let client = metrics.map { TimedHTTP(guarded, provider: config.kind.rawValue, metrics: $0) } ?? guarded
         let linkBack: @Sendable (EvidenceRequest) -> String? = { [settings] in settings.evidenceRequestURL($0) }
         switch config.kind {
         case .mock:

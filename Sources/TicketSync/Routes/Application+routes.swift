@@ -5,6 +5,7 @@ extension Application {
 
         router.add("GET", "/healthz", .open, HealthRoutes.health)
         router.add("GET", "/readyz", .open) { try HealthRoutes.ready($0, expectedSchemaVersion: expectedSchemaVersion) }
+        router.add("GET", "/metrics", .open, MetricsRoutes.scrape)
 
         router.add("GET", "\(request)/ticket", .org(.read), reads: TicketRoutes.linkQuery, TicketRoutes.read)
         router.add("POST", "\(request)/ticket", .org(.configure), TicketRoutes.create)

@@ -6,19 +6,25 @@ public struct Application: Sendable {
     public let router: Router
     /// The newest migration version this build expects, for /readyz.
     public let expectedSchemaVersion: Int
+    /// What `GET /metrics` reports: this process's counters, or (in a worker) all workers' in the master's region.
+    public let metrics: Metrics?
 
+    /// `metrics`: the region the master shares with its workers; nil: one of this process's own.
     public init(
         settings: Settings, expectedSchemaVersion: Int, http: (any OutboundHTTP)? = nil,
-        keys: SecretKeyRing = .empty
+        keys: SecretKeyRing = .empty, metrics region: MetricsRegion? = nil
     ) {
+        var router = Router()
+        Self.registerRoutes(on: &router, expectedSchemaVersion: expectedSchemaVersion)
+        let routes = router.routes.map { (method: $0.method, pattern: $0.pattern) }
+        let metrics = region.map { Metrics(region: $0, routes: routes) } ?? Metrics.local(routes: routes)
         self.settings = settings
         self.providers = ProviderRegistry(
             settings: settings, http: http ?? CurlHTTP(maxResponseBytes: settings.maxResponseBytes),
-            keys: keys)
+            keys: keys, metrics: metrics)
         self.expectedSchemaVersion = expectedSchemaVersion
-        var router = Router()
-        Self.registerRoutes(on: &router, expectedSchemaVersion: expectedSchemaVersion)
         self.router = router
+        self.metrics = metrics
     }
 
     /// Every answer of the API: never cached (it carries tokens' data), never sniffed into another type.
@@ -27,12 +33,14 @@ public struct Application: Sendable {
     ]
 
     public func handle(_ request: HTTPRequest, database: WorkerDatabase) -> HTTPResponse {
-        var response = respond(request, database: database)
+        var route: Int?
+        var response = respond(request, database: database, route: &route)
+        response.route = route
         response.headers += Self.securityHeaders
         return response
     }
 
-    private func respond(_ request: HTTPRequest, database: WorkerDatabase) -> HTTPResponse {
+    private func respond(_ request: HTTPRequest, database: WorkerDatabase, route index: inout Int?) -> HTTPResponse {
         do {
             switch router.match(method: request.method, path: request.path) {
             case .notFound:
@@ -40,6 +48,7 @@ public struct Application: Sendable {
             case .methodNotAllowed(let allowed):
                 throw APIError.methodNotAllowed(allowed)
             case .found(let route, let parameters):
+                index = route.index
                 let context = RequestContext(
                     request: request, parameters: parameters, settings: settings,
                     providers: providers, worker: database)

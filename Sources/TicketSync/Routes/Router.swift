@@ -25,6 +25,8 @@ public struct Router: Sendable {
     public struct Route: Sendable {
         public let method: String
         public let pattern: String
+        /// Its position in the table (the metrics' series of this route).
+        public let index: Int
         let segments: [Substring]
         /// Each segment's bytes, nil for a `{parameter}`: compared with memcmp on the hot path.
         let literals: [[UInt8]?]
@@ -48,7 +50,7 @@ public struct Router: Sendable {
     ) {
         routes.append(
             Route(
-                method: method, pattern: pattern, segments: Self.split(pattern),
+                method: method, pattern: pattern, index: routes.count, segments: Self.split(pattern),
                 literals: Self.split(pattern).map { Self.isParameter($0) ? nil : Array($0.utf8) }, access: access,
                 reads: reads, handler: handler))
     }

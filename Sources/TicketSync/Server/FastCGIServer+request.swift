@@ -22,10 +22,11 @@ extension FastCGIServer {
             response.headers.append(("X-Request-Id", request.requestID))
             FastCGIExchange.write(response, to: &raw)
             FCGX_Finish_r(&raw)
-            let elapsed = Double(DispatchTime.now().uptimeNanoseconds - started) / 1_000_000
+            let nanoseconds = DispatchTime.now().uptimeNanoseconds &- started
             ServerLog.request(
-                method: request.method, path: request.path, status: response.status, milliseconds: elapsed,
-                database: database.meter)
+                method: request.method, path: request.path, status: response.status,
+                milliseconds: Double(nanoseconds) / 1_000_000, database: database.meter)
+            application.record(response, nanoseconds: nanoseconds, database: database.meter)
             database.runDeferredWrites()
         }
     }

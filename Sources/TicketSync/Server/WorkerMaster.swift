@@ -10,7 +10,7 @@ public final class WorkerMaster {
         public var address: ListenSocket.Address
         public var socketGroup: String?
         public var workers: Int
-        /// The arguments every worker gets after `serve --worker-fd 3 --ready-fd 4 --lifeline-fd 5`.
+        /// The arguments every worker gets after `serve --worker-fd 3 --ready-fd 4 --lifeline-fd 5 --metrics-fd 6`.
         public var workerArguments: [String]
         public var envFile: String?
         /// How long a new worker may take to be ready.
@@ -35,6 +35,8 @@ public final class WorkerMaster {
     private var environment: [String: String] = [:]
     private var socket: ListenSocket?
     private var lifeline: (read: Int32, write: Int32) = (-1, -1)
+    /// The counters every worker adds to; the master counts the restarts there.
+    private var metrics: MetricsRegion?
     /// Consecutive workers that died soon after starting, and when the next one may start.
     private var quickDeaths = 0
     private var nextSpawn = Date.distantPast
@@ -59,6 +61,7 @@ public final class WorkerMaster {
         signal(SIGPIPE, SIG_IGN)
 
         environment = try EnvFile.environment(base: ProcessInfo.processInfo.environment, path: options.envFile)
+        metrics = try MetricsRegion.shared()
         let socket = try ListenSocket.open(options.address, group: options.socketGroup)
         self.socket = socket
         var pipeFDs: [Int32] = [-1, -1]
@@ -113,12 +116,12 @@ public final class WorkerMaster {
         let arguments =
             [
                 "serve", "--worker-fd", String(WorkerProcess.listenFD), "--ready-fd", String(WorkerProcess.readyFD),
-                "--lifeline-fd", String(WorkerProcess.lifelineFD),
+                "--lifeline-fd", String(WorkerProcess.lifelineFD), "--metrics-fd", String(WorkerProcess.metricsFD),
             ] + options.workerArguments
         do {
             let worker = try WorkerProcess.spawn(
                 executable: executable, arguments: arguments, environment: environment, listenFD: socket?.fd ?? -1,
-                lifelineFD: lifeline.read, generation: generation)
+                lifelineFD: lifeline.read, metricsFD: metrics?.fd ?? -1, generation: generation)
             workers[worker.pid] = worker
             return worker
         } catch {
@@ -176,6 +179,7 @@ public final class WorkerMaster {
                 ServerLog.info("master: previous worker \(pid) \(cause) after draining")
                 continue
             }
+            if let metrics, let slot = metrics.slot(Metrics.Name.restarts) { metrics.add(slot, 1) }
             let lived = Date().timeIntervalSince(worker.started)
             quickDeaths = lived < 5 ? quickDeaths + 1 : 0
             let delay = quickDeaths == 0 ? 0 : min(30, 0.5 * pow(2, Double(quickDeaths - 1)))

@@ -2,7 +2,8 @@ import Foundation
 
 /// One worker process of the master: `ticketsync serve --worker-fd 3 …`, started with posix_spawn (never fork: the
 /// master may run threads of its own), with the shared listening socket as fd 3, a readiness pipe as fd 4 and the
-/// master's lifeline as fd 5 (when the master dies, the pipe's last writer is gone and the worker exits at once).
+/// master's lifeline as fd 5 (when the master dies, the pipe's last writer is gone and the worker exits at once), and
+/// the metrics region every worker counts in as fd 6.
 struct WorkerProcess {
     let pid: pid_t
     let generation: Int
@@ -13,6 +14,7 @@ struct WorkerProcess {
     static let listenFD: Int32 = 3
     static let readyFD: Int32 = 4
     static let lifelineFD: Int32 = 5
+    static let metricsFD: Int32 = 6
 
     struct SpawnFailure: Error, CustomStringConvertible {
         let description: String
@@ -20,7 +22,7 @@ struct WorkerProcess {
 
     static func spawn(
         executable: String, arguments: [String], environment: [String: String], listenFD: Int32,
-        lifelineFD: Int32, generation: Int
+        lifelineFD: Int32, metricsFD: Int32, generation: Int
     ) throws -> WorkerProcess {
         var ready: [Int32] = [-1, -1]
         guard pipe(&ready) == 0, let readEnd = ready.first, let writeEnd = ready.last else {
@@ -30,19 +32,19 @@ struct WorkerProcess {
         _ = fcntl(writeEnd, F_SETFD, FD_CLOEXEC)
         defer { Glibc.close(writeEnd) }
 
-        // The sources of the dup2s below must not sit on the target numbers (3, 4, 5), or one dup2 would overwrite
+        // The sources of the dup2s below must not sit on the target numbers (3 to 6), or one dup2 would overwrite
         // the next one's source: work from copies above them.
-        let sources = [listenFD, writeEnd, lifelineFD].map { fcntl($0, F_DUPFD_CLOEXEC, 10) }
+        let sources = [listenFD, writeEnd, lifelineFD, metricsFD].map { fcntl($0, F_DUPFD_CLOEXEC, 10) }
         defer { sources.forEach { Glibc.close($0) } }
-        guard sources.allSatisfy({ $0 >= 10 }), sources.count == 3 else {
+        guard sources.allSatisfy({ $0 >= 10 }), sources.count == 4 else {
             Glibc.close(readEnd)
             throw SpawnFailure(description: "fcntl(F_DUPFD_CLOEXEC): \(String(cString: strerror(errno)))")
         }
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
-        // dup2 onto fixed numbers; the copies lose close-on-exec, so exactly these three reach the worker.
-        for (source, target) in zip(sources, [Self.listenFD, Self.readyFD, Self.lifelineFD]) {
+        // dup2 onto fixed numbers; the copies lose close-on-exec, so exactly these four reach the worker.
+        for (source, target) in zip(sources, [Self.listenFD, Self.readyFD, Self.lifelineFD, Self.metricsFD]) {
             posix_spawn_file_actions_adddup2(&actions, source, target)
         }
 
