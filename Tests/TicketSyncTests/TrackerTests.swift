@@ -47,7 +47,10 @@ import Testing
 
 @Suite struct JiraWebhookEventTests {
     func decode(_ text: String) throws -> JiraCommentCreated? {
-        try JiraCommentCreated.decode(JSONParser.parse(Array(text.utf8)))
+        guard case .commentCreated(let comment) = try JiraWebhook.decode(JSONParser.parse(Array(text.utf8))) else {
+            return nil
+        }
+        return comment
     }
 
     @Test func readsTheCommentAndTheIssue() throws {
@@ -76,7 +79,7 @@ import Testing
     }
 
     @Test func otherEventsAreNotComments() throws {
-        #expect(try decode(#"{"webhookEvent":"jira:issue_updated"}"#) == nil)
+        #expect(try decode(#"{"webhookEvent":"jira:worklog_updated"}"#) == nil)
     }
 
     @Test func issueIdComesFromTheCommentURL() {

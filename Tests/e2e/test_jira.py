@@ -229,8 +229,12 @@ def test_native_webhook_without_issue_resolves_by_issue_id(make_stack, world, ji
 def test_native_webhook_other_events_and_unknown_issues(make_stack, world, jira):
     stack = make_stack("jira-hook-other", jira_env(jira))
     create(stack, world)
-    other = jira_webhook(stack, {"webhookEvent": "jira:issue_updated", "issue": {"key": jira.key(1)}})
+    other = jira_webhook(stack, {"webhookEvent": "jira:worklog_updated", "issue": {"key": jira.key(1)}})
     assert other.json() == {"success": True, "applied": {"comment": None, "status": None}}
+    # An update that moves no status and carries no comment changes nothing either.
+    summary = jira_webhook(stack, {"webhookEvent": "jira:issue_updated", "issue": {"key": jira.key(1)},
+                                   "changelog": {"items": [{"field": "summary"}]}})
+    assert summary.json() == {"success": True, "applied": {"comment": None, "status": None}}
     jira.issues[jira.key(99)] = {"id": "99999", "key": jira.key(99), "comments": []}
     unknown = jira_webhook(stack, comment_created(jira, jira.key(99), "20007"))
     assert unknown.status_code == 200 and unknown.json()["ignored"] == "no linked ticket"

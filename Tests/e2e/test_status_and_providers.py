@@ -24,14 +24,17 @@ def test_health_and_readiness(stack):
 def test_mock_is_configured_and_inbound_closed_by_default(stack, world):
     current = status(stack, world)
     providers = current.pop("providers")
-    assert current == {"provider": "mock", "configured": True, "missing_keys": [], "inbound": "closed"}
+    assert current == {"provider": "mock", "configured": True, "missing_keys": [], "inbound": "closed",
+                       "inbound_events": [], "status_map": "done=submitted"}
     assert providers == {
-        "mock": {"configured": True, "missing_keys": [], "inbound": "closed"},
-        "webhook": {"configured": False, "missing_keys": ["TICKET_WEBHOOK_URL", "TICKET_WEBHOOK_SECRET"], "inbound": "closed"},
+        "mock": {"configured": True, "missing_keys": [], "inbound": "closed", "inbound_events": []},
+        "webhook": {"configured": False, "missing_keys": ["TICKET_WEBHOOK_URL", "TICKET_WEBHOOK_SECRET"], "inbound": "closed",
+                    "inbound_events": ["comment", "tracker_status"]},
         "jira": {"configured": False, "missing_keys": ["JIRA_BASE_URL", "JIRA_API_TOKEN", "JIRA_PROJECT_KEY"],
-                 "inbound": "closed"},
+                 "inbound": "closed", "inbound_events": ["comment_created", "jira:issue_updated", "jira:issue_deleted"]},
         "servicenow": {"configured": False, "missing_keys": ["SERVICENOW_BASE_URL", "SERVICENOW_API_TOKEN"],
-                       "inbound": "closed"},
+                       "inbound": "closed", "inbound_events": ["sys_journal_field after insert (comments)",
+                                                               "incident after update when state changes"]},
     }
 
 
@@ -40,7 +43,9 @@ def test_unconfigured_jira_answers_503_naming_the_keys(make_stack, world):
     keys = ["JIRA_BASE_URL", "JIRA_API_TOKEN", "JIRA_PROJECT_KEY"]
     current = status(jira, world)
     current.pop("providers")
-    assert current == {"provider": "jira", "configured": False, "missing_keys": keys, "inbound": "closed"}
+    assert current == {"provider": "jira", "configured": False, "missing_keys": keys, "inbound": "closed",
+                       "inbound_events": ["comment_created", "jira:issue_updated", "jira:issue_deleted"],
+                       "status_map": "done=submitted"}
     before = world.snapshot()
     problem = assert_problem(requests.post(jira.url(world.request_path() + "/ticket"), headers=world.auth("admin")), 503)
     assert problem["missing_keys"] == keys

@@ -105,6 +105,9 @@ def test_unconfigured_provider_message_names_the_keys(make_stack, world, browser
     jira = make_stack("page-jira", {"TICKET_PROVIDER": "jira"})
     page = sign_in(browser, jira, world, "admin")
     page.text_in("#setup-list", "not configured: set JIRA_BASE_URL, JIRA_API_TOKEN, JIRA_PROJECT_KEY")
+    # What Jira's webhook must subscribe to, and where its statuses lead.
+    page.text_in("#setup-list", "Tracker webhook events: comment_created, jira:issue_updated, jira:issue_deleted; "
+                                "status map done=submitted")
     open_request(page, "Access review")
     page.click("#ticket-create")
     page.text_in("#ticket-error", "JIRA_API_TOKEN")
@@ -170,3 +173,19 @@ def test_history_lists_the_requests_audit_trail_for_configure_members(page_stack
     browser.get("about:blank")  # a fresh page: the open request's modal would cover the sign-in confirmation
     reader = open_request(sign_in(browser, page_stack, world, "reader"), "Access review")
     assert not reader.find("#history")[0].is_displayed(), "read members do not see the history"
+
+
+def test_a_close_by_the_tracker_shows_on_the_link_and_in_the_thread(page_stack, world, browser):
+    ticket = requests.post(page_stack.url(world.request_path() + "/ticket"), headers=world.auth("admin")).json()
+    body = json.dumps({"external_id": ticket["external_id"], "tracker_status": {
+        "name": "Done", "category": "done", "updated_at": "2026-11-30T12:00:00Z", "updated_by": "Dana"}}).encode()
+    signature = "sha256=" + hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
+    assert requests.post(page_stack.url("/api/v1/ticket-sync/webhook"), data=body,
+                         headers={"X-Signature": signature}).status_code == 200
+    page = open_request(sign_in(browser, page_stack, world, "admin"), "Access review")
+    page.text_in("#ticket", "closed in the tracker")
+    page.text_in("[data-role=tracker-status]", "Done (done)")
+    page.text_in("#thread", "Resolved in the tracker by Dana (Done); evidence request set to submitted")
+    assert [node.text for node in page.find("#thread .badge.system")] == ["Status"]
+    assert not page.find("#ticket-close"), "a closed link offers no close"
+    page.screenshot("closed-by-tracker")

@@ -124,6 +124,7 @@ function setupItems(status) {
         status.configured ? " — configured (deployment default)" : ` — not configured: set ${status.missing_keys.join(", ")}`),
       item(status.inbound === "open", "Inbound sync: ",
         status.inbound === "open" ? "open" : "closed (set TICKET_WEBHOOK_SECRET to receive replies)"),
+      ...subscribeItem(status.inbound_events, status.status_map),
     ];
   }
   if (status.source === "none") return [item(false, "Ticket provider: ", "none — add a tracker connection below")];
@@ -134,7 +135,16 @@ function setupItems(status) {
         : " — no default connection: mark one as default"),
     item(status.inbound === "open", "Inbound sync: ",
       status.inbound === "open" ? "open" : "closed (set the connection's webhook secret to receive replies)"),
+    ...subscribeItem(status.inbound_events, chosen?.status_map),
   ];
+}
+
+// What the tracker's webhook must send for replies and status changes to come back, and where statuses lead.
+function subscribeItem(events, statusMap) {
+  if (!events?.length) return [];
+  const mapping = statusMap ? `; status map ${statusMap}` : "";
+  return [el("li", { class: "info", "data-role": "subscribe" }, el("strong", { text: "Tracker webhook events: " }),
+    `${events.join(", ")}${mapping}`)];
 }
 
 async function loadRequests(more = false) {
@@ -253,17 +263,26 @@ function renderRequest(request) {
     box.replaceChildren(el("dl", { class: "facts" },
       el("dt", { text: "Provider" }), el("dd", { text: ticket.provider }),
       el("dt", { text: "Ticket" }), el("dd", {}, link),
-      el("dt", { text: "Sync" }), el("dd", {}, badge(ticket.sync_state),
-        ticket.closed_at ? badge("closed", `closed ${when(ticket.closed_at)}`) : null),
+      el("dt", { text: "Sync" }), el("dd", {}, badge(ticket.sync_state), closedBadge(ticket)),
+      ticket.tracker_status ? el("dt", { text: "Tracker status" }) : null,
+      ticket.tracker_status ? el("dd", { "data-role": "tracker-status",
+        text: `${ticket.tracker_status.name} (${ticket.tracker_status.category}), ${when(ticket.tracker_status.changed_at)}` }) : null,
       ticket.last_error ? el("dt", { text: "Last error" }) : null,
       ticket.last_error ? el("dd", { class: "error", text: ticket.last_error }) : null));
   }
   renderActions(ticket);
 }
 
+// Closed here by a user, or by the tracker's workflow (its status reached done).
+function closedBadge(ticket) {
+  if (!ticket.closed_at) return null;
+  const by = ticket.closed_by === "tracker" ? `closed in ${ticket.provider === "servicenow" ? "ServiceNow" : ticket.provider === "jira" ? "Jira" : "the tracker"}` : "closed";
+  return badge("closed", `${by} ${when(ticket.closed_at)}`);
+}
+
 function renderActions(ticket, force = false) {
   const actions = $("ticket-actions");
-  const key = JSON.stringify([state.permission, ticket?.external_id, ticket?.closed_at, ticket?.sync_state]);
+  const key = JSON.stringify([state.permission, ticket?.external_id, ticket?.closed_at, ticket?.sync_state, ticket?.closed_by]);
   if (!force && (drawn.confirming || key === drawn.actions)) return;
   drawn.actions = key;
   drawn.confirming = false;
@@ -352,7 +371,7 @@ function renderThread(comments) {
   drawn.thread = key;
   const items = comments.map((comment) => el("li", { class: `comment ${comment.source}`, "data-id": String(comment.id) },
     el("div", { class: "meta" },
-      badge(comment.source, comment.source === "internal" ? "Internal" : "External"),
+      badge(comment.source, { internal: "Internal", external: "External", system: "Status" }[comment.source] || comment.source),
       el("strong", { text: comment.author }),
       el("time", { datetime: comment.created_at, text: when(comment.created_at) }),
       comment.source === "internal" && comment.sync_state ? badge(comment.sync_state) : null),

@@ -33,6 +33,8 @@ public struct Settings: Sendable {
     /// TICKET_ENV_FALLBACK (default on): orgs without a connection of their own use the deployment default.
     /// Hosted deployments set it off, so no org's tickets reach a tracker it did not configure.
     public var envFallback = true
+    /// The deployment default's map from tracker status to evidence-request status (TICKET_STATUS_MAP).
+    public var statusMap = StatusMap.standard
     /// TICKETSYNC_LOG_FORMAT: `text` (default) or `json` (one object per line).
     public var logFormat = ServerLog.Format.text
     /// Settings that are unusable and must not be guessed at: start-up refuses, naming them.
@@ -115,6 +117,9 @@ public struct Settings: Sendable {
             errors.append("\(key) holds no secret (only commas and spaces); set it or leave it unset")
         }
         envFallback = onOff("TICKET_ENV_FALLBACK")
+        if let text = value("TICKET_STATUS_MAP") {
+            do { statusMap = try StatusMap.parse(text) } catch { errors.append("TICKET_STATUS_MAP: \(error)") }
+        }
         switch value("TICKETSYNC_LOG_FORMAT")?.lowercased() {
         case nil, "text": logFormat = .text
         case "json": logFormat = .json

@@ -14,22 +14,26 @@ public struct ConnectionSpec: Sendable {
     public static func of(_ kind: ProviderKind) -> ConnectionSpec {
         switch kind {
         case .mock:
-            ConnectionSpec(kind: kind, settings: [], defaults: [:], secrets: ["webhook_secret"], required: [])
+            ConnectionSpec(
+                kind: kind, settings: ["status_map"], defaults: ["status_map": StatusMap.standard.text],
+                secrets: ["webhook_secret"], required: [])
         case .webhook:
             ConnectionSpec(
-                kind: kind, settings: ["url"], defaults: [:], secrets: ["webhook_secret"],
+                kind: kind, settings: ["url", "status_map"], defaults: ["status_map": StatusMap.standard.text],
+                secrets: ["webhook_secret"],
                 required: ["settings.url", "secrets.webhook_secret"])
         case .jira:
             ConnectionSpec(
-                kind: kind, settings: ["base_url", "project_key", "issue_type", "email"],
-                defaults: ["issue_type": "Task"], secrets: ["api_token", "webhook_secret"],
+                kind: kind, settings: ["base_url", "project_key", "issue_type", "email", "status_map"],
+                defaults: ["issue_type": "Task", "status_map": StatusMap.standard.text],
+                secrets: ["api_token", "webhook_secret"],
                 required: ["settings.base_url", "settings.project_key", "secrets.api_token"])
         case .servicenow:
             ConnectionSpec(
-                kind: kind, settings: ["base_url", "table", "auth", "close_code", "close_state"],
+                kind: kind, settings: ["base_url", "table", "auth", "close_code", "close_state", "status_map"],
                 defaults: [
                     "table": "incident", "auth": "apikey", "close_code": "Solution provided",
-                    "close_state": "6",
+                    "close_state": "6", "status_map": StatusMap.standard.text,
                 ],
                 secrets: ["api_token", "webhook_secret"],
                 required: ["settings.base_url", "secrets.api_token"])
@@ -76,6 +80,10 @@ public struct ConnectionSpec: Sendable {
         case "email":
             guard text.contains("@"), text.count <= 254 else {
                 throw APIError.invalidField(field, "`\(field)` must be an email address.")
+            }
+        case "status_map":
+            do { return try StatusMap.parse(text).text } catch {
+                throw APIError.invalidField(field, "`\(field)`: \(error.description).")
             }
         default:
             guard text.count <= 100 else {

@@ -19,6 +19,8 @@ public struct TrackerConfig: Sendable {
     public var missing: [String]
     /// Applied to every call of an org connection's provider; nil for the deployment default.
     public var outboundGuard: OutboundGuard?
+    /// Where the tracker's status changes lead the evidence request (`status_map`, or TICKET_STATUS_MAP).
+    public var statusMap = StatusMap.standard
 
     /// The secrets that verify this tracker's inbound events: Jira's `X-Hub-Signature` for Jira, `X-Signature` for
     /// the others.
@@ -29,7 +31,8 @@ public struct TrackerConfig: Sendable {
         TrackerConfig(
             connectionID: nil, version: "environment", name: "deployment default", kind: kind,
             webhookURL: settings.webhookURL, webhookSecrets: settings.webhookSecrets, jira: settings.jira,
-            serviceNow: settings.serviceNow, missing: settings.missingKeys(for: kind), outboundGuard: nil)
+            serviceNow: settings.serviceNow, missing: settings.missingKeys(for: kind), outboundGuard: nil,
+            statusMap: settings.statusMap)
     }
 
     /// An org connection with its secrets opened. Throws `SecretBox.Failure` when a secret does not open.
@@ -58,6 +61,8 @@ public struct TrackerConfig: Sendable {
                 table: settings["table"] ?? "incident",
                 closeCode: settings["close_code"] ?? "Solution provided",
                 closeState: settings["close_state"] ?? "6"),
-            missing: connection.missing, outboundGuard: check)
+            missing: connection.missing, outboundGuard: check,
+            // Validated when written; a map that no longer parses falls back to the default.
+            statusMap: settings["status_map"].flatMap { try? StatusMap.parse($0) } ?? .standard)
     }
 }

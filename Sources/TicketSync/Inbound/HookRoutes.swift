@@ -30,11 +30,11 @@ enum HookRoutes {
         let scope = InboundScope.connection(connection.id)
         switch connection.kind {
         case .jira:
-            return try JiraWebhookRoutes.apply(context, scope: scope) {
+            return try JiraWebhookRoutes.apply(context, scope: scope, statusMap: config.statusMap) {
                 try? context.providers.provider(config) as? JiraProvider
             }
         case .mock, .webhook, .servicenow:
-            return try InboundRoutes.apply(context, scope: scope)
+            return try InboundRoutes.apply(context, scope: scope, statusMap: config.statusMap)
         }
     }
 }

@@ -1,14 +1,19 @@
-/// The answer of both inbound webhooks: `{"success": true, "applied": {"comment": …, "status": …}}`, plus `ignored`
-/// when the event was acknowledged without effect.
+/// The answer of both inbound webhooks: `{"success": true, "applied": {"comment": …, "status": …, "tracker_status": …,
+/// "link": …}}`, plus `ignored` when (part of) the event was acknowledged without effect.
 enum InboundApplied {
-    static func response(comment: String? = nil, status: String? = nil, ignored: String? = nil) -> HTTPResponse {
-        var body: [String: JSONValue] = [
-            "success": .bool(true),
-            "applied": .object(["comment": .optional(comment), "status": .optional(status)]),
-        ]
+    static func response(
+        comment: String? = nil, status: String? = nil, trackerStatus: String? = nil, link: String? = nil,
+        ignored: String? = nil
+    ) -> HTTPResponse {
+        // `tracker_status` and `link` only when a tracker status was applied (the seed's answer stays as it was).
+        var applied: [String: JSONValue] = ["comment": .optional(comment), "status": .optional(status)]
+        if let trackerStatus { applied["tracker_status"] = .string(trackerStatus) }
+        if let link { applied["link"] = .string(link) }
+        var body: [String: JSONValue] = ["success": .bool(true), "applied": .object(applied)]
         if let ignored { body["ignored"] = .string(ignored) }
         var response = HTTPResponse.json(200, .object(body))
-        response.inboundOutcome = outcome(comment: comment, status: status, ignored: ignored)
+        response.inboundOutcome = outcome(
+            comment: comment, status: status ?? trackerStatus ?? link, ignored: comment == "created" ? nil : ignored)
         return response
     }
 

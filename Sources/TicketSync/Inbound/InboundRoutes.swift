@@ -3,12 +3,12 @@
 enum InboundRoutes {
     static func webhook(_ context: RequestContext) throws -> HTTPResponse {
         try InboundSource.generic.verify(context.request, settings: context.settings)
-        return try apply(context, scope: .deployment)
+        return try apply(context, scope: .deployment, statusMap: context.settings.statusMap)
     }
 
     /// Applies a verified generic event to the link of its external id within `scope` (a connection, or the
     /// deployment default); a ticket of another connection answers like a missing one.
-    static func apply(_ context: RequestContext, scope: InboundScope) throws -> HTTPResponse {
+    static func apply(_ context: RequestContext, scope: InboundScope, statusMap: StatusMap) throws -> HTTPResponse {
         let event = try InboundEvent.decode(context.parsedBody())
 
         let db = try context.database()
@@ -19,6 +19,7 @@ enum InboundRoutes {
         // pushed comments included: a redelivery, or the tracker echoing our comment back, is a duplicate) and the
         // status change.
         var statements: [PGStatement] = []
+        // The link may be closed (by a user or the tracker): replies and status still arrive.
         if let incoming = event.comment {
             statements.append(
                 CommentStore.externalStatement(
@@ -38,7 +39,19 @@ enum InboundRoutes {
         statements.append(audit.statement)
         let results = try db.pipeline(statements)
         let comment = try event.comment.map { _ in try results.at(0).first == nil ? "duplicate" : "created" }
-        let applied = (comment: comment, status: event.status)
-        return InboundApplied.response(comment: applied.comment, status: applied.status)
+        guard let tracker = event.trackerStatus else {
+            return InboundApplied.response(comment: comment, status: event.status)
+        }
+        // The ticket's own status, in its own transaction after the reply's (a redelivery finds the reply a
+        // duplicate and the status stale, so applying them apart loses nothing).
+        let sync = TrackerStatusSync(db: db, link: link, actor: .connection(scope.connectionID))
+        switch try sync.apply(tracker, map: statusMap) {
+        case .applied(let mapped, let linkChange):
+            return InboundApplied.response(
+                comment: comment, status: mapped ?? event.status, trackerStatus: tracker.name, link: linkChange)
+        case .stale:
+            return InboundApplied.response(
+                comment: comment, status: event.status, ignored: "tracker_status older than the last one applied")
+        }
     }
 }

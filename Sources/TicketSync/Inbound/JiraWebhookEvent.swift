@@ -10,18 +10,10 @@ struct JiraCommentCreated: Equatable {
     /// The numeric issue id from `comment.self` (`…/rest/api/2/issue/{id}/comment/{commentId}`).
     var issueID: String?
 
-    static let eventName = "comment_created"
-
-    /// nil for any other webhook event; 422 naming the field when a comment_created payload lacks what is needed.
-    static func decode(_ value: JSONValue) throws -> JiraCommentCreated? {
-        guard case .object(let members) = value else {
-            throw APIError.invalidField("", "The body must be a JSON object.")
-        }
-        guard let event = members["webhookEvent"]?.stringValue else {
-            throw APIError.invalidField("webhookEvent", "`webhookEvent` must be a string.")
-        }
-        guard event == eventName else { return nil }
-        guard case .object(let comment)? = members["comment"] else {
+    /// A `comment` object of a `comment_created` or `jira:issue_updated` payload; 422 naming the field when it lacks
+    /// what is needed.
+    static func decode(comment value: JSONValue?, payload members: [String: JSONValue]) throws -> JiraCommentCreated {
+        guard case .object(let comment)? = value else {
             throw APIError.invalidField("comment", "`comment` must be an object.")
         }
         guard let commentID = JiraProvider.identifier(comment["id"]) else {
@@ -30,7 +22,9 @@ struct JiraCommentCreated: Equatable {
         let body = try CommentText.validated(comment["body"].map(plainText), field: "comment.body")
         let author = comment["author"]
         let issueKey = members["issue"]?["key"]?.stringValue
-        let issueID = comment["self"]?.stringValue.flatMap(issueID(fromCommentURL:))
+        let issueID =
+            comment["self"]?.stringValue.flatMap(issueID(fromCommentURL:))
+            ?? members["issue"].flatMap { JiraProvider.identifier($0["id"]) }
         guard issueKey != nil || issueID != nil else {
             throw APIError.invalidField("issue.key", "The payload names no issue (`issue.key` or `comment.self`).")
         }

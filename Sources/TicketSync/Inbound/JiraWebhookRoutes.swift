@@ -1,28 +1,60 @@
 /// `POST /api/v1/ticket-sync/webhook/jira`: Jira's own webhooks, verified with `X-Hub-Signature` and
-/// JIRA_WEBHOOK_SECRET before the body is decoded. Only `comment_created` is imported; other events answer 200.
+/// JIRA_WEBHOOK_SECRET before the body is decoded. Comments (`comment_created`, or `jira:issue_updated` carrying
+/// one), status changes (`jira:issue_updated`) and deleted issues (`jira:issue_deleted`) are applied; other events
+/// answer 200 with nothing applied.
 enum JiraWebhookRoutes {
     static func webhook(_ context: RequestContext) throws -> HTTPResponse {
         try InboundSource.jira.verify(context.request, settings: context.settings)
-        return try apply(context, scope: .deployment, jira: { try? context.providers.provider(.jira) as? JiraProvider })
+        return try apply(
+            context, scope: .deployment, statusMap: context.settings.statusMap,
+            jira: { try? context.providers.provider(.jira) as? JiraProvider })
     }
 
     /// Applies a verified Jira event to the links of `scope`; `jira` builds that tracker's provider (for its account).
-    static func apply(_ context: RequestContext, scope: InboundScope, jira: () -> JiraProvider?) throws -> HTTPResponse
-    {
-        guard let event = try JiraCommentCreated.decode(context.parsedBody()) else {
-            return InboundApplied.response()
+    static func apply(
+        _ context: RequestContext, scope: InboundScope, statusMap: StatusMap, jira: () -> JiraProvider?
+    ) throws -> HTTPResponse {
+        let event = try JiraWebhook.decode(context.parsedBody())
+        let issue: JiraWebhook.Issue
+        switch event {
+        case .other: return InboundApplied.response()
+        case .commentCreated(let comment): issue = JiraWebhook.Issue(key: comment.issueKey, id: comment.issueID)
+        case .issueUpdated(let updated, _, _), .issueDeleted(let updated, _): issue = updated
         }
         let db = try context.database()
-        guard let link = try resolve(event, scope: scope, db: db) else {
+        guard let link = try resolve(issue, scope: scope, db: db) else {
             // A global Jira webhook also reports issues nobody linked: acknowledge, so Jira does not retry.
             return InboundApplied.response(ignored: "no linked ticket")
         }
-        // Comments written by the integration account are ours (pushed before their id was stamped, or by hand).
-        let ours = jira()?.identity()?.matches(event.author) ?? false
-        let deliveryID = context.request.header("x-atlassian-webhook-identifier")
+        let sync = TrackerStatusSync(db: db, link: link, actor: .connection(scope.connectionID))
+        switch event {
+        case .other: return InboundApplied.response()
+        case .commentCreated(let comment):
+            return InboundApplied.response(comment: try importComment(comment, context, link, scope, jira: jira))
+        case .issueUpdated(_, let comment, let status):
+            let imported = try comment.map { try importComment($0, context, link, scope, jira: jira) }
+            guard let status else { return InboundApplied.response(comment: imported) }
+            switch try sync.apply(status, map: statusMap) {
+            case .applied(let request, let link):
+                return InboundApplied.response(
+                    comment: imported, status: request, trackerStatus: status.name, link: link)
+            case .stale:
+                return InboundApplied.response(comment: imported, ignored: "older than the last status applied")
+            }
+        case .issueDeleted(_, let actor):
+            return try sync.deleted(by: actor)
+                ? InboundApplied.response(link: "deleted") : InboundApplied.response(ignored: "already deleted")
+        }
+    }
 
-        let outcome = try record(event, link: link, ours: ours, deliveryID: deliveryID, scope: scope, db: db)
-        return InboundApplied.response(comment: outcome)
+    private static func importComment(
+        _ comment: JiraCommentCreated, _ context: RequestContext, _ link: TicketLink, _ scope: InboundScope,
+        jira: () -> JiraProvider?
+    ) throws -> String {
+        // Comments written by the integration account are ours (pushed before their id was stamped, or by hand).
+        let ours = jira()?.identity()?.matches(comment.author) ?? false
+        let deliveryID = context.request.header("x-atlassian-webhook-identifier")
+        return try record(comment, link: link, ours: ours, deliveryID: deliveryID, scope: scope, db: context.database())
     }
 
     /// One statement: the delivery id (a redelivery changes nothing) and, unless the comment is ours, the comment
@@ -56,14 +88,14 @@ enum JiraWebhookRoutes {
     }
 
     /// By issue key, else by the numeric issue id; only links made with the Jira provider, within `scope`.
-    static func resolve(_ event: JiraCommentCreated, scope: InboundScope, db: PGConnection) throws -> TicketLink? {
+    static func resolve(_ issue: JiraWebhook.Issue, scope: InboundScope, db: PGConnection) throws -> TicketLink? {
         let links = TicketLinkStore(db: db)
-        if let key = event.issueKey, let link = try links.active(externalID: key, scope: scope),
+        if let key = issue.key, let link = try links.active(externalID: key, scope: scope),
             link.provider == ProviderKind.jira.rawValue
         {
             return link
         }
-        if let id = event.issueID {
+        if let id = issue.id {
             return try links.active(provider: ProviderKind.jira.rawValue, externalRef: id, scope: scope)
         }
         return nil

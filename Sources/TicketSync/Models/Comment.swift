@@ -1,6 +1,7 @@
-/// One entry of an evidence request's thread: written here (`internal`) or arrived from the ticket (`external`).
+/// One entry of an evidence request's thread: written here (`internal`), arrived from the ticket (`external`), or
+/// recorded by Ticket Sync itself (`system`: the tracker's status changes; never pushed out).
 public struct Comment: Sendable, Equatable {
-    public enum Source: String, Sendable { case `internal`, external }
+    public enum Source: String, Sendable { case `internal`, external, system }
 
     public var id: Int
     public var source: Source
@@ -22,7 +23,7 @@ public struct Comment: Sendable, Equatable {
         Self.json(
             author: .string(author), body: .string(body), createdAt: .string(createdAt),
             externalCommentID: externalCommentID.map(JSONText.string), id: .string(String(id)),
-            lastError: lastError.map(JSONText.string), isInternal: source == .internal,
+            lastError: lastError.map(JSONText.string), source: source,
             syncState: syncState.map(JSONText.string))
     }
 
@@ -32,8 +33,9 @@ public struct Comment: Sendable, Equatable {
     /// cancelled (the ticket was unlinked before it went out).
     static func json(
         author: JSONText, body: JSONText, createdAt: JSONText, externalCommentID: JSONText?, id: JSONText,
-        lastError: JSONText?, isInternal: Bool, syncState: JSONText?
+        lastError: JSONText?, source: Source, syncState: JSONText?
     ) -> JSONValue {
+        let isInternal = source == .internal
         var writer = JSONObjectWriter()
         writer.field("author", author)
         writer.field("body", body)
@@ -43,7 +45,7 @@ public struct Comment: Sendable, Equatable {
         if isInternal && (syncState?.equals("error") == true || (syncState == nil && lastError != nil)) {
             writer.field("last_error", lastError)
         }
-        writer.field("source", isInternal ? "internal" : "external")
+        writer.field("source", source.rawValue)
         if isInternal { writer.field("sync_state", syncState) }
         return writer.finish()
     }

@@ -19,6 +19,16 @@ public struct TicketLink: Sendable, Equatable {
     public var createdAt: String
     public var updatedAt: String
     public var closedAt: String?
+    /// `user` (closed here) or `tracker` (its workflow reached done); nil while open.
+    public var closedBy: String? = nil
+    /// The tracker's status as last applied from its webhook.
+    public var trackerStatus: TrackerStatus? = nil
+
+    public struct TrackerStatus: Sendable, Equatable {
+        public var name: String
+        public var category: String
+        public var changedAt: String
+    }
 
     public var isClosed: Bool { closedAt != nil }
 
@@ -34,6 +44,12 @@ public struct TicketLink: Sendable, Equatable {
             "created_at": .string(createdAt),
             "updated_at": .string(updatedAt),
             "closed_at": .optional(closedAt),
+            "closed_by": .optional(closedAt == nil ? nil : closedBy ?? "user"),
+            "tracker_status": trackerStatus.map {
+                .object([
+                    "name": .string($0.name), "category": .string($0.category), "changed_at": .string($0.changedAt),
+                ])
+            } ?? .null,
         ]
         if syncState == "error" { members["last_error"] = .optional(lastError) }
         return .object(members)

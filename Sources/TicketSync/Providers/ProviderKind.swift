@@ -21,4 +21,15 @@ extension ProviderKind {
     public var inboundSource: InboundSource {
         self == .jira ? .jira : .generic
     }
+
+    /// What the tracker's webhook must send for replies and status changes to come back (the readiness view shows
+    /// it): Jira's webhook events; ServiceNow's two Business Rules (README); a webhook adapter's payload members.
+    public var inboundEvents: [String] {
+        switch self {
+        case .mock: []
+        case .webhook: ["comment", "tracker_status"]
+        case .jira: JiraWebhook.subscribedEvents
+        case .servicenow: ["sys_journal_field after insert (comments)", "incident after update when state changes"]
+        }
+    }
 }

@@ -15,6 +15,7 @@ enum StatusRoutes {
                     "configured": .bool(chosen?.missing.isEmpty ?? false),
                     "missing": .array((chosen?.missing ?? ["a default connection"]).map(JSONValue.string)),
                     "inbound": .string(chosen?.inboundOpen == true ? "open" : "closed"),
+                    "inbound_events": .array((chosen?.kind.inboundEvents ?? []).map(JSONValue.string)),
                     "connections": listed,
                 ]))
         }
@@ -40,6 +41,8 @@ enum StatusRoutes {
             "configured": .bool(connection.missing.isEmpty),
             "missing": .array(connection.missing.map(JSONValue.string)),
             "inbound": .string(connection.inboundOpen ? "open" : "closed"), "last_test": connection.lastTest ?? .null,
+            "inbound_events": .array(connection.kind.inboundEvents.map(JSONValue.string)),
+            "status_map": .string(connection.effectiveSettings["status_map"] ?? StatusMap.standard.text),
         ])
     }
 
@@ -53,6 +56,7 @@ enum StatusRoutes {
                 "configured": .bool(keys.isEmpty),
                 "missing_keys": .array(keys.map(JSONValue.string)),
                 "inbound": inbound(kind.inboundSource, settings),
+                "inbound_events": .array(kind.inboundEvents.map(JSONValue.string)),
             ])
         }
         return [
@@ -60,6 +64,8 @@ enum StatusRoutes {
             "configured": .bool(missing.isEmpty),
             "missing_keys": .array(missing.map(JSONValue.string)),
             "inbound": inbound(.generic, settings),
+            "inbound_events": .array(settings.provider.inboundEvents.map(JSONValue.string)),
+            "status_map": .string(settings.statusMap.text),
             "providers": .object(providers),
         ]
     }

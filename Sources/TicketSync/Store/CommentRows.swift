@@ -35,7 +35,12 @@ struct CommentRows {
             author: text(row, author) ?? .string(""), body: text(row, body) ?? .string(""),
             createdAt: .string(createdAtText(row)), externalCommentID: text(row, external),
             id: text(row, id) ?? .string("0"), lastError: text(row, lastError),
-            isInternal: text(row, source)?.equals("internal") ?? true, syncState: text(row, syncState))
+            source: Self.source(text(row, source)), syncState: text(row, syncState))
+    }
+
+    private static func source(_ text: JSONText?) -> Comment.Source {
+        if text?.equals("external") == true { return .external }
+        return text?.equals("system") == true ? .system : .internal
     }
 
     func position(_ row: Int) -> ThreadPosition {

@@ -13,15 +13,17 @@ public struct TicketLinkStore {
         l.id, l.org_id, l.evidence_request_id, l.provider, l.connection_id, l.external_id, l.external_url, l.external_ref,
         l.state, l.create_error,
         CASE WHEN l.state = 'creating' THEN CASE WHEN l.create_error IS NULL THEN 'pending' ELSE 'error' END
+             WHEN l.tracker_error IS NOT NULL THEN 'error'
              WHEN EXISTS (SELECT 1 FROM ticket_sync.outbox o WHERE o.link_id = l.id AND o.state = 'failed') THEN 'error'
              WHEN EXISTS (SELECT 1 FROM ticket_sync.outbox o WHERE o.link_id = l.id AND o.state IN ('pending', 'delivering'))
              THEN 'pending'
              ELSE 'synced' END AS sync_state,
-        coalesce(l.create_error, (SELECT o.last_error FROM ticket_sync.outbox o WHERE o.link_id = l.id AND o.state = 'failed'
+        coalesce(l.create_error, l.tracker_error, (SELECT o.last_error FROM ticket_sync.outbox o WHERE o.link_id = l.id AND o.state = 'failed'
          ORDER BY o.id DESC LIMIT 1)) AS last_error,
         \(SQLFragments.timestamp("l.created_at")) AS created_at,
         \(SQLFragments.timestamp("l.updated_at")) AS updated_at,
-        \(SQLFragments.timestamp("l.closed_at")) AS closed_at
+        \(SQLFragments.timestamp("l.closed_at")) AS closed_at, l.closed_by, l.tracker_status, l.tracker_status_category,
+        \(SQLFragments.timestamp("l.tracker_status_at")) AS tracker_status_at
         """
 
     /// The path's active link, read with the authorization.
@@ -171,7 +173,8 @@ public struct TicketLinkStore {
     public func markClosed(org: String, id: String) throws -> TicketLink? {
         try db.query(
             """
-            UPDATE ticket_sync.ticket_links AS l SET closed_at = clock_timestamp(), updated_at = clock_timestamp()
+            UPDATE ticket_sync.ticket_links AS l
+            SET closed_at = clock_timestamp(), closed_by = 'user', updated_at = clock_timestamp()
             WHERE l.org_id = $1 AND l.id = $2 AND l.closed_at IS NULL AND l.unlinked_at IS NULL
             RETURNING \(Self.columns)
             """, [org, id]
@@ -196,6 +199,11 @@ public struct TicketLinkStore {
             isCreating: row["state"] == "creating", createError: row["create_error"],
             externalURL: row["external_url"], externalRef: row["external_ref"], syncState: row.string("sync_state"),
             lastError: row["last_error"], createdAt: row.string("created_at"),
-            updatedAt: row.string("updated_at"), closedAt: row["closed_at"])
+            updatedAt: row.string("updated_at"), closedAt: row["closed_at"], closedBy: row["closed_by"],
+            trackerStatus: row["tracker_status"].map {
+                TicketLink.TrackerStatus(
+                    name: $0, category: row.string("tracker_status_category"),
+                    changedAt: row.string("tracker_status_at"))
+            })
     }
 }

@@ -1,0 +1,123 @@
+/// Applies a tracker's status change or deletion to a link, in one transaction: the link (closed by the tracker on
+/// a move into done, reopened on a move out of it, never a `ticket.close` sent back), the evidence request's mapped
+/// status, a system entry in the thread, and the audit row. A status event older than the last one applied to the
+/// link is ignored, so redeliveries and late deliveries cannot roll it back.
+struct TrackerStatusSync {
+    let db: PGConnection
+    let link: TicketLink
+    let actor: AuditActor
+
+    enum Outcome: Equatable {
+        /// Applied; the evidence request's new status, when it changed, and `closed` or `reopened` when the link was.
+        case applied(status: String?, link: String?)
+        /// Older than (or as old as) the last status applied: nothing changed.
+        case stale
+    }
+
+    /// "Jira", "ServiceNow", or "the tracker" for webhook adapters.
+    static func trackerName(_ provider: String) -> String {
+        switch ProviderKind(rawValue: provider) {
+        case .jira: "Jira"
+        case .servicenow: "ServiceNow"
+        case .mock, .webhook, nil: "the tracker"
+        }
+    }
+
+    func apply(_ change: TrackerStatusChange, map: StatusMap) throws -> Outcome {
+        try db.transaction {
+            // Locks the link, if this event is newer than its last status; reads what the change is measured against.
+            guard
+                let row = try db.query(
+                    """
+                    SELECT l.closed_at IS NOT NULL AS closed, e.status AS request_status
+                    FROM ticket_sync.ticket_links l
+                    JOIN evidence_requests e ON e.org_id = l.org_id AND e.id = l.evidence_request_id
+                    WHERE l.org_id = $1 AND l.id = $2 AND l.unlinked_at IS NULL AND l.state = 'linked'
+                      AND (l.tracker_status_at IS NULL OR l.tracker_status_at < to_timestamp($3::bigint / 1000.0))
+                    FOR NO KEY UPDATE OF l
+                    """, [link.orgID, link.id, String(change.milliseconds)]
+                ).first
+            else { return .stale }
+            let wasClosed = row.bool("closed")
+            let closes = change.category == .done && !wasClosed
+            let reopens = change.category != .done && wasClosed
+            let target = Self.target(map.status(for: change), current: row.string("request_status"))
+            let tracker = Self.trackerName(link.provider)
+            var entry = change.summary(tracker: tracker, closes: closes, reopens: reopens)
+            if let target { entry += "; evidence request set to \(target)" }
+
+            var statements = [
+                PGStatement(
+                    """
+                    UPDATE ticket_sync.ticket_links SET tracker_status = $3, tracker_status_category = $4,
+                        tracker_status_at = to_timestamp($5::bigint / 1000.0),
+                        closed_at = CASE WHEN $6 THEN clock_timestamp() WHEN $7 THEN NULL ELSE closed_at END,
+                        closed_by = CASE WHEN $6 THEN 'tracker' WHEN $7 THEN NULL ELSE closed_by END,
+                        updated_at = clock_timestamp()
+                    WHERE org_id = $1 AND id = $2
+                    """,
+                    [
+                        link.orgID, link.id, change.name, change.category.rawValue, String(change.milliseconds),
+                        closes ? "true" : "false", reopens ? "true" : "false",
+                    ]),
+                systemEntry(author: change.actor ?? tracker, body: entry, key: "tracker-status:\(change.milliseconds)"),
+            ]
+            if let target {
+                statements.append(
+                    EvidenceRequestStore.statusStatement(org: link.orgID, id: link.evidenceRequestID, status: target))
+            }
+            var detail: [String: JSONValue] = [
+                "external_id": .string(link.externalID), "tracker_status": .string(change.name),
+                "tracker_status_category": .string(change.category.rawValue), "status": .optional(target),
+            ]
+            if closes { detail["link"] = .string("closed") }
+            if reopens { detail["link"] = .string("reopened") }
+            statements.append(AuditEvent("inbound.applied", link: link, actor: actor, detail: detail).statement)
+            _ = try db.pipeline(statements)
+            return .applied(status: target, link: closes ? "closed" : reopens ? "reopened" : nil)
+        }
+    }
+
+    /// The ticket is gone from the tracker: the link shows `sync_state: error` with the reason, and stays (with its
+    /// thread) until someone unlinks it. False when it was already marked.
+    func deleted(by actorName: String?) throws -> Bool {
+        let tracker = Self.trackerName(link.provider)
+        let reason = "Deleted in \(tracker)" + (actorName.map { " by \($0)" } ?? "")
+        return try db.transaction {
+            let marked = try db.query(
+                """
+                UPDATE ticket_sync.ticket_links SET tracker_error = $3, updated_at = clock_timestamp()
+                WHERE org_id = $1 AND id = $2 AND unlinked_at IS NULL AND tracker_error IS NULL
+                """, [link.orgID, link.id, reason]
+            ).affected
+            guard marked == 1 else { return false }
+            _ = try db.pipeline([
+                systemEntry(author: actorName ?? tracker, body: reason, key: "tracker-deleted"),
+                AuditEvent(
+                    "inbound.applied", link: link, actor: actor,
+                    detail: ["external_id": .string(link.externalID), "link": .string("deleted")]
+                ).statement,
+            ])
+            return true
+        }
+    }
+
+    /// The mapped status, unless the request already has it, or an auditor's decision (accepted, rejected) would
+    /// be overwritten by anything but another decision the mapping names.
+    static func target(_ mapped: String?, current: String) -> String? {
+        guard let mapped, mapped != current else { return nil }
+        let decisions = ["accepted", "rejected"]
+        if decisions.contains(current) && !decisions.contains(mapped) { return nil }
+        return mapped
+    }
+
+    /// A thread entry written by the system (never pushed to the tracker); `key` makes it once per event.
+    private func systemEntry(author: String, body: String, key: String) -> PGStatement {
+        PGStatement(
+            """
+            INSERT INTO ticket_sync.comments (org_id, evidence_request_id, source, author, body, external_comment_id)
+            VALUES ($1, $2, 'system', $3, $4, $5)
+            ON CONFLICT (evidence_request_id, external_comment_id) DO NOTHING
+            """, [link.orgID, link.evidenceRequestID, String(author.prefix(255)), body, key])
+    }
+}
