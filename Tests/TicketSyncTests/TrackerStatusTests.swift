@@ -125,3 +125,16 @@ import Testing
         }
     }
 }
+
+@Suite struct TrackerStatusEntryTests {
+    @Test func theThreadEntrySaysWhatHappenedAndWho() {
+        func entry(_ category: TrackerStatusChange.Category, reopens: Bool = false, actor: String? = "Dana") -> String {
+            TrackerStatusChange(name: "X", category: category, state: nil, milliseconds: 1, actor: actor)
+                .summary(tracker: "Jira", reopens: reopens)
+        }
+        #expect(entry(.done) == "Resolved in Jira by Dana (X)")
+        #expect(entry(.done, actor: nil) == "Resolved in Jira (X)")
+        #expect(entry(.indeterminate, reopens: true) == "Reopened in Jira by Dana (X)")
+        #expect(entry(.indeterminate) == "Moved to X in Jira by Dana")
+    }
+}

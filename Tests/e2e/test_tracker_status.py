@@ -189,3 +189,15 @@ def test_servicenow_state_through_the_business_rule(make_stack, world, serviceno
         "nothing is sent back for a close the tracker made"
     bad = business_rule_post(stack, {"external_id": number, "tracker_status": {"name": "x", "updated_at": "now"}})
     assert bad.status_code == 422
+
+
+def test_a_close_made_here_stays_the_users_when_jira_confirms_it(make_stack, world, jira):
+    stack = make_stack("status-jira-ours", jira_env(jira))
+    key = requests.post(stack.url(world.request_path() + "/ticket"), headers=world.auth("admin")).json()["external_id"]
+    closed = requests.post(stack.url(world.request_path() + "/ticket/close"), headers=world.auth("admin"))
+    assert closed.status_code == 200 and closed.json()["closed_by"] == "user"
+    confirmed = jira_webhook(stack, moved(jira, key, "Done", "done", T0, who="Ticket Sync Bot")).json()["applied"]
+    assert "link" not in confirmed and confirmed["tracker_status"] == "Done"
+    assert link(stack, world)["closed_by"] == "user"
+    assert [c["body"] for c in thread(stack, world) if c["source"] == "system"] == [
+        "Resolved in Jira by Ticket Sync Bot (Done); evidence request set to submitted"]

@@ -28,10 +28,11 @@ public struct TrackerStatusChange: Sendable, Equatable {
         }
     }
 
-    /// The system entry's text in the thread: "Resolved in Jira by Dana (Done)".
-    func summary(tracker: String, closes: Bool, reopens: Bool) -> String {
+    /// The system entry's text in the thread: "Resolved in Jira by Dana (Done)" for any move into done (also when
+    /// the link was already closed here), "Reopened in …" when it reopens the link, else "Moved to … in …".
+    func summary(tracker: String, reopens: Bool) -> String {
         let by = actor.map { " by \($0)" } ?? ""
-        if closes { return "Resolved in \(tracker)\(by) (\(name))" }
+        if category == .done { return "Resolved in \(tracker)\(by) (\(name))" }
         if reopens { return "Reopened in \(tracker)\(by) (\(name))" }
         return "Moved to \(name) in \(tracker)\(by)"
     }

@@ -43,7 +43,7 @@ struct TrackerStatusSync {
             let reopens = change.category != .done && wasClosed
             let target = Self.target(map.status(for: change), current: row.string("request_status"))
             let tracker = Self.trackerName(link.provider)
-            var entry = change.summary(tracker: tracker, closes: closes, reopens: reopens)
+            var entry = change.summary(tracker: tracker, reopens: reopens)
             if let target { entry += "; evidence request set to \(target)" }
 
             var statements = [
