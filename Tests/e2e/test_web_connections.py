@@ -95,10 +95,15 @@ def test_edit_keeps_secrets_left_empty_and_names_bad_fields(stack, world, browse
     page.text_in("#connection-form-error", "settings.project_key")
     project.clear()
     project.send_keys("AUD")
+    status_map = page.visible("#field-status_map")
+    assert status_map.get_attribute("value") == "done=submitted", "the default map is shown"
+    status_map.clear()
+    status_map.send_keys("Ready For Audit=submitted, done=keep")
     page.click("#connection-save")
     page.text_in("#connection-result", "Saved GRC Jira")
     stored = requests.get(stack.url(f"{connections_path(world.org)}/{connection['id']}"), headers=world.auth("admin")).json()
     assert stored["settings"]["project_key"] == "AUD"
+    assert stored["settings"]["status_map"] == "ready for audit=submitted,done=keep"
     assert stored["secrets"]["api_token"]["updated_at"] == connection["secrets"]["api_token"]["updated_at"]
 
 

@@ -3,6 +3,10 @@
 import { api } from "./api.js";
 import { $, badge, el, show, showError, shownOnce, when } from "./dom.js";
 
+// Where the tracker's statuses lead the evidence request (every kind; see the README's Two-way status).
+const STATUS_MAP = { name: "status_map", label: "Status map",
+  hint: "Tracker status=evidence status, comma-separated (keep: no change). Default: done=submitted" };
+
 // What each kind asks for, with hints. `secret: true` fields go in `secrets` and are never shown again.
 const KINDS = {
   jira: {
@@ -13,6 +17,7 @@ const KINDS = {
       { name: "email", label: "Account email", hint: "Cloud: set it (Basic auth). Data Center token: leave empty (Bearer)" },
       { name: "api_token", label: "API token", secret: true, required: true },
       { name: "webhook_secret", label: "Webhook secret", secret: true, hint: "Verifies Jira's X-Hub-Signature on the inbound URL" },
+      STATUS_MAP,
     ],
   },
   servicenow: {
@@ -24,6 +29,7 @@ const KINDS = {
       { name: "close_state", label: "Close state", hint: "Default: 6 (Resolved)" },
       { name: "api_token", label: "API token", secret: true, required: true },
       { name: "webhook_secret", label: "Webhook secret", secret: true, hint: "Verifies the Business Rule's X-Signature" },
+      STATUS_MAP,
     ],
   },
   webhook: {
@@ -31,6 +37,7 @@ const KINDS = {
       { name: "url", label: "Adapter URL", hint: "Your adapter's https endpoint for signed events", required: true },
       { name: "webhook_secret", label: "Webhook secret", secret: true, required: true,
         hint: "Signs outbound events and verifies replies (X-Signature)" },
+      STATUS_MAP,
     ],
   },
   mock: {
