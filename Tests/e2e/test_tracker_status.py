@@ -182,8 +182,13 @@ def test_servicenow_state_through_the_business_rule(make_stack, world, serviceno
     assert state("2", "In Progress", "2026-11-30 12:00:01").json()["ignored"].startswith("tracker_status older")
     assert link(stack, world)["closed_at"], "an older state does not reopen"
     assert state("2", "In Progress", "2026-11-30 12:00:09").json()["applied"]["link"] == "reopened"
+    # Whole seconds: the same state again in that second is a redelivery; another state in it still applies.
+    assert "ignored" in state("2", "In Progress", "2026-11-30 12:00:09").json()
+    assert state("7", "Closed", "2026-11-30 12:00:09").json()["applied"]["link"] == "closed"
+    assert state("2", "In Progress", "2026-11-30 12:00:10").json()["applied"]["link"] == "reopened"
     entries = [c["body"] for c in thread(stack, world) if c["source"] == "system"]
     assert entries == ["Resolved in ServiceNow by abel.tuter (Resolved); evidence request set to submitted",
+                       "Reopened in ServiceNow by abel.tuter (In Progress)", "Resolved in ServiceNow by abel.tuter (Closed)",
                        "Reopened in ServiceNow by abel.tuter (In Progress)"]
     assert not [call for call in servicenow.calls("PATCH") if "state" in (call.get("json") or {})], \
         "nothing is sent back for a close the tracker made"

@@ -1,7 +1,8 @@
 /// Applies a tracker's status change or deletion to a link, in one transaction: the link (closed by the tracker on
 /// a move into done, reopened on a move out of it, never a `ticket.close` sent back), the evidence request's mapped
 /// status, a system entry in the thread, and the audit row. A status event older than the last one applied to the
-/// link is ignored, so redeliveries and late deliveries cannot roll it back.
+/// link is ignored, so redeliveries and late deliveries cannot roll it back (one of the same time applies only when
+/// it names another status: ServiceNow's times have whole seconds).
 struct TrackerStatusSync {
     let db: PGConnection
     let link: TicketLink
@@ -33,9 +34,12 @@ struct TrackerStatusSync {
                     FROM ticket_sync.ticket_links l
                     JOIN evidence_requests e ON e.org_id = l.org_id AND e.id = l.evidence_request_id
                     WHERE l.org_id = $1 AND l.id = $2 AND l.unlinked_at IS NULL AND l.state = 'linked'
-                      AND (l.tracker_status_at IS NULL OR l.tracker_status_at < to_timestamp($3::bigint / 1000.0))
+                      AND (l.tracker_status_at IS NULL OR l.tracker_status_at < to_timestamp($3::bigint / 1000.0)
+                           -- ServiceNow's times are whole seconds: another status in the same second still applies.
+                           OR (l.tracker_status_at = to_timestamp($3::bigint / 1000.0)
+                               AND l.tracker_status IS DISTINCT FROM $4))
                     FOR NO KEY UPDATE OF l
-                    """, [link.orgID, link.id, String(change.milliseconds)]
+                    """, [link.orgID, link.id, String(change.milliseconds), change.name]
                 ).first
             else { return .stale }
             let wasClosed = row.bool("closed")
@@ -60,7 +64,9 @@ struct TrackerStatusSync {
                         link.orgID, link.id, change.name, change.category.rawValue, String(change.milliseconds),
                         closes ? "true" : "false", reopens ? "true" : "false",
                     ]),
-                systemEntry(author: change.actor ?? tracker, body: entry, key: "tracker-status:\(change.milliseconds)"),
+                systemEntry(
+                    author: change.actor ?? tracker, body: entry,
+                    key: "tracker-status:\(change.milliseconds):\(change.name)"),
             ]
             if let target {
                 statements.append(
