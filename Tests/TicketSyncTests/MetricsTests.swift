@@ -103,12 +103,13 @@ import Testing
     }
 
     @Test func acceptedInboundEventsSayWhetherTheyChangedAnything() {
-        #expect(InboundApplied.outcome(comment: "created", status: nil, ignored: nil) == .applied)
-        #expect(InboundApplied.outcome(comment: nil, status: "submitted", ignored: nil) == .applied)
-        #expect(InboundApplied.outcome(comment: "duplicate", status: nil, ignored: nil) == .duplicate)
-        #expect(InboundApplied.outcome(comment: "skipped", status: nil, ignored: nil) == .ignored)
-        #expect(InboundApplied.outcome(comment: nil, status: nil, ignored: "no linked ticket") == .ignored)
-        #expect(InboundApplied.outcome(comment: nil, status: nil, ignored: nil) == .ignored)
+        #expect(InboundApplied.outcome(comment: "created", changed: false, ignored: nil) == .applied)
+        #expect(InboundApplied.outcome(comment: nil, changed: true, ignored: nil) == .applied)
+        #expect(InboundApplied.outcome(comment: "duplicate", changed: false, ignored: nil) == .duplicate)
+        #expect(InboundApplied.outcome(comment: "skipped", changed: false, ignored: nil) == .ignored)
+        #expect(InboundApplied.outcome(comment: nil, changed: false, ignored: "no linked ticket") == .ignored)
+        #expect(InboundApplied.outcome(comment: nil, changed: false, ignored: nil) == .ignored)
+        #expect(InboundApplied.outcome(comment: "created", changed: false, ignored: "older status") == .applied)
     }
 }
 

@@ -13,14 +13,14 @@ enum InboundApplied {
         if let ignored { body["ignored"] = .string(ignored) }
         var response = HTTPResponse.json(200, .object(body))
         response.inboundOutcome = outcome(
-            comment: comment, status: status ?? trackerStatus ?? link, ignored: comment == "created" ? nil : ignored)
+            comment: comment, changed: status != nil || trackerStatus != nil || link != nil, ignored: ignored)
         return response
     }
 
-    /// For the metrics: applied (something changed), duplicate (seen before) or ignored (nothing to do).
-    static func outcome(comment: String?, status: String?, ignored: String?) -> InboundMetric.Reason {
-        guard ignored == nil else { return .ignored }
-        if comment == "created" || status != nil { return .applied }
-        return comment == "duplicate" ? .duplicate : .ignored
+    /// For the metrics: applied (a comment created, or a status or the link changed), else ignored (nothing to do,
+    /// or all of it stale) or duplicate (the comment was seen before).
+    static func outcome(comment: String?, changed: Bool, ignored: String?) -> InboundMetric.Reason {
+        if comment == "created" || (changed && ignored == nil) { return .applied }
+        return ignored == nil && comment == "duplicate" ? .duplicate : .ignored
     }
 }

@@ -47,7 +47,9 @@ public final class MetricsRegion: @unchecked Sendable {
     /// long as some process holds it; workers receive its descriptor.
     public static func shared() throws -> MetricsRegion {
         let directory = FileManager.default.fileExists(atPath: "/dev/shm") ? "/dev/shm" : NSTemporaryDirectory()
-        var template = Array("\(directory)/ticketsync-metrics-XXXXXX".utf8CString)
+        // mkstemp replaces the name's last six characters, which must be X, with a unique suffix.
+        let unique = String(repeating: "X", count: 6)
+        var template = Array("\(directory)/ticketsync-metrics-\(unique)".utf8CString)
         let fd = mkstemp(&template)
         guard fd >= 0 else { throw Failure(description: "metrics: mkstemp in \(directory): \(errorText())") }
         unlink(template)

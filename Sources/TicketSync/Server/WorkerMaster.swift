@@ -35,8 +35,9 @@ public final class WorkerMaster {
     private var environment: [String: String] = [:]
     private var socket: ListenSocket?
     private var lifeline: (read: Int32, write: Int32) = (-1, -1)
-    /// The counters every worker adds to; the master counts the restarts there.
+    /// The counters every worker adds to; the master counts the restarts there (in the series found once, at start).
     private var metrics: MetricsRegion?
+    private var restartsSlot: Int?
     /// Consecutive workers that died soon after starting, and when the next one may start.
     private var quickDeaths = 0
     private var nextSpawn = Date.distantPast
@@ -61,7 +62,9 @@ public final class WorkerMaster {
         signal(SIGPIPE, SIG_IGN)
 
         environment = try EnvFile.environment(base: ProcessInfo.processInfo.environment, path: options.envFile)
-        metrics = try MetricsRegion.shared()
+        let metrics = try MetricsRegion.shared()
+        self.metrics = metrics
+        restartsSlot = metrics.slot(Metrics.Name.restarts)
         let socket = try ListenSocket.open(options.address, group: options.socketGroup)
         self.socket = socket
         var pipeFDs: [Int32] = [-1, -1]
@@ -179,7 +182,7 @@ public final class WorkerMaster {
                 ServerLog.info("master: previous worker \(pid) \(cause) after draining")
                 continue
             }
-            if let metrics, let slot = metrics.slot(Metrics.Name.restarts) { metrics.add(slot, 1) }
+            if let metrics, let restartsSlot { metrics.add(restartsSlot, 1) }
             let lived = Date().timeIntervalSince(worker.started)
             quickDeaths = lived < 5 ? quickDeaths + 1 : 0
             let delay = quickDeaths == 0 ? 0 : min(30, 0.5 * pow(2, Double(quickDeaths - 1)))
