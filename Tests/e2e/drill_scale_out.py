@@ -91,8 +91,9 @@ class Host:
 
 
 def run_load(send, threads, stop):
-    """`threads` threads calling `send(session)` until `stop` is set; returns [(outcome, started_at)]."""
-    results, lock = [], threading.Lock()
+    """`threads` threads calling `send(session)` until `stop` is set; returns [(outcome, started_at)] and the
+    client errors' details (kept for the assertion messages)."""
+    results, errors, lock = [], [], threading.Lock()
 
     def loop():
         session = requests.Session()
@@ -102,12 +103,14 @@ def run_load(send, threads, stop):
                 outcome = send(session)
             except requests.RequestException as error:
                 outcome = f"error: {type(error).__name__}"
+                with lock:
+                    errors.append(f"{time.monotonic():.3f} {error!r}")
             with lock:
                 results.append((outcome, started))
     workers = [threading.Thread(target=loop, daemon=True) for _ in range(threads)]
     for worker in workers:
         worker.start()
-    return results, workers
+    return results, errors, workers
 
 
 def drill_scale_out(report):
@@ -166,8 +169,8 @@ def drill_scale_out(report):
             return session.get(base + world.request_path() + "/comments", headers=headers, timeout=10).status_code
 
         stop = threading.Event()
-        writes, writers = run_load(post, 6, stop)
-        reads, readers = run_load(read, 4, stop)
+        writes, write_errors, writers = run_load(post, 6, stop)
+        reads, read_errors, readers = run_load(read, 4, stop)
         time.sleep(1.5)
         crashed_at = time.monotonic()
         hosts[0].crash()
@@ -178,8 +181,8 @@ def drill_scale_out(report):
 
         write_counts = collections.Counter(str(outcome) for outcome, _ in writes)
         read_counts = collections.Counter(str(outcome) for outcome, _ in reads)
-        assert set(write_counts) <= {"201", "502"}, write_counts
-        assert set(read_counts) <= {"200", "502"}, read_counts
+        assert set(write_counts) <= {"201", "502"}, (write_counts, write_errors[:5], f"crashed at {crashed_at:.3f}")
+        assert set(read_counts) <= {"200", "502"}, (read_counts, read_errors[:5], f"crashed at {crashed_at:.3f}")
         assert read_counts["502"] <= 4, f"reads fail over: only those in flight at the crash fail ({read_counts})"
         after = [outcome for outcome, started in writes if started > crashed_at + 0.5]
         assert after and all(outcome == 201 for outcome in after), "the survivor takes every write after the crash"

@@ -141,16 +141,18 @@ struct FastCGIExchange {
             head += "\r\n".utf8
         }
         head += "\r\n".utf8
-        put(head, to: raw.out)
-        if response.status != 204 { put(response.body, to: raw.out) }
-    }
-
-    private static func put(_ bytes: [UInt8], to stream: UnsafeMutablePointer<FCGX_Stream>?) {
-        guard !bytes.isEmpty else { return }
-        bytes.withUnsafeBufferPointer { buffer in
-            buffer.baseAddress?.withMemoryRebound(to: CChar.self, capacity: bytes.count) {
-                _ = FCGX_PutStr($0, Int32(bytes.count), stream)
-            }
+        // The whole response in one write, records and end included (FastCGIRecords says why).
+        let records = FastCGIRecords.response(
+            requestID: UInt16(truncatingIfNeeded: raw.requestId), head: head,
+            body: response.status == 204 ? [] : response.body)
+        let failure = FastCGIRecords.write(records, to: raw.ipcFd)
+        // libfcgi's streams count as closed, so FCGX_Finish_r adds no records of its own after FCGI_END_REQUEST;
+        // a failed write makes it close the connection.
+        for stream in [raw.out, raw.err] {
+            guard let stream else { continue }
+            stream.pointee.wasFCloseCalled = 1
+            stream.pointee.isClosed = 1
+            if failure != 0 { stream.pointee.FCGI_errno = failure }
         }
     }
 }
