@@ -34,6 +34,35 @@ private func header(_ type: UInt8, id: UInt16, length: Int) -> [UInt8] {
     [1, type, UInt8(id >> 8), UInt8(id & 0xFF), UInt8(length >> 8), UInt8(length & 0xFF), 0, 0]
 }
 
+/// Reads `fd` to its end on a thread, then closes it (as nginx does; libfcgi waits for that when it finishes);
+/// the returned function waits for that and gives what arrived.
+private func reading(_ fd: Int32) -> () -> [UInt8] {
+    let received = Mutex<[UInt8]>([])
+    let done = DispatchSemaphore(value: 0)
+    Thread {
+        var chunk = [UInt8](repeating: 0, count: 65_536)
+        while case let count = read(fd, &chunk, chunk.count), count > 0 {
+            received.withLock { $0 += chunk[0..<count] }
+        }
+        close(fd)
+        done.signal()
+    }.start()
+    return {
+        done.wait()
+        return received.withLock { $0 }
+    }
+}
+
+/// Runs `write` on one end of a socket pair while the other is read to its end; what arrived, and the result.
+private func readWhileWriting(_ write: (Int32) -> Int32) -> ([UInt8], Int32) {
+    var pair: [Int32] = [-1, -1]
+    guard socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0, &pair) == 0 else { return ([], errno) }
+    let received = reading(pair[0])
+    let result = write(pair[1])
+    close(pair[1])
+    return (received(), result)
+}
+
 @Suite struct FastCGIRecordsTests {
     @Test func aLargeResponseIsSplitIntoRecordsEndedByAnEmptyStdoutAndEndRequest() throws {
         let head = Array("Status: 200 OK\r\nContent-Length: 150000\r\n\r\n".utf8)
@@ -56,6 +85,22 @@ private func header(_ type: UInt8, id: UInt16, length: Int) -> [UInt8] {
         #expect(records.map(\.content.count) == [15, 0, 8])
     }
 
+    /// writev pointing at head and body sends exactly the flat records, also when the body is many records and
+    /// more than the socket buffer holds (the peer reads while it is written).
+    @Test func theWrittenBytesAreTheFlatRecords() throws {
+        let head = Array("Status: 200 OK\r\n\r\n".utf8)
+        let body = (0..<1_000_000).map { UInt8(truncatingIfNeeded: $0 % 253) }
+        let (received, failure) = readWhileWriting { fd in
+            FastCGIRecords.write(requestID: 9, head: head, body: body, to: fd)
+        }
+        #expect(failure == 0)
+        #expect(received == FastCGIRecords.response(requestID: 9, head: head, body: body))
+
+        let (rest, restFailure) = readWhileWriting { fd in FastCGIRecords.write(Array(0...9), from: 4, to: fd) }
+        #expect(restFailure == 0)
+        #expect(rest == [4, 5, 6, 7, 8, 9])
+    }
+
     /// Through libfcgi: a request read by FCGX_Accept_r, answered by `FastCGIExchange.write`, finished by
     /// FCGX_Finish_r. The peer reads exactly the response's records, nothing after FCGI_END_REQUEST, then the end of
     /// the connection (nginx's BEGIN_REQUEST without FCGI_KEEP_CONN).
@@ -75,18 +120,7 @@ private func header(_ type: UInt8, id: UInt16, length: Int) -> [UInt8] {
         request += header(5, id: id, length: 0)
         #expect(FastCGIRecords.write(request, to: peer) == 0)
 
-        // The peer reads until libfcgi shuts its side down, then closes (as nginx does; libfcgi waits for that).
-        let received = Mutex<[UInt8]>([])
-        let done = DispatchSemaphore(value: 0)
-        Thread {
-            var chunk = [UInt8](repeating: 0, count: 65_536)
-            while case let count = read(peer, &chunk, chunk.count), count > 0 {
-                received.withLock { $0 += chunk[0..<count] }
-            }
-            close(peer)
-            done.signal()
-        }.start()
-
+        let received = reading(peer)
         var raw = FCGX_Request()
         FCGX_InitRequest(&raw, -1, 0)
         raw.ipcFd = server
@@ -95,9 +129,8 @@ private func header(_ type: UInt8, id: UInt16, length: Int) -> [UInt8] {
         let body = Array(repeating: UInt8(ascii: "x"), count: 20_000)  // over libfcgi's own 8 KB buffer
         FastCGIExchange.write(HTTPResponse(status: 200, headers: [], body: body), to: &raw)
         FCGX_Finish_r(&raw)
-        done.wait()
 
-        let records = try #require(parseRecords(received.withLock { $0 }))
+        let records = try #require(parseRecords(received()))
         #expect(records.last?.type == 3)
         #expect(records.filter { $0.type == 3 }.count == 1)
         #expect(records.allSatisfy { $0.type == 6 || $0.type == 3 })

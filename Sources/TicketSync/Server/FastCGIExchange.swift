@@ -142,10 +142,9 @@ struct FastCGIExchange {
         }
         head += "\r\n".utf8
         // The whole response in one write, records and end included (FastCGIRecords says why).
-        let records = FastCGIRecords.response(
+        let failure = FastCGIRecords.write(
             requestID: UInt16(truncatingIfNeeded: raw.requestId), head: head,
-            body: response.status == 204 ? [] : response.body)
-        let failure = FastCGIRecords.write(records, to: raw.ipcFd)
+            body: response.status == 204 ? [] : response.body, to: raw.ipcFd)
         // libfcgi's streams count as closed, so FCGX_Finish_r adds no records of its own after FCGI_END_REQUEST;
         // a failed write makes it close the connection.
         for stream in [raw.out, raw.err] {
