@@ -1,7 +1,7 @@
 import Foundation
 
 /// One whole response as FastCGI records (FastCGI 1.0 §3.3, §5.3, §5.5): the stdout stream in records of at most
-/// 65,535 bytes, the empty record that ends it, then FCGI_END_REQUEST; written to the connection with one write.
+/// 65,535 bytes, the empty record that ends it, then FCGI_END_REQUEST; written to the connection with one writev.
 ///
 /// Why one write and not libfcgi's 8 KB buffer: nginx without `fastcgi_keep_conn` takes the end of the connection
 /// as the end of the response. A worker killed between two partial writes (SIGKILL, the OOM killer) would leave the
@@ -17,42 +17,19 @@ enum FastCGIRecords {
         case stdout = 6
     }
 
-    /// The records of a response whose stdout is `head` followed by `body`, as one buffer.
-    static func response(requestID: UInt16, head: [UInt8], body: [UInt8]) -> [UInt8] {
-        var records = [UInt8]()
-        records.reserveCapacity(size(of: head) + size(of: body) + trailerSize)
-        for content in [head, body] {
-            var start = 0
-            while start < content.count {
-                let end = min(start + maxContent, content.count)
-                append(.stdout, requestID: requestID, contentLength: end - start, to: &records)
-                records += content[start..<end]  // trap-safe: start < end <= content.count
-                start = end
-            }
-        }
-        appendTrailer(requestID: requestID, to: &records)
-        return records
-    }
-
-    /// Writes the records of `response(requestID:head:body:)` with one writev(2) that points at `head` and `body`
-    /// where they are; the record headers and the trailer are built on the stack (no copy, no allocation: this runs
-    /// for every request). Only if the kernel takes part of it is the rest written from the flat buffer.
-    /// 0, or the errno that stopped it.
+    /// Writes the records of a response whose stdout is `head` followed by `body`. The vectors point at `head` and
+    /// `body` where they are; record headers and the trailer are built on the stack (no copy, no allocation: this
+    /// runs for every request). 0, or the errno that stopped it.
     static func write(requestID: UInt16, head: [UInt8], body: [UInt8], to fd: Int32) -> Int32 {
         let records = recordCount(head) + recordCount(body)
         let vectorCount = 2 * records + 1
-        guard vectorCount <= maxVectors else {
-            return write(response(requestID: requestID, head: head, body: body), to: fd)
-        }
-        let total = records * headerSize + trailerSize + head.count + body.count
-        var failure: Int32 = 0
-        let written = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: records * headerSize + trailerSize) {
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: records * headerSize + trailerSize) {
             framing in
             withUnsafeTemporaryAllocation(of: iovec.self, capacity: vectorCount) { vectors in
                 head.withUnsafeBytes { headBytes in
-                    body.withUnsafeBytes { bodyBytes -> Int in
+                    body.withUnsafeBytes { bodyBytes -> Int32 in
                         guard let framingBase = framing.baseAddress, let vectorBase = vectors.baseAddress else {
-                            return 0  // never: both capacities are at least one
+                            return EINVAL  // never: both capacities are at least one
                         }
                         var filled = 0  // vectors
                         var framed = 0  // framing bytes
@@ -75,71 +52,48 @@ enum FastCGIRecords {
                         let trailer = framingBase + framed
                         putHeader(.stdout, requestID: requestID, contentLength: 0, at: trailer)
                         putHeader(.endRequest, requestID: requestID, contentLength: 8, at: trailer + headerSize)
+                        // appStatus 0 (four bytes), protocolStatus FCGI_REQUEST_COMPLETE (0), three reserved bytes.
                         (trailer + 2 * headerSize).initialize(repeating: 0, count: 8)
                         (vectorBase + filled).initialize(to: iovec(iov_base: trailer, iov_len: trailerSize))
                         filled += 1
-                        while true {
-                            let result = writev(fd, vectorBase, Int32(filled))
-                            if result >= 0 { return result }
-                            if errno != EINTR {
-                                failure = errno
-                                return 0
-                            }
-                        }
+                        return writeAll(UnsafeMutableBufferPointer(start: vectorBase, count: filled), to: fd)
                     }
                 }
             }
         }
-        if failure != 0 { return failure }
-        if written == total { return 0 }
-        // The kernel took part of it (a full socket buffer): the rest, from the same bytes laid out flat.
-        return write(response(requestID: requestID, head: head, body: body), from: written, to: fd)
     }
 
-    /// Writes `bytes` from `start` on (one write(2) unless the kernel takes less); 0, or the errno that stopped it.
-    static func write(_ bytes: [UInt8], from start: Int = 0, to fd: Int32) -> Int32 {
-        var written = start
-        while written < bytes.count {
-            let result = bytes.withUnsafeBytes { buffer -> Int in
-                guard let base = buffer.baseAddress else { return 0 }
-                return Glibc.write(fd, base + written, buffer.count - written)
-            }
+    /// writev until every vector is written: one call for any usual response; the kernel taking part of it (a full
+    /// socket buffer) resumes where it stopped, and more than IOV_MAX vectors (a body over 32 MB) go in turns.
+    private static func writeAll(_ vectors: UnsafeMutableBufferPointer<iovec>, to fd: Int32) -> Int32 {
+        guard let base = vectors.baseAddress else { return 0 }
+        var next = 0
+        while next < vectors.count {
+            let result = writev(fd, base + next, Int32(min(maxVectors, vectors.count - next)))
             if result < 0 {
                 if errno == EINTR { continue }
                 return errno
             }
             if result == 0 { return EPIPE }
-            written += result
+            // Skip the vectors written whole; the one written in part starts after its written bytes.
+            var left = result
+            while next < vectors.count, left >= (base + next).pointee.iov_len {
+                left -= (base + next).pointee.iov_len
+                next += 1
+            }
+            if left > 0, next < vectors.count {
+                (base + next).pointee.iov_base += left
+                (base + next).pointee.iov_len -= left
+            }
         }
         return 0
     }
 
-    /// writev takes at most IOV_MAX (1024 on Linux) pieces: about 32 MB of body; more goes out from one buffer.
+    /// writev takes at most IOV_MAX (1024 on Linux) vectors a call.
     private static let maxVectors = 1024
     private static let trailerSize = 2 * headerSize + 8
 
-    /// The empty stdout record that ends the stream, then FCGI_END_REQUEST: appStatus 0 (four bytes),
-    /// protocolStatus FCGI_REQUEST_COMPLETE (0), three reserved bytes.
-    private static func appendTrailer(requestID: UInt16, to records: inout [UInt8]) {
-        append(.stdout, requestID: requestID, contentLength: 0, to: &records)
-        append(.endRequest, requestID: requestID, contentLength: 8, to: &records)
-        records += [0, 0, 0, 0, 0, 0, 0, 0]
-    }
-
-    private static func size(of content: [UInt8]) -> Int { content.count + headerSize * recordCount(content) }
-
-    /// A record header: version 1, type, request id and content length (big-endian), no padding.
-    private static func append(
-        _ type: RecordType, requestID: UInt16, contentLength: Int, to records: inout [UInt8]
-    ) {
-        let length = UInt16(clamping: contentLength)
-        records += [
-            1, type.rawValue, UInt8(requestID >> 8), UInt8(requestID & 0xFF), UInt8(length >> 8), UInt8(length & 0xFF),
-            0, 0,
-        ]
-    }
-
-    /// The same header written into eight bytes at `at`.
+    /// A record header at `header`: version 1, type, request id and content length (big-endian), no padding.
     private static func putHeader(
         _ type: RecordType, requestID: UInt16, contentLength: Int, at header: UnsafeMutablePointer<UInt8>
     ) {
