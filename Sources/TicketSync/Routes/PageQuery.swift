@@ -63,9 +63,6 @@ struct ThreadPosition: Equatable {
         }
     }
 
-    /// The timestamps the API writes (`2026-01-02T03:04:05.123456Z`), and nothing else, reach the database.
-    static func isTimestamp(_ text: String) -> Bool {
-        text.utf8.count == 27 && text.hasSuffix("Z")
-            && text.utf8.allSatisfy { (48...57).contains($0) || [45, 58, 46, 84, 90].contains($0) }
-    }
+    /// The timestamps the API writes (`2026-01-02T03:04:05.123456Z`), real ones, and nothing else, reach the database.
+    static func isTimestamp(_ text: String) -> Bool { PGTimestamp.isAPIText(text) }
 }
