@@ -98,6 +98,7 @@ public struct Application: Sendable {
         guard let token = BearerToken.parse(context.request.header("authorization")) else {
             throw APIError.unauthorized
         }
+        context.canonicalizeIDs()
         let org = UUIDText.canonical(context.orgID)
         let request = context.parameters["request_id"].flatMap(UUIDText.canonical)
         guard

@@ -3,7 +3,8 @@ import Foundation
 /// What a handler sees: the request, its path parameters, the caller and the worker's database connection.
 public final class RequestContext {
     public let request: HTTPRequest
-    public let parameters: [String: String]
+    /// The path's parameters; on org routes the ids in canonical (lower-case) UUID text once authorized.
+    public internal(set) var parameters: [String: String]
     public let settings: Settings
     public let providers: ProviderRegistry
     let worker: WorkerDatabase
