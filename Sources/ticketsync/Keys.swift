@@ -14,6 +14,7 @@ struct Keys: ParsableCommand {
 
         @OptionGroup var database: DatabaseOptions
         @Option(help: "Secrets per transaction.") var batchSize: Int = 100
+        @Option(help: "Seconds to keep retrying secrets another transaction holds locked.") var waitSeconds: Int = 30
 
         func run() throws {
             let keys: SecretKeyRing
@@ -27,12 +28,23 @@ struct Keys: ParsableCommand {
                     "no key configured: set TICKET_SECRET_KEYS_FILE (or TICKET_SECRET_KEYS), newest key first")
             }
             guard batchSize > 0 else { throw ValidationError("--batch-size must be positive") }
-            let report = try SecretRotation(db: database.connect(), keys: keys).run(batchSize: batchSize)
+            guard waitSeconds >= 0 else { throw ValidationError("--wait-seconds must not be negative") }
+            let report = try SecretRotation(db: database.connect(), keys: keys)
+                .run(batchSize: batchSize, wait: TimeInterval(waitSeconds))
             print("re-sealed \(report.resealed) secret(s) under key \(current.id)")
             for failure in report.failures {
                 print("could not re-seal \(failure.field) of connection \(failure.connection): \(failure.reason)")
             }
-            if !report.failures.isEmpty { throw ExitCode(1) }
+            for row in report.locked {
+                print(
+                    "skipped \(row.field) of connection \(row.connection): locked by another transaction for "
+                        + "\(waitSeconds)s, still sealed with key '\(row.keyID)'")
+            }
+            if !report.isComplete {
+                let left = report.failures.count + report.locked.count
+                print("not done: \(left) secret(s) are not under key \(current.id); keep the old key(s) in the ring")
+                throw ExitCode(1)
+            }
         }
     }
 
