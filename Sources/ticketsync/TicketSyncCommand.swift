@@ -33,7 +33,14 @@ struct DatabaseOptions: ParsableArguments {
     func connect() throws -> PGConnection {
         let url = databaseURL ?? ProcessInfo.processInfo.environment["DATABASE_URL"] ?? ""
         guard !url.isEmpty else { throw ValidationError("set DATABASE_URL or pass --database-url") }
-        do { return try PGConnection(conninfo: url, limits: .administrative) } catch let error as PGError {
+        var limits = PGSessionLimits.administrative
+        if let schema = ProcessInfo.processInfo.environment["TICKETSYNC_HOST_SCHEMA"], !schema.isEmpty {
+            guard let valid = HostSchema(schema.trimmingCharacters(in: .whitespaces)) else {
+                throw ValidationError("TICKETSYNC_HOST_SCHEMA: '\(schema)' is not a schema name")
+            }
+            limits.hostSchema = valid
+        }
+        do { return try PGConnection(conninfo: url, limits: limits) } catch let error as PGError {
             throw ValidationError("cannot connect to the database: \(error.message)")
         }
     }

@@ -59,9 +59,9 @@ extension AuthStore {
                t.id AS auth_token_id, \(SQLFragments.timestamp("t.expires_at")) AS auth_token_expires_at,
                (t.last_used_at IS NULL OR t.last_used_at < now() - interval '1 minute') AS auth_token_stale
         FROM ticket_sync.api_tokens t
-        JOIN users u ON u.id = t.user_id
-        LEFT JOIN org_memberships m ON m.user_id = u.id AND m.org_id = $2::uuid
-        LEFT JOIN evidence_requests r ON m.permission IS NOT NULL AND r.org_id = $2::uuid AND r.id = $3::uuid
+        JOIN {host}.users u ON u.id = t.user_id
+        LEFT JOIN {host}.org_memberships m ON m.user_id = u.id AND m.org_id = $2::uuid
+        LEFT JOIN {host}.evidence_requests r ON m.permission IS NOT NULL AND r.org_id = $2::uuid AND r.id = $3::uuid
         WHERE t.token_sha256 = decode($1, 'hex') AND t.revoked_at IS NULL
           AND (t.expires_at IS NULL OR t.expires_at > now())
         """

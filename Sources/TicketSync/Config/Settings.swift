@@ -104,6 +104,14 @@ public struct Settings: Sendable {
             }
         }
         databaseLimits.preparedStatements = onOff("TICKETSYNC_DB_PREPARED_STATEMENTS")
+        if let schema = value("TICKETSYNC_HOST_SCHEMA") {
+            if let valid = HostSchema(schema) {
+                databaseLimits.hostSchema = valid
+            } else {
+                errors.append(
+                    "TICKETSYNC_HOST_SCHEMA: '\(schema)' is not a schema name (1 to 63 bytes, no control characters)")
+            }
+        }
         if let networks = value("TICKET_ALLOWED_TRACKER_NETWORKS") {
             switch CIDR.list(networks) {
             case .success(let parsed): allowedTrackerNetworks = parsed

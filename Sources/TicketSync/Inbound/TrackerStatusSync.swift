@@ -32,7 +32,7 @@ struct TrackerStatusSync {
                     """
                     SELECT l.closed_at IS NOT NULL AS closed, e.status AS request_status
                     FROM ticket_sync.ticket_links l
-                    JOIN evidence_requests e ON e.org_id = l.org_id AND e.id = l.evidence_request_id
+                    JOIN {host}.evidence_requests e ON e.org_id = l.org_id AND e.id = l.evidence_request_id
                     WHERE l.org_id = $1 AND l.id = $2 AND l.unlinked_at IS NULL AND l.state = 'linked'
                       AND (l.tracker_status_at IS NULL OR l.tracker_status_at < to_timestamp($3::bigint / 1000.0)
                            -- ServiceNow's times are whole seconds: another status in the same second still applies.

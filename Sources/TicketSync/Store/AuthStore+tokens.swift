@@ -22,7 +22,7 @@ extension AuthStore {
                    CASE WHEN t.revoked_at IS NOT NULL THEN 'revoked'
                         WHEN t.expires_at IS NOT NULL AND t.expires_at <= now() THEN 'expired'
                         ELSE 'active' END AS state
-            FROM ticket_sync.api_tokens t JOIN users u ON u.id = t.user_id
+            FROM ticket_sync.api_tokens t JOIN {host}.users u ON u.id = t.user_id
             WHERE u.email = $1 ORDER BY t.created_at DESC, t.id
             """, [email]
         ).all.map {

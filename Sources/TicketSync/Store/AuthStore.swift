@@ -13,7 +13,7 @@ public struct AuthStore {
     /// The orgs of the token's user, with the permission held in each, by name; read with the authentication.
     static let membershipsQuery = ReadQuery(
         """
-        SELECT o.id, o.name, m.permission FROM org_memberships m JOIN orgs o ON o.id = m.org_id
+        SELECT o.id, o.name, m.permission FROM {host}.org_memberships m JOIN {host}.orgs o ON o.id = m.org_id
         WHERE m.user_id = auth.auth_user_id ORDER BY o.name, o.id
         """, order: "d.name, d.id", gate: ReadQuery.anyCaller)
 
@@ -24,9 +24,9 @@ public struct AuthStore {
         try db.query(
             """
             WITH created AS (
-                INSERT INTO users (id, email, display_name) VALUES (gen_random_uuid(), $1, coalesce($2, ''))
+                INSERT INTO {host}.users (id, email, display_name) VALUES (gen_random_uuid(), $1, coalesce($2, ''))
                 ON CONFLICT (email) DO NOTHING RETURNING id)
-            SELECT id FROM created UNION ALL SELECT id FROM users WHERE email = $1 LIMIT 1
+            SELECT id FROM created UNION ALL SELECT id FROM {host}.users WHERE email = $1 LIMIT 1
             """, [email, displayName]
         ).single("user").string("id")
     }

@@ -32,13 +32,14 @@ public struct DemoSeed {
     public func run() throws -> Result {
         try db.transaction {
             try db.query(
-                "INSERT INTO orgs (id, name) VALUES ($1, 'Demo Org') ON CONFLICT (id) DO NOTHING", [Self.orgID])
+                "INSERT INTO {host}.orgs (id, name) VALUES ($1, 'Demo Org') ON CONFLICT (id) DO NOTHING", [Self.orgID])
             try db.query(
-                "INSERT INTO orgs (id, name) VALUES ($1, 'Other Org') ON CONFLICT (id) DO NOTHING", [Self.otherOrgID])
+                "INSERT INTO {host}.orgs (id, name) VALUES ($1, 'Other Org') ON CONFLICT (id) DO NOTHING",
+                [Self.otherOrgID])
             for request in Self.requests {
                 try db.query(
                     """
-                    INSERT INTO evidence_requests (id, org_id, title, description) VALUES ($1, $2, $3, $4)
+                    INSERT INTO {host}.evidence_requests (id, org_id, title, description) VALUES ($1, $2, $3, $4)
                     ON CONFLICT (id) DO NOTHING
                     """, [request.id, Self.orgID, request.title, request.description])
             }
@@ -48,7 +49,7 @@ public struct DemoSeed {
             for (user, permission) in [(admin, "configure"), (reader, "read")] {
                 try db.query(
                     """
-                    INSERT INTO org_memberships (org_id, user_id, permission) VALUES ($1, $2, $3)
+                    INSERT INTO {host}.org_memberships (org_id, user_id, permission) VALUES ($1, $2, $3)
                     ON CONFLICT (org_id, user_id) DO UPDATE SET permission = excluded.permission
                     """, [Self.orgID, user, permission])
                 try auth.revokeTokens(userID: user, name: "demo-seed")

@@ -6,7 +6,7 @@ public struct EvidenceRequestStore {
 
     public func find(org: String, id: String) throws -> EvidenceRequest? {
         try db.query(
-            "SELECT id, org_id, title, description, status FROM evidence_requests WHERE org_id = $1 AND id = $2",
+            "SELECT id, org_id, title, description, status FROM {host}.evidence_requests WHERE org_id = $1 AND id = $2",
             [org, id]
         ).first.map(Self.decode)
     }
@@ -29,7 +29,7 @@ extension EvidenceRequestStore {
         """
         SELECT r.id AS rq_id, r.org_id AS rq_org_id, r.title AS rq_title, r.description AS rq_description,
                r.status AS rq_status, lk.*
-        FROM evidence_requests r
+        FROM {host}.evidence_requests r
         LEFT JOIN LATERAL (
             SELECT \(TicketLinkStore.columns) FROM ticket_sync.ticket_links l
             WHERE l.org_id = r.org_id AND l.evidence_request_id = r.id AND l.unlinked_at IS NULL) lk ON true
@@ -51,6 +51,6 @@ extension EvidenceRequestStore {
     }
 
     static func statusStatement(org: String, id: String, status: String) -> PGStatement {
-        PGStatement("UPDATE evidence_requests SET status = $3 WHERE org_id = $1 AND id = $2", [org, id, status])
+        PGStatement("UPDATE {host}.evidence_requests SET status = $3 WHERE org_id = $1 AND id = $2", [org, id, status])
     }
 }

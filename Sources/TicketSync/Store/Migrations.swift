@@ -74,6 +74,8 @@ public struct Migrator {
         var applied: [String] = []
         for migration in migrations where !done.contains(migration.version) {
             try connection.transaction {
+                // The migrations name the host's tables unqualified: they resolve in the host schema only.
+                try connection.execute(connection.limits.hostSchema.searchPathSQL(local: true))
                 try connection.execute(migration.sql)
                 try connection.query(
                     "INSERT INTO ticket_sync.schema_migrations (version, name) VALUES ($1, $2)",

@@ -63,14 +63,17 @@ extension PGConnection {
             var name = limits.preparedStatements ? prepared[statement.sql] ?? preparing[statement.sql] : nil
             if limits.preparedStatements, name == nil, prepared.count + preparing.count < Self.maxPrepared {
                 let fresh = "ts\(prepared.count + preparing.count + 1)"
-                guard PQsendPrepare(handle, fresh, statement.sql, count, nil) == 1 else { throw error(of: nil) }
+                guard PQsendPrepare(handle, fresh, limits.hostSchema.resolve(statement.sql), count, nil) == 1 else {
+                    throw error(of: nil)
+                }
                 steps.append(.prepare(sql: statement.sql, name: fresh))
                 preparing[statement.sql] = fresh
                 name = fresh
             }
             let sent = withCStrings(statement.params) { values in
                 if let name { return PQsendQueryPrepared(handle, name, count, values, nil, nil, 0) }
-                return PQsendQueryParams(handle, statement.sql, count, nil, values, nil, nil, 0)
+                return PQsendQueryParams(
+                    handle, limits.hostSchema.resolve(statement.sql), count, nil, values, nil, nil, 0)
             }
             guard sent == 1 else { throw error(of: nil) }
             steps.append(.statement)

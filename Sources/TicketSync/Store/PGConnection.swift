@@ -45,11 +45,13 @@ public final class PGConnection {
 
     deinit { PQfinish(handle) }
 
-    /// Run on every new session: a name for pg_stat_activity, no NOTICE chatter on stderr, and the ISO date style
-    /// `PGTimestamp` reads (PgBouncer keeps DateStyle per client).
+    /// Run on every new session: a name for pg_stat_activity, no NOTICE chatter on stderr, the ISO date style
+    /// `PGTimestamp` reads (PgBouncer keeps DateStyle per client), and the search path pinned to the host schema
+    /// (see `HostSchema`: host tables are qualified in every statement as well, since a transaction pooler does not
+    /// keep a session's SET).
     var sessionSetup: String {
         "SET application_name = 'ticketsync'; SET client_min_messages = warning; SET DateStyle = 'ISO, MDY'; "
-            + limits.sessionSQL
+            + limits.sessionSQL + "; " + limits.hostSchema.searchPathSQL()
     }
 
     public var isConnected: Bool { handle != nil && PQstatus(handle) == CONNECTION_OK }
@@ -99,7 +101,9 @@ public final class PGConnection {
         guard limits.preparedStatements else {
             return try meter.measure {
                 try withCStrings(params) { values in
-                    try consume(PQexecParams(handle, sql, Int32(params.count), nil, values, nil, nil, 0))
+                    try consume(
+                        PQexecParams(
+                            handle, limits.hostSchema.resolve(sql), Int32(params.count), nil, values, nil, nil, 0))
                 }
             }
         }
@@ -119,7 +123,7 @@ public final class PGConnection {
     /// Runs a script of one or more statements without parameters (migrations, BEGIN/COMMIT).
     @discardableResult
     public func execute(_ sql: String) throws -> PGRows {
-        try meter.measure { try consume(PQexec(handle, sql)) }
+        try meter.measure { try consume(PQexec(handle, limits.hostSchema.resolve(sql))) }
     }
 
     /// Ends a transaction a failure left open (nothing to do outside one, or without a connection).

@@ -14,6 +14,8 @@ public struct PGSessionLimits: Sendable, Equatable {
     /// cannot carry prepared statements between transactions (PgBouncer before 1.21, or without
     /// max_prepared_statements, in transaction mode): statements then run unnamed, planned every time.
     public var preparedStatements = true
+    /// TICKETSYNC_HOST_SCHEMA (public): where the host's shared tables are; every statement names it.
+    public var hostSchema = HostSchema.standard
 
     public init() {}
 

@@ -2,6 +2,7 @@
 /// so that every table and sequence a migration adds is covered: reads of the host's shared tables, only the `status`
 /// column of `evidence_requests` written, and DML on Ticket Sync's own schema, except its migration history (read
 /// only) and the audit trail (insert and read only). No DDL, no other schema, no other table of the host's. Run by the owner after each `ticketsync migrate`.
+/// The host's tables are the ones in TICKETSYNC_HOST_SCHEMA, printed schema-qualified.
 public struct RuntimeGrants {
     let db: PGConnection
 
@@ -17,8 +18,15 @@ public struct RuntimeGrants {
             let quoted = try db.query("SELECT quote_ident(rolname) AS role FROM pg_roles WHERE rolname = $1", [role])
                 .first?.string("role")
         else { throw Failure.noSuchRole(role) }
+        // Always schema-qualified (regclass's text leaves out a schema on the search path; psql's path may differ).
+        let host = db.limits.hostSchema
         let shared = try Self.sharedTables.map { table in
-            try db.query("SELECT $1::regclass::text AS name", [table]).single(table).string("name")
+            try db.query(
+                """
+                SELECT quote_ident(n.nspname) || '.' || quote_ident(c.relname) AS name
+                FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = $1::regclass
+                """, [host.table(table)]
+            ).single(table).string("name")
         }
         let tables = try db.query(
             """
@@ -33,6 +41,7 @@ public struct RuntimeGrants {
         ).all.map { $0.string("name") }
         var statements = [
             "GRANT USAGE ON SCHEMA ticket_sync TO \(quoted);",
+            "GRANT USAGE ON SCHEMA \(host.quoted) TO \(quoted);",
             "GRANT SELECT ON \(shared.joined(separator: ", ")) TO \(quoted);",
             "GRANT UPDATE (status) ON \(shared[3]) TO \(quoted);",  // trap-safe: four shared tables, above
         ]
