@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 
-from conftest import BIN, DATABASE_URL, REPO, RUNTIME_DATABASE_URL, World, assert_problem, fresh_database, psql
+from conftest import BIN, DATABASE_URL, REPO, RUNTIME_DATABASE_URL, Stack, World, assert_problem, fresh_database, psql
 
 pytestmark = pytest.mark.skipif(RUNTIME_DATABASE_URL == DATABASE_URL, reason="needs the runtime role of make test")
 
@@ -72,3 +72,27 @@ def test_grants_name_the_host_schema():
                              text=True, env={**os.environ, "DATABASE_URL": DATABASE_URL,
                                              "TICKETSYNC_HOST_SCHEMA": "no_such_schema"})
     assert missing.returncode != 0
+
+
+def test_the_host_tables_in_another_schema_are_migrated_granted_and_served():
+    """A host whose tables are in `HostApp` (mixed case: quoted, never folded), nothing of theirs in `public`."""
+    database = fresh_database(migrate=False)
+    host = {"TICKETSYNC_HOST_SCHEMA": "HostApp"}
+    psql('CREATE SCHEMA "HostApp"', database_url=database)
+    for command in (["migrate"], ["grants", "--role", "ticketsync_runtime"]):
+        done = subprocess.run([BIN, *command], cwd=REPO, capture_output=True, text=True, check=True,
+                              env={**os.environ, "DATABASE_URL": database, **host})
+    psql(done.stdout, database_url=database)
+    assert 'GRANT UPDATE (status) ON "HostApp".evidence_requests TO' in done.stdout
+    assert psql("SELECT to_regclass('public.orgs') IS NULL AND to_regclass('\"HostApp\".orgs') IS NOT NULL",
+                database_url=database) == "t"
+    world = World(database_url=database + "&options=-c%20search_path%3D%22HostApp%22")
+    stack = Stack("host-app", host, database_url=runtime_url(database)).start()
+    try:
+        assert requests.get(stack.url(world.request_path()), headers=world.auth("reader")).status_code == 200
+        created = requests.post(stack.url(world.request_path() + "/ticket"), headers=world.auth("admin"))
+        assert created.status_code == 201, created.text
+        assert_problem(requests.get(stack.url(world.request_path()), headers=world.auth("outsider")), 404)
+        assert requests.get(stack.url("/api/v1/me"), headers=world.auth("admin")).json()["orgs"][0]["name"] == "Org A"
+    finally:
+        stack.stop()
