@@ -37,8 +37,7 @@ extension OutboxStore {
         }
     }
 
-    /// Due (as in `claim`), first of its link, and its lane below the cap. $1 the last lane, $2 the cap, $4 the
-    /// grace, $5 the deliverable deployment-default providers.
+    /// Due (as in `claim`) and first of its link. $4 the grace, $5 the deliverable deployment-default providers.
     private static let dueSQL = """
         o.state NOT IN ('delivered', 'cancelled')
           AND ((o.state = 'pending' AND o.next_attempt_at <= now())
@@ -49,23 +48,34 @@ extension OutboxStore {
                             WHERE c.id = o.connection_id AND NOT c.disabled AND c.deleted_at IS NULL) END)
           AND NOT EXISTS (SELECT 1 FROM ticket_sync.outbox e
                           WHERE e.link_id = o.link_id AND e.id < o.id AND e.state NOT IN ('delivered', 'cancelled'))
-          AND (SELECT count(*) FROM ticket_sync.outbox f
-               WHERE \(lane("f")) = \(lane("o")) AND f.state = 'delivering' AND f.locked_until >= now()) < $2::int
         """
 
-    /// The lanes after $1 first, in lane order; when none has a due event, from the first lane again.
+    /// The lanes with open events, found by skipping through `outbox_open_per_lane` (one probe per lane, however
+    /// long a lane's backlog); those below the cap ($2) in turn order: after $1 first, then from the first lane
+    /// again; the first of them with a due event gives its oldest.
     private static let turnSQL = """
-        WITH later AS (
-            SELECT o.id, \(lane("o")) AS lane FROM ticket_sync.outbox o
-            WHERE \(dueSQL) AND \(lane("o")) > $1::text
-            ORDER BY \(lane("o")), o.id LIMIT 1
-            FOR UPDATE OF o SKIP LOCKED
-        ), wrapped AS (
-            SELECT o.id, \(lane("o")) AS lane FROM ticket_sync.outbox o
-            WHERE \(dueSQL) AND NOT EXISTS (SELECT 1 FROM later)
-            ORDER BY \(lane("o")), o.id LIMIT 1
-            FOR UPDATE OF o SKIP LOCKED
-        ), due AS (SELECT * FROM later UNION ALL SELECT * FROM wrapped)
+        WITH RECURSIVE lanes(lane) AS (
+            (SELECT \(lane("o")) FROM ticket_sync.outbox o WHERE o.state NOT IN ('delivered', 'cancelled')
+             ORDER BY \(lane("o")) LIMIT 1)
+            UNION ALL
+            SELECT (SELECT \(lane("o")) FROM ticket_sync.outbox o
+                    WHERE o.state NOT IN ('delivered', 'cancelled') AND \(lane("o")) > l.lane
+                    ORDER BY \(lane("o")) LIMIT 1)
+            FROM lanes l WHERE l.lane IS NOT NULL
+        ), turns AS MATERIALIZED (
+            SELECT l.lane FROM lanes l
+            WHERE l.lane IS NOT NULL
+              AND (SELECT count(*) FROM ticket_sync.outbox f
+                   WHERE \(lane("f")) = l.lane AND f.state = 'delivering' AND f.locked_until >= now()) < $2::int
+            ORDER BY (l.lane <= $1::text) IS TRUE, l.lane
+        ), due AS (
+            SELECT d.id, t.lane FROM turns t CROSS JOIN LATERAL (
+                SELECT o.id FROM ticket_sync.outbox o
+                WHERE \(lane("o")) = t.lane AND \(dueSQL)
+                ORDER BY o.id LIMIT 1
+                FOR UPDATE OF o SKIP LOCKED) d
+            LIMIT 1
+        )
         UPDATE ticket_sync.outbox o
         SET state = 'delivering', attempts = o.attempts + 1, locked_until = now() + make_interval(secs => $3::int),
             lease_token = gen_random_uuid()
