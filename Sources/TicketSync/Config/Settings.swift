@@ -41,6 +41,14 @@ public struct Settings: Sendable {
     public var errors: [String] = []
     /// TICKET_TRACKER_CONCURRENCY: request threads that may wait on one tracker at once (per connection).
     public var trackerConcurrency = 2
+    /// TICKET_TRACKER_ORG_CONCURRENCY: request threads of a process that may wait on one org's trackers at once,
+    /// across all its connections (half the default 8 threads).
+    public var trackerOrgConcurrency = 4
+    /// TICKET_ORG_CONNECTION_LIMIT: live (not deleted) connections one org may have.
+    public var orgConnectionLimit = 20
+    /// TICKET_DELIVERY_CONNECTION_CONCURRENCY: events of one connection (or deployment-default provider) the
+    /// delivery loops of all processes attempt at once.
+    public var deliveryConnectionConcurrency = 2
     /// Connect timeout, keepalives and the session timeouts of every database connection.
     public var databaseLimits = PGSessionLimits()
     /// A tracker's answer larger than this fails the call (TICKET_HTTP_MAX_RESPONSE_BYTES, default 1 MiB).
@@ -89,6 +97,9 @@ public struct Settings: Sendable {
         outboxRetentionDays = positive("TICKET_OUTBOX_RETENTION_DAYS", 7)
         maxResponseBytes = positive("TICKET_HTTP_MAX_RESPONSE_BYTES", 1 << 20)
         trackerConcurrency = positive("TICKET_TRACKER_CONCURRENCY", 2)
+        trackerOrgConcurrency = positive("TICKET_TRACKER_ORG_CONCURRENCY", 4)
+        orgConnectionLimit = positive("TICKET_ORG_CONNECTION_LIMIT", 20)
+        deliveryConnectionConcurrency = positive("TICKET_DELIVERY_CONNECTION_CONCURRENCY", 2)
         databaseLimits.connectTimeoutSeconds = positive("TICKETSYNC_DB_CONNECT_TIMEOUT_S", 5)
         databaseLimits.statementTimeoutMilliseconds = positive("TICKETSYNC_DB_STATEMENT_TIMEOUT_MS", 5000)
         databaseLimits.lockTimeoutMilliseconds = positive("TICKETSYNC_DB_LOCK_TIMEOUT_MS", 2000)

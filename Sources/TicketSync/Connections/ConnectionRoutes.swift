@@ -38,6 +38,7 @@ enum ConnectionRoutes {
             org: context.orgID, connection: id, keys: context.providers.keys, needed: input.secrets)
         try mappingDefaultRace {
             try db.transaction {
+                try store.ensureRoom(org: context.orgID, limit: context.settings.orgConnectionLimit)
                 try store.insert(
                     id: id, org: context.orgID, kind: kind, name: name,
                     settings: input.settings.compactMapValues { $0 }, isDefault: input.isDefault ?? false,

@@ -88,6 +88,18 @@ public struct ConnectionStore {
             ])
     }
 
+    /// Throws 422 `connection-limit` when the org already has `limit` live (not deleted) connections. Run it in the
+    /// creating transaction: it takes the org's transaction lock first, so concurrent creates are counted one after
+    /// the other (each count is a statement of its own, seeing what the previous holder committed).
+    public func ensureRoom(org: String, limit: Int) throws {
+        try db.query(
+            "SELECT pg_advisory_xact_lock(hashtextextended('ticket_sync.connections:' || $1::text, 0))", [org])
+        let live = try db.query(
+            "SELECT count(*) AS live FROM ticket_sync.connections WHERE org_id = $1 AND deleted_at IS NULL", [org]
+        ).single("live connections").int("live")
+        guard live < limit else { throw APIError.connectionLimit(limit) }
+    }
+
     public func clearDefault(org: String, except id: String) throws {
         try db.query(
             """
@@ -237,5 +249,15 @@ public struct ConnectionStore {
             disabled: row.bool("disabled"), createdBy: row["created_by"], createdAt: row.string("created_at"),
             updatedAt: row.string("updated_at"),
             lastTest: row["last_test"].flatMap { try? JSONParser.parse(Array($0.utf8)) })
+    }
+}
+
+extension APIError {
+    /// An org may have at most TICKET_ORG_CONNECTION_LIMIT live connections.
+    public static func connectionLimit(_ limit: Int) -> APIError {
+        APIError(
+            422, "connection-limit",
+            "This org already has \(limit) connections, the most it may have (TICKET_ORG_CONNECTION_LIMIT); delete one first.",
+            extensions: ["limit": .int(limit)])
     }
 }

@@ -21,6 +21,8 @@ public struct TrackerConfig: Sendable {
     public var outboundGuard: OutboundGuard?
     /// Where the tracker's status changes lead the evidence request (`status_map`, or TICKET_STATUS_MAP).
     public var statusMap = StatusMap.standard
+    /// The org whose connection this is (its trackers share a cap of request threads); nil for the deployment default.
+    public var orgID: String? = nil
 
     /// The secrets that verify this tracker's inbound events: Jira's `X-Hub-Signature` for Jira, `X-Signature` for
     /// the others.
@@ -63,6 +65,7 @@ public struct TrackerConfig: Sendable {
                 closeState: settings["close_state"] ?? "6"),
             missing: connection.missing, outboundGuard: check,
             // Validated when written; a map that no longer parses falls back to the default.
-            statusMap: settings["status_map"].flatMap { try? StatusMap.parse($0) } ?? .standard)
+            statusMap: settings["status_map"].flatMap { try? StatusMap.parse($0) } ?? .standard,
+            orgID: connection.orgID)
     }
 }

@@ -52,7 +52,23 @@ enum JiraWebhookRoutes {
         jira: () -> JiraProvider?
     ) throws -> String {
         // Comments written by the integration account are ours (pushed before their id was stamped, or by hand).
-        let ours = jira()?.identity()?.matches(comment.author) ?? false
+        let ours: Bool
+        if let provider = jira() {
+            if let identity = provider.identity() {
+                ours = identity.matches(comment.author)
+            } else {
+                // The account is unknown for now (/myself failed lately, or the tracker's slots are taken). Only a
+                // push of this link that may have reached Jira without its comment id stamped yet can come back as
+                // an echo: then Jira is asked to send again later (503; a redelivery keeps its identifier), when
+                // the stamp de-duplicates it. Otherwise the comment is imported, de-duplicated by its Jira id.
+                if try OutboxStore(db: context.database()).commentPushUnsettled(org: link.orgID, linkID: link.id) {
+                    throw APIError.identityUnknown
+                }
+                ours = false
+            }
+        } else {
+            ours = false
+        }
         let deliveryID = context.request.header("x-atlassian-webhook-identifier")
         return try record(comment, link: link, ours: ours, deliveryID: deliveryID, scope: scope, db: context.database())
     }
@@ -100,4 +116,12 @@ enum JiraWebhookRoutes {
         }
         return nil
     }
+}
+
+extension APIError {
+    /// Jira's account is unknown for now and the comment may be our own echo: Jira retries on a 503.
+    static let identityUnknown = APIError(
+        503, "provider-busy",
+        "The Jira account Ticket Sync acts as cannot be confirmed right now; the comment is not recorded, send it again later.",
+        title: "Ticket provider busy", headers: [("Retry-After", "30")])
 }

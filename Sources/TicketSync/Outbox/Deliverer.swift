@@ -1,3 +1,5 @@
+import Dispatch
+
 /// Delivers claimed outbox events through their provider and records what happened, one transaction per outcome.
 /// The HTTP call is made with no transaction open and no row lock held: the claim is a lease.
 public struct Deliverer {
@@ -12,30 +14,45 @@ public struct Deliverer {
     }
 
     /// One pass of a delivery loop: up to `limit` due events, each claimed just before its attempt (so no claim
-    /// waits behind other attempts and outlives its lease: a lease covers one call's whole timeout plus 30 s);
-    /// after a success it goes on with the same link's next events while they succeed, so a backlog on one ticket
-    /// drains in one pass, in order. Returns how many it attempted. Events younger than `graceSeconds` that were
-    /// never attempted are left to the request that wrote them.
+    /// waits behind other attempts and outlives its lease: a lease covers one call's whole timeout plus 30 s).
+    /// Claims take turns between connections (see `OutboxStore.claimTurn`): `lane` is the last one served, kept by
+    /// the loop across passes; at most `cap` events of one connection are in flight across all loops. After a quick
+    /// success it goes on with the same link's next events while they succeed quickly, so a backlog on one ticket
+    /// drains in one pass, in order, without a slow tracker holding the loop from the other connections' turns.
+    /// Returns how many it attempted. Events younger than `graceSeconds` that were never attempted are left to the
+    /// request that wrote them.
     @discardableResult
-    public func deliverDue(limit: Int, timeouts: HTTPTimeouts, graceSeconds: Int) throws -> Int {
+    public func deliverDue(
+        limit: Int, timeouts: HTTPTimeouts, graceSeconds: Int, cap: Int, lane: inout String?
+    ) throws -> Int {
         var attempted = 0
         for _ in 0..<limit {
             guard
-                let event = try OutboxStore(db: db).claim(
-                    limit: 1, leaseSeconds: Self.lease(timeouts), graceSeconds: graceSeconds,
-                    providers: providers.deliverable
-                ).first
+                let turn = try OutboxStore(db: db).claimTurn(
+                    after: lane, cap: cap, leaseSeconds: Self.lease(timeouts), graceSeconds: graceSeconds,
+                    providers: providers.deliverable)
             else { break }
+            lane = turn.lane
             attempted += 1
-            guard try attempt(event, timeouts: timeouts).delivered else { continue }
+            guard try quickly({ try attempt(turn.event, timeouts: timeouts).delivered }) else { continue }
             for _ in 0..<Self.drainLimit {
-                guard let next = try claimNext(linkID: event.linkID, timeouts: timeouts) else { break }
+                guard let next = try claimNext(linkID: turn.event.linkID, timeouts: timeouts) else { break }
                 attempted += 1
-                guard try attempt(next, timeouts: timeouts).delivered else { break }
+                guard try quickly({ try attempt(next, timeouts: timeouts).delivered }) else { break }
             }
         }
         return attempted
     }
+
+    /// Whether `delivered` came true within `drainAnswerMilliseconds`.
+    private func quickly(_ delivered: () throws -> Bool) rethrows -> Bool {
+        let started = DispatchTime.now().uptimeNanoseconds
+        let ok = try delivered()
+        return ok && DispatchTime.now().uptimeNanoseconds - started < Self.drainAnswerMilliseconds * 1_000_000
+    }
+
+    /// A link is drained back to back only while its tracker answers within this.
+    static let drainAnswerMilliseconds: UInt64 = 1000
 
     /// The first attempt, made while the API request waits. Does nothing when an earlier event of the same link is
     /// still queued (order first): the delivery loop takes it from there, draining the link in order. Returns the

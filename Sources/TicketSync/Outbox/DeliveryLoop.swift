@@ -40,6 +40,8 @@ public final class DeliveryLoop: @unchecked Sendable {
         let database = WorkerDatabase(conninfo: settings.databaseURL, limits: settings.databaseLimits)
         defer { database.close() }
         var lastPrune = DispatchTime(uptimeNanoseconds: 0)
+        // The connection (lane) served last: the next claim starts after it.
+        var lane: String?
         while !isStopping {
             if DispatchTime.now().uptimeNanoseconds - lastPrune.uptimeNanoseconds > Self.pruneEveryNanoseconds {
                 lastPrune = .now()
@@ -57,7 +59,8 @@ public final class DeliveryLoop: @unchecked Sendable {
                     db: try database.connection(), providers: providers, policy: settings.delivery)
                 attempted = try deliverer.deliverDue(
                     limit: 16, timeouts: settings.httpTimeouts,
-                    graceSeconds: settings.inlineTimeouts.totalSeconds + 2)
+                    graceSeconds: settings.inlineTimeouts.totalSeconds + 2,
+                    cap: settings.deliveryConnectionConcurrency, lane: &lane)
             } catch {
                 ServerLog.warning("delivery loop: \(error)")
             }

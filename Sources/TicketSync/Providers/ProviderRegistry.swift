@@ -10,7 +10,8 @@ public final class ProviderRegistry: @unchecked Sendable {
     public let keys: SecretKeyRing
     /// Every call an org connection's provider makes passes it.
     public let outboundGuard: OutboundGuard
-    /// Request threads waiting on one tracker, capped (the delivery loop's own thread is not counted).
+    /// Request threads waiting on one tracker, and on one org's trackers, capped (the delivery loop's own thread is
+    /// not counted).
     public let bulkhead: TrackerBulkhead
     /// Where tracker calls and delivery outcomes are counted.
     public let metrics: Metrics?
@@ -25,7 +26,7 @@ public final class ProviderRegistry: @unchecked Sendable {
         self.metrics = metrics
         self.keys = keys
         self.outboundGuard = OutboundGuard(allowedNetworks: settings.allowedTrackerNetworks)
-        self.bulkhead = TrackerBulkhead(limit: settings.trackerConcurrency)
+        self.bulkhead = TrackerBulkhead(limit: settings.trackerConcurrency, orgLimit: settings.trackerOrgConcurrency)
     }
 
     /// The deployment-default providers this process can deliver events through: configured ones.
@@ -88,7 +89,7 @@ public final class ProviderRegistry: @unchecked Sendable {
         let key = "\(config.connectionID ?? "environment")@\(config.version)"
         return lock.withLock {
             if let cache = jiraIdentities[key] { return cache }
-            let cache = JiraIdentityCache()
+            let cache = JiraIdentityCache(bulkhead: bulkhead, slot: TrackerBulkhead.key(config))
             jiraIdentities[key] = cache
             return cache
         }

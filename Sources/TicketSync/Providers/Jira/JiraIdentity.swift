@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 
 /// The Jira account Ticket Sync acts as (`GET /rest/api/2/myself`): comments it authored are never imported back.
@@ -18,15 +19,40 @@ public struct JiraIdentity: Sendable, Equatable {
     }
 }
 
-/// Fetched once per process, then kept; a failed fetch is tried again on the next webhook.
+/// Fetched once per process and connection version, then kept. The fetch runs on a request thread (an inbound
+/// webhook), so it holds a bulkhead slot of the tracker like every other call there: with no free slot it is not
+/// made at all. A failed fetch is remembered for `failureSeconds` (a negative cache), so a hanging or refusing
+/// `/myself` is not asked again on every webhook.
 final class JiraIdentityCache: @unchecked Sendable {
+    static let failureSeconds: UInt64 = 30
+
+    private let bulkhead: TrackerBulkhead?
+    private let slot: TrackerBulkhead.Slot?
     private let lock = NSLock()
     private var identity: JiraIdentity?
+    private var failedAt: UInt64?
 
+    init(bulkhead: TrackerBulkhead? = nil, slot: TrackerBulkhead.Slot? = nil) {
+        self.bulkhead = bulkhead
+        self.slot = slot
+    }
+
+    /// The identity, or nil when it is unknown for now (the fetch failed lately, or the tracker's slots are taken).
     func get(_ fetch: () -> JiraIdentity?) -> JiraIdentity? {
-        if let known = lock.withLock({ identity }) { return known }
-        let fetched = fetch()
-        lock.withLock { identity = identity ?? fetched }
+        let now = DispatchTime.now().uptimeNanoseconds
+        let remembered = lock.withLock { () -> (JiraIdentity?, Bool) in
+            let failedLately = failedAt.map { now &- $0 < Self.failureSeconds * 1_000_000_000 } ?? false
+            return (identity, failedLately)
+        }
+        if let known = remembered.0 { return known }
+        if remembered.1 { return nil }
+        let attempted: JiraIdentity??
+        if let bulkhead, let slot { attempted = bulkhead.withSlot(slot, fetch) } else { attempted = fetch() }
+        // No slot: nothing was asked, so there is no failure to remember.
+        guard let fetched = attempted else { return nil }
+        lock.withLock {
+            if let fetched { identity = identity ?? fetched } else { failedAt = DispatchTime.now().uptimeNanoseconds }
+        }
         return fetched
     }
 }

@@ -1,0 +1,87 @@
+/// Claims for the delivery loops, by turns between lanes: a lane is one connection (by id) or, for the deployment
+/// default, one provider kind. Each claim takes the oldest due event of the next lane after the loop's last one
+/// (wrapping around), skipping lanes that already have `cap` events in flight with a live lease across all loops,
+/// so one connection's backlog or slow tracker cannot hold back the others.
+extension OutboxStore {
+    /// One claimed event and the lane it came from (the caller's cursor for the next turn).
+    public struct Turn {
+        public var event: OutboxEvent
+        public var lane: String
+    }
+
+    /// The SQL name of an event's lane; spelled as in the `outbox_open_per_lane` index, so the claim can use it.
+    static func lane(_ alias: String) -> String { "coalesce(\(alias).connection_id::text, \(alias).provider)" }
+
+    /// Claims the next lane's oldest due event, in one round trip. Claims of the loops are taken one at a time
+    /// (a transaction lock), so the in-flight count each sees includes every claim made before it: the cap holds
+    /// across loops and processes. `graceSeconds` and `providers` as in `claim`.
+    public func claimTurn(after lane: String?, cap: Int, leaseSeconds: Int, graceSeconds: Int?, providers: [String]?)
+        throws -> Turn?
+    {
+        let params: [String?] = [
+            lane, String(max(1, cap)), String(leaseSeconds), graceSeconds.map(String.init),
+            providers.map { "{" + $0.joined(separator: ",") + "}" },
+        ]
+        do {
+            let rows = try db.pipeline([
+                PGStatement("BEGIN"),
+                PGStatement("SELECT pg_advisory_xact_lock(hashtextextended('ticket_sync.outbox:claims', 0))"),
+                PGStatement(Self.turnSQL, params),
+                PGStatement("COMMIT"),
+            ])
+            guard let row = try rows.at(2).first else { return nil }
+            return Turn(event: Self.decode(row), lane: row["lane"] ?? "")
+        } catch {
+            db.rollbackIfInTransaction()
+            throw error
+        }
+    }
+
+    /// Due (as in `claim`) and first of its link. $4 the grace, $5 the deliverable deployment-default providers.
+    private static let dueSQL = """
+        o.state NOT IN ('delivered', 'cancelled')
+          AND ((o.state = 'pending' AND o.next_attempt_at <= now())
+               OR (o.state = 'delivering' AND o.locked_until < now()))
+          AND ($4::int IS NULL OR o.attempts > 0 OR o.created_at < now() - make_interval(secs => $4::int))
+          AND (CASE WHEN o.connection_id IS NULL THEN ($5::text[] IS NULL OR o.provider = ANY($5::text[]))
+               ELSE EXISTS (SELECT 1 FROM ticket_sync.connections c
+                            WHERE c.id = o.connection_id AND NOT c.disabled AND c.deleted_at IS NULL) END)
+          AND NOT EXISTS (SELECT 1 FROM ticket_sync.outbox e
+                          WHERE e.link_id = o.link_id AND e.id < o.id AND e.state NOT IN ('delivered', 'cancelled'))
+        """
+
+    /// The lanes with open events, found by skipping through `outbox_open_per_lane` (one probe per lane, however
+    /// long a lane's backlog); those below the cap ($2) in turn order: after $1 first, then from the first lane
+    /// again; the first of them with a due event gives its oldest.
+    private static let turnSQL = """
+        WITH RECURSIVE lanes(lane) AS (
+            (SELECT \(lane("o")) FROM ticket_sync.outbox o WHERE o.state NOT IN ('delivered', 'cancelled')
+             ORDER BY \(lane("o")) LIMIT 1)
+            UNION ALL
+            SELECT (SELECT \(lane("o")) FROM ticket_sync.outbox o
+                    WHERE o.state NOT IN ('delivered', 'cancelled') AND \(lane("o")) > l.lane
+                    ORDER BY \(lane("o")) LIMIT 1)
+            FROM lanes l WHERE l.lane IS NOT NULL
+        ), turns AS MATERIALIZED (
+            SELECT l.lane FROM lanes l
+            WHERE l.lane IS NOT NULL
+              AND (SELECT count(*) FROM ticket_sync.outbox f
+                   WHERE \(lane("f")) = l.lane AND f.state = 'delivering' AND f.locked_until >= now()) < $2::int
+            ORDER BY (l.lane <= $1::text) IS TRUE, l.lane
+        ), due AS (
+            SELECT d.id, t.lane FROM turns t CROSS JOIN LATERAL (
+                SELECT o.id FROM ticket_sync.outbox o
+                WHERE \(lane("o")) = t.lane AND \(dueSQL)
+                ORDER BY o.id LIMIT 1
+                FOR UPDATE OF o SKIP LOCKED) d
+            LIMIT 1
+        )
+        UPDATE ticket_sync.outbox o
+        SET state = 'delivering', attempts = o.attempts + 1, locked_until = now() + make_interval(secs => $3::int),
+            lease_token = gen_random_uuid()
+        FROM due, ticket_sync.ticket_links l
+        WHERE o.id = due.id AND l.id = o.link_id
+        RETURNING o.id, o.event_id, o.org_id, o.link_id, o.connection_id, l.evidence_request_id, o.comment_id,
+                  o.provider, o.event_type, o.body, o.attempts, l.external_id, l.external_ref, o.lease_token, due.lane
+        """
+}

@@ -1,0 +1,121 @@
+import Foundation
+import Testing
+
+@testable import TicketSync
+
+/// The delivery loops' claims take turns between connections, with a cap on each connection's events in flight.
+/// Part of the serialized outbox suite: its global claims would otherwise take these events.
+extension OutboxTests {
+    struct Lanes {
+        let db: PGConnection
+        let org: TestDatabase.Org
+        let a: String
+        let b: String
+    }
+
+    /// Two webhook connections of a new org; `eventsOfA` links of A with one event each (enqueued first), one of B.
+    func lanes(eventsOfA: Int) throws -> Lanes {
+        let db = try TestDatabase.connect()
+        let org = try TestDatabase.makeOrg(db)
+        let a = try connection(db, org: org.id, name: "A")
+        let b = try connection(db, org: org.id, name: "B")
+        for index in 0..<eventsOfA { try event(db, org: org, connection: a, n: index) }
+        try event(db, org: org, connection: b, n: 0)
+        return Lanes(db: db, org: org, a: a, b: b)
+    }
+
+    private func connection(_ db: PGConnection, org: String, name: String) throws -> String {
+        try db.query(
+            """
+            INSERT INTO ticket_sync.connections (org_id, kind, name, inbound_token_sha256)
+            VALUES ($1, 'webhook', $2, sha256(gen_random_uuid()::text::bytea)) RETURNING id
+            """, [org, name]
+        ).single("connection").string("id")
+    }
+
+    private func event(_ db: PGConnection, org: TestDatabase.Org, connection: String, n: Int) throws {
+        // One active link per evidence request: a request of its own for each.
+        let request = try db.query(
+            "INSERT INTO evidence_requests (id, org_id, title) VALUES (gen_random_uuid(), $1, 'Turns') RETURNING id",
+            [org.id]
+        ).single("request").string("id")
+        let link = try TicketLinkStore(db: db).insert(
+            org: org.id, request: request,
+            ticket: CreatedTicket(provider: "webhook", externalID: "wh-\(connection)-\(n)", externalURL: nil),
+            connectionID: connection)
+        try OutboxStore(db: db).enqueue(
+            link: link, commentID: nil, type: .close, eventID: UUID().uuidString.lowercased(),
+            body: .object(["n": .int(n)]))
+    }
+
+    /// Leaves nothing due behind for the suite's global claims.
+    private func cancel(_ lanes: Lanes) throws {
+        try lanes.db.query(
+            "UPDATE ticket_sync.outbox SET state = 'cancelled' WHERE org_id = $1 AND state <> 'delivered'",
+            [lanes.org.id])
+    }
+
+    private func delivering(_ lanes: Lanes, _ connection: String) throws -> Int {
+        try lanes.db.query(
+            """
+            SELECT count(*) AS n FROM ticket_sync.outbox
+            WHERE connection_id = $1 AND state = 'delivering' AND locked_until >= now()
+            """, [connection]
+        ).single("count").int("n")
+    }
+
+    /// Claims by a loop that takes turns; only connection events (`providers: []` leaves the deployment default's).
+    private func claimTurn(_ db: PGConnection, after lane: String?, cap: Int = 2) throws -> OutboxStore.Turn? {
+        try OutboxStore(db: db).claimTurn(after: lane, cap: cap, leaseSeconds: 60, graceSeconds: nil, providers: [])
+    }
+
+    @Test func aConnectionsBacklogDoesNotHoldBackAnotherConnectionsEvent() throws {
+        let lanes = try lanes(eventsOfA: 100)
+        defer { try? cancel(lanes) }
+        var lane: String?
+        var claimed: [String?] = []
+        for _ in 0..<4 {
+            guard let turn = try claimTurn(lanes.db, after: lane) else { break }
+            lane = turn.lane
+            claimed.append(turn.event.connectionID)
+            // Finished at once: A is never at its cap here, only its turn passes.
+            try lanes.db.query(OutboxStore.deliveredStatement(turn.event, status: 200))
+        }
+        #expect(claimed.prefix(2).contains(lanes.b), "B's event was claimed among the first two: \(claimed)")
+        #expect(claimed.filter { $0 == lanes.a }.count >= 2, "A keeps its turns: \(claimed)")
+    }
+
+    @Test func noMoreThanTheCapOfOneConnectionsEventsAreInFlight() throws {
+        let lanes = try lanes(eventsOfA: 100)
+        defer { try? cancel(lanes) }
+        // One loop claiming without finishing anything: A reaches its cap, then only B (and then nothing) is due.
+        var lane: String?
+        var claimed: [String?] = []
+        for _ in 0..<6 {
+            guard let turn = try claimTurn(lanes.db, after: lane) else { break }
+            lane = turn.lane
+            claimed.append(turn.event.connectionID)
+        }
+        #expect(claimed.filter { $0 == lanes.a }.count == 2, "\(claimed)")
+        #expect(claimed.filter { $0 == lanes.b }.count == 1, "\(claimed)")
+        #expect(try delivering(lanes, lanes.a) == 2)
+        // Eight loops at once, each claiming ten times: still never more than the cap of A's in flight.
+        try lanes.db.query(
+            "UPDATE ticket_sync.outbox SET state = 'delivered', locked_until = NULL WHERE org_id = $1 AND state = 'delivering'",
+            [lanes.org.id])
+        let results = TestDatabase.concurrently(8) { _ in
+            let db = try TestDatabase.connect()
+            var lane: String?
+            var mine = 0
+            for _ in 0..<10 {
+                guard let turn = try claimTurn(db, after: lane, cap: 3) else { continue }
+                lane = turn.lane
+                mine += 1
+            }
+            return mine
+        }
+        let total = try results.map { try $0.get() }.reduce(0, +)
+        #expect(total == 3, "eight loops together claimed \(total) of A's events; the cap is 3")
+        #expect(try delivering(lanes, lanes.a) == 3)
+    }
+}
