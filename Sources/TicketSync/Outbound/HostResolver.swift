@@ -43,7 +43,6 @@ public final class HostResolver: @unchecked Sendable {
             result.finish(lookup(host))
             lock.withLock { pending -= 1 }
         }
-        thread.stackSize = 256 << 10  // getaddrinfo needs little; many may wait at once
         thread.start()
         let deadline = DispatchTime.now() + .milliseconds(HTTPTimeouts.milliseconds(seconds))
         guard result.done.wait(timeout: deadline) == .success else { return .timedOut }
