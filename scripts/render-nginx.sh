@@ -23,13 +23,14 @@ done
 user_directive=""
 [ "$(id -u)" -eq 0 ] && user_directive="user root root;"
 cp /etc/nginx/fastcgi_params /etc/nginx/mime.types "$run_dir/"
-# The rate-limit zones, with the rates TICKETSYNC_TOKEN_RATE / TICKETSYNC_INBOUND_RATE when set (benchmarks and drills
-# raise them; a test lowers them to see the 429).
+# The rate-limit zones, with the rates TICKETSYNC_TOKEN_RATE / TICKETSYNC_INBOUND_RATE / TICKETSYNC_ADDRESS_RATE when
+# set (benchmarks and drills raise them; tests lower them to see the 429).
 # TICKETSYNC_TRUSTED_PROXIES (CIDRs, space-separated) are trusted to send their own X-Request-Id (a test sets it).
 trusted=""
 for cidr in ${TICKETSYNC_TRUSTED_PROXIES:-}; do trusted="$trusted $cidr 1;"; done
 sed -e "s|zone=ticketsync_token:10m rate=50r/s|zone=ticketsync_token:10m rate=${TICKETSYNC_TOKEN_RATE:-50r/s}|" \
     -e "s|zone=ticketsync_inbound:10m rate=50r/s|zone=ticketsync_inbound:10m rate=${TICKETSYNC_INBOUND_RATE:-50r/s}|" \
+    -e "s|zone=ticketsync_address:10m rate=10r/s|zone=ticketsync_address:10m rate=${TICKETSYNC_ADDRESS_RATE:-10r/s}|" \
     -e "s|# @TRUSTED_PROXIES@|$trusted|" \
     "$repo/nginx/ticketsync-limits.conf" > "$run_dir/ticketsync-limits.conf"
 # TICKETSYNC_METRICS_ALLOW (addresses or CIDRs, space-separated) replaces the default allow-list of /metrics (loopback).

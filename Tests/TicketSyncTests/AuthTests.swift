@@ -24,6 +24,20 @@ import Testing
         #expect(BearerToken.parse(nil) == nil)
     }
 
+    /// One scheme, one run of spaces, one token of the expected shape: what nginx's per-token limit keys on too.
+    @Test func malformedAuthorizationIsNoToken() {
+        let token = APIToken.generate()
+        #expect(BearerToken.parse("BEARER     \(token)") == token)
+        #expect(BearerToken.parse("Bearer \(token) \t") == token)  // the blanks a field value may end with
+        for malformed in [
+            "Bearer \t\(token)", "Bearer\t\(token)", "Bearer\(token)", " Bearer \(token)", "Bearer \(token) x",
+            "Bearer \(token), Bearer \(token)", "Bearer \(token)\t\(token)", "Bearer Bearer \(token)",
+            "Bearer \(token.prefix(4))\(token.dropFirst(4).uppercased())", "Bearer \(token)0", "Bearerx \(token)",
+        ] {
+            #expect(BearerToken.parse(malformed) == nil, "\(malformed)")
+        }
+    }
+
     @Test func configureImpliesRead() {
         #expect(OrgPermission.configure >= .read)
         #expect(!(OrgPermission.read >= .configure))

@@ -34,6 +34,23 @@ import Testing
         }
     }
 
+    /// The access line never carries an inbound URL's token: matched or not, its segment is the route's template.
+    @Test func theLoggedPathHidesAnInboundURLsToken() {
+        let token = String(repeating: "ab", count: 32)
+        let hook = "/api/v1/ticket-sync/hooks/\(token)"
+        let template = "/api/v1/ticket-sync/hooks/{inbound_token}"
+        for (method, path, logged) in [
+            ("POST", hook, template), ("GET", hook, template), ("POST", hook + "/extra", template + "/extra"),
+            ("POST", "/api/v1/ticket-sync/hooks/short", template), ("POST", ticket + "/close", ticket + "/close"),
+            ("GET", "/api/v1/nope/\(token)", "/api/v1/nope/\(token)"),
+        ] {
+            var route: Int?
+            if case .found(let found, _) = router.match(method: method, path: path) { route = found.index }
+            #expect(router.loggedPath(path, route: route) == logged, "\(method) \(path)")
+        }
+        #expect(router.loggedPath("/api/v1/ticket-sync/hooks/", route: nil) == template)
+    }
+
     /// /metrics is open to the responder; nginx admits only its allow-list (nginx/ticketsync-metrics.conf).
     @Test func everyRouteNeedsAPermissionExceptHealthAndMetrics() {
         for route in router.routes {

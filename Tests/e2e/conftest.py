@@ -26,7 +26,8 @@ RUN = REPO / ".run" / "test"
 SECRET_KEYS = "test1:" + "A" * 43 + "="
 # The rate limits are lifted for the suite (tests load one token hard); test_fault_isolation lowers them to see a 429.
 SHARED_ENV = {"TICKET_SECRET_KEYS": SECRET_KEYS, "TICKET_ALLOWED_TRACKER_NETWORKS": "127.0.0.0/8",
-              "TICKETSYNC_TOKEN_RATE": "100000r/s", "TICKETSYNC_INBOUND_RATE": "100000r/s"}
+              "TICKETSYNC_TOKEN_RATE": "100000r/s", "TICKETSYNC_INBOUND_RATE": "100000r/s",
+              "TICKETSYNC_ADDRESS_RATE": "100000r/s"}
 
 
 def free_port():

@@ -19,6 +19,7 @@ from conftest import BIN, REPO, RUN, Stack, World, wait_for
 # The drills load one token and one inbound URL far past the default rate limits, on purpose: lift them here.
 os.environ.setdefault("TICKETSYNC_TOKEN_RATE", "100000r/s")
 os.environ.setdefault("TICKETSYNC_INBOUND_RATE", "100000r/s")
+os.environ.setdefault("TICKETSYNC_ADDRESS_RATE", "100000r/s")
 from receiver import Receiver
 
 def report(name, **values):

@@ -44,7 +44,7 @@ def start_nginx(name, socket_path):
     conf = subprocess.check_output(["bash", str(REPO / "scripts/render-nginx.sh"), str(RUN / name), str(port),
                                     str(socket_path)], text=True).strip()
     # Benchmarks measure the server, not its access log.
-    text = Path(conf).read_text().replace(f"access_log {RUN / name}/access.log;", "access_log off;")
+    text = Path(conf).read_text().replace(f"access_log {RUN / name}/access.log ticketsync;", "access_log off;")
     Path(conf).write_text(text)
     process = subprocess.Popen(["nginx", "-p", str(RUN / name), "-c", conf, "-e", str(RUN / name / "error.log")])
     return port, process

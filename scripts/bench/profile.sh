@@ -14,7 +14,7 @@ token=$("$bin" token create --email bench@bench.example --label profile | tail -
 # PROFILE_PATH profiles another GET (e.g. /healthz) the same way.
 path=${PROFILE_PATH:-/api/v1/orgs/00000000-0000-4000-8000-000000000050/evidence-requests/00000000-0000-4000-9000-000000050001/comments}
 port=18097
-export TICKETSYNC_TOKEN_RATE=100000r/s TICKETSYNC_INBOUND_RATE=100000r/s
+export TICKETSYNC_TOKEN_RATE=100000r/s TICKETSYNC_INBOUND_RATE=100000r/s TICKETSYNC_ADDRESS_RATE=100000r/s
 conf=$(bash scripts/render-nginx.sh "$RUN/nginx-profile" "$port" "$RUN/profile.sock")
 sed -i 's|access_log .*;|access_log off;|' "$conf"
 nginx -p "$RUN/nginx-profile" -c "$conf" -e "$RUN/nginx-profile/error.log" &

@@ -60,7 +60,7 @@ public struct ConnectionCheck: Sendable {
 
     static func errorClass(transport summary: String) -> String {
         if summary.hasPrefix("refused") { return "address-refused" }
-        if summary.hasPrefix("timed out") { return "timeout" }
+        if summary.hasPrefix("timed out") || summary.hasPrefix("host lookup timed out") { return "timeout" }
         if summary.hasPrefix("TLS") { return "tls-failed" }
         if summary.hasPrefix("the response was larger") { return "response-too-large" }
         return "unreachable"

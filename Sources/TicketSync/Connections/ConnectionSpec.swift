@@ -93,9 +93,11 @@ public struct ConnectionSpec: Sendable {
         return text
     }
 
-    /// An http(s) URL. A literal address is checked by the guard here; a host name is not resolved when saved
-    /// (no DNS traffic from a form), only on every call, where the guard resolves, checks and pins it.
-    /// Base URLs lose trailing slashes; the webhook URL is kept as given.
+    /// An http(s) URL. A literal address is checked by the guard here. An https host name is not resolved when saved
+    /// (it is on every call, where the guard resolves, checks and pins it); a plain http one is, within the connect
+    /// timeout, since http is accepted only for a host inside TICKET_ALLOWED_TRACKER_NETWORKS: one that is not (or
+    /// does not resolve) is refused now rather than at its first use. Base URLs lose trailing slashes; the webhook
+    /// URL is kept as given.
     static func trackerURL(_ text: String, field: String, keepTrailingSlash: Bool, guard check: OutboundGuard) throws
         -> String
     {
@@ -105,9 +107,14 @@ public struct ConnectionSpec: Sendable {
             throw APIError.invalidField(
                 field, "`\(field)` must be an https URL with a host (no credentials, no fragment).")
         }
-        if IPAddress(literal: host) != nil {
-            do { _ = try check.approve(url) } catch {
-                throw APIError.invalidField(field, "`\(field)` is not allowed: \(error).")
+        if IPAddress(literal: host) != nil || url.scheme?.lowercased() == "http" {
+            do { _ = try check.approve(url, within: check.lookupSeconds) } catch let refusal as OutboundGuard.Refusal {
+                let reason =
+                    refusal.kind == .refused
+                    ? refusal.reason
+                    : "plain http is accepted only for a host inside TICKET_ALLOWED_TRACKER_NETWORKS, and "
+                        + "\(refusal.reason); use https"
+                throw APIError.invalidField(field, "`\(field)` is not allowed: \(reason).")
             }
         }
         return keepTrailingSlash ? url.absoluteString : (Settings.serviceURL(text)?.absoluteString ?? text)

@@ -7,11 +7,24 @@ public final class CurlHTTP: OutboundHTTP, @unchecked Sendable {
     /// A tracker's answer larger than this fails the call as a tracker error (TICKET_HTTP_MAX_RESPONSE_BYTES).
     let maxResponseBytes: Int
 
+    /// Limits a handle to http and https (CURLOPT_PROTOCOLS_STR): a libcurl that cannot (older than 7.85, or built
+    /// without the option) fails every call instead of sending it unrestricted. Replaceable in tests.
+    let restrictProtocols: @Sendable (UnsafeMutableRawPointer) -> CURLcode
+    /// Host name lookups of guarded calls, bounded by the call's connect timeout.
+    let resolver: HostResolver
+
     /// curl_global_init is run once, before the first handle, from whichever thread gets here first.
     private static let initialized: Bool = curl_global_init(Int(CURL_GLOBAL_DEFAULT)) == CURLE_OK
 
-    public init(maxResponseBytes: Int = 1 << 20) {
+    public init(
+        maxResponseBytes: Int = 1 << 20, resolver: HostResolver = .system,
+        restrictProtocols: @escaping @Sendable (UnsafeMutableRawPointer) -> CURLcode = {
+            ccurl_setopt_string($0, CURLOPT_PROTOCOLS_STR, "http,https")
+        }
+    ) {
         self.maxResponseBytes = maxResponseBytes
+        self.resolver = resolver
+        self.restrictProtocols = restrictProtocols
         _ = Self.initialized
     }
 
@@ -20,8 +33,21 @@ public final class CurlHTTP: OutboundHTTP, @unchecked Sendable {
             return .failure("bad URL")
         }
         var approved: [IPAddress] = []
+        var timeout = timeout
         if let check = request.guarded {
-            do { approved = try check.approve(request.url) } catch { return .failure("refused: \(error)") }
+            // The lookup is part of the call: it gets the connect timeout, and what it took comes off the total.
+            let started = DispatchTime.now().uptimeNanoseconds
+            do {
+                approved = try check.approve(
+                    request.url, within: min(timeout.connect, timeout.total), resolver: resolver)
+            } catch let refusal as OutboundGuard.Refusal {
+                return .failure(Self.describe(refusal))
+            } catch {
+                return .failure("refused: \(error)")
+            }
+            let spent = Double(DispatchTime.now().uptimeNanoseconds &- started) / 1_000_000_000
+            timeout.total = max(timeout.total - spent, 0.001)
+            timeout.connect = min(timeout.connect, timeout.total)
         }
         guard let handle = curl_easy_init() else { return .failure("request failed (no handle)") }
         defer { curl_easy_cleanup(handle) }
@@ -32,17 +58,21 @@ public final class CurlHTTP: OutboundHTTP, @unchecked Sendable {
 
         let received = Received(limit: maxResponseBytes)
         let context = Unmanaged.passUnretained(received).toOpaque()
-        ccurl_setopt_string(handle, CURLOPT_URL, request.url.absoluteString)
-        ccurl_setopt_long(handle, CURLOPT_NOSIGNAL, 1)  // threads: never longjmp out of a resolver timeout
-        ccurl_setopt_long(handle, CURLOPT_FOLLOWLOCATION, 0)
-        ccurl_setopt_string(handle, CURLOPT_PROTOCOLS_STR, "http,https")
-        ccurl_setopt_long(handle, CURLOPT_CONNECTTIMEOUT_MS, HTTPTimeouts.milliseconds(timeout.connect))
-        ccurl_setopt_long(handle, CURLOPT_TIMEOUT_MS, HTTPTimeouts.milliseconds(timeout.total))
-        ccurl_setopt_receivers(handle, Self.onBody, Self.onHeader, context)
+        // The options that keep the call where it was checked to go: one that does not take fails the call.
+        var confined = [
+            ccurl_setopt_string(handle, CURLOPT_URL, request.url.absoluteString),
+            ccurl_setopt_long(handle, CURLOPT_NOSIGNAL, 1),  // threads: never longjmp out of a resolver timeout
+            ccurl_setopt_long(handle, CURLOPT_FOLLOWLOCATION, 0),
+            restrictProtocols(handle),
+            ccurl_setopt_long(handle, CURLOPT_CONNECTTIMEOUT_MS, HTTPTimeouts.milliseconds(timeout.connect)),
+            ccurl_setopt_long(handle, CURLOPT_TIMEOUT_MS, HTTPTimeouts.milliseconds(timeout.total)),
+            ccurl_setopt_receivers(handle, Self.onBody, Self.onHeader, context),
+        ]
 
         if request.guarded != nil {
+            guard pin != nil else { return .failure("request failed (no memory to pin the address)") }
             // No proxy (it would be connected to instead), and the checked addresses pinned for this host.
-            ccurl_setopt_string(handle, CURLOPT_PROXY, "")
+            confined.append(ccurl_setopt_string(handle, CURLOPT_PROXY, ""))
             let port = request.url.port ?? (scheme == "https" ? 443 : 80)
             for address in approved {
                 var bytes = address.bytes
@@ -52,9 +82,12 @@ public final class CurlHTTP: OutboundHTTP, @unchecked Sendable {
                 let literals = approved.map { $0.isIPv4 ? "\($0)" : "[\($0)]" }.joined(separator: ",")
                 let resolve = curl_slist_append(nil, "\(host):\(port):\(literals)")
                 lists.append(resolve)
-                ccurl_setopt_slist(handle, CURLOPT_RESOLVE, resolve)
+                confined.append(ccurl_setopt_slist(handle, CURLOPT_RESOLVE, resolve))
             }
-            ccurl_setopt_pin(handle, pin)
+            confined.append(ccurl_setopt_pin(handle, pin))
+        }
+        if let failed = confined.first(where: { $0 != CURLE_OK }) {
+            return .failure("request failed (libcurl did not take a required option: curl \(failed.rawValue))")
         }
 
         var headers: UnsafeMutablePointer<curl_slist>? = curl_slist_append(nil, "Expect:")
@@ -90,6 +123,15 @@ public final class CurlHTTP: OutboundHTTP, @unchecked Sendable {
             return .failure(Self.describe(result, timeout: timeout, limit: maxResponseBytes))
         }
         return .response(status: ccurl_response_code(handle), headers: received.headers, body: received.body)
+    }
+
+    /// A guard's refusal as a call's failure: a lookup that timed out or found nothing is not an address refused.
+    private static func describe(_ refusal: OutboundGuard.Refusal) -> String {
+        switch refusal.kind {
+        case .refused: "refused: \(refusal.reason)"
+        case .notFound: "host not found: \(refusal.reason)"
+        case .timedOut: "host lookup timed out: \(refusal.reason)"
+        }
     }
 
     private static func describe(_ code: CURLcode, timeout: HTTPTimeouts, limit: Int) -> String {

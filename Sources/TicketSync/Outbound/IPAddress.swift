@@ -28,12 +28,19 @@ public struct IPAddress: Sendable, Equatable, CustomStringConvertible {
         return nil
     }
 
-    /// The IPv4 address inside an IPv4-mapped IPv6 one (`::ffff:a.b.c.d`), which is checked as that IPv4 address.
-    public var unmapped: IPAddress {
-        guard bytes.count == 16, bytes[0..<10].allSatisfy({ $0 == 0 }), bytes[10] == 0xFF, bytes[11] == 0xFF,
-            let inner = IPAddress(bytes: Array(bytes[12..<16]))
-        else { return self }
-        return inner
+    /// The IPv4 address an IPv6 one carries and delivers to: IPv4-mapped `::ffff:a.b.c.d` (the socket connects to
+    /// the IPv4 address), NAT64 `64:ff9b::a.b.c.d` (RFC 6052: a translator forwards to it) and 6to4
+    /// `2002:aabb:ccdd::/48` (RFC 3056: a relay tunnels to it). Nil for any other address.
+    public var embeddedIPv4: IPAddress? {
+        guard bytes.count == 16 else { return nil }
+        let head = bytes.prefix(12)
+        if head.elementsEqual([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF])
+            || head.elementsEqual([0x00, 0x64, 0xFF, 0x9B, 0, 0, 0, 0, 0, 0, 0, 0])
+        {
+            return IPAddress(bytes: Array(bytes.suffix(4)))
+        }
+        if bytes.starts(with: [0x20, 0x02]) { return IPAddress(bytes: Array(bytes.dropFirst(2).prefix(4))) }
+        return nil
     }
 
     public var description: String {

@@ -25,7 +25,8 @@ public final class ProviderRegistry: @unchecked Sendable {
         self.http = http
         self.metrics = metrics
         self.keys = keys
-        self.outboundGuard = OutboundGuard(allowedNetworks: settings.allowedTrackerNetworks)
+        self.outboundGuard = OutboundGuard(
+            allowedNetworks: settings.allowedTrackerNetworks, lookupSeconds: settings.httpTimeouts.connect)
         self.bulkhead = TrackerBulkhead(limit: settings.trackerConcurrency, orgLimit: settings.trackerOrgConcurrency)
     }
 

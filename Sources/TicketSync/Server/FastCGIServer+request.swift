@@ -24,7 +24,8 @@ extension FastCGIServer {
             FCGX_Finish_r(&raw)
             let nanoseconds = DispatchTime.now().uptimeNanoseconds &- started
             ServerLog.request(
-                method: request.method, path: request.path, status: response.status,
+                method: request.method, path: application.router.loggedPath(request.path, route: response.route),
+                route: application.router.pattern(of: response.route), status: response.status,
                 milliseconds: Double(nanoseconds) / 1_000_000, database: database.meter)
             application.record(response, nanoseconds: nanoseconds, database: database.meter)
             database.runDeferredWrites()

@@ -17,11 +17,14 @@ public enum ServerLog {
     public static func warning(_ message: String) { emit("warning", message) }
     public static func error(_ message: String) { emit("error", message) }
 
-    /// The access line: method, path (never the query string), status, duration, and the database's part of it:
+    /// The access line: method, path (never the query string; an inbound URL's secret token as its route template,
+    /// see `Router.loggedPath`), status, duration, and the database's part of it:
     /// `GET /api/v1/… 200 1.4ms db=1/0.6ms` (round trips / time waiting for them), plus ` db-connect` when the
     /// request had to open the worker's session first (not counted as its round trips). In JSON the same values are
-    /// fields of their own.
-    public static func request(method: String, path: String, status: Int, milliseconds: Double, database: PGMeter) {
+    /// fields of their own, with the route's template as `route` when one matched.
+    public static func request(
+        method: String, path: String, route: String? = nil, status: Int, milliseconds: Double, database: PGMeter
+    ) {
         let databaseMilliseconds = Double(database.nanoseconds) / 1_000_000
         let message =
             "\(method) \(path) \(status) \(tenths(milliseconds))ms db=\(database.roundTrips)/\(tenths(databaseMilliseconds))ms"
@@ -33,7 +36,7 @@ public enum ServerLog {
                 "method": .string(method), "path": .string(path), "status": .int(status),
                 "ms": .fragment(Array(tenths(milliseconds).utf8)), "db_round_trips": .int(database.roundTrips),
                 "db_ms": .fragment(Array(tenths(databaseMilliseconds).utf8)),
-                "db_connect": .bool(database.connects > 0),
+                "db_connect": .bool(database.connects > 0), "route": .optional(route),
             ] : [:]
         emit("request", message, fields: fields)
     }
