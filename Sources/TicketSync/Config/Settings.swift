@@ -43,6 +43,9 @@ public struct Settings: Sendable {
     public var trackerConcurrency = 2
     /// Connect timeout, keepalives and the session timeouts of every database connection.
     public var databaseLimits = PGSessionLimits()
+    /// JIRA_CLOUD_SEARCH_LAG_S: how long after a create attempt Jira Cloud's search may still miss its issue; a
+    /// resumed create waits until then.
+    public var jiraCloudSearchLagSeconds = 60
     /// A tracker's answer larger than this fails the call (TICKET_HTTP_MAX_RESPONSE_BYTES, default 1 MiB).
     public var maxResponseBytes = 1 << 20
 
@@ -66,8 +69,8 @@ public struct Settings: Sendable {
         webhookSecrets = Self.secrets(value("TICKET_WEBHOOK_SECRET"))
         publicBaseURL = Self.serviceURL(value("PUBLIC_BASE_URL"))?.absoluteString
         webhookURL = Self.httpURL(value("TICKET_WEBHOOK_URL"))
-        jira = Self.jira(value)
         var warnings: [String] = []
+        jira = Self.jira(value, warnings: &warnings)
         serviceNow = Self.serviceNow(value, warnings: &warnings)
         if let unknownProviderValue {
             warnings.insert(
@@ -89,6 +92,7 @@ public struct Settings: Sendable {
         outboxRetentionDays = positive("TICKET_OUTBOX_RETENTION_DAYS", 7)
         maxResponseBytes = positive("TICKET_HTTP_MAX_RESPONSE_BYTES", 1 << 20)
         trackerConcurrency = positive("TICKET_TRACKER_CONCURRENCY", 2)
+        jiraCloudSearchLagSeconds = positive("JIRA_CLOUD_SEARCH_LAG_S", 60)
         databaseLimits.connectTimeoutSeconds = positive("TICKETSYNC_DB_CONNECT_TIMEOUT_S", 5)
         databaseLimits.statementTimeoutMilliseconds = positive("TICKETSYNC_DB_STATEMENT_TIMEOUT_MS", 5000)
         databaseLimits.lockTimeoutMilliseconds = positive("TICKETSYNC_DB_LOCK_TIMEOUT_MS", 2000)
