@@ -52,7 +52,8 @@ def test_twenty_concurrent_creates_make_one_link_and_one_ticket(stack, world, ki
 @pytest.mark.parametrize("kind", ["jira", "servicenow"])
 def test_a_create_killed_after_the_tracker_made_the_ticket_is_resumed_without_a_second_one(make_stack, world, kind):
     fake, connection, tickets = tracker(kind)
-    fast = {"TICKET_HTTP_TIMEOUT_S": "1", "TICKET_HTTP_CONNECT_TIMEOUT_S": "1"}
+    # Jira Cloud's search lags: a resume waits JIRA_CLOUD_SEARCH_LAG_S after the attempt (here less than the lease).
+    fast = {"TICKET_HTTP_TIMEOUT_S": "1", "TICKET_HTTP_CONNECT_TIMEOUT_S": "1", "JIRA_CLOUD_SEARCH_LAG_S": "5"}
     try:
         crashing = make_stack("create-crash", {**fast, "TICKETSYNC_FAILPOINT": "after-tracker-create"}, workers=1)
         create_connection(crashing, world, connection)
