@@ -20,7 +20,8 @@ struct ReservationTests {
     }
 
     func ticket(_ id: String) -> CreatedTicket {
-        CreatedTicket(provider: "jira", externalID: id, externalURL: "https://jira.invalid/browse/\(id)", externalRef: id)
+        CreatedTicket(
+            provider: "jira", externalID: id, externalURL: "https://jira.invalid/browse/\(id)", externalRef: id)
     }
 
     @Test func aCreateTakenOverAfterItsLeaseCannotCompleteOverTheOneThatTookOver() throws {

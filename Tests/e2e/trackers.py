@@ -169,6 +169,16 @@ class FakeJira(FakeServer):
             if parts[1] != self.project:
                 return self.error(404, [f"No project could be found with key '{parts[1]}'."])
             return 200, {}, {"id": "10000", "key": self.project, "name": "Compliance"}
+        if r["method"] == "POST" and path == "/comment/list" and self.deployment == "cloud":
+            ids = body.get("ids") if isinstance(body, dict) else None
+            if not isinstance(ids, list) or not all(isinstance(i, int) for i in ids) or len(ids) > 1000:
+                return self.error(400, ["ids must be a list of at most 1000 comment ids"])
+            expand = "properties" in r["query"].get("expand", [""])[0]
+            wanted = {str(i) for i in ids}
+            found = [c for issue in self.issues.values() for c in issue["comments"] if c["id"] in wanted]
+            return 200, {}, {"startAt": 0, "maxResults": len(found), "total": len(found), "isLast": True, "values": [
+                {"id": c["id"], "body": c["body"], **({"properties": c["properties"]} if expand else {})}
+                for c in found]}
         if r["method"] == "POST" and path == "/issue":
             return self.create(body)
         if len(parts) >= 2 and parts[0] == "issue":
@@ -189,7 +199,8 @@ class FakeJira(FakeServer):
                                  "self": f"{self.base}/rest/api/2/issue/{issue['id']}/comment/{comment_id}",
                                  "created": "2026-01-17T12:34:00.000+0000"}
             if r["method"] == "GET" and parts[2:] == ["comment"]:
-                expand = "properties" in r["query"].get("expand", [""])[0]
+                # Cloud documents only `renderedBody` here (properties: POST /comment/list); Data Center expands them.
+                expand = "properties" in r["query"].get("expand", [""])[0] and self.deployment != "cloud"
                 return 200, {}, {"total": len(issue["comments"]), "comments": [
                     {"id": c["id"], "body": c["body"], **({"properties": c["properties"]} if expand else {})}
                     for c in reversed(issue["comments"])]}

@@ -35,7 +35,9 @@ extension TicketError: HTTPResponseError {
                     + "\(made), was not linked"
                     + (linked.map { " (the evidence request is linked to \($0))" } ?? " (the request was unlinked)")
                     + ". If both tickets exist in the tracker, close the one not linked.",
-                extensions: ["unlinked_external_id": .string(made), "external_id": linked.map(JSONValue.string) ?? .null])
+                extensions: [
+                    "unlinked_external_id": .string(made), "external_id": linked.map(JSONValue.string) ?? .null,
+                ])
         case .noLink:
             Problem(
                 slug: "not-found", title: HTTPStatus.reason(404), detail: "This evidence request has no linked ticket.")

@@ -57,7 +57,9 @@ extension SyncActions {
                 throw APIError.trackerBusy(config)
             }
             ticket = made
-        } catch let error as APIError where !["provider-busy", APIError.createSettlingSlug].contains(error.problem.slug) {
+        } catch let error as APIError
+            where !["provider-busy", APIError.createSettlingSlug].contains(error.problem.slug)
+        {
             if resumed || error.problem.extensions["tracker_outcome"] == .string("unknown") {
                 // The tracker may have made it: keep the reservation (shown as error) so a retry looks it up by key.
                 try links.failReservation(reservation, reason: error.problem.detail)
@@ -100,13 +102,13 @@ extension SyncActions {
     /// over, or the request was unlinked): the link as it stands when it holds the same ticket, 409 otherwise.
     private func superseded(_ reservation: Reservation, made ticket: CreatedTicket) throws -> TicketLink {
         let current = try links.active(org: reservation.link.orgID, request: reservation.link.evidenceRequestID)
-        if let current, current.id == reservation.link.id, !current.isCreating, current.externalID == ticket.externalID {
+        if let current, current.id == reservation.link.id, !current.isCreating, current.externalID == ticket.externalID
+        {
             return current
         }
         if let current, current.id == reservation.link.id, current.isCreating { throw TicketError.beingCreated }
-        throw TicketError.createSuperseded(made: ticket.externalID, linked: current.flatMap {
-            $0.isCreating ? nil : $0.externalID
-        })
+        let linkedNow = current?.isCreating == false ? current?.externalID : nil
+        throw TicketError.createSuperseded(made: ticket.externalID, linked: linkedNow)
     }
 
     /// An audit row about a link of this org.

@@ -91,7 +91,8 @@ public struct JiraProvider: TicketProvider {
         guard let status = result.status, (200..<300).contains(status), let answer = result.jsonObject else {
             throw Self.failure.apiError(result, action: "look for an issue this create already made").lookupOnly
         }
-        guard case .array(let issues)? = answer["issues"], let issue = issues.first, let id = Self.identifier(issue["id"])
+        guard case .array(let issues)? = answer["issues"], let issue = issues.first,
+            let id = Self.identifier(issue["id"])
         else { return nil }
         if let issueKey = issue["key"]?.stringValue { return ticket(key: issueKey, id: id) }
         return try issueByID(id)
@@ -100,21 +101,37 @@ public struct JiraProvider: TicketProvider {
     /// An issue's key from its id (a search that answered ids only).
     private func issueByID(_ id: String) throws -> CreatedTicket {
         let result = call("GET", "/issue/\(Self.escaped(id))?fields=summary", timeouts: timeouts)
-        guard let status = result.status, (200..<300).contains(status), let issueKey = result.jsonObject?["key"]?.stringValue
+        guard let status = result.status, (200..<300).contains(status),
+            let issueKey = result.jsonObject?["key"]?.stringValue
         else { throw Self.failure.apiError(result, action: "read the issue this create already made").lookupOnly }
         return ticket(key: issueKey, id: id)
     }
 
     /// Cloud or Data Center: the connection's `deployment` setting (JIRA_DEPLOYMENT), else serverInfo's
-    /// `deploymentType`, asked once per base URL and process.
+    /// `deploymentType`, asked once per base URL and process (only when a create resumes or a comment is retried).
     func deployment() throws -> JiraDeployment {
-        if let stated = settings.deployment { return stated }
-        return try deploymentCache.get {
-            let result = call("GET", "/serverInfo", timeouts: timeouts)
-            guard let status = result.status, (200..<300).contains(status), let info = result.jsonObject else {
-                throw Self.failure.apiError(result, action: "tell Cloud from Data Center (serverInfo)").lookupOnly
-            }
-            return JiraDeployment.fromServerInfo(info["deploymentType"]?.stringValue)
+        switch detectedDeployment() {
+        case .success(let known): return known
+        case .failure(let failed):
+            throw Self.failure.apiError(failed.result, action: "tell Cloud from Data Center (serverInfo)").lookupOnly
+        }
+    }
+
+    func detectedDeployment() -> Result<JiraDeployment, FailedCall> {
+        if let stated = settings.deployment { return .success(stated) }
+        do {
+            return .success(
+                try deploymentCache.get {
+                    let result = call("GET", "/serverInfo", timeouts: timeouts)
+                    guard let status = result.status, (200..<300).contains(status), let info = result.jsonObject else {
+                        throw FailedCall(result: result)
+                    }
+                    return JiraDeployment.fromServerInfo(info["deploymentType"]?.stringValue)
+                })
+        } catch let failed as FailedCall {
+            return .failure(failed)
+        } catch {
+            return .failure(FailedCall(result: .failure("serverInfo: \(error)")))
         }
     }
 
@@ -163,14 +180,32 @@ public struct JiraProvider: TicketProvider {
 
     static let commentProperty = "ticketsync"
 
-    /// The id of the issue's comment that carries this event's id, if an earlier attempt posted it.
+    /// The id of the issue's comment that carries this event's id, if an earlier attempt posted it: the newest 100
+    /// comments with their properties. Data Center expands them on the list itself; Cloud documents that expand only
+    /// on `POST /comment/list`, so there the list's ids are read again through it.
     private func existingComment(_ event: OutboxEvent, timeouts: HTTPTimeouts) -> Result<String?, FailedCall> {
+        let deployment: JiraDeployment
+        switch detectedDeployment() {
+        case .success(let known): deployment = known
+        case .failure(let failed): return .failure(failed)
+        }
+        let expand = deployment == .cloud ? "" : "expand=properties&"
         let result = call(
-            "GET", "/issue/\(Self.escaped(event.externalID))/comment?expand=properties&orderBy=-created&maxResults=100",
+            "GET", "/issue/\(Self.escaped(event.externalID))/comment?\(expand)orderBy=-created&maxResults=100",
             timeouts: timeouts)
         guard let status = result.status, (200..<300).contains(status),
-            case .array(let comments)? = result.jsonObject?["comments"]
+            case .array(var comments)? = result.jsonObject?["comments"]
         else { return .failure(FailedCall(result: result)) }
+        if deployment == .cloud, !comments.isEmpty {
+            let ids = comments.compactMap { Self.identifier($0["id"]).flatMap { Int($0) } }.map { JSONValue.int($0) }
+            let listed = call(
+                "POST", "/comment/list?expand=properties&maxResults=100", .object(["ids": .array(ids)]),
+                timeouts: timeouts)
+            guard let status = listed.status, (200..<300).contains(status),
+                case .array(let values)? = listed.jsonObject?["values"]
+            else { return .failure(FailedCall(result: listed)) }
+            comments = values
+        }
         for comment in comments {
             guard case .array(let properties)? = comment["properties"] else { continue }
             let ours = properties.contains {
