@@ -131,7 +131,14 @@ def test_create_errors_are_clear_and_link_nothing(make_stack, world, jira, answe
     if status == 503:
         assert response.headers["Retry-After"] == "30"
     assert jira.token not in response.text
-    assert world.snapshot() == before
+    if answer[0] == 500:
+        # Jira may have made the issue all the same: the reservation stays for a retry, which searches first.
+        assert problem["tracker_outcome"] == "unknown"
+        kept = requests.get(stack.url(world.request_path() + "/ticket"), headers=world.auth("admin")).json()
+        assert kept["state"] == "creating" and kept["sync_state"] == "error"
+    else:
+        assert world.snapshot() == before
+    assert jira.searches() == [], "a fresh create searches nothing"
 
 
 def test_wrong_token_is_reported_without_leaking_it(make_stack, world, jira):
@@ -149,10 +156,13 @@ def test_comment_rate_limit_and_server_error_are_retried(make_stack, world, jira
                            headers=world.auth("reader")).json()["comment"]
     assert posted["sync_state"] == "pending"
     wait_for(lambda: thread(stack, world)[0]["sync_state"] == "synced", seconds=20, what="the retried comment")
-    # Every retry first looks for the comment by its event id (the 500 answered that look-up), then posts it once.
-    attempts, lookups = jira.calls("POST", "/comment"), jira.calls("GET", "/comment")
-    assert len(attempts) == 2 and len(lookups) == 2
-    assert lookups[0]["at"] - attempts[0]["at"] >= 0.9, "Retry-After honoured"
+    # Every retry first looks for the comment by its event id (the 500 answered the first retry's first call: the
+    # look-up, or serverInfo before it), then posts it once.
+    attempts = [c for c in jira.calls("POST", "/comment") if c["path"].endswith("/comment")]
+    lookups = jira.calls("GET", "/comment")
+    assert len(attempts) == 2 and 1 <= len(lookups) <= 2
+    retried = [c for c in jira.requests if c["at"] > attempts[0]["at"]]
+    assert retried[0]["at"] - attempts[0]["at"] >= 0.9, "Retry-After honoured"
 
 
 def test_close_without_a_done_transition_fails_and_closes_nothing(make_stack, world):

@@ -63,9 +63,8 @@ def test_create_comment_reply_close(make_stack, world, servicenow):
                    r=world.r1)
     assert call["json"] == {"short_description": "Access review", "description": "Q3 access review",
                             "correlation_id": f"ticketsync-{link_id}", "correlation_display": "Ticket Sync"}
-    # The create looked for a record with that key first (none yet).
-    lookup = servicenow.calls("GET", "/api/now/table/incident")[0]
-    assert lookup["query"]["sysparm_query"] == [f"correlation_id=ticketsync-{link_id}"]
+    # A fresh reservation cannot have a record yet: nothing is looked up first (a resumed create does look).
+    assert servicenow.calls("GET", "/api/now/table/incident") == []
 
     posted = comment(stack, world, "Please attach the evidence.")
     assert posted["sync_state"] == "synced"

@@ -15,6 +15,8 @@ const KINDS = {
       { name: "project_key", label: "Project key", hint: "Issues are created here, e.g. GRC", required: true },
       { name: "issue_type", label: "Issue type", hint: "Default: Task" },
       { name: "email", label: "Account email", hint: "Cloud: set it (Basic auth). Data Center token: leave empty (Bearer)" },
+      { name: "deployment", label: "Deployment", options: ["", "cloud", "datacenter"],
+        hint: "Empty: asked from Jira (serverInfo) when needed. Decides how Ticket Sync searches for issues" },
       { name: "api_token", label: "API token", secret: true, required: true },
       { name: "webhook_secret", label: "Webhook secret", secret: true, hint: "Verifies Jira's X-Hub-Signature on the inbound URL" },
       STATUS_MAP,

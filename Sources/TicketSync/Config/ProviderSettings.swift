@@ -9,6 +9,8 @@ public struct JiraSettings: Sendable {
     /// Set → `Authorization: Basic base64(email:token)` (Cloud); unset → `Authorization: Bearer <token>` (Data Center PAT).
     public var email: String?
     public var issueType: String
+    /// JIRA_DEPLOYMENT / `settings.deployment`: `cloud` or `datacenter`; nil: asked from serverInfo when needed.
+    public var deployment: JiraDeployment? = nil
     /// JIRA_WEBHOOK_SECRET, comma-separated for rotation: verifies `X-Hub-Signature` of Jira's own webhooks.
     public var webhookSecrets: [String]
 }
@@ -50,11 +52,16 @@ extension Settings {
         (text ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
     }
 
-    static func jira(_ value: (String) -> String?) -> JiraSettings {
-        JiraSettings(
+    static func jira(_ value: (String) -> String?, warnings: inout [String]) -> JiraSettings {
+        var deployment: JiraDeployment?
+        if let raw = value("JIRA_DEPLOYMENT") {
+            deployment = JiraDeployment(rawValue: raw.lowercased())
+            if deployment == nil { warnings.append("unknown JIRA_DEPLOYMENT '\(raw)': asking Jira's serverInfo") }
+        }
+        return JiraSettings(
             baseURL: serviceURL(value("JIRA_BASE_URL")), apiToken: value("JIRA_API_TOKEN"),
             projectKey: value("JIRA_PROJECT_KEY"), email: value("JIRA_EMAIL"),
-            issueType: value("JIRA_ISSUE_TYPE") ?? "Task",
+            issueType: value("JIRA_ISSUE_TYPE") ?? "Task", deployment: deployment,
             webhookSecrets: secrets(value("JIRA_WEBHOOK_SECRET")))
     }
 

@@ -51,6 +51,9 @@ public struct Settings: Sendable {
     public var deliveryConnectionConcurrency = 2
     /// Connect timeout, keepalives and the session timeouts of every database connection.
     public var databaseLimits = PGSessionLimits()
+    /// JIRA_CLOUD_SEARCH_LAG_S: how long after a create attempt Jira Cloud's search may still miss its issue; a
+    /// resumed create waits until then.
+    public var jiraCloudSearchLagSeconds = 60
     /// A tracker's answer larger than this fails the call (TICKET_HTTP_MAX_RESPONSE_BYTES, default 1 MiB).
     public var maxResponseBytes = 1 << 20
 
@@ -74,8 +77,8 @@ public struct Settings: Sendable {
         webhookSecrets = Self.secrets(value("TICKET_WEBHOOK_SECRET"))
         publicBaseURL = Self.serviceURL(value("PUBLIC_BASE_URL"))?.absoluteString
         webhookURL = Self.httpURL(value("TICKET_WEBHOOK_URL"))
-        jira = Self.jira(value)
         var warnings: [String] = []
+        jira = Self.jira(value, warnings: &warnings)
         serviceNow = Self.serviceNow(value, warnings: &warnings)
         if let unknownProviderValue {
             warnings.insert(
@@ -100,6 +103,7 @@ public struct Settings: Sendable {
         trackerOrgConcurrency = positive("TICKET_TRACKER_ORG_CONCURRENCY", 4)
         orgConnectionLimit = positive("TICKET_ORG_CONNECTION_LIMIT", 20)
         deliveryConnectionConcurrency = positive("TICKET_DELIVERY_CONNECTION_CONCURRENCY", 2)
+        jiraCloudSearchLagSeconds = positive("JIRA_CLOUD_SEARCH_LAG_S", 60)
         databaseLimits.connectTimeoutSeconds = positive("TICKETSYNC_DB_CONNECT_TIMEOUT_S", 5)
         databaseLimits.statementTimeoutMilliseconds = positive("TICKETSYNC_DB_STATEMENT_TIMEOUT_MS", 5000)
         databaseLimits.lockTimeoutMilliseconds = positive("TICKETSYNC_DB_LOCK_TIMEOUT_MS", 2000)

@@ -24,7 +24,7 @@ public struct ConnectionSpec: Sendable {
                 required: ["settings.url", "secrets.webhook_secret"])
         case .jira:
             ConnectionSpec(
-                kind: kind, settings: ["base_url", "project_key", "issue_type", "email", "status_map"],
+                kind: kind, settings: ["base_url", "project_key", "issue_type", "email", "deployment", "status_map"],
                 defaults: ["issue_type": "Task", "status_map": StatusMap.standard.text],
                 secrets: ["api_token", "webhook_secret"],
                 required: ["settings.base_url", "settings.project_key", "secrets.api_token"])
@@ -76,6 +76,10 @@ public struct ConnectionSpec: Sendable {
         case "auth":
             guard ServiceNowSettings.Auth(rawValue: text) != nil else {
                 throw APIError.invalidField(field, "`\(field)` must be apikey or bearer.")
+            }
+        case "deployment":
+            guard JiraDeployment(rawValue: text) != nil else {
+                throw APIError.invalidField(field, "`\(field)` must be cloud or datacenter.")
             }
         case "email":
             guard text.contains("@"), text.count <= 254 else {

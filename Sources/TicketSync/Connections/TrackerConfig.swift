@@ -56,7 +56,7 @@ public struct TrackerConfig: Sendable {
             jira: JiraSettings(
                 baseURL: baseURL, apiToken: apiToken, projectKey: settings["project_key"],
                 email: settings["email"], issueType: settings["issue_type"] ?? "Task",
-                webhookSecrets: inbound),
+                deployment: settings["deployment"].flatMap(JiraDeployment.init), webhookSecrets: inbound),
             serviceNow: ServiceNowSettings(
                 baseURL: baseURL, apiToken: apiToken,
                 auth: ServiceNowSettings.Auth(rawValue: settings["auth"] ?? "") ?? .apikey,

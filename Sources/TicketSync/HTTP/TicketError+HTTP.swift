@@ -2,7 +2,7 @@
 extension TicketError: HTTPResponseError {
     public var status: Int {
         switch self {
-        case .alreadyLinked, .externalIDInUse, .alreadyClosed, .unlinkedMeanwhile, .beingCreated: 409
+        case .alreadyLinked, .externalIDInUse, .alreadyClosed, .unlinkedMeanwhile, .beingCreated, .createSuperseded: 409
         case .noLink, .noRequest: 404
         }
     }
@@ -28,6 +28,16 @@ extension TicketError: HTTPResponseError {
             Problem(
                 slug: "ticket-unlinked", title: HTTPStatus.reason(409),
                 detail: "The close was recorded, but the ticket was unlinked meanwhile; it is no longer linked here.")
+        case .createSuperseded(let made, let linked):
+            Problem(
+                slug: "ticket-create-superseded", title: HTTPStatus.reason(409),
+                detail: "This create took longer than its lease and another create took over; the ticket it made, "
+                    + "\(made), was not linked"
+                    + (linked.map { " (the evidence request is linked to \($0))" } ?? " (the request was unlinked)")
+                    + ". If both tickets exist in the tracker, close the one not linked.",
+                extensions: [
+                    "unlinked_external_id": .string(made), "external_id": linked.map(JSONValue.string) ?? .null,
+                ])
         case .noLink:
             Problem(
                 slug: "not-found", title: HTTPStatus.reason(404), detail: "This evidence request has no linked ticket.")

@@ -17,6 +17,7 @@ public final class ProviderRegistry: @unchecked Sendable {
     public let metrics: Metrics?
     private let lock = NSLock()
     private var jiraIdentities: [String: JiraIdentityCache] = [:]
+    private var jiraDeployments: [String: JiraDeploymentCache] = [:]
 
     public init(
         settings: Settings, http: any OutboundHTTP = CurlHTTP(), keys: SecretKeyRing = .empty, metrics: Metrics? = nil
@@ -71,7 +72,9 @@ public final class ProviderRegistry: @unchecked Sendable {
             }
             return JiraProvider(
                 settings: jira, baseURL: baseURL, apiToken: token, projectKey: project, http: client,
-                timeouts: settings.httpTimeouts, identityCache: jiraIdentity(config), linkBack: linkBack)
+                timeouts: settings.httpTimeouts, identityCache: jiraIdentity(config),
+                deploymentCache: jiraDeployment(baseURL), cloudSearchLagSeconds: settings.jiraCloudSearchLagSeconds,
+                linkBack: linkBack)
         case .servicenow:
             let serviceNow = config.serviceNow
             guard let baseURL = serviceNow.baseURL, let token = serviceNow.apiToken else {
@@ -85,6 +88,16 @@ public final class ProviderRegistry: @unchecked Sendable {
 
     /// The deployment default's provider of a kind.
     public func provider(_ kind: ProviderKind) throws -> any TicketProvider { try provider(deployment(kind)) }
+
+    /// One per Jira base URL: the same site is the same deployment, whichever connection names it.
+    private func jiraDeployment(_ baseURL: URL) -> JiraDeploymentCache {
+        lock.withLock {
+            if let cache = jiraDeployments[baseURL.absoluteString] { return cache }
+            let cache = JiraDeploymentCache()
+            jiraDeployments[baseURL.absoluteString] = cache
+            return cache
+        }
+    }
 
     private func jiraIdentity(_ config: TrackerConfig) -> JiraIdentityCache {
         let key = "\(config.connectionID ?? "environment")@\(config.version)"

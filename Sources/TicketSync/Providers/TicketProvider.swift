@@ -11,8 +11,14 @@ public struct CreatedTicket: Sendable, Equatable {
 /// The idempotency key of one create: derived from the link it reserved, the same on every attempt to complete it.
 public struct CreationKey: Sendable, Equatable {
     public let linkID: String
+    /// An earlier attempt of the same reservation may have reached the tracker: look for its ticket before making
+    /// one. False for a fresh reservation, which nothing can have made yet (no look-up: one call fewer).
+    public let resumed: Bool
 
-    public init(linkID: String) { self.linkID = linkID }
+    public init(linkID: String, resumed: Bool = false) {
+        self.linkID = linkID
+        self.resumed = resumed
+    }
 
     /// As a tracker label, correlation id or minted-number key: `ticketsync-<link id>`.
     public var text: String { "ticketsync-\(linkID)" }
@@ -42,10 +48,13 @@ public struct ExternalReply: Sendable, Equatable {
 /// outbox first and handed to `deliver`, at once and again on retry, so every provider shares one sync mechanism.
 public protocol TicketProvider: Sendable {
     var kind: ProviderKind { get }
-    /// Opens a ticket for the evidence request, idempotently: a ticket already made with `key` (by a create that
-    /// died before it could record it) is found and returned instead of a second one. `db` is the caller's
-    /// connection (no transaction is open).
+    /// Opens a ticket for the evidence request, idempotently: when `key.resumed`, a ticket already made with `key`
+    /// (by a create that died or failed before it could record it) is found and returned instead of a second one.
+    /// `db` is the caller's connection (no transaction is open).
     func createTicket(for request: EvidenceRequest, key: CreationKey, db: PGConnection) throws -> CreatedTicket
+    /// Asked before a resumed create, whose earlier attempt started `sinceAttempt` seconds ago: the seconds until
+    /// this tracker's look-up surely finds a ticket that attempt made (its search lags), or nil to go ahead now.
+    func resumeDelay(sinceAttempt: Double) throws -> Int?
     /// One attempt at an outbox event (`ticket.comment` or `ticket.close`). Must not throw: every failure is an outcome.
     func deliver(_ event: OutboxEvent, timeouts: HTTPTimeouts) -> DeliveryOutcome
     /// Checked while the close request waits, before anything is marked closed: throws when the tracker can
@@ -57,4 +66,6 @@ public protocol TicketProvider: Sendable {
 
 extension TicketProvider {
     public func prepareClose(_ link: TicketLink) throws {}
+    /// Most trackers' look-ups read what was written (ServiceNow's Table API, the adapter's event-id store).
+    public func resumeDelay(sinceAttempt: Double) throws -> Int? { nil }
 }

@@ -103,70 +103,119 @@ public struct TicketLinkStore {
         }
     }
 
-    /// Reserves the request's one active link for a create (state `creating`, leased for `leaseSeconds`); the
-    /// one-active-link index turns a second reservation or an existing link into `TicketError.alreadyLinked`.
+    /// Reserves the request's one active link for a create (state `creating`, leased for `leaseSeconds`, owned by a
+    /// fresh token, its tracker attempt starting now); the one-active-link index turns a second reservation or an
+    /// existing link into `TicketError.alreadyLinked`.
     public func reserve(org: String, request: String, provider: String, connectionID: String?, leaseSeconds: Int) throws
-        -> TicketLink
+        -> Reservation
     {
         do {
-            return try Self.decode(
-                db.query(
-                    """
-                    INSERT INTO ticket_sync.ticket_links AS l
-                        (org_id, evidence_request_id, provider, connection_id, state, creating_until)
-                    VALUES ($1, $2, $3, $4, 'creating', clock_timestamp() + make_interval(secs => $5::int))
-                    RETURNING \(Self.columns)
-                    """, [org, request, provider, connectionID, String(leaseSeconds)]
-                ).single("reservation"))
+            let row = try db.query(
+                """
+                INSERT INTO ticket_sync.ticket_links AS l
+                    (org_id, evidence_request_id, provider, connection_id, state, creating_until, creating_token,
+                     tracker_attempt_at)
+                VALUES ($1, $2, $3, $4, 'creating', clock_timestamp() + make_interval(secs => $5::int),
+                        gen_random_uuid(), clock_timestamp())
+                RETURNING \(Self.columns), l.creating_token
+                """, [org, request, provider, connectionID, String(leaseSeconds)]
+            ).single("reservation")
+            return Reservation(link: Self.decode(row), token: row.string("creating_token"), sinceTrackerAttempt: nil)
         } catch let error as PGError where error.sqlstate == .uniqueViolation {
             throw TicketError.alreadyLinked
         }
     }
 
-    /// Takes over the request's reservation when no create holds it any more (its lease ran out, or it failed):
-    /// nil when there is none, or a create is still working on it.
-    public func takeOverReservation(org: String, request: String, leaseSeconds: Int) throws -> TicketLink? {
+    /// Takes over the request's reservation when no create holds it any more (its lease ran out, or it failed or
+    /// waited): a fresh token makes the earlier create's completion fail. Nil when there is none, or a create is
+    /// still working on it. Says how long ago a create last started asking the tracker (the reservation's age when
+    /// that was never recorded).
+    public func takeOverReservation(org: String, request: String, leaseSeconds: Int) throws -> Reservation? {
         try db.query(
             """
+            WITH previous AS (
+                SELECT id, coalesce(tracker_attempt_at, created_at) AS attempt_at FROM ticket_sync.ticket_links
+                WHERE org_id = $1 AND evidence_request_id = $2 AND unlinked_at IS NULL AND state = 'creating'
+                  AND (creating_until IS NULL OR creating_until < clock_timestamp())
+                FOR UPDATE
+            )
             UPDATE ticket_sync.ticket_links AS l
-            SET creating_until = clock_timestamp() + make_interval(secs => $3::int), updated_at = clock_timestamp()
-            WHERE l.org_id = $1 AND l.evidence_request_id = $2 AND l.unlinked_at IS NULL AND l.state = 'creating'
-              AND (l.creating_until IS NULL OR l.creating_until < clock_timestamp())
-            RETURNING \(Self.columns)
+            SET creating_until = clock_timestamp() + make_interval(secs => $3::int), creating_token = gen_random_uuid(),
+                updated_at = clock_timestamp()
+            FROM previous p WHERE l.id = p.id
+            RETURNING \(Self.columns), l.creating_token,
+                extract(epoch FROM clock_timestamp() - p.attempt_at)::float8 AS since_attempt
             """, [org, request, String(leaseSeconds)]
-        ).first.map(Self.decode)
+        ).first.map {
+            Reservation(
+                link: Self.decode($0), token: $0.string("creating_token"),
+                sinceTrackerAttempt: $0["since_attempt"].flatMap(Double.init))
+        }
     }
 
-    /// Completes a reservation with the tracker's ticket; nil when it is no longer this create's (unlinked meanwhile).
-    public func complete(org: String, id: String, ticket: CreatedTicket) throws -> TicketLink? {
+    /// Records that this create is about to ask the tracker to make the ticket; false when the reservation is no
+    /// longer its own.
+    public func markTrackerAttempt(_ reservation: Reservation) throws -> Bool {
+        try db.query(
+            """
+            UPDATE ticket_sync.ticket_links SET tracker_attempt_at = clock_timestamp()
+            WHERE org_id = $1 AND id = $2 AND state = 'creating' AND unlinked_at IS NULL AND creating_token = $3::uuid
+            RETURNING id
+            """, [reservation.link.orgID, reservation.link.id, reservation.token]
+        ).count == 1
+    }
+
+    /// Completes a reservation with the tracker's ticket; nil when it is no longer this create's (another create took
+    /// it over after its lease ran out, or it was unlinked meanwhile).
+    public func complete(_ reservation: Reservation, ticket: CreatedTicket) throws -> TicketLink? {
         do {
             return try db.query(
                 """
                 UPDATE ticket_sync.ticket_links AS l
                 SET state = 'linked', external_id = $3, external_url = $4, external_ref = $5, creating_until = NULL,
-                    create_error = NULL, updated_at = clock_timestamp()
+                    creating_token = NULL, create_error = NULL, updated_at = clock_timestamp()
                 WHERE l.org_id = $1 AND l.id = $2 AND l.state = 'creating' AND l.unlinked_at IS NULL
+                  AND l.creating_token = $6::uuid
                 RETURNING \(Self.columns)
-                """, [org, id, ticket.externalID, ticket.externalURL, ticket.externalRef]
+                """,
+                [
+                    reservation.link.orgID, reservation.link.id, ticket.externalID, ticket.externalURL,
+                    ticket.externalRef, reservation.token,
+                ]
             ).first.map(Self.decode)
         } catch let error as PGError where error.sqlstate == .uniqueViolation {
             throw TicketError.externalIDInUse(ticket.externalID)
         }
     }
 
-    /// Removes a reservation whose tracker call never happened or was clearly refused (nothing to resume).
-    public func dropReservation(org: String, id: String) throws {
+    /// Removes a reservation whose tracker call never happened or was clearly refused (nothing to resume), if it is
+    /// still this create's.
+    public func dropReservation(_ reservation: Reservation) throws {
         try db.query(
-            "DELETE FROM ticket_sync.ticket_links WHERE org_id = $1 AND id = $2 AND state = 'creating'", [org, id])
+            """
+            DELETE FROM ticket_sync.ticket_links
+            WHERE org_id = $1 AND id = $2 AND state = 'creating' AND creating_token = $3::uuid
+            """, [reservation.link.orgID, reservation.link.id, reservation.token])
     }
 
-    /// Records why a create failed; the reservation stays (visible as `error`) until a retry or an unlink.
-    public func failReservation(org: String, id: String, reason: String) throws {
+    /// Records why a create failed, if the reservation is still this create's; it stays (visible as `error`) until a
+    /// retry or an unlink.
+    public func failReservation(_ reservation: Reservation, reason: String) throws {
         try db.query(
             """
             UPDATE ticket_sync.ticket_links SET creating_until = NULL, create_error = $3, updated_at = clock_timestamp()
-            WHERE org_id = $1 AND id = $2 AND state = 'creating'
-            """, [org, id, reason])
+            WHERE org_id = $1 AND id = $2 AND state = 'creating' AND creating_token = $4::uuid
+            """, [reservation.link.orgID, reservation.link.id, reason, reservation.token])
+    }
+
+    /// Gives a reservation back without a verdict (a resume that must wait): the next create or retry may take it
+    /// over at once; its error, if any, stays.
+    public func releaseReservation(_ reservation: Reservation) throws {
+        try db.query(
+            """
+            UPDATE ticket_sync.ticket_links SET creating_until = NULL, updated_at = clock_timestamp()
+            WHERE org_id = $1 AND id = $2 AND state = 'creating' AND creating_token = $3::uuid
+            """, [reservation.link.orgID, reservation.link.id, reservation.token])
     }
 
     /// Marks the link closed; nil when it was closed meanwhile (the caller answers 409).

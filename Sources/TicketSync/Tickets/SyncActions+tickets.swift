@@ -6,11 +6,12 @@ extension SyncActions {
     /// Opens a ticket in the tracker `connectionID` names (or the org's default, or the deployment default) and links
     /// it: reserve, then create, then complete. The reservation (the one-active-link index) lets one of concurrent
     /// creates call the tracker; the others get 409 without calling it. A reservation left by a create that died, or
-    /// whose tracker call ended without a clear answer, is resumed: the tracker is asked by the creation key first.
+    /// whose tracker call ended without a clear answer, is resumed: only then is the tracker asked by the creation
+    /// key first (a fresh reservation cannot have a ticket yet).
     public func createTicket(org: String, request: EvidenceRequest, connectionID: String?) throws -> TicketLink {
         let config = try providers.configForCreate(org: org, requested: connectionID, db: db)
         let provider = try providers.provider(config)
-        let reservation: TicketLink
+        let reservation: Reservation
         do {
             reservation = try links.reserve(
                 org: org, request: request.id, provider: config.kind.rawValue, connectionID: config.connectionID,
@@ -18,7 +19,7 @@ extension SyncActions {
         } catch TicketError.alreadyLinked {
             return try resumeCreate(org: org, request: request)
         }
-        return try complete(reservation, request: request, config: config, provider: provider, resumed: false)
+        return try complete(reservation, request: request, config: config, provider: provider)
     }
 
     /// Takes over the request's unfinished reservation (create or retry): 409 while another create still holds it.
@@ -30,51 +31,47 @@ extension SyncActions {
             let current = try links.active(org: org, request: request.id)
             throw current?.isCreating == true ? TicketError.beingCreated : TicketError.alreadyLinked
         }
-        let config = try providers.config(for: reservation, db: db)
-        return try complete(
-            reservation, request: request, config: config, provider: try providers.provider(config), resumed: true)
+        let config = try providers.config(for: reservation.link, db: db)
+        return try complete(reservation, request: request, config: config, provider: try providers.provider(config))
     }
 
-    /// `resumed`: the reservation was left by an earlier create, whose tracker call may have made the ticket: it is
-    /// never dropped, whatever this attempt's failure.
+    /// A resumed reservation was left by an earlier create, whose tracker call may have made the ticket: it is never
+    /// dropped, whatever this attempt's failure. Every write names the reservation's token: a create that outlived
+    /// its lease and was taken over changes nothing.
     private func complete(
-        _ reservation: TicketLink, request: EvidenceRequest, config: TrackerConfig,
-        provider: any TicketProvider, resumed: Bool
+        _ reservation: Reservation, request: EvidenceRequest, config: TrackerConfig, provider: any TicketProvider
     ) throws -> TicketLink {
-        let key = CreationKey(linkID: reservation.id)
+        let resumed = reservation.isResumed
         let ticket: CreatedTicket
         do {
             guard
                 let made = try providers.bulkhead.withSlot(
                     TrackerBulkhead.key(config),
-                    {
-                        try provider.createTicket(for: request, key: key, db: db)
-                    })
+                    { try makeTicket(reservation, request: request, provider: provider) })
             else {
                 if resumed {
-                    try links.failReservation(
-                        org: reservation.orgID, id: reservation.id, reason: "the tracker was busy")
+                    try links.failReservation(reservation, reason: "the tracker was busy")
                 } else {
-                    try links.dropReservation(org: reservation.orgID, id: reservation.id)  // the tracker was not asked
+                    try links.dropReservation(reservation)  // the tracker was not asked
                 }
                 throw APIError.trackerBusy(config)
             }
             ticket = made
-        } catch let error as APIError where error.problem.slug != "provider-busy" {
+        } catch let error as APIError
+            where !["provider-busy", APIError.createSettlingSlug].contains(error.problem.slug)
+        {
             if resumed || error.problem.extensions["tracker_outcome"] == .string("unknown") {
                 // The tracker may have made it: keep the reservation (shown as error) so a retry looks it up by key.
-                try links.failReservation(org: reservation.orgID, id: reservation.id, reason: error.problem.detail)
+                try links.failReservation(reservation, reason: error.problem.detail)
             } else {
-                try links.dropReservation(org: reservation.orgID, id: reservation.id)  // refused: nothing was made
+                try links.dropReservation(reservation)  // refused: nothing was made
             }
             throw error
         }
         FailPoint.hit("after-tracker-create")
         // The link and its audit row in one transaction.
-        let linked = try db.transaction { () throws -> TicketLink in
-            guard let linked = try links.complete(org: reservation.orgID, id: reservation.id, ticket: ticket) else {
-                throw TicketError.unlinkedMeanwhile
-            }
+        let linked = try db.transaction { () throws -> TicketLink? in
+            guard let linked = try links.complete(reservation, ticket: ticket) else { return nil }
             try db.query(
                 audit(
                     "ticket.create", link: linked,
@@ -82,7 +79,36 @@ extension SyncActions {
                 ).statement)
             return linked
         }
-        return linked
+        return try linked ?? superseded(reservation, made: ticket)
+    }
+
+    /// Inside the tracker slot. A resumed create first lets the tracker's search catch up with the earlier attempt
+    /// (503 with Retry-After, the reservation given back meanwhile), then records its own attempt.
+    private func makeTicket(_ reservation: Reservation, request: EvidenceRequest, provider: any TicketProvider) throws
+        -> CreatedTicket
+    {
+        if let since = reservation.sinceTrackerAttempt {
+            if let wait = try provider.resumeDelay(sinceAttempt: since) {
+                try links.releaseReservation(reservation)
+                throw APIError.createSettling(seconds: wait)
+            }
+            guard try links.markTrackerAttempt(reservation) else { throw TicketError.beingCreated }
+        }
+        return try provider.createTicket(
+            for: request, key: CreationKey(linkID: reservation.link.id, resumed: reservation.isResumed), db: db)
+    }
+
+    /// This create lost its reservation while the tracker answered (its lease ran out and another create took it
+    /// over, or the request was unlinked): the link as it stands when it holds the same ticket, 409 otherwise.
+    private func superseded(_ reservation: Reservation, made ticket: CreatedTicket) throws -> TicketLink {
+        let current = try links.active(org: reservation.link.orgID, request: reservation.link.evidenceRequestID)
+        if let current, current.id == reservation.link.id, !current.isCreating, current.externalID == ticket.externalID
+        {
+            return current
+        }
+        if let current, current.id == reservation.link.id, current.isCreating { throw TicketError.beingCreated }
+        let linkedNow = current?.isCreating == false ? current?.externalID : nil
+        throw TicketError.createSuperseded(made: ticket.externalID, linked: linkedNow)
     }
 
     /// An audit row about a link of this org.
@@ -156,5 +182,18 @@ extension SyncActions {
             event.detail = ["cancelled_events": .int(cancelled)]
             try db.query(event.statement)
         }
+    }
+}
+
+extension APIError {
+    static let createSettlingSlug = "ticket-create-settling"
+
+    /// A resumed create on a tracker whose search lags: the earlier attempt's ticket may not be findable yet.
+    static func createSettling(seconds: Int) -> APIError {
+        APIError(
+            503, createSettlingSlug,
+            "An earlier attempt to create this ticket started moments ago and the tracker's search may not show its "
+                + "ticket yet; retry after \(seconds) s to finish creating it (no second ticket is made).",
+            title: "Ticket creation settling", headers: [("Retry-After", String(seconds))])
     }
 }

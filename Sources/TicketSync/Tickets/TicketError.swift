@@ -10,6 +10,9 @@ public enum TicketError: Error, Equatable {
     case beingCreated
     /// The close was recorded, but another request unlinked the ticket while the tracker was being told.
     case unlinkedMeanwhile
+    /// This create's reservation was taken over (its lease ran out while the tracker answered) or unlinked: the
+    /// ticket it made (`made`) is not linked; `linked` is the request's ticket now, if any.
+    case createSuperseded(made: String, linked: String?)
     /// The evidence request has no active link.
     case noLink
     /// No evidence request with that id in the org (or in another org: the same answer).

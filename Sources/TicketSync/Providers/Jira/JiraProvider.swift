@@ -1,7 +1,8 @@
 import Foundation
 
-/// Jira through REST v2, which Cloud and Data Center both serve with plain-text bodies.
-/// external_id is the issue key, external_ref the numeric issue id.
+/// Jira through REST v2, which Cloud and Data Center both serve with plain-text bodies (the one call that differs, the
+/// issue search, is chosen per deployment: see `findIssue`). external_id is the issue key, external_ref the numeric
+/// issue id.
 public struct JiraProvider: TicketProvider {
     public let kind = ProviderKind.jira
     let settings: JiraSettings
@@ -11,6 +12,10 @@ public struct JiraProvider: TicketProvider {
     let http: any OutboundHTTP
     let timeouts: HTTPTimeouts
     let identityCache: JiraIdentityCache
+    /// serverInfo's answer for this base URL, unless the connection states its deployment.
+    let deploymentCache: JiraDeploymentCache
+    /// How long after a create attempt Cloud's search may still miss its issue (JIRA_CLOUD_SEARCH_LAG_S).
+    let cloudSearchLagSeconds: Int
     let linkBack: @Sendable (EvidenceRequest) -> String?
 
     static let failure = TrackerFailure(tracker: "Jira", credentialStatuses: [401, 403], details: errorCollection)
@@ -39,10 +44,11 @@ public struct JiraProvider: TicketProvider {
         key.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-_."))) ?? key
     }
 
-    /// The issue carries the creation key as a label; an issue already labelled with it (made by a create that
-    /// died before recording it) is found with a JQL search and returned instead of a second one.
+    /// The issue carries the creation key as a label; on a resumed create, an issue already labelled with it (made by
+    /// a create that died or failed before recording it) is found with a JQL search and returned instead of a second
+    /// one. A fresh create searches nothing.
     public func createTicket(for request: EvidenceRequest, key: CreationKey, db: PGConnection) throws -> CreatedTicket {
-        if let existing = try findIssue(labelled: key.text) { return existing }
+        if key.resumed, let existing = try findIssue(labelled: key.text) { return existing }
         var description = request.description
         if let link = linkBack(request) {
             description += (description.isEmpty ? "" : "\n\n") + "Evidence request: \(link)"
@@ -69,21 +75,75 @@ public struct JiraProvider: TicketProvider {
             externalRef: id)
     }
 
-    /// `GET /search?jql=labels = "<key>"`: the issue a previous attempt made, if any. A search that fails stops the
-    /// create (better no ticket now than a second one).
+    /// The issue a previous attempt made, if any: `labels = "<key>"` through Cloud's `GET /search/jql` (token-paged,
+    /// eventually consistent: see `resumeDelay`) or Data Center's `GET /search` (`startAt`-paged). A search that
+    /// fails stops the create (better no ticket now than a second one).
     func findIssue(labelled label: String) throws -> CreatedTicket? {
         let jql = "labels = \"\(label)\""
         let query =
             jql.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-_.")))
             ?? jql
-        let result = call("GET", "/search?jql=\(query)&fields=key&maxResults=1", timeouts: timeouts)
+        let path =
+            try deployment() == .cloud
+            ? "/search/jql?jql=\(query)&fields=summary&maxResults=1"
+            : "/search?jql=\(query)&fields=summary&startAt=0&maxResults=1"
+        let result = call("GET", path, timeouts: timeouts)
         guard let status = result.status, (200..<300).contains(status), let answer = result.jsonObject else {
             throw Self.failure.apiError(result, action: "look for an issue this create already made").lookupOnly
         }
         guard case .array(let issues)? = answer["issues"], let issue = issues.first,
-            let issueKey = issue["key"]?.stringValue, let id = Self.identifier(issue["id"])
+            let id = Self.identifier(issue["id"])
         else { return nil }
+        if let issueKey = issue["key"]?.stringValue { return ticket(key: issueKey, id: id) }
+        return try issueByID(id)
+    }
+
+    /// An issue's key from its id (a search that answered ids only).
+    private func issueByID(_ id: String) throws -> CreatedTicket {
+        let result = call("GET", "/issue/\(Self.escaped(id))?fields=summary", timeouts: timeouts)
+        guard let status = result.status, (200..<300).contains(status),
+            let issueKey = result.jsonObject?["key"]?.stringValue
+        else { throw Self.failure.apiError(result, action: "read the issue this create already made").lookupOnly }
         return ticket(key: issueKey, id: id)
+    }
+
+    /// Cloud or Data Center: the connection's `deployment` setting (JIRA_DEPLOYMENT), else serverInfo's
+    /// `deploymentType`, asked once per base URL and process (only when a create resumes or a comment is retried).
+    func deployment() throws -> JiraDeployment {
+        switch detectedDeployment() {
+        case .success(let known): return known
+        case .failure(let failed):
+            throw Self.failure.apiError(failed.result, action: "tell Cloud from Data Center (serverInfo)").lookupOnly
+        }
+    }
+
+    func detectedDeployment() -> Result<JiraDeployment, FailedCall> {
+        if let stated = settings.deployment { return .success(stated) }
+        do {
+            return .success(
+                try deploymentCache.get {
+                    let result = call("GET", "/serverInfo", timeouts: timeouts)
+                    guard let status = result.status, (200..<300).contains(status), let info = result.jsonObject else {
+                        throw FailedCall(result: result)
+                    }
+                    return JiraDeployment.fromServerInfo(info["deploymentType"]?.stringValue)
+                })
+        } catch let failed as FailedCall {
+            return .failure(failed)
+        } catch {
+            return .failure(FailedCall(result: .failure("serverInfo: \(error)")))
+        }
+    }
+
+    /// Cloud's search is eventually consistent: an issue created moments ago may not be found yet. A resumed create
+    /// whose earlier attempt started less than JIRA_CLOUD_SEARCH_LAG_S ago waits (the caller answers 503 with
+    /// Retry-After) rather than search, miss and make a second issue. Data Center indexes an issue as it is
+    /// created: no wait.
+    public func resumeDelay(sinceAttempt: Double) throws -> Int? {
+        guard try deployment() == .cloud else { return nil }
+        let remaining = Double(cloudSearchLagSeconds) - sinceAttempt
+        guard remaining > 0 else { return nil }
+        return max(1, Int(remaining.rounded(.up)))
     }
 
     public func deliver(_ event: OutboxEvent, timeouts: HTTPTimeouts) -> DeliveryOutcome {
@@ -120,14 +180,32 @@ public struct JiraProvider: TicketProvider {
 
     static let commentProperty = "ticketsync"
 
-    /// The id of the issue's comment that carries this event's id, if an earlier attempt posted it.
+    /// The id of the issue's comment that carries this event's id, if an earlier attempt posted it: the newest 100
+    /// comments with their properties. Data Center expands them on the list itself; Cloud documents that expand only
+    /// on `POST /comment/list`, so there the list's ids are read again through it.
     private func existingComment(_ event: OutboxEvent, timeouts: HTTPTimeouts) -> Result<String?, FailedCall> {
+        let deployment: JiraDeployment
+        switch detectedDeployment() {
+        case .success(let known): deployment = known
+        case .failure(let failed): return .failure(failed)
+        }
+        let expand = deployment == .cloud ? "" : "expand=properties&"
         let result = call(
-            "GET", "/issue/\(Self.escaped(event.externalID))/comment?expand=properties&orderBy=-created&maxResults=100",
+            "GET", "/issue/\(Self.escaped(event.externalID))/comment?\(expand)orderBy=-created&maxResults=100",
             timeouts: timeouts)
         guard let status = result.status, (200..<300).contains(status),
-            case .array(let comments)? = result.jsonObject?["comments"]
+            case .array(var comments)? = result.jsonObject?["comments"]
         else { return .failure(FailedCall(result: result)) }
+        if deployment == .cloud, !comments.isEmpty {
+            let ids = comments.compactMap { Self.identifier($0["id"]).flatMap { Int($0) } }.map { JSONValue.int($0) }
+            let listed = call(
+                "POST", "/comment/list?expand=properties&maxResults=100", .object(["ids": .array(ids)]),
+                timeouts: timeouts)
+            guard let status = listed.status, (200..<300).contains(status),
+                case .array(let values)? = listed.jsonObject?["values"]
+            else { return .failure(FailedCall(result: listed)) }
+            comments = values
+        }
         for comment in comments {
             guard case .array(let properties)? = comment["properties"] else { continue }
             let ours = properties.contains {

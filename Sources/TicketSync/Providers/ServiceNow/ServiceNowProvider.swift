@@ -40,22 +40,12 @@ public struct ServiceNowProvider: TicketProvider {
 
     var tablePath: String { "/api/now/table/\(settings.table)" }
 
-    /// The record carries the creation key as `correlation_id` (and `correlation_display` "Ticket Sync"); a record
-    /// already carrying it (made by a create that died before recording it) is found first and returned instead.
+    /// The record carries the creation key as `correlation_id` (and `correlation_display` "Ticket Sync"). On a resumed
+    /// create, a record already carrying it (made by a create that died or failed before recording it) is found first
+    /// and returned instead; a fresh create asks nothing first. The Table API reads the table itself, so a record
+    /// made a moment ago is found at once (no lag to wait out).
     public func createTicket(for request: EvidenceRequest, key: CreationKey, db: PGConnection) throws -> CreatedTicket {
-        let found = call(
-            "GET", tablePath,
-            query: [
-                URLQueryItem(name: "sysparm_query", value: "correlation_id=\(key.text)"),
-                URLQueryItem(name: "sysparm_fields", value: "sys_id,number"),
-                URLQueryItem(name: "sysparm_limit", value: "1"),
-            ], timeouts: timeouts)
-        guard let status = found.status, (200..<300).contains(status),
-            case .array(let rows)? = found.jsonObject?["result"]
-        else { throw Self.failure.apiError(found, action: "look for a record this create already made").lookupOnly }
-        if let row = rows.first, let sysID = row["sys_id"]?.stringValue, let number = row["number"]?.stringValue {
-            return ticket(number: number, sysID: sysID)
-        }
+        if key.resumed, let existing = try findRecord(correlated: key.text) { return existing }
         var description = request.description
         if let link = linkBack(request) {
             description += (description.isEmpty ? "" : "\n\n") + "Evidence request: \(link)"
@@ -71,6 +61,24 @@ public struct ServiceNowProvider: TicketProvider {
         guard let status = result.status, (200..<300).contains(status), let record = result.jsonObject?["result"],
             let sysID = record["sys_id"]?.stringValue, let number = record["number"]?.stringValue
         else { throw Self.failure.apiError(result, action: "create the \(settings.table) record") }
+        return ticket(number: number, sysID: sysID)
+    }
+
+    /// `GET /api/now/table/<table>?sysparm_query=correlation_id=<key>`: 200 with `result: []` when nothing matches.
+    /// A look-up that fails (429 included, with its Retry-After) stops the create.
+    func findRecord(correlated key: String) throws -> CreatedTicket? {
+        let found = call(
+            "GET", tablePath,
+            query: [
+                URLQueryItem(name: "sysparm_query", value: "correlation_id=\(key)"),
+                URLQueryItem(name: "sysparm_fields", value: "sys_id,number"),
+                URLQueryItem(name: "sysparm_limit", value: "1"),
+            ], timeouts: timeouts)
+        guard let status = found.status, (200..<300).contains(status),
+            case .array(let rows)? = found.jsonObject?["result"]
+        else { throw Self.failure.apiError(found, action: "look for a record this create already made").lookupOnly }
+        guard let row = rows.first, let sysID = row["sys_id"]?.stringValue, let number = row["number"]?.stringValue
+        else { return nil }
         return ticket(number: number, sysID: sysID)
     }
 
