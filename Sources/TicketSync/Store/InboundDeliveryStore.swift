@@ -15,6 +15,15 @@ public struct InboundDeliveryStore {
         ).affected == 1
     }
 
+    /// Forgets a delivery id recorded for an event that was then not applied, so its redelivery is.
+    public func forget(source: String, deliveryID: String, connectionID: String?) throws {
+        try db.query(
+            """
+            DELETE FROM ticket_sync.inbound_deliveries
+            WHERE source = $1 AND delivery_id = $2 AND connection_id IS NOT DISTINCT FROM $3::uuid
+            """, [source, deliveryID, connectionID])
+    }
+
     /// Records the delivery id in the statement that takes this condition, which then applies only the first time
     /// the id is seen (parameters from `firstParameter`).
     static func firstSeen(source: String, deliveryID: String, connectionID: String?, firstParameter n: Int)
