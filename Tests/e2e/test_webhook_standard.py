@@ -146,6 +146,15 @@ def test_a_failed_event_does_not_burn_its_webhook_id(inbound, world, ticket):
     assert retried.json()["applied"]["status"] == "submitted"
 
 
+def test_the_deployment_route_can_require_standard_webhooks(make_stack, world):
+    strict = make_stack("standard-only", {"TICKET_WEBHOOK_SECRET": SECRET, "TICKET_WEBHOOK_INBOUND_SIGNATURE": "standard"})
+    linked = requests.post(strict.url(world.request_path() + "/ticket"), headers=world.auth("admin")).json()
+    body, headers = x_signed({"external_id": linked["external_id"], "status": "submitted"})
+    assert_problem(post(strict, PATH, body, headers), 401)
+    assert request_status(world) == "open"
+    assert post(strict, PATH, body, standard_headers(body, SECRET)).json()["applied"]["status"] == "submitted"
+
+
 @pytest.fixture
 def adapter():
     running = Receiver(SECRET)
