@@ -207,14 +207,20 @@ def test_during_the_grace_period_both_secrets_verify_in_one_signature_list(inbou
         assert answer.status_code == 200 and answer.json()["applied"]["comment"] == "created", answer.text
 
 
-def test_webhook_ids_are_scoped_per_connection(inbound, world, adapter):
-    first = webhook_connection(inbound, world, adapter)
-    linked = requests.post(inbound.url(world.request_path() + "/ticket"), headers=world.auth("admin")).json()
-    body = json.dumps({"external_id": linked["external_id"], "status": "submitted"}).encode()
-    headers = standard_headers(body, SECRET)
-    # The same id on the deployment route is another sender's: not a duplicate there (the ticket is not its own).
-    assert_problem(post(inbound, PATH, body, headers), 404)
-    assert post(inbound, hook_path(first), body, headers).json()["applied"]["status"] == "submitted"
+def test_webhook_ids_are_scoped_per_connection(inbound, world, ticket, adapter):
+    """The same webhook-id from two senders (the deployment default's adapter, a connection's) is two events."""
+    msg_id = f"msg_{uuid.uuid4().hex}"
+    body = json.dumps({"external_id": ticket["external_id"], "status": "submitted"}).encode()
+    assert post(inbound, PATH, body, standard_headers(body, SECRET, msg_id=msg_id)).json()["applied"]["status"] == \
+        "submitted"
+    connection = webhook_connection(inbound, world, adapter)
+    linked = requests.post(inbound.url(world.request_path(world.r2) + "/ticket"), headers=world.auth("admin")).json()
+    assert linked["connection_id"] == connection["id"]
+    body = json.dumps({"external_id": linked["external_id"], "status": "in_progress"}).encode()
+    answer = post(inbound, hook_path(connection), body, standard_headers(body, SECRET, msg_id=msg_id)).json()
+    assert answer["applied"]["status"] == "in_progress" and "ignored" not in answer
+    again = post(inbound, hook_path(connection), body, standard_headers(body, SECRET, msg_id=msg_id)).json()
+    assert "duplicate webhook-id" in again["ignored"]
 
 
 # --- D: rejected signatures are audited once a minute ----------------------------------------------------------------
