@@ -118,6 +118,17 @@ def test_standard_webhooks_apply_once_per_webhook_id(inbound, world, ticket):
                 r=world.r1) == audit_rows
 
 
+def test_seen_webhook_ids_are_kept_a_day_then_pruned(inbound, world, ticket):
+    stale = f"msg_{uuid.uuid4().hex}"
+    psql("INSERT INTO ticket_sync.inbound_deliveries (source, delivery_id, received_at) "
+         "VALUES ('webhook-id', :'id', now() - interval '25 hours')", id=stale)
+    body = json.dumps({"external_id": ticket["external_id"], "status": "in_progress"}).encode()
+    assert post(inbound, PATH, body, standard_headers(body, SECRET)).status_code == 200
+    assert psql("SELECT count(*) FROM ticket_sync.inbound_deliveries WHERE delivery_id = :'id'", id=stale) == "0"
+    assert psql("SELECT count(*) FROM ticket_sync.inbound_deliveries WHERE source = 'webhook-id' "
+                "AND received_at < now() - interval '1 day'") == "0"
+
+
 def test_standard_webhooks_refuse_a_time_more_than_five_minutes_off(inbound, world, ticket):
     body = json.dumps({"external_id": ticket["external_id"], "status": "submitted"}).encode()
     for skew in (-301 - 5, 301 + 5):

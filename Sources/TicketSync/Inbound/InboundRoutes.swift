@@ -43,7 +43,9 @@ enum InboundRoutes {
         var recorded: String?
         do {
             if case .standard(let id) = verified {
-                guard try seen.recordFirst(source: deliverySource, deliveryID: id, connectionID: scope.connectionID)
+                guard
+                    try seen.recordFirstPruning(
+                        source: deliverySource, deliveryID: id, connectionID: scope.connectionID)
                 else {
                     if inTransaction { _ = try db.execute("ROLLBACK") }
                     var response = InboundApplied.response(

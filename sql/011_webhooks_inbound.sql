@@ -9,3 +9,7 @@ CREATE TABLE ticket_sync.inbound_rejections (
     last_reason   text NOT NULL,
     PRIMARY KEY (connection_id, minute)
 );
+
+-- Standard Webhooks ids seen (`inbound_deliveries`, source `webhook-id`) are kept a day, far past the 5-minute window
+-- in which a replay could still verify; each new one prunes a few expired ones, oldest first, through this index.
+CREATE INDEX inbound_deliveries_by_age ON ticket_sync.inbound_deliveries (source, received_at);
