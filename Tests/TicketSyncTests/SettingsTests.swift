@@ -63,6 +63,15 @@ import Testing
                 "TICKET_ENV_FALLBACK: 'maybe' must be on or off",
             ])
     }
+
+    @Test func inboundSignaturePolicyIsAnyOrStandard() {
+        #expect(Settings(environment: [:]).inboundSignature == .any)
+        #expect(Settings(environment: ["TICKET_WEBHOOK_INBOUND_SIGNATURE": "Standard"]).inboundSignature == .standard)
+        #expect(
+            Settings(environment: ["TICKET_WEBHOOK_INBOUND_SIGNATURE": "strict"]).errors == [
+                "TICKET_WEBHOOK_INBOUND_SIGNATURE: must be any or standard"
+            ])
+    }
 }
 
 @Suite struct SecretSettingsTests {

@@ -135,8 +135,11 @@ def test_comment_and_status_are_applied(inbound, world, ticket):
         [("Jane (ext)", "Attached the SOC 2 report.", "ext-42")]
     assert psql("SELECT status FROM evidence_requests WHERE id = :'r'", r=world.r1) == "submitted"
 
+    # An auditor's decision comes only from a status map that names it (TICKET_STATUS_MAP here is the default).
     only_status = deliver(inbound, {"external_id": ticket["external_id"], "status": "accepted"})
-    assert only_status.json()["applied"] == {"comment": None, "status": "accepted"}
+    assert only_status.json()["applied"] == {"comment": None, "status": None}
+    assert "auditor's decision" in only_status.json()["ignored"]
+    assert psql("SELECT status FROM evidence_requests WHERE id = :'r'", r=world.r1) == "submitted"
 
 
 def test_fifty_concurrent_redeliveries_make_one_comment(inbound, world, ticket):

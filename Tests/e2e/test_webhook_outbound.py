@@ -96,6 +96,26 @@ def test_receiver_ids_win(make_stack, world, receiver):
     assert comment(stack, world, "hello")["external_comment_id"] == f"{key}-c9"
 
 
+@pytest.mark.parametrize("field,value", [
+    ("external_id", "x" * 256), ("external_id", 42), ("external_id", "two\nlines"),
+    ("external_url", "javascript:alert(1)"), ("external_url", "https://tracker.example/" + "a" * 2048),
+    ("external_url", "not a url"), ("external_url", "ftp://tracker.example/1"), ("external_url", ["https://x.example"]),
+])
+def test_an_adapters_bad_ids_fail_the_create_and_link_nothing(make_stack, world, receiver, field, value):
+    """external_id / external_url from the adapter are checked before they are stored: a 502 naming the field, the
+    reservation released, and a later create (the adapter fixed) links normally."""
+    stack = make_stack("wh-bad-ids", webhook_env(receiver))
+    before = world.snapshot()
+    receiver.answer((200, {"Content-Type": "application/json"}, json.dumps({field: value}).encode()))
+    problem = assert_problem(create(stack, world), 502)
+    assert problem["field"] == field and f"`{field}`" in problem["detail"] and "tracker_outcome" not in problem
+    assert world.snapshot() == before
+    key = f"OPS-{uuid.uuid4().hex[:8]}"
+    receiver.answer((200, {"Content-Type": "application/json"},
+                     json.dumps({"external_id": key, "external_url": f"https://tracker.example/{key}"}).encode()))
+    assert create(stack, world).status_code == 201
+
+
 @pytest.mark.parametrize("answer", [(302, {"Location": "http://127.0.0.1:9/elsewhere"}, b""), "down"])
 def test_create_failure_is_502_and_links_nothing(make_stack, world, receiver, answer):
     """A refusal (a redirect, nobody listening): the adapter made nothing, so nothing is kept."""
@@ -158,6 +178,9 @@ def test_server_errors_are_retried_with_the_same_event_id(make_stack, world, rec
     assert len(attempts) == 3
     assert len({r["headers"]["X-Event-Id"] for r in attempts}) == 1
     assert len({r["body"] for r in attempts}) == 1, "the same bytes on every attempt"
+    # Standard Webhooks: the same webhook-id (the event id) on every attempt, each signed with its own timestamp.
+    assert all(r["valid_standard"] for r in attempts)
+    assert {r["headers"]["webhook-id"] for r in attempts} == {r["headers"]["X-Event-Id"] for r in attempts}
 
 
 def test_retry_after_is_honoured(make_stack, world, receiver):

@@ -35,6 +35,8 @@ public struct Settings: Sendable {
     public var envFallback = true
     /// The deployment default's map from tracker status to evidence-request status (TICKET_STATUS_MAP).
     public var statusMap = StatusMap.standard
+    /// TICKET_WEBHOOK_INBOUND_SIGNATURE: `any` (default) or `standard` (Standard Webhooks only) on the generic route.
+    public var inboundSignature = InboundSignaturePolicy.any
     /// TICKETSYNC_LOG_FORMAT: `text` (default) or `json` (one object per line).
     public var logFormat = ServerLog.Format.text
     /// Settings that are unusable and must not be guessed at: start-up refuses, naming them.
@@ -142,6 +144,13 @@ public struct Settings: Sendable {
         envFallback = onOff("TICKET_ENV_FALLBACK")
         if let text = value("TICKET_STATUS_MAP") {
             do { statusMap = try StatusMap.parse(text) } catch { errors.append("TICKET_STATUS_MAP: \(error)") }
+        }
+        if let text = value("TICKET_WEBHOOK_INBOUND_SIGNATURE") {
+            if let policy = InboundSignaturePolicy(rawValue: text.lowercased()) {
+                inboundSignature = policy
+            } else {
+                errors.append("TICKET_WEBHOOK_INBOUND_SIGNATURE: must be any or standard")
+            }
         }
         switch value("TICKETSYNC_LOG_FORMAT")?.lowercased() {
         case nil, "text": logFormat = .text

@@ -110,11 +110,22 @@ enum ConnectionRoutes {
         let store = ConnectionStore(db: db)
         let fresh = Hex.encode(Crypto.randomBytes(32))
         let sealer = SecretSealer(org: context.orgID, connection: connection.id, keys: keys)
-        let previous = try connection.secrets["webhook_secret"].map { state in
-            try sealer.open(state.sealed, field: "webhook_secret")
-        }
-        let validUntil = previous.map { _ in Timestamp.string(Date().addingTimeInterval(previousSecretGrace)) }
-        try db.transaction {
+        let validUntil = try db.transaction { () throws -> String? in
+            // Rotations of one connection take turns (the row lock), and each reads the secret it replaces only once
+            // it holds the lock: the one before it stays valid for the grace period, so two concurrent rotations
+            // both hand out a secret that verifies.
+            guard
+                try db.query(
+                    """
+                    SELECT 1 FROM ticket_sync.connections WHERE org_id = $1 AND id = $2 AND deleted_at IS NULL
+                    FOR NO KEY UPDATE
+                    """, [context.orgID, connection.id]
+                ).first != nil, let locked = try store.find(org: context.orgID, id: connection.id)
+            else { throw APIError.notFound("No such connection.") }
+            let previous = try locked.secrets["webhook_secret"].map { state in
+                try sealer.open(state.sealed, field: "webhook_secret")
+            }
+            let validUntil = previous.map { _ in Timestamp.string(Date().addingTimeInterval(previousSecretGrace)) }
             if let previous, let validUntil {
                 try sealer.write(field: "webhook_secret_previous", value: previous, validUntil: validUntil, to: store)
             } else {
@@ -127,6 +138,7 @@ enum ConnectionRoutes {
                     context, "connection.rotate_secret", connection: connection.id,
                     detail: ["field": .string("webhook_secret"), "previous_kept": .bool(previous != nil)]
                 ).statement)
+            return validUntil
         }
         // Read back, so the time is the database's own format (the same as every other timestamp).
         let stored = try store.find(org: context.orgID, id: connection.id)?.secrets["webhook_secret_previous"]?

@@ -19,7 +19,11 @@ public struct ConnectionSpec: Sendable {
                 secrets: ["webhook_secret"], required: [])
         case .webhook:
             ConnectionSpec(
-                kind: kind, settings: ["url", "status_map"], defaults: ["status_map": StatusMap.standard.text],
+                kind: kind, settings: ["url", "status_map", InboundSignaturePolicy.setting],
+                defaults: [
+                    "status_map": StatusMap.standard.text,
+                    InboundSignaturePolicy.setting: InboundSignaturePolicy.any.rawValue,
+                ],
                 secrets: ["webhook_secret"],
                 required: ["settings.url", "secrets.webhook_secret"])
         case .jira:
@@ -85,6 +89,13 @@ public struct ConnectionSpec: Sendable {
             guard text.contains("@"), text.count <= 254 else {
                 throw APIError.invalidField(field, "`\(field)` must be an email address.")
             }
+        case InboundSignaturePolicy.setting:
+            guard let policy = InboundSignaturePolicy(rawValue: text) else {
+                throw APIError.invalidField(
+                    field,
+                    "`\(field)` must be any (X-Signature or Standard Webhooks) or standard (Standard Webhooks only).")
+            }
+            return policy.rawValue
         case "status_map":
             do { return try StatusMap.parse(text).text } catch {
                 throw APIError.invalidField(field, "`\(field)`: \(error.description).")

@@ -64,8 +64,7 @@ public struct TrackerConfig: Sendable {
                 closeCode: settings["close_code"] ?? "Solution provided",
                 closeState: settings["close_state"] ?? "6"),
             missing: connection.missing, outboundGuard: check,
-            // Validated when written; a map that no longer parses falls back to the default.
-            statusMap: settings["status_map"].flatMap { try? StatusMap.parse($0) } ?? .standard,
+            statusMap: connection.statusMap,
             orgID: connection.orgID)
     }
 }

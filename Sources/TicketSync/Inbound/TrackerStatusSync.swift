@@ -24,7 +24,9 @@ struct TrackerStatusSync {
         }
     }
 
-    func apply(_ change: TrackerStatusChange, map: StatusMap) throws -> Outcome {
+    /// `requested`: a generic webhook's `status` sent with the change, used (through the map) when the change itself
+    /// maps to nothing; it is ordered with the change, so it is ignored with a stale one.
+    func apply(_ change: TrackerStatusChange, map: StatusMap, requested: String? = nil) throws -> Outcome {
         try db.transaction {
             // Locks the link, if this event is newer than its last status; reads what the change is measured against.
             guard
@@ -45,7 +47,8 @@ struct TrackerStatusSync {
             let wasClosed = row.bool("closed")
             let closes = change.category == .done && !wasClosed
             let reopens = change.category != .done && wasClosed
-            let target = Self.target(map.status(for: change), current: row.string("request_status"))
+            let mapped = map.status(for: change) ?? requested.flatMap(map.status(forRequested:))
+            let target = Self.target(mapped, current: row.string("request_status"))
             let tracker = Self.trackerName(link.provider)
             var entry = change.summary(tracker: tracker, reopens: reopens)
             if let target { entry += "; evidence request set to \(target)" }

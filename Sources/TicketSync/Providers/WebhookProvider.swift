@@ -34,10 +34,9 @@ public struct WebhookProvider: TicketProvider {
                 extensions: unknown ? ["tracker_outcome": .string("unknown")] : [:])
         }
         let answer = result.jsonObject
-        let externalID = answer?["external_id"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 } ?? minted
-        return CreatedTicket(
-            provider: kind.rawValue, externalID: externalID,
-            externalURL: answer?["external_url"]?.stringValue)
+        return try CreatedTicket(
+            provider: kind.rawValue, externalID: Self.externalID(answer?["external_id"]) ?? minted,
+            externalURL: Self.externalURL(answer?["external_url"]))
     }
 
     public func deliver(_ event: OutboxEvent, timeouts: HTTPTimeouts) -> DeliveryOutcome {
@@ -61,7 +60,12 @@ public struct WebhookProvider: TicketProvider {
         }
     }
 
-    func send(type: String, eventID: String, body: [UInt8], timeouts: HTTPTimeouts) -> OutboundResult {
+    /// Signed both ways: `X-Signature` over the body, and Standard Webhooks over id, this attempt's time and body
+    /// (`webhook-id` is the event id, the same on every retry; `webhook-timestamp` is new on each attempt).
+    func send(
+        type: String, eventID: String, body: [UInt8], timeouts: HTTPTimeouts,
+        now: Int64 = StandardWebhookSignature.now()
+    ) -> OutboundResult {
         http.send(
             OutboundRequest(
                 url: url, method: "POST",
@@ -70,6 +74,10 @@ public struct WebhookProvider: TicketProvider {
                     "X-Signature": WebhookSignature.header(secret: signingSecret, body: body),
                     "X-Event-Type": type,
                     "X-Event-Id": eventID,
+                    StandardWebhookSignature.idHeader: eventID,
+                    StandardWebhookSignature.timestampHeader: String(now),
+                    StandardWebhookSignature.signatureHeader: StandardWebhookSignature.signature(
+                        secret: signingSecret, id: eventID, timestamp: now, body: body),
                     "User-Agent": TicketSyncVersion.userAgent,
                 ], body: body), timeout: timeouts)
     }

@@ -1,0 +1,20 @@
+/// What a connection's inbound URL needs before its signature is checked: its inbound secrets and nothing else
+/// (an API token that does not open must not stop the tracker's webhooks), its signature policy and status map.
+extension Connection {
+    /// `settings.inbound_signature` (webhook connections); `any` for the other kinds.
+    var inboundSignature: InboundSignaturePolicy {
+        effectiveSettings[InboundSignaturePolicy.setting].flatMap(InboundSignaturePolicy.init(rawValue:)) ?? .any
+    }
+
+    /// `settings.status_map`; validated when written, so one that no longer parses falls back to the default.
+    var statusMap: StatusMap { effectiveSettings["status_map"].flatMap { try? StatusMap.parse($0) } ?? .standard }
+
+    /// The secrets that verify inbound events, newest first: the current one and, during its grace period, the one
+    /// before the last rotation. Only these two are opened.
+    func inboundSecrets(keys: SecretKeyRing) throws -> [String] {
+        let sealer = SecretSealer(org: orgID, connection: id, keys: keys)
+        return try ["webhook_secret", "webhook_secret_previous"].compactMap { field in
+            try secrets[field].map { try sealer.open($0.sealed, field: field) }
+        }
+    }
+}
