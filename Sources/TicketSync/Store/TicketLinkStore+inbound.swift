@@ -11,7 +11,7 @@ extension TicketLinkStore {
                 PGStatement(
                     """
                     SELECT \(Self.columns), e.status AS request_status FROM ticket_sync.ticket_links l
-                    JOIN evidence_requests e ON e.org_id = l.org_id AND e.id = l.evidence_request_id
+                    JOIN {host}.evidence_requests e ON e.org_id = l.org_id AND e.id = l.evidence_request_id
                     WHERE l.external_id = $1 AND \(scope.condition("l.connection_id", parameter: 2))
                       AND l.unlinked_at IS NULL
                     FOR NO KEY UPDATE OF e
