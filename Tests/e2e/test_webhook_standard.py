@@ -98,6 +98,29 @@ def test_an_accepted_request_is_never_moved_back_by_a_replayed_or_new_status(inb
     assert replayed.status_code == 200 and request_status(world) == "accepted"
 
 
+def test_a_keep_entry_for_the_tracker_status_is_not_overridden_by_status(inbound, world, ticket):
+    """`In Review=keep` means the request stays as it is while the ticket is in review: a `status` sent in the same
+    event only fills in when the tracker status has no entry at all."""
+    connection = create_connection(inbound, world, {
+        "kind": "mock", "name": "Keeps", "default": True,
+        "settings": {"status_map": "In Review=keep, done=submitted"}, "secrets": {"webhook_secret": SECRET}})
+    requests.delete(inbound.url(world.request_path() + "/ticket"), headers=world.auth("admin"))
+    linked = requests.post(inbound.url(world.request_path() + "/ticket"), headers=world.auth("admin")).json()
+
+    def event(name, at, status="submitted"):
+        return x_signed({"external_id": linked["external_id"], "status": status, "tracker_status": {
+            "name": name, "category": "indeterminate", "updated_at": at}})
+
+    body, headers = event("In Review", "2026-11-30T12:00:00Z")
+    answer = post(inbound, hook_path(connection), body, headers)
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["applied"]["status"] is None, answer.json()
+    assert request_status(world) == "open"
+    body, headers = event("Waiting", "2026-11-30T12:00:01Z")  # no entry for Waiting: `status` applies
+    assert post(inbound, hook_path(connection), body, headers).json()["applied"]["status"] == "submitted"
+    assert request_status(world) == "submitted"
+
+
 # --- B: Standard Webhooks inbound ----------------------------------------------------------------------------------
 
 def test_standard_webhooks_apply_once_per_webhook_id(inbound, world, ticket):
@@ -142,7 +165,10 @@ def test_a_bad_standard_signature_is_not_rescued_by_x_signature(inbound, world, 
     body = json.dumps({"external_id": ticket["external_id"], "status": "submitted"}).encode()
     headers = standard_headers(body, "wrong-secret")
     headers["X-Signature"] = sign(body, SECRET)
-    assert_problem(post(inbound, PATH, body, headers), 401)
+    refused = post(inbound, PATH, body, headers)
+    assert_problem(refused, 401)
+    # The answer names both schemes, so an adapter moving to Standard Webhooks is not sent back to X-Signature.
+    assert "webhook-signature" in refused.json()["detail"] and "X-Signature" in refused.json()["detail"]
     tampered = standard_headers(body, SECRET)
     assert_problem(post(inbound, PATH, body + b" ", tampered), 401)
     assert request_status(world) == "open"

@@ -45,7 +45,9 @@ extension APIError {
 
     /// Every signature failure answers exactly this, whatever the reason.
     public static let badSignature = APIError(
-        401, "invalid-signature", "X-Signature must be sha256=<hex HMAC-SHA256 of the raw body> with the shared secret."
+        401, "invalid-signature",
+        "The signature did not verify: sign the raw body with the shared secret, by Standard Webhooks (webhook-id, "
+            + "webhook-timestamp, webhook-signature) or X-Signature: sha256=<hex HMAC-SHA256> (Jira: X-Hub-Signature)."
     )
 
     public static let internalError = APIError(500, "internal-error", "The server failed to handle the request.")

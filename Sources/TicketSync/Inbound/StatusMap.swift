@@ -55,10 +55,13 @@ public struct StatusMap: Sendable, Equatable {
 
     /// The evidence-request status for a tracker status; nil: no change.
     public func status(for change: TrackerStatusChange) -> String? {
+        entry(for: change).flatMap { $0 == Self.keep ? nil : $0 }
+    }
+
+    /// The map's entry for a tracker status, `keep` included; nil only when no key matches (so that a `keep`
+    /// entry is never mistaken for no entry).
+    public func entry(for change: TrackerStatusChange) -> String? {
         let keys = [change.name.lowercased(), change.state?.lowercased(), change.category.rawValue].compactMap { $0 }
-        for key in keys {
-            if let value = entries[key] { return value == Self.keep ? nil : value }
-        }
-        return nil
+        return keys.lazy.compactMap { entries[$0] }.first
     }
 }

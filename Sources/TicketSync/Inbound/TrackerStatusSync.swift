@@ -47,7 +47,10 @@ struct TrackerStatusSync {
             let wasClosed = row.bool("closed")
             let closes = change.category == .done && !wasClosed
             let reopens = change.category != .done && wasClosed
-            let mapped = map.status(for: change) ?? requested.flatMap(map.status(forRequested:))
+            // The tracker status's own entry wins, `keep` too; a generic webhook's `status` only fills in for none.
+            let mapped =
+                map.entry(for: change).map { $0 == StatusMap.keep ? nil : $0 }
+                ?? requested.flatMap(map.status(forRequested:))
             let target = Self.target(mapped, current: row.string("request_status"))
             let tracker = Self.trackerName(link.provider)
             var entry = change.summary(tracker: tracker, reopens: reopens)
