@@ -10,14 +10,12 @@ public struct Settings: Sendable {
     public var unknownProviderValue: String?
     /// Settings that were unusable and replaced by a default, for the start-up log.
     public var warnings: [String] = []
-    public var providerKeys: [String: String]
     /// TICKET_WEBHOOK_SECRET split on commas: inbound accepts any, outbound signs with the first.
     public var webhookSecrets: [String]
     public var publicBaseURL: String?
-    /// TICKET_WEBHOOK_URL when it is an http(s) URL.
-    public var webhookURL: URL?
-    public var jira: JiraSettings
-    public var serviceNow: ServiceNowSettings
+    /// Each tracker's deployment-default settings and secrets from the environment, by kind, named as its
+    /// `ConnectionSpec` names them (defaults filled in; unusable values left out).
+    public var trackerEnvironment: [String: [String: String]]
     public var delivery: DeliveryPolicy
     /// Connect and total timeouts for every outbound call (TICKET_HTTP_CONNECT_TIMEOUT_S, TICKET_HTTP_TIMEOUT_S).
     public var httpTimeouts: HTTPTimeouts
@@ -72,16 +70,10 @@ public struct Settings: Sendable {
         let requested = value("TICKET_PROVIDER")?.lowercased() ?? ProviderKind.mock.rawValue
         provider = ProviderKind(rawValue: requested) ?? .mock
         unknownProviderValue = ProviderKind(rawValue: requested) == nil ? requested : nil
-        providerKeys = [:]
-        for key in ProviderKind.allCases.flatMap(\.requiredKeys) {
-            providerKeys[key] = value(key)
-        }
         webhookSecrets = Self.secrets(value("TICKET_WEBHOOK_SECRET"))
         publicBaseURL = Self.serviceURL(value("PUBLIC_BASE_URL"))?.absoluteString
-        webhookURL = Self.httpURL(value("TICKET_WEBHOOK_URL"))
         var warnings: [String] = []
-        jira = Self.jira(value, warnings: &warnings)
-        serviceNow = Self.serviceNow(value, warnings: &warnings)
+        trackerEnvironment = Self.readTrackerEnvironment(value, warnings: &warnings)
         if let unknownProviderValue {
             warnings.insert(
                 "unknown TICKET_PROVIDER '\(unknownProviderValue)': falling back to the mock provider", at: 0)
@@ -137,8 +129,8 @@ public struct Settings: Sendable {
             }
         }
         // A secret setting that holds only separators (",") would leave nothing to sign or verify with.
-        for (key, secrets) in [("TICKET_WEBHOOK_SECRET", webhookSecrets), ("JIRA_WEBHOOK_SECRET", jira.webhookSecrets)]
-        where value(key) != nil && secrets.isEmpty {
+        let inboundKeys = Set(Trackers.all.compactMap { $0.environment.keys["webhook_secret"] })
+        for key in inboundKeys.sorted() where value(key) != nil && Self.secrets(value(key)).isEmpty {
             errors.append("\(key) holds no secret (only commas and spaces); set it or leave it unset")
         }
         envFallback = onOff("TICKET_ENV_FALLBACK")
@@ -159,17 +151,12 @@ public struct Settings: Sendable {
         }
     }
 
-    /// The keys a provider still needs, in the order the documentation lists them.
+    /// The keys a provider still needs, in the order the documentation lists them (an unusable URL was left out
+    /// when read, so it counts as missing: there is nowhere to send to).
     public func missingKeys(for kind: ProviderKind) -> [String] {
-        kind.requiredKeys.filter { key in
-            // An unusable URL counts as missing: there is nowhere to send to.
-            switch key {
-            case "TICKET_WEBHOOK_URL": webhookURL == nil
-            case "JIRA_BASE_URL": jira.baseURL == nil
-            case "SERVICENOW_BASE_URL": serviceNow.baseURL == nil
-            default: providerKeys[key] == nil
-            }
-        }
+        let values = trackerEnvironment[kind.rawValue] ?? [:]
+        let names = Dictionary(kind.tracker.environment.keys.map { ($0.value, $0.key) }) { first, _ in first }
+        return kind.requiredKeys.filter { key in names[key].map { values[$0] == nil } ?? true }
     }
 
     /// The generic inbound webhook is open only when a shared secret is configured.

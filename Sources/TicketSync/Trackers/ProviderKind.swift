@@ -1,35 +1,31 @@
-/// The providers TICKET_PROVIDER can name, with the settings each one needs before it may be used.
-public enum ProviderKind: String, CaseIterable, Sendable {
-    case mock
-    case webhook
-    case jira
-    case servicenow
+/// A tracker's kind, as stored and as TICKET_PROVIDER names it. Each tracker declares its constant in its own folder
+/// (`ProviderKind.jira`); only the kinds `Trackers.all` lists can be made from text.
+public struct ProviderKind: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
+    public let rawValue: String
+    /// The tracker this kind is.
+    let tracker: any Tracker.Type
 
-    public var requiredKeys: [String] {
-        switch self {
-        case .mock: []
-        case .webhook: ["TICKET_WEBHOOK_URL", "TICKET_WEBHOOK_SECRET"]
-        case .jira: ["JIRA_BASE_URL", "JIRA_API_TOKEN", "JIRA_PROJECT_KEY"]
-        case .servicenow: ["SERVICENOW_BASE_URL", "SERVICENOW_API_TOKEN"]
-        }
-    }
-}
-
-extension ProviderKind {
-    /// Where replies from this provider's tracker come in: Jira has its own signed webhook; ServiceNow (through a
-    /// Business Rule), custom adapters and the mock use the generic one.
-    public var inboundSource: InboundSource {
-        self == .jira ? .jira : .generic
+    /// A kind of a listed tracker; nil for any other text (a stored value that does not parse is the caller's error).
+    public init?(rawValue: String) {
+        guard let tracker = Trackers.all.first(where: { $0.kindName == rawValue }) else { return nil }
+        self.init(tracker)
     }
 
-    /// What the tracker's webhook must send for replies and status changes to come back (the readiness view shows
-    /// it): Jira's webhook events; ServiceNow's two Business Rules (README); a webhook adapter's payload members.
-    public var inboundEvents: [String] {
-        switch self {
-        case .mock: []
-        case .webhook: ["comment", "tracker_status"]
-        case .jira: JiraWebhook.subscribedEvents
-        case .servicenow: ["sys_journal_field after insert (comments)", "incident after update when state changes"]
-        }
+    init(_ tracker: any Tracker.Type) {
+        self.rawValue = tracker.kindName
+        self.tracker = tracker
     }
+
+    public static var allCases: [ProviderKind] { Trackers.all.map(ProviderKind.init) }
+
+    public static func == (a: ProviderKind, b: ProviderKind) -> Bool { a.rawValue == b.rawValue }
+    public func hash(into hasher: inout Hasher) { hasher.combine(rawValue) }
+    public var description: String { rawValue }
+
+    /// The environment keys the deployment default needs.
+    public var requiredKeys: [String] { tracker.environment.required }
+    /// Where replies from this tracker come in on the deployment-level routes.
+    public var inboundSource: InboundSource { tracker.inboundSource }
+    /// What the tracker's webhook must send for replies and status changes to come back.
+    public var inboundEvents: [String] { tracker.inboundEvents }
 }

@@ -54,43 +54,15 @@ public final class ProviderRegistry: @unchecked Sendable {
         guard config.missing.isEmpty else { throw APIError.providerNotConfigured(config) }
         let guarded = config.outboundGuard.map { GuardedHTTP(http, check: $0) as any OutboundHTTP } ?? http
         let client = metrics.map { TimedHTTP(guarded, provider: config.kind.rawValue, metrics: $0) } ?? guarded
-        let linkBack: @Sendable (EvidenceRequest) -> String? = { [settings] in settings.evidenceRequestURL($0) }
-        switch config.kind {
-        case .mock:
-            return MockProvider()
-        case .webhook:
-            guard let url = config.webhookURL, let secret = config.webhookSecrets.first else {
-                throw APIError.providerNotConfigured(config)
-            }
-            return WebhookProvider(
-                url: url, signingSecret: secret, http: client, timeouts: settings.httpTimeouts,
-                linkBack: linkBack)
-        case .jira:
-            let jira = config.jira
-            guard let baseURL = jira.baseURL, let token = jira.apiToken, let project = jira.projectKey else {
-                throw APIError.providerNotConfigured(config)
-            }
-            return JiraProvider(
-                settings: jira, baseURL: baseURL, apiToken: token, projectKey: project, http: client,
-                timeouts: settings.httpTimeouts, identityCache: jiraIdentity(config),
-                deploymentCache: jiraDeployment(baseURL), cloudSearchLagSeconds: settings.jiraCloudSearchLagSeconds,
-                linkBack: linkBack)
-        case .servicenow:
-            let serviceNow = config.serviceNow
-            guard let baseURL = serviceNow.baseURL, let token = serviceNow.apiToken else {
-                throw APIError.providerNotConfigured(config)
-            }
-            return ServiceNowProvider(
-                settings: serviceNow, baseURL: baseURL, apiToken: token, http: client,
-                timeouts: settings.httpTimeouts, linkBack: linkBack)
-        }
+        return try config.kind.tracker.makeProvider(
+            config, ProviderContext(http: client, settings: settings, registry: self))
     }
 
     /// The deployment default's provider of a kind.
     public func provider(_ kind: ProviderKind) throws -> any TicketProvider { try provider(deployment(kind)) }
 
     /// One per Jira base URL: the same site is the same deployment, whichever connection names it.
-    private func jiraDeployment(_ baseURL: URL) -> JiraDeploymentCache {
+    func jiraDeployment(_ baseURL: URL) -> JiraDeploymentCache {
         lock.withLock {
             if let cache = jiraDeployments[baseURL.absoluteString] { return cache }
             let cache = JiraDeploymentCache()
@@ -99,7 +71,7 @@ public final class ProviderRegistry: @unchecked Sendable {
         }
     }
 
-    private func jiraIdentity(_ config: TrackerConfig) -> JiraIdentityCache {
+    func jiraIdentity(_ config: TrackerConfig) -> JiraIdentityCache {
         let key = "\(config.connectionID ?? "environment")@\(config.version)"
         return lock.withLock {
             if let cache = jiraIdentities[key] { return cache }

@@ -1,7 +1,9 @@
 import Foundation
 
 /// Everything a provider needs to talk to one tracker, secrets opened: built per use from an org's connection,
-/// or from the environment for the deployment default. Providers are built from this and nothing else.
+/// or from the environment for the deployment default. Settings and secrets are named as the tracker's
+/// `ConnectionSpec` names them; each tracker reads its own (`JiraSettings(config)`), so this carries no tracker's
+/// fields of its own.
 public struct TrackerConfig: Sendable {
     /// nil: the deployment default (environment settings, trusted as the operator set them).
     public var connectionID: String?
@@ -9,11 +11,13 @@ public struct TrackerConfig: Sendable {
     public var version: String
     public var name: String
     public var kind: ProviderKind
-    public var webhookURL: URL?
-    /// The generic webhook's secrets, newest first: the first signs outbound events.
-    public var webhookSecrets: [String]
-    public var jira: JiraSettings
-    public var serviceNow: ServiceNowSettings
+    /// The tracker's settings, its defaults filled in.
+    public var settings: [String: String]
+    /// The tracker's secrets, opened (the inbound ones are `inboundSecrets`).
+    public var secrets: [String: String]
+    /// The secrets that verify this tracker's inbound events, newest first (the generic webhook signs with the
+    /// first).
+    public var inboundSecrets: [String]
     /// What is missing before the tracker can be used: environment keys for the default, `settings.x` /
     /// `secrets.y` for a connection.
     public var missing: [String]
@@ -24,17 +28,19 @@ public struct TrackerConfig: Sendable {
     /// The org whose connection this is (its trackers share a cap of request threads); nil for the deployment default.
     public var orgID: String? = nil
 
-    /// The secrets that verify this tracker's inbound events: Jira's `X-Hub-Signature` for Jira, `X-Signature` for
-    /// the others.
-    public var inboundSecrets: [String] { kind == .jira ? jira.webhookSecrets : webhookSecrets }
+    /// The secret fields that verify inbound events (the current one and, during a rotation's grace, the previous).
+    static let inboundSecretFields = ["webhook_secret", "webhook_secret_previous"]
 
     /// The deployment default for one kind: the seed's environment settings.
     public static func deployment(_ settings: Settings, kind: ProviderKind) -> TrackerConfig {
-        TrackerConfig(
+        let values = settings.trackerEnvironment[kind.rawValue] ?? [:]
+        let secretNames = Set(kind.tracker.connectionSpec.secrets)
+        return TrackerConfig(
             connectionID: nil, version: "environment", name: "deployment default", kind: kind,
-            webhookURL: settings.webhookURL, webhookSecrets: settings.webhookSecrets, jira: settings.jira,
-            serviceNow: settings.serviceNow, missing: settings.missingKeys(for: kind), outboundGuard: nil,
-            statusMap: settings.statusMap)
+            settings: values.filter { !secretNames.contains($0.key) },
+            secrets: values.filter { secretNames.contains($0.key) && !inboundSecretFields.contains($0.key) },
+            inboundSecrets: Settings.secrets(values["webhook_secret"]), missing: settings.missingKeys(for: kind),
+            outboundGuard: nil, statusMap: settings.statusMap)
     }
 
     /// An org connection with its secrets opened. Throws `SecretBox.Failure` when a secret does not open.
@@ -46,25 +52,49 @@ public struct TrackerConfig: Sendable {
             let aad = SecretBox.associatedData(org: connection.orgID, connection: connection.id, field: field)
             return try SecretBox.open(state.sealed, aad: aad, ring: keys)
         }
-        let settings = connection.effectiveSettings
-        let inbound = [try open("webhook_secret"), try open("webhook_secret_previous")].compactMap { $0 }
-        let apiToken = try open("api_token")
-        let baseURL = Settings.serviceURL(settings["base_url"])
+        var secrets: [String: String] = [:]
+        for field in connection.spec.secrets where !inboundSecretFields.contains(field) {
+            secrets[field] = try open(field)
+        }
         return TrackerConfig(
             connectionID: connection.id, version: connection.updatedAt, name: connection.name, kind: connection.kind,
-            webhookURL: Settings.httpURL(settings["url"]), webhookSecrets: inbound,
-            jira: JiraSettings(
-                baseURL: baseURL, apiToken: apiToken, projectKey: settings["project_key"],
-                email: settings["email"], issueType: settings["issue_type"] ?? "Task",
-                deployment: settings["deployment"].flatMap(JiraDeployment.init), webhookSecrets: inbound),
-            serviceNow: ServiceNowSettings(
-                baseURL: baseURL, apiToken: apiToken,
-                auth: ServiceNowSettings.Auth(rawValue: settings["auth"] ?? "") ?? .apikey,
-                table: settings["table"] ?? "incident",
-                closeCode: settings["close_code"] ?? "Solution provided",
-                closeState: settings["close_state"] ?? "6"),
-            missing: connection.missing, outboundGuard: check,
-            statusMap: connection.statusMap,
-            orgID: connection.orgID)
+            settings: connection.effectiveSettings, secrets: secrets,
+            inboundSecrets: try inboundSecretFields.compactMap { try open($0) }, missing: connection.missing,
+            outboundGuard: check, statusMap: connection.statusMap, orgID: connection.orgID)
+    }
+
+    /// An http(s) base URL setting with trailing slashes removed; nil when unset or unusable.
+    public func serviceURL(_ setting: String) -> URL? { Settings.serviceURL(settings[setting]) }
+}
+
+extension Settings {
+    /// Each tracker's deployment-default values read from the environment (settings and secrets by the names of its
+    /// `ConnectionSpec`, defaults filled in), with a warning for each value that was unusable and left out.
+    static func readTrackerEnvironment(_ value: (String) -> String?, warnings: inout [String]) -> [String: [String:
+        String]]
+    {
+        var all: [String: [String: String]] = [:]
+        for tracker in Trackers.all {
+            var values = tracker.connectionSpec.defaults
+            for (name, key) in tracker.environment.keys.sorted(by: { $0.key < $1.key }) {
+                guard let raw = value(key) else { continue }
+                switch name {
+                // An unusable URL is left out: it counts as missing (there is nowhere to send to).
+                case "base_url": values[name] = serviceURL(raw)?.absoluteString
+                case "url": values[name] = httpURL(raw)?.absoluteString
+                default:
+                    do {
+                        values[name] = try tracker.validate(setting: name, raw, field: key) ?? raw
+                    } catch let error as APIError {
+                        let fallback = tracker.connectionSpec.defaults[name].map { "using \($0)" } ?? "left unset"
+                        warnings.append("\(key) '\(raw)' is not usable (\(error.problem.detail)): \(fallback)")
+                    } catch {
+                        warnings.append("\(key) '\(raw)' is not usable: left unset")
+                    }
+                }
+            }
+            all[tracker.kindName] = values
+        }
+        return all
     }
 }

@@ -1,7 +1,8 @@
 import Foundation
 
 /// What each kind of connection takes: its settings (with defaults), its secrets, and what it needs before it is
-/// usable. Named after the seed's environment keys (`base_url` ↔ JIRA_BASE_URL, `api_token` ↔ JIRA_API_TOKEN, …).
+/// usable. Each tracker writes its own (`Tracker.connectionSpec`), named after the seed's environment keys
+/// (`base_url` ↔ JIRA_BASE_URL, `api_token` ↔ JIRA_API_TOKEN, …); the checks shared by every kind live here.
 public struct ConnectionSpec: Sendable {
     public let kind: ProviderKind
     /// Every setting the kind accepts, in display order.
@@ -11,38 +12,8 @@ public struct ConnectionSpec: Sendable {
     /// Fields (`settings.x`, `secrets.y`) that must be set before the connection can be used.
     public let required: [String]
 
-    public static func of(_ kind: ProviderKind) -> ConnectionSpec {
-        switch kind {
-        case .mock:
-            ConnectionSpec(
-                kind: kind, settings: ["status_map"], defaults: ["status_map": StatusMap.standard.text],
-                secrets: ["webhook_secret"], required: [])
-        case .webhook:
-            ConnectionSpec(
-                kind: kind, settings: ["url", "status_map", InboundSignaturePolicy.setting],
-                defaults: [
-                    "status_map": StatusMap.standard.text,
-                    InboundSignaturePolicy.setting: InboundSignaturePolicy.any.rawValue,
-                ],
-                secrets: ["webhook_secret"],
-                required: ["settings.url", "secrets.webhook_secret"])
-        case .jira:
-            ConnectionSpec(
-                kind: kind, settings: ["base_url", "project_key", "issue_type", "email", "deployment", "status_map"],
-                defaults: ["issue_type": "Task", "status_map": StatusMap.standard.text],
-                secrets: ["api_token", "webhook_secret"],
-                required: ["settings.base_url", "settings.project_key", "secrets.api_token"])
-        case .servicenow:
-            ConnectionSpec(
-                kind: kind, settings: ["base_url", "table", "auth", "close_code", "close_state", "status_map"],
-                defaults: [
-                    "table": "incident", "auth": "apikey", "close_code": "Solution provided",
-                    "close_state": "6", "status_map": StatusMap.standard.text,
-                ],
-                secrets: ["api_token", "webhook_secret"],
-                required: ["settings.base_url", "secrets.api_token"])
-        }
-    }
+    /// The spec its tracker writes (in the tracker's folder).
+    public static func of(_ kind: ProviderKind) -> ConnectionSpec { kind.tracker.connectionSpec }
 
     /// The fields still missing, given the settings and the names of the secrets that are set.
     public func missing(settings values: [String: String], secrets set: Set<String>) -> [String] {
@@ -69,26 +40,6 @@ public struct ConnectionSpec: Sendable {
         switch name {
         case "url", "base_url":
             return try Self.trackerURL(text, field: field, keepTrailingSlash: name == "url", guard: check)
-        case "project_key":
-            guard text.unicodeScalars.count <= 50, text.first?.isLetter == true,
-                text.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") })
-            else { throw APIError.invalidField(field, "`\(field)` must be a Jira project key such as GRC.") }
-        case "table":
-            guard text.count <= 80, text.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }) else {
-                throw APIError.invalidField(field, "`\(field)` must be a ServiceNow table name such as incident.")
-            }
-        case "auth":
-            guard ServiceNowSettings.Auth(rawValue: text) != nil else {
-                throw APIError.invalidField(field, "`\(field)` must be apikey or bearer.")
-            }
-        case "deployment":
-            guard JiraDeployment(rawValue: text) != nil else {
-                throw APIError.invalidField(field, "`\(field)` must be cloud or datacenter.")
-            }
-        case "email":
-            guard text.contains("@"), text.count <= 254 else {
-                throw APIError.invalidField(field, "`\(field)` must be an email address.")
-            }
         case InboundSignaturePolicy.setting:
             guard let policy = InboundSignaturePolicy(rawValue: text) else {
                 throw APIError.invalidField(
@@ -101,6 +52,7 @@ public struct ConnectionSpec: Sendable {
                 throw APIError.invalidField(field, "`\(field)`: \(error.description).")
             }
         default:
+            if let checked = try kind.tracker.validate(setting: name, text, field: field) { return checked }
             guard text.count <= 100 else {
                 throw APIError.invalidField(field, "`\(field)` must be at most 100 characters.")
             }

@@ -1,7 +1,7 @@
 /// `POST /api/v1/ticket-sync/hooks/{inbound_token}`: one connection's inbound URL. The token selects the
-/// connection, whose kind selects the check (`X-Hub-Signature` for Jira; X-Signature or Standard Webhooks otherwise,
-/// as its `inbound_signature` allows) and whose inbound secrets (only those are opened) verify the raw body before
-/// any JSON is decoded. The event reaches only that connection's links.
+/// connection, whose tracker selects the check (`Tracker.verifyInbound`: X-Signature or Standard Webhooks, as its
+/// `inbound_signature` allows, unless the tracker signs its own way) and whose inbound secrets (only those are
+/// opened) verify the raw body before any JSON is decoded. The event reaches only that connection's links.
 enum HookRoutes {
     static func hook(_ context: RequestContext) throws -> HTTPResponse {
         // 256 random bits in hex: anything else is unknown, without asking the database.
@@ -16,7 +16,7 @@ enum HookRoutes {
         let secrets = try connection.inboundSecrets(keys: context.providers.keys)
         // An unknown token, a closed URL (no secret yet) and a bad signature all answer the same 401.
         let verified: InboundSignaturePolicy.Verified
-        switch verify(context.request, connection: connection, secrets: secrets) {
+        switch connection.kind.tracker.verifyInbound(context.request, connection: connection, secrets: secrets) {
         case .success(let how): verified = how
         case .failure(let rejection):
             ServerLog.warning("inbound hook of connection \(connection.id) rejected: \(rejection.reason)")
@@ -25,30 +25,7 @@ enum HookRoutes {
             try InboundRejectionStore(db: db).record(connection, reason: rejection.reason)
             throw APIError.badInboundSignature
         }
-        let scope = InboundScope.connection(connection.id)
-        switch connection.kind {
-        case .jira:
-            // The full configuration (its API token) only for Jira's own account, when a comment needs it.
-            return try JiraWebhookRoutes.apply(context, scope: scope, statusMap: connection.statusMap) {
-                (try? context.providers.config(connection)).flatMap {
-                    try? context.providers.provider($0) as? JiraProvider
-                }
-            }
-        case .mock, .webhook, .servicenow:
-            return try InboundRoutes.apply(context, scope: scope, statusMap: connection.statusMap, verified: verified)
-        }
-    }
-
-    static func verify(_ request: HTTPRequest, connection: Connection, secrets: [String])
-        -> Result<InboundSignaturePolicy.Verified, InboundRejection>
-    {
-        guard connection.kind == .jira else { return connection.inboundSignature.verify(request, secrets: secrets) }
-        if let rejection = WebhookSignature.verify(
-            header: request.header(InboundSource.jira.signatureHeader), body: request.body, secrets: secrets)
-        {
-            return .failure(InboundRejection("signature \(rejection.rawValue)"))
-        }
-        return .success(.bodyOnly)
+        return try connection.kind.tracker.applyInbound(context, connection: connection, verified: verified)
     }
 }
 

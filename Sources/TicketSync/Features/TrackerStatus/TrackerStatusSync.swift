@@ -17,11 +17,7 @@ struct TrackerStatusSync {
 
     /// "Jira", "ServiceNow", or "the tracker" for webhook adapters.
     static func trackerName(_ provider: String) -> String {
-        switch ProviderKind(rawValue: provider) {
-        case .jira: "Jira"
-        case .servicenow: "ServiceNow"
-        case .mock, .webhook, nil: "the tracker"
-        }
+        ProviderKind(rawValue: provider)?.tracker.displayName ?? "the tracker"
     }
 
     /// `requested`: a generic webhook's `status` sent with the change, used (through the map) when the change itself

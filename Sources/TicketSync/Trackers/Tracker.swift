@@ -1,0 +1,80 @@
+import Foundation
+
+/// One kind of tracker, described in its own folder (`Trackers/<Name>/`): what its connections take, how the
+/// deployment default reads it from the environment, how its provider is built, and how its inbound events are
+/// verified and applied. `Trackers.all` lists them; nothing outside a tracker's folder and the registry asks which
+/// kind it is.
+protocol Tracker: Sendable {
+    /// As stored (`connections.kind`, `ticket_links.provider`) and named in TICKET_PROVIDER: `jira`.
+    static var kindName: String { get }
+    /// How the thread's system entries name it: "Jira"; "the tracker" for adapters.
+    static var displayName: String { get }
+    /// Its connections' settings (with defaults), secrets and required fields, written once.
+    static var connectionSpec: ConnectionSpec { get }
+    /// The deployment default: which environment key holds each setting or secret (`base_url` ← JIRA_BASE_URL), and
+    /// which keys must be set, in the order the documentation lists them.
+    static var environment: TrackerEnvironment { get }
+    /// Checks one of its own settings (422 naming `field`) and returns the value to store; nil when the setting has
+    /// no check of its own (the shared checks of `ConnectionSpec` still apply).
+    static func validate(setting name: String, _ text: String, field: String) throws -> String?
+    /// What its webhook must send for replies and status changes to come back (the readiness view shows it).
+    static var inboundEvents: [String] { get }
+    /// The deployment-level inbound route its own webhooks use.
+    static var inboundSource: InboundSource { get }
+    /// Builds its provider for a configuration; 503 provider-not-configured when something it needs is missing.
+    static func makeProvider(_ config: TrackerConfig, _ context: ProviderContext) throws -> any TicketProvider
+    /// Verifies an event on a connection's inbound URL, on the raw body, before anything is decoded.
+    static func verifyInbound(_ request: HTTPRequest, connection: Connection, secrets: [String])
+        -> Result<InboundSignaturePolicy.Verified, InboundRejection>
+    /// Applies a verified event from a connection's inbound URL to that connection's links.
+    static func applyInbound(
+        _ context: RequestContext, connection: Connection, verified: InboundSignaturePolicy.Verified
+    ) throws -> HTTPResponse
+}
+
+/// What the generic inbound scheme does; a tracker with a webhook of its own (Jira) replaces these.
+extension Tracker {
+    static var inboundSource: InboundSource { .generic }
+
+    static func validate(setting name: String, _ text: String, field: String) throws -> String? { nil }
+
+    static func verifyInbound(_ request: HTTPRequest, connection: Connection, secrets: [String])
+        -> Result<InboundSignaturePolicy.Verified, InboundRejection>
+    {
+        connection.inboundSignature.verify(request, secrets: secrets)
+    }
+
+    static func applyInbound(
+        _ context: RequestContext, connection: Connection, verified: InboundSignaturePolicy.Verified
+    ) throws -> HTTPResponse {
+        try InboundRoutes.apply(
+            context, scope: .connection(connection.id), statusMap: connection.statusMap, verified: verified)
+    }
+}
+
+/// How the deployment default reads a tracker from the environment.
+struct TrackerEnvironment: Sendable {
+    /// Setting or secret name → environment key; `webhook_secret` names the secrets (comma-separated, newest first)
+    /// that verify its inbound events.
+    var keys: [String: String]
+    /// Environment keys that must be set before the deployment default can be used, in documentation order.
+    var required: [String]
+
+    init(keys: [String: String], required: [String]) {
+        self.keys = keys
+        self.required = required
+    }
+}
+
+/// What every provider is built with besides its configuration.
+struct ProviderContext {
+    /// The outbound client, guarded for org connections and timed for the metrics.
+    let http: any OutboundHTTP
+    let settings: Settings
+    let registry: ProviderRegistry
+
+    /// Where a tracker's user can follow a link back to the evidence request.
+    var linkBack: @Sendable (EvidenceRequest) -> String? {
+        { [settings] in settings.evidenceRequestURL($0) }
+    }
+}

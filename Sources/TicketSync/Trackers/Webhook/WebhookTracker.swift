@@ -1,0 +1,41 @@
+import Foundation
+
+/// Any tracker, through an adapter: HMAC-signed JSON events out, signed events back on the generic scheme.
+enum WebhookTracker: Tracker {
+    static let kindName = "webhook"
+    static let displayName = "the tracker"
+
+    static let connectionSpec = ConnectionSpec(
+        kind: .webhook, settings: ["url", "status_map", InboundSignaturePolicy.setting],
+        defaults: [
+            "status_map": StatusMap.standard.text,
+            InboundSignaturePolicy.setting: InboundSignaturePolicy.any.rawValue,
+        ],
+        secrets: ["webhook_secret"],
+        required: ["settings.url", "secrets.webhook_secret"])
+
+    static let environment = TrackerEnvironment(
+        keys: ["url": "TICKET_WEBHOOK_URL", "webhook_secret": "TICKET_WEBHOOK_SECRET"],
+        required: ["TICKET_WEBHOOK_URL", "TICKET_WEBHOOK_SECRET"])
+
+    static let inboundEvents = ["comment", "tracker_status"]
+
+    /// The first inbound secret signs outbound events (the others verify inbound ones during a rotation).
+    static func makeProvider(_ config: TrackerConfig, _ context: ProviderContext) throws -> any TicketProvider {
+        guard let url = Settings.httpURL(config.settings["url"]), let secret = config.inboundSecrets.first else {
+            throw APIError.providerNotConfigured(config)
+        }
+        return WebhookProvider(
+            url: url, signingSecret: secret, http: context.http, timeouts: context.settings.httpTimeouts,
+            linkBack: context.linkBack)
+    }
+}
+
+extension ProviderKind {
+    public static let webhook = ProviderKind(WebhookTracker.self)
+}
+
+extension Settings {
+    /// TICKET_WEBHOOK_URL when it is an http(s) URL.
+    public var webhookURL: URL? { Settings.httpURL(trackerEnvironment[WebhookTracker.kindName]?["url"]) }
+}
