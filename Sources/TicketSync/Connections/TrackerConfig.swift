@@ -63,7 +63,7 @@ public struct TrackerConfig: Sendable {
                 table: settings["table"] ?? "incident",
                 closeCode: settings["close_code"] ?? "Solution provided",
                 closeState: settings["close_state"] ?? "6"),
-            missing: connection.missing, outboundGuard: check,
+            missing: connection.missing, outboundGuard: check.owned(by: connection.orgID),
             statusMap: connection.statusMap,
             orgID: connection.orgID)
     }
