@@ -30,7 +30,7 @@ trusted=""
 for cidr in ${TICKETSYNC_TRUSTED_PROXIES:-}; do trusted="$trusted $cidr 1;"; done
 sed -e "s|zone=ticketsync_token:10m rate=50r/s|zone=ticketsync_token:10m rate=${TICKETSYNC_TOKEN_RATE:-50r/s}|" \
     -e "s|zone=ticketsync_inbound:10m rate=50r/s|zone=ticketsync_inbound:10m rate=${TICKETSYNC_INBOUND_RATE:-50r/s}|" \
-    -e "s|zone=ticketsync_address:10m rate=10r/s|zone=ticketsync_address:10m rate=${TICKETSYNC_ADDRESS_RATE:-10r/s}|" \
+    -e "s|zone=ticketsync_address:10m rate=100r/s|zone=ticketsync_address:10m rate=${TICKETSYNC_ADDRESS_RATE:-100r/s}|" \
     -e "s|# @TRUSTED_PROXIES@|$trusted|" \
     "$repo/nginx/ticketsync-limits.conf" > "$run_dir/ticketsync-limits.conf"
 # TICKETSYNC_METRICS_ALLOW (addresses or CIDRs, space-separated) replaces the default allow-list of /metrics (loopback).

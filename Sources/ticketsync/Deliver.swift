@@ -13,14 +13,13 @@ struct Deliver: ParsableCommand {
         guard !settings.databaseURL.isEmpty else { throw ValidationError("set DATABASE_URL") }
         let keys = try StartupChecks.run(settings: settings, environment: environment)
         ShutdownSignals.block()
-        let loop = DeliveryLoop(
-            settings: settings,
-            providers: ProviderRegistry(
-                settings: settings, http: CurlHTTP(maxResponseBytes: settings.maxResponseBytes), keys: keys))
-        loop.start()
-        ServerLog.info("delivery loop running")
+        let providers = ProviderRegistry(
+            settings: settings, http: CurlHTTP(maxResponseBytes: settings.maxResponseBytes), keys: keys)
+        let loops = (0..<settings.deliveryLoops).map { _ in DeliveryLoop(settings: settings, providers: providers) }
+        loops.forEach { $0.start() }
+        ServerLog.info("\(loops.count) delivery loops running")
         ShutdownSignals.wait()
-        loop.stop()
-        ServerLog.info("delivery loop stopped")
+        loops.forEach { $0.stop() }
+        ServerLog.info("delivery loops stopped")
     }
 }

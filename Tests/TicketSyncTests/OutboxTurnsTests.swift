@@ -65,8 +65,12 @@ extension OutboxTests {
     }
 
     /// Claims by a loop that takes turns; only connection events (`providers: []` leaves the deployment default's).
-    private func claimTurn(_ db: PGConnection, after lane: String?, cap: Int = 2) throws -> OutboxStore.Turn? {
-        try OutboxStore(db: db).claimTurn(after: lane, cap: cap, leaseSeconds: 60, graceSeconds: nil, providers: [])
+    /// The org cap is out of the way unless a test sets it.
+    private func claimTurn(_ db: PGConnection, after lane: String?, cap: Int = 2, orgCap: Int = 1000) throws
+        -> OutboxStore.Turn?
+    {
+        try OutboxStore(db: db).claimTurn(
+            after: lane, cap: cap, orgCap: orgCap, leaseSeconds: 60, graceSeconds: nil, providers: [])
     }
 
     @Test func aConnectionsBacklogDoesNotHoldBackAnotherConnectionsEvent() throws {
@@ -117,5 +121,44 @@ extension OutboxTests {
         let total = try results.map { try $0.get() }.reduce(0, +)
         #expect(total == 3, "eight loops together claimed \(total) of A's events; the cap is 3")
         #expect(try delivering(lanes, lanes.a) == 3)
+    }
+
+    @Test func noMoreThanTheOrgCapOfOneOrgsEventsAreInFlightAcrossItsConnections() throws {
+        // Org A: five connections with ten events each (their trackers hang: nothing finishes); org B: one event.
+        let db = try TestDatabase.connect()
+        let orgA = try TestDatabase.makeOrg(db)
+        for name in ["A1", "A2", "A3", "A4", "A5"] {
+            let id = try connection(db, org: orgA.id, name: name)
+            for index in 0..<10 { try event(db, org: orgA, connection: id, n: index) }
+        }
+        let orgB = try TestDatabase.makeOrg(db)
+        try event(db, org: orgB, connection: try connection(db, org: orgB.id, name: "B"), n: 0)
+        defer {
+            for org in [orgA, orgB] {
+                try? cancel(Lanes(db: db, org: org, a: "", b: ""))
+            }
+        }
+        // Eight loops at once, each claiming ten times, per-connection cap 2 and org cap 4: without the org cap,
+        // A's five connections would hold ten loops' worth of events.
+        let results = TestDatabase.concurrently(8) { _ in
+            let db = try TestDatabase.connect()
+            var lane: String?
+            for _ in 0..<10 {
+                guard let turn = try claimTurn(db, after: lane, cap: 2, orgCap: 4) else { continue }
+                lane = turn.lane
+            }
+            return 0
+        }
+        for result in results { _ = try result.get() }
+        func delivering(_ org: TestDatabase.Org) throws -> Int {
+            try db.query(
+                """
+                SELECT count(*) AS n FROM ticket_sync.outbox
+                WHERE org_id = $1 AND state = 'delivering' AND locked_until >= now()
+                """, [org.id]
+            ).single("count").int("n")
+        }
+        #expect(try delivering(orgA) == 4, "org A's events in flight; the org cap is 4")
+        #expect(try delivering(orgB) == 1, "org B's event was claimed")
     }
 }

@@ -1,6 +1,6 @@
 """The edge: no log holds a connection's inbound URL token (nginx's access and error logs, the responder's), and the
 rate limits cannot be sidestepped (a token counts as one however its header is spaced; a malformed Authorization is
-401; requests without a token are limited per client address)."""
+401; every API request but an inbound URL's is limited per client address too, so made-up tokens are)."""
 import http.client
 import secrets
 from concurrent.futures import ThreadPoolExecutor
@@ -95,11 +95,28 @@ def test_requests_without_a_token_are_limited_per_address(make_stack, world):
     path = stack.url(world.request_path())
     headers = [{}, {"Authorization": "Bearer nonsense"}, {"Authorization": "Basic dXNlcjpwYXNz"}]
     with ThreadPoolExecutor(16) as pool:
-        statuses = list(pool.map(lambda i: requests.get(path, headers=headers[i % 3]).status_code, range(140)))
+        statuses = list(pool.map(lambda i: requests.get(path, headers=headers[i % 3]).status_code, range(300)))
+    # The burst (200) passes, the rest is refused.
     assert set(statuses) <= {401, 429} and statuses.count(429) >= 50, statuses
     limited = requests.get(path)
     problem = assert_problem(limited, 429)
     assert problem["type"].endswith("rate-limited") and limited.headers["Retry-After"] == "1"
-    # A token, and an inbound URL, from the same address have zones of their own.
-    assert requests.get(path, headers=world.auth("reader")).status_code == 200
+    # An inbound URL from the same address has a zone of its own.
+    assert requests.post(stack.url("/api/v1/ticket-sync/hooks/" + "0" * 64), data=b"{}").status_code == 401
+
+
+def test_made_up_tokens_are_limited_per_address(make_stack, world):
+    """A well-formed token is a rate-limit key of its own; a new random one on every request must still be counted
+    against the address it comes from (each costs a token lookup before its 401)."""
+    stack = make_stack("edge-made-up-tokens", {"TICKETSYNC_ADDRESS_RATE": "1r/s"})
+    path = stack.url(world.request_path())
+
+    def call(_):
+        made_up = "tsk_" + secrets.token_hex(32)
+        return requests.get(path, headers={"Authorization": f"Bearer {made_up}"}).status_code
+    with ThreadPoolExecutor(16) as pool:
+        statuses = list(pool.map(call, range(300)))
+    assert set(statuses) <= {401, 429} and statuses.count(429) >= 50, statuses
+    # The address's budget is spent for real tokens too (both zones apply to them); inbound URLs keep their own.
+    assert_problem(requests.get(path, headers=world.auth("reader")), 429)
     assert requests.post(stack.url("/api/v1/ticket-sync/hooks/" + "0" * 64), data=b"{}").status_code == 401

@@ -58,3 +58,31 @@ def test_links_and_threads_of_the_previous_schema_keep_working(make_stack, tmp_p
     # The org has no connection of its own: its readiness is the deployment default's.
     status = requests.get(stack.url(f"/api/v1/orgs/{world.org}/ticket-sync/status"), headers=world.auth("reader")).json()
     assert status["source"] == "deployment_default" and status["provider"] == "mock"
+
+
+def test_the_outbox_indexes_built_concurrently_beforehand_are_kept_by_the_migration(tmp_path):
+    """docs/upgrading.md tells an operator with a large outbox to build the outbox indexes of 011 and 014 with
+    CREATE INDEX CONCURRENTLY before migrating: those exact statements, then the migration, which must skip them."""
+    previous = tmp_path / "sql"
+    previous.mkdir()
+    for name in sorted(os.listdir(REPO / "sql")):
+        if name < "011":
+            shutil.copy(REPO / "sql" / name, previous / name)
+    database = fresh_database(sql_dir=previous)
+    guide = (REPO / "docs" / "upgrading.md").read_text()
+    statements = guide.split("**A large outbox:**", 1)[1].split("```sql\n", 1)[1].split("```", 1)[0]
+    assert statements.count("CREATE INDEX CONCURRENTLY IF NOT EXISTS") == 3
+    psql(statements, database_url=database)  # statement by statement, outside a transaction, as an operator would
+
+    migrated = subprocess.run([BIN, "migrate"], cwd=REPO, env={**os.environ, "DATABASE_URL": database},
+                              capture_output=True, text=True)
+    assert migrated.returncode == 0, migrated.stderr
+    assert "applied 011_isolation_outbox_lanes.sql" in migrated.stdout
+    assert "applied 014_isolation_delivering_per_org.sql" in migrated.stdout
+    indexes = psql("""
+        SELECT string_agg(c.relname || ':' || i.indisvalid, ',' ORDER BY c.relname)
+        FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+        WHERE i.indrelid = 'ticket_sync.outbox'::regclass
+          AND c.relname IN ('outbox_open_per_lane', 'outbox_delivering_per_lane', 'outbox_delivering_per_org')
+        """, database_url=database)
+    assert indexes == "outbox_delivering_per_lane:true,outbox_delivering_per_org:true,outbox_open_per_lane:true"

@@ -49,6 +49,12 @@ public struct Settings: Sendable {
     /// TICKET_DELIVERY_CONNECTION_CONCURRENCY: events of one connection (or deployment-default provider) the
     /// delivery loops of all processes attempt at once.
     public var deliveryConnectionConcurrency = 2
+    /// TICKET_DELIVERY_ORG_CONCURRENCY: events of one org's connections, all together, the delivery loops of all
+    /// processes attempt at once (so an org with many hanging connections cannot hold every loop).
+    public var deliveryOrgConcurrency = 4
+    /// TICKET_DELIVERY_LOOPS: delivery loops (threads, each with its database connection) per process that runs
+    /// them. More loops than one org's cap keep other orgs' events moving while that org's trackers hang.
+    public var deliveryLoops = 4
     /// Connect timeout, keepalives and the session timeouts of every database connection.
     public var databaseLimits = PGSessionLimits()
     /// JIRA_CLOUD_SEARCH_LAG_S: how long after a create attempt Jira Cloud's search may still miss its issue; a
@@ -97,6 +103,8 @@ public struct Settings: Sendable {
         trackerOrgConcurrency = positive("TICKET_TRACKER_ORG_CONCURRENCY", 4)
         orgConnectionLimit = positive("TICKET_ORG_CONNECTION_LIMIT", 20)
         deliveryConnectionConcurrency = positive("TICKET_DELIVERY_CONNECTION_CONCURRENCY", 2)
+        deliveryOrgConcurrency = positive("TICKET_DELIVERY_ORG_CONCURRENCY", 4)
+        deliveryLoops = positive("TICKET_DELIVERY_LOOPS", 4)
         jiraCloudSearchLagSeconds = positive("JIRA_CLOUD_SEARCH_LAG_S", 60)
         databaseLimits.connectTimeoutSeconds = positive("TICKETSYNC_DB_CONNECT_TIMEOUT_S", 5)
         databaseLimits.statementTimeoutMilliseconds = positive("TICKETSYNC_DB_STATEMENT_TIMEOUT_MS", 5000)

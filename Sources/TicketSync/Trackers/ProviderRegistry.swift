@@ -1,8 +1,9 @@
 import Foundation
 
 /// Builds providers from tracker configurations: the deployment default's from the environment, an org
-/// connection's from its row. Providers are cheap values built per use; only Jira's own account is cached, per
-/// connection and version.
+/// connection's from its row. Providers are cheap values built per use; only Jira's own account (per connection
+/// and version) and Jira's deployment type (per connection and base URL) are cached, each for at most
+/// `jiraCacheCapacity` connections.
 public final class ProviderRegistry: @unchecked Sendable {
     let settings: Settings
     let http: any OutboundHTTP
@@ -15,9 +16,10 @@ public final class ProviderRegistry: @unchecked Sendable {
     public let bulkhead: TrackerBulkhead
     /// Where tracker calls and delivery outcomes are counted.
     public let metrics: Metrics?
-    private let lock = NSLock()
-    private var jiraIdentities: [String: JiraIdentityCache] = [:]
-    private var jiraDeployments: [String: JiraDeploymentCache] = [:]
+    /// Connections whose Jira answers a process remembers; the least recently used are forgotten first.
+    static let jiraCacheCapacity = 1000
+    let jiraIdentities = TrackerCache<JiraIdentityCache>(capacity: jiraCacheCapacity)
+    let jiraDeployments = TrackerCache<JiraDeploymentCache>(capacity: jiraCacheCapacity)
 
     public init(
         settings: Settings, http: any OutboundHTTP = CurlHTTP(), keys: SecretKeyRing = .empty, metrics: Metrics? = nil
@@ -61,23 +63,18 @@ public final class ProviderRegistry: @unchecked Sendable {
     /// The deployment default's provider of a kind.
     public func provider(_ kind: ProviderKind) throws -> any TicketProvider { try provider(deployment(kind)) }
 
-    /// One per Jira base URL: the same site is the same deployment, whichever connection names it.
-    func jiraDeployment(_ baseURL: URL) -> JiraDeploymentCache {
-        lock.withLock {
-            if let cache = jiraDeployments[baseURL.absoluteString] { return cache }
-            let cache = JiraDeploymentCache()
-            jiraDeployments[baseURL.absoluteString] = cache
-            return cache
-        }
+    /// The key of a tracker in the caches: its connection, or the deployment default's own.
+    private static func tracker(_ config: TrackerConfig) -> String { config.connectionID ?? "environment" }
+
+    /// One per connection and base URL: another org's connection to the same site asks for itself (its answer must
+    /// not decide ours), and a new base URL asks again.
+    func jiraDeployment(_ config: TrackerConfig, baseURL: URL) -> JiraDeploymentCache {
+        jiraDeployments.value(tracker: Self.tracker(config), version: baseURL.absoluteString) { JiraDeploymentCache() }
     }
 
     func jiraIdentity(_ config: TrackerConfig) -> JiraIdentityCache {
-        let key = "\(config.connectionID ?? "environment")@\(config.version)"
-        return lock.withLock {
-            if let cache = jiraIdentities[key] { return cache }
-            let cache = JiraIdentityCache(bulkhead: bulkhead, slot: TrackerBulkhead.key(config))
-            jiraIdentities[key] = cache
-            return cache
+        jiraIdentities.value(tracker: Self.tracker(config), version: config.version) {
+            JiraIdentityCache(bulkhead: bulkhead, slot: TrackerBulkhead.key(config))
         }
     }
 }

@@ -14,7 +14,7 @@ struct ConnectionInput {
     static let members: Set<String> = ["kind", "name", "default", "disabled", "settings", "secrets"]
 
     /// `existingKind` is nil on create (where `kind` and `name` are required) and the stored kind on PATCH.
-    static func decode(_ body: [String: JSONValue], existingKind: ProviderKind?, guard check: OutboundGuard) throws
+    static func decode(_ body: [String: JSONValue], existingKind: ProviderKind?, urls check: SavedURLCheck) throws
         -> ConnectionInput
     {
         if let unknown = body.keys.sorted().first(where: { !members.contains($0) }) {
@@ -59,7 +59,7 @@ struct ConnectionInput {
                     "`settings.\(name)` is not a \(spec.kind.rawValue) setting; accepted: \(spec.settings.joined(separator: ", "))."
                 )
             }
-            input.settings[name] = value == .null ? .some(nil) : try spec.validated(setting: name, value, guard: check)
+            input.settings[name] = value == .null ? .some(nil) : try spec.validated(setting: name, value, urls: check)
         }
         for (name, value) in try object(body["secrets"], field: "secrets") {
             guard spec.secrets.contains(name) else {

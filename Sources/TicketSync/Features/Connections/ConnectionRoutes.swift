@@ -26,7 +26,7 @@ enum ConnectionRoutes {
     static func create(_ context: RequestContext) throws -> HTTPResponse {
         let input = try ConnectionInput.decode(
             context.jsonObjectBody(), existingKind: nil,
-            guard: context.providers.outboundGuard)
+            urls: urlCheck(context))
         guard let kind = input.kind, let name = input.name else {
             throw APIError.invalidField("kind", "`kind` is required.")
         }
@@ -61,7 +61,7 @@ enum ConnectionRoutes {
         let connection = try load(context)
         let input = try ConnectionInput.decode(
             context.jsonObjectBody(), existingKind: connection.kind,
-            guard: context.providers.outboundGuard)
+            urls: urlCheck(context))
         let db = try context.database()
         let store = ConnectionStore(db: db)
         var settings = connection.settings
@@ -160,6 +160,11 @@ enum ConnectionRoutes {
             throw APIError.notFound("No such connection.")
         }
         return connection
+    }
+
+    /// The org's URLs checked by the guard, a host name's lookup holding one of the org's tracker slots.
+    static func urlCheck(_ context: RequestContext) -> SavedURLCheck {
+        SavedURLCheck(org: context.orgID, guard: context.providers.outboundGuard, bulkhead: context.providers.bulkhead)
     }
 
     /// PUBLIC_BASE_URL when set, else the scheme and host the request came in on.

@@ -27,7 +27,7 @@ public struct ConnectionSpec: Sendable {
     public static let maxSecretLength = 4096
 
     /// One setting's value checked (422 naming `settings.<name>`), URLs through the outbound guard.
-    func validated(setting name: String, _ value: JSONValue, guard check: OutboundGuard) throws -> String {
+    func validated(setting name: String, _ value: JSONValue, urls check: SavedURLCheck) throws -> String {
         let field = "settings.\(name)"
         guard case .string(let raw) = value else { throw APIError.invalidField(field, "`\(field)` must be a string.") }
         let text = raw.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -39,7 +39,7 @@ public struct ConnectionSpec: Sendable {
         }
         switch name {
         case "url", "base_url":
-            return try Self.trackerURL(text, field: field, keepTrailingSlash: name == "url", guard: check)
+            return try Self.trackerURL(text, field: field, keepTrailingSlash: name == "url", urls: check)
         case InboundSignaturePolicy.setting:
             guard let policy = InboundSignaturePolicy(rawValue: text) else {
                 throw APIError.invalidField(
@@ -62,10 +62,10 @@ public struct ConnectionSpec: Sendable {
 
     /// An http(s) URL. A literal address is checked by the guard here. An https host name is not resolved when saved
     /// (it is on every call, where the guard resolves, checks and pins it); a plain http one is, within the connect
-    /// timeout, since http is accepted only for a host inside TICKET_ALLOWED_TRACKER_NETWORKS: one that is not (or
-    /// does not resolve) is refused now rather than at its first use. Base URLs lose trailing slashes; the webhook
-    /// URL is kept as given.
-    static func trackerURL(_ text: String, field: String, keepTrailingSlash: Bool, guard check: OutboundGuard) throws
+    /// timeout, holding one of the org's tracker slots (`SavedURLCheck`), since http is accepted only for a host
+    /// inside TICKET_ALLOWED_TRACKER_NETWORKS: one that is not (or does not resolve) is refused now rather than at its
+    /// first use. Base URLs lose trailing slashes; the webhook URL is kept as given.
+    static func trackerURL(_ text: String, field: String, keepTrailingSlash: Bool, urls check: SavedURLCheck) throws
         -> String
     {
         guard let url = Settings.httpURL(text), url.user == nil, url.password == nil, url.fragment == nil,
@@ -75,7 +75,9 @@ public struct ConnectionSpec: Sendable {
                 field, "`\(field)` must be an https URL with a host (no credentials, no fragment).")
         }
         if IPAddress(literal: host) != nil || url.scheme?.lowercased() == "http" {
-            do { _ = try check.approve(url, within: check.lookupSeconds) } catch let refusal as OutboundGuard.Refusal {
+            do { _ = try check.approve(url) } catch let refusal as OutboundGuard.Refusal where refusal.kind == .busy {
+                throw APIError.urlCheckBusy
+            } catch let refusal as OutboundGuard.Refusal {
                 let reason =
                     refusal.kind == .refused
                     ? refusal.reason

@@ -16,21 +16,22 @@ public struct Deliverer {
     /// One pass of a delivery loop: up to `limit` due events, each claimed just before its attempt (so no claim
     /// waits behind other attempts and outlives its lease: a lease covers one call's whole timeout plus 30 s).
     /// Claims take turns between connections (see `OutboxStore.claimTurn`): `lane` is the last one served, kept by
-    /// the loop across passes; at most `cap` events of one connection are in flight across all loops. After a quick
-    /// success it goes on with the same link's next events while they succeed quickly, so a backlog on one ticket
-    /// drains in one pass, in order, without a slow tracker holding the loop from the other connections' turns.
+    /// the loop across passes; at most `cap` events of one connection, and `orgCap` of one org's connections
+    /// together, are in flight across all loops. After a quick success it goes on with the same link's next events
+    /// while they succeed quickly, so a backlog on one ticket drains in one pass, in order, without a slow tracker
+    /// holding the loop from the other connections' turns.
     /// Returns how many it attempted. Events younger than `graceSeconds` that were never attempted are left to the
     /// request that wrote them.
     @discardableResult
     public func deliverDue(
-        limit: Int, timeouts: HTTPTimeouts, graceSeconds: Int, cap: Int, lane: inout String?
+        limit: Int, timeouts: HTTPTimeouts, graceSeconds: Int, cap: Int, orgCap: Int, lane: inout String?
     ) throws -> Int {
         var attempted = 0
         for _ in 0..<limit {
             guard
                 let turn = try OutboxStore(db: db).claimTurn(
-                    after: lane, cap: cap, leaseSeconds: Self.lease(timeouts), graceSeconds: graceSeconds,
-                    providers: providers.deliverable)
+                    after: lane, cap: cap, orgCap: orgCap, leaseSeconds: Self.lease(timeouts),
+                    graceSeconds: graceSeconds, providers: providers.deliverable)
             else { break }
             lane = turn.lane
             attempted += 1

@@ -60,7 +60,8 @@ public final class DeliveryLoop: @unchecked Sendable {
                 attempted = try deliverer.deliverDue(
                     limit: 16, timeouts: settings.httpTimeouts,
                     graceSeconds: settings.inlineTimeouts.totalSeconds + 2,
-                    cap: settings.deliveryConnectionConcurrency, lane: &lane)
+                    cap: settings.deliveryConnectionConcurrency, orgCap: settings.deliveryOrgConcurrency,
+                    lane: &lane)
             } catch {
                 ServerLog.warning("delivery loop: \(error)")
             }

@@ -1,7 +1,8 @@
 /// Claims for the delivery loops, by turns between lanes: a lane is one connection (by id) or, for the deployment
 /// default, one provider kind. Each claim takes the oldest due event of the next lane after the loop's last one
 /// (wrapping around), skipping lanes that already have `cap` events in flight with a live lease across all loops,
-/// so one connection's backlog or slow tracker cannot hold back the others.
+/// and the lanes of an org whose connections together have `orgCap` in flight, so one connection's backlog or slow
+/// tracker, or one org's many connections, cannot hold back the others.
 extension OutboxStore {
     /// One claimed event and the lane it came from (the caller's cursor for the next turn).
     public struct Turn {
@@ -12,15 +13,23 @@ extension OutboxStore {
     /// The SQL name of an event's lane; spelled as in the `outbox_open_per_lane` index, so the claim can use it.
     static func lane(_ alias: String) -> String { "coalesce(\(alias).connection_id::text, \(alias).provider)" }
 
+    /// The org of a connection's lane; NULL for a deployment-default lane, which every org shares (the operator's
+    /// own tracker: bounded by its lane cap alone).
+    static func laneOrg(_ alias: String) -> String {
+        "CASE WHEN \(alias).connection_id IS NULL THEN NULL ELSE \(alias).org_id END"
+    }
+
     /// Claims the next lane's oldest due event, in one round trip. Claims of the loops are taken one at a time
-    /// (a transaction lock), so the in-flight count each sees includes every claim made before it: the cap holds
-    /// across loops and processes. `graceSeconds` and `providers` as in `claim`.
-    public func claimTurn(after lane: String?, cap: Int, leaseSeconds: Int, graceSeconds: Int?, providers: [String]?)
-        throws -> Turn?
-    {
+    /// (a transaction lock), so the in-flight counts each sees include every claim made before it: the caps hold
+    /// across loops and processes. `cap`: events of one lane in flight; `orgCap`: events of one org's connections
+    /// in flight, all its lanes together (so an org with many hanging connections cannot hold every loop).
+    /// `graceSeconds` and `providers` as in `claim`.
+    public func claimTurn(
+        after lane: String?, cap: Int, orgCap: Int, leaseSeconds: Int, graceSeconds: Int?, providers: [String]?
+    ) throws -> Turn? {
         let params: [String?] = [
             lane, String(max(1, cap)), String(leaseSeconds), graceSeconds.map(String.init),
-            providers.map { "{" + $0.joined(separator: ",") + "}" },
+            providers.map { "{" + $0.joined(separator: ",") + "}" }, String(max(1, orgCap)),
         ]
         do {
             let rows = try db.pipeline([
@@ -51,22 +60,27 @@ extension OutboxStore {
         """
 
     /// The lanes with open events, found by skipping through `outbox_open_per_lane` (one probe per lane, however
-    /// long a lane's backlog); those below the cap ($2) in turn order: after $1 first, then from the first lane
-    /// again; the first of them with a due event gives its oldest.
+    /// long a lane's backlog), each with its org when it is a connection; those below the lane cap ($2) whose org
+    /// is below the org cap ($6), in turn order: after $1 first, then from the first lane again; the first of them
+    /// with a due event gives its oldest.
     private static let turnSQL = """
-        WITH RECURSIVE lanes(lane) AS (
-            (SELECT \(lane("o")) FROM ticket_sync.outbox o WHERE o.state NOT IN ('delivered', 'cancelled')
+        WITH RECURSIVE lanes(lane, org) AS (
+            (SELECT \(lane("o")), \(laneOrg("o")) FROM ticket_sync.outbox o
+             WHERE o.state NOT IN ('delivered', 'cancelled')
              ORDER BY \(lane("o")) LIMIT 1)
             UNION ALL
-            SELECT (SELECT \(lane("o")) FROM ticket_sync.outbox o
-                    WHERE o.state NOT IN ('delivered', 'cancelled') AND \(lane("o")) > l.lane
-                    ORDER BY \(lane("o")) LIMIT 1)
-            FROM lanes l WHERE l.lane IS NOT NULL
+            SELECT n.lane, n.org FROM lanes l CROSS JOIN LATERAL (
+                SELECT \(lane("o")) AS lane, \(laneOrg("o")) AS org FROM ticket_sync.outbox o
+                WHERE o.state NOT IN ('delivered', 'cancelled') AND \(lane("o")) > l.lane
+                ORDER BY \(lane("o")) LIMIT 1) n
         ), turns AS MATERIALIZED (
             SELECT l.lane FROM lanes l
-            WHERE l.lane IS NOT NULL
-              AND (SELECT count(*) FROM ticket_sync.outbox f
+            WHERE (SELECT count(*) FROM ticket_sync.outbox f
                    WHERE \(lane("f")) = l.lane AND f.state = 'delivering' AND f.locked_until >= now()) < $2::int
+              AND (l.org IS NULL
+                   OR (SELECT count(*) FROM ticket_sync.outbox f
+                       WHERE f.org_id = l.org AND f.connection_id IS NOT NULL AND f.state = 'delivering'
+                         AND f.locked_until >= now()) < $6::int)
             ORDER BY (l.lane <= $1::text) IS TRUE, l.lane
         ), due AS (
             SELECT d.id, t.lane FROM turns t CROSS JOIN LATERAL (

@@ -59,9 +59,13 @@ public struct FastCGIServer {
             thread.start()
         }
 
+        // Several loops, so that the per-connection and per-org caps leave loops free for other orgs' trackers.
         let delivery =
-            options.deliveryLoop ? DeliveryLoop(settings: application.settings, providers: application.providers) : nil
-        delivery?.start()
+            options.deliveryLoop
+            ? (0..<application.settings.deliveryLoops).map { _ in
+                DeliveryLoop(settings: application.settings, providers: application.providers)
+            } : []
+        delivery.forEach { $0.start() }
         if let readyFD = options.readyFD {
             var byte: UInt8 = 1
             _ = write(readyFD, &byte, 1)
@@ -78,7 +82,7 @@ public struct FastCGIServer {
         acceptor.stop()  // no new connection is taken; the socket stays open for the other workers
         finished.wait()
         owned?.close()
-        delivery?.stop()
+        delivery.forEach { $0.stop() }
         ServerLog.info(options.inheritedFD == nil ? "stopped" : "worker \(getpid()) stopped")
     }
 

@@ -130,7 +130,7 @@ public final class CurlHTTP: OutboundHTTP, @unchecked Sendable {
         switch refusal.kind {
         case .refused: "refused: \(refusal.reason)"
         case .notFound: "host not found: \(refusal.reason)"
-        case .timedOut: "host lookup timed out: \(refusal.reason)"
+        case .timedOut, .busy: "host lookup timed out: \(refusal.reason)"
         }
     }
 

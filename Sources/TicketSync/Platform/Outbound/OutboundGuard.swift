@@ -10,10 +10,21 @@ public struct OutboundGuard: Sendable, Equatable {
     /// How long a host name's lookup may take when a URL is saved (TICKET_HTTP_CONNECT_TIMEOUT_S); a call's lookup
     /// gets the call's own connect timeout.
     public var lookupSeconds: TimeInterval
+    /// The org whose URLs these are: its host name lookups count against its own share of the resolver's (nil: the
+    /// deployment's).
+    public var owner: String?
 
-    public init(allowedNetworks: [CIDR] = [], lookupSeconds: TimeInterval = 5) {
+    public init(allowedNetworks: [CIDR] = [], lookupSeconds: TimeInterval = 5, owner: String? = nil) {
         self.allowedNetworks = allowedNetworks
         self.lookupSeconds = lookupSeconds
+        self.owner = owner
+    }
+
+    /// The same guard, its lookups counted for `org`.
+    public func owned(by org: String?) -> OutboundGuard {
+        var owned = self
+        owned.owner = org
+        return owned
     }
 
     /// Address classes no org-supplied URL may reach, with the words a refusal uses. The first that contains an
@@ -52,8 +63,10 @@ public struct OutboundGuard: Sendable, Equatable {
             case refused
             /// The host name has no address.
             case notFound
-            /// The lookup did not finish within its deadline (or too many were pending).
+            /// The lookup did not finish within its deadline.
             case timedOut
+            /// The owner's share of pending lookups (or the process's) is taken: nothing was looked up.
+            case busy
         }
 
         public let reason: String
@@ -82,14 +95,19 @@ public struct OutboundGuard: Sendable, Equatable {
             }
             addresses = [literal]
         } else {
-            switch resolver.resolve(host, within: seconds) {
+            switch resolver.resolve(host, within: seconds, owner: owner) {
             case .addresses(let resolved): addresses = resolved
             case .notFound: throw Refusal(reason: "\(host) does not resolve", kind: .notFound)
             case .timedOut:
                 throw Refusal(
                     reason: "\(host) did not resolve within \(HTTPTimeouts.milliseconds(seconds)) ms", kind: .timedOut)
             case .busy:
-                throw Refusal(reason: "too many host name lookups are pending to look up \(host)", kind: .timedOut)
+                throw Refusal(reason: "too many host name lookups are pending to look up \(host)", kind: .busy)
+            case .failedRecently(let timedOut):
+                let failure = timedOut ? "did not resolve in time" : "did not resolve"
+                throw Refusal(
+                    reason: "\(host) \(failure) moments ago (a failed lookup is remembered for "
+                        + "\(Int(resolver.failureMemory)) s)", kind: timedOut ? .timedOut : .notFound)
             }
             for address in addresses {
                 if let name = refusal(for: address) {

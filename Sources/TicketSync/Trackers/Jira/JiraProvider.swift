@@ -108,7 +108,8 @@ public struct JiraProvider: TicketProvider {
     }
 
     /// Cloud or Data Center: the connection's `deployment` setting (JIRA_DEPLOYMENT), else serverInfo's
-    /// `deploymentType`, asked once per base URL and process (only when a create resumes or a comment is retried).
+    /// `deploymentType`, asked once per connection, base URL and process (only when a create resumes or a comment is
+    /// retried).
     func deployment() throws -> JiraDeployment {
         switch detectedDeployment() {
         case .success(let known): return known

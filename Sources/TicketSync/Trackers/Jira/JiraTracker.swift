@@ -28,9 +28,10 @@ enum JiraTracker: Tracker {
                 text.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") })
             else { throw APIError.invalidField(field, "`\(field)` must be a Jira project key such as GRC.") }
         case "deployment":
-            guard JiraDeployment(rawValue: text) != nil else {
+            guard let deployment = JiraDeployment(rawValue: text.lowercased()) else {
                 throw APIError.invalidField(field, "`\(field)` must be cloud or datacenter.")
             }
+            return deployment.rawValue
         case "email":
             guard text.contains("@"), text.count <= 254 else {
                 throw APIError.invalidField(field, "`\(field)` must be an email address.")
@@ -48,7 +49,7 @@ enum JiraTracker: Tracker {
         return JiraProvider(
             settings: jira, baseURL: baseURL, apiToken: token, projectKey: project, http: context.http,
             timeouts: context.settings.httpTimeouts, identityCache: context.registry.jiraIdentity(config),
-            deploymentCache: context.registry.jiraDeployment(baseURL),
+            deploymentCache: context.registry.jiraDeployment(config, baseURL: baseURL),
             cloudSearchLagSeconds: context.settings.jiraCloudSearchLagSeconds, linkBack: context.linkBack)
     }
 

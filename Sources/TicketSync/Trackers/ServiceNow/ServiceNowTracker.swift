@@ -32,9 +32,10 @@ enum ServiceNowTracker: Tracker {
                 throw APIError.invalidField(field, "`\(field)` must be a ServiceNow table name such as incident.")
             }
         case "auth":
-            guard ServiceNowSettings.Auth(rawValue: text) != nil else {
+            guard let auth = ServiceNowSettings.Auth(rawValue: text.lowercased()) else {
                 throw APIError.invalidField(field, "`\(field)` must be apikey or bearer.")
             }
+            return auth.rawValue
         default: return nil
         }
         return text
