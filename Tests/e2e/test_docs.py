@@ -26,9 +26,10 @@ SETTING_ALLOWED: dict[str, str] = {}
 
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 # Our own routes: everything under /api/v1/, and the top-level probes (/healthz, /readyz, ...) and /metrics.
+# /api/v1/ is checked wherever it appears, also after a host (http://127.0.0.1:8080/api/v1/...).
 ROUTE = re.compile(
     r"(?:\b(?P<method>GET|POST|PUT|PATCH|DELETE)\s+)?"
-    r"(?<![\w.:/-])(?P<path>/api/v1/(?:<[^>]*>|[^\s`'\"()\[\]|,;*<])*|/[a-z]+z\b|/metrics\b)"
+    r"(?P<path>/api/v1/(?:<[^>]*>|[^\s`'\"()\[\]|,;*<])*|(?<![\w.:/-])/[a-z]+z\b|(?<![\w.:/-])/metrics\b)"
 )
 # A path segment that stands for any one segment: {param}, <token>, $VAR, a concrete UUID, 64 hex digits.
 PLACEHOLDER = re.compile(r"^(\{[^}]*\}|<[^>]*>|\$\w+|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[0-9a-f]{64})$")
@@ -36,8 +37,10 @@ ELISION = ("…", "...")
 
 # Repository paths: a top-level folder followed by the rest of the path.
 REPO_PATH = re.compile(r"(?<![\w./~-])(?:Sources|Tests|scripts|nginx|sql|docs)/[A-Za-z0-9_./+-]*")
-# Bare file names of the kinds the project keeps in its tree.
-BARE_FILE = re.compile(r"(?<![\w./-])[A-Za-z0-9_+-]+\.(?:swift|py|sql|sh)\b")
+# File names of the kinds the project keeps in its tree, bare (JiraProvider.swift) or under a partial path
+# (Auth/BearerToken.swift): some file of the tree must end with it.
+BARE_FILE = re.compile(r"(?<![\w./-])[A-Za-z0-9_/+-]*[A-Za-z0-9_+-]\.(?:swift|py|sql|sh)\b")
+REPO_PREFIXES = ("Sources/", "Tests/", "scripts/", "nginx/", "sql/", "docs/")
 MD_LINK = re.compile(r"\]\(([^)\s]+)\)")
 
 
@@ -124,11 +127,12 @@ def route_problem(method: str | None, path: str, operations: dict[str, set[str]]
     return None
 
 
-def tree_file_names() -> set[str]:
-    names = {p.name for p in ROOT.iterdir() if p.is_file()}
+def tree_files() -> list[str]:
+    """Every file of the tree the docs may name, as "/" + its path from the repository's root."""
+    files = ["/" + p.name for p in ROOT.iterdir() if p.is_file()]
     for folder in ("Sources", "Tests", "scripts", "sql", "nginx"):
-        names.update(p.name for p in (ROOT / folder).rglob("*") if p.is_file())
-    return names
+        files.extend("/" + p.relative_to(ROOT).as_posix() for p in (ROOT / folder).rglob("*") if p.is_file())
+    return files
 
 
 def path_problem(token: str, text_after: str):
@@ -138,13 +142,33 @@ def path_problem(token: str, text_after: str):
     return None if (ROOT / token).exists() else f"file {token} does not exist"
 
 
+def anchors(page: Path) -> set[str]:
+    """The anchors GitHub gives a page's headings: lower case, punctuation dropped, spaces as hyphens, -1 for a
+    repeated one."""
+    seen: dict[str, int] = {}
+    in_code = False
+    for line in page.read_text(encoding="utf-8").splitlines():
+        if line.startswith("```"):
+            in_code = not in_code
+        if in_code or not (match := re.match(r"^#{1,6}\s+(.*?)\s*#*\s*$", line)):
+            continue
+        slug = re.sub(r"[^\w\- ]", "", match.group(1).lower()).replace(" ", "-")
+        seen[slug] = seen.get(slug, -1) + 1
+        if seen[slug]:
+            seen[f"{slug}-{seen[slug]}"] = 0
+    return set(seen)
+
+
 def link_problem(page: Path, target: str):
-    if re.match(r"^[a-z][a-z0-9+.-]*:", target) or target.startswith("#"):
+    if re.match(r"^[a-z][a-z0-9+.-]*:", target):
         return None
-    relative = target.split("#", 1)[0]
-    if not relative:
-        return None
-    return None if (page.parent / relative).exists() else f"link {target} does not exist"
+    relative, _, anchor = target.partition("#")
+    linked = (page.parent / relative) if relative else page
+    if not linked.exists():
+        return f"link {target} does not exist"
+    if anchor and linked.suffix == ".md" and anchor not in anchors(linked):
+        return f"link {target}: no heading {linked.name}#{anchor}"
+    return None
 
 
 def offenders(appended: dict[Path, str] | None = None) -> list[str]:
@@ -152,7 +176,7 @@ def offenders(appended: dict[Path, str] | None = None) -> list[str]:
     settings = known_setting_names()
     operations = openapi_operations()
     locations = nginx_locations()
-    files = tree_file_names()
+    files = tree_files()
     found = []
     for page in pages():
         text = page.read_text(encoding="utf-8") + (appended or {}).get(page, "")
@@ -170,7 +194,7 @@ def offenders(appended: dict[Path, str] | None = None) -> list[str]:
                 if problem := link_problem(page, match.group(1)):
                     found.append(f"{where}: {problem}")
             for name in BARE_FILE.findall(line):
-                if name not in files:
+                if not name.startswith(REPO_PREFIXES) and not any(f.endswith("/" + name) for f in files):
                     found.append(f"{where}: file {name} is nowhere in the tree")
     return found
 
@@ -201,7 +225,12 @@ def test_api_route_table_lists_every_operation_of_openapi():
     ("`/livez`", "route"),
     ("`Sources/TicketSync/NoSuchFolder/`", "file"),
     ("`NoSuchFile.swift`", "file"),
+    ("`Auth/NoSuchFile.swift`", "file"),
+    ("`Sources/TicketSync/Routes/BearerToken.swift`", "file"),
+    ("`curl http://127.0.0.1:8080/api/v1/no-such-route`", "route"),
     ("[x](no-such-page.md)", "link"),
+    ("[x](operations.md#no-such-heading)", "link"),
+    ("[x](#no-such-heading)", "link"),
 ])
 def test_each_kind_of_stale_name_is_caught(bogus, kind):
     page = ROOT / "docs" / "api.md"
