@@ -32,7 +32,9 @@ ROUTE = re.compile(
     r"(?P<path>/api/v1/(?:<[^>]*>|[^\s`'\"()\[\]|,;*<])*|(?<![\w.:/-])/[a-z]+z\b|(?<![\w.:/-])/metrics\b)"
 )
 # A path segment that stands for any one segment: {param}, <token>, $VAR, a concrete UUID, 64 hex digits.
-PLACEHOLDER = re.compile(r"^(\{[^}]*\}|<[^>]*>|\$\w+|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[0-9a-f]{64})$")
+PLACEHOLDER = re.compile(
+    r"^(\{[^}]*\}|<[^>]*>|\$\w+|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[0-9a-f]{64})$"
+)
 ELISION = ("…", "...")
 
 # Repository paths: a top-level folder followed by the rest of the path.
@@ -216,6 +218,15 @@ def test_api_route_table_lists_every_operation_of_openapi():
         if (method, path) not in listed
     ]
     assert not missing, "docs/api.md's route table lacks: " + ", ".join(missing)
+
+
+def test_docs_index_lists_every_page():
+    index = ROOT / "docs" / "README.md"
+    targets = MD_LINK.findall(index.read_text(encoding="utf-8"))
+    linked = {(index.parent / target.split("#", 1)[0]).resolve() for target in targets}
+    pages_under_docs = [p for p in (ROOT / "docs").rglob("*.md") if p != index]
+    unlisted = [str(p.relative_to(ROOT)) for p in pages_under_docs if p.resolve() not in linked]
+    assert not unlisted, "docs/README.md does not list: " + ", ".join(sorted(unlisted))
 
 
 @pytest.mark.parametrize("bogus, kind", [
