@@ -24,7 +24,6 @@ SETTING_SOURCES = ["Sources", "scripts", "nginx", "Makefile", "Tests/e2e"]
 # Names the docs may mention although nothing reads them, and why. Keep this short.
 SETTING_ALLOWED: dict[str, str] = {}
 
-METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 # Our own routes: everything under /api/v1/, and the top-level probes (/healthz, /readyz, ...) and /metrics.
 # /api/v1/ is checked wherever it appears, also after a host (http://127.0.0.1:8080/api/v1/...).
 ROUTE = re.compile(
