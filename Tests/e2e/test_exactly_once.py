@@ -22,7 +22,7 @@ def tracker(kind):
         return fake, {"kind": "servicenow", "name": "Slow SN", "default": True, "settings": {"base_url": fake.base},
                       "secrets": {"api_token": fake.token}}, lambda: len(fake.records)
     fake = Receiver("once-secret")
-    # An adapter that de-duplicates on X-Event-Id, as the README asks: one ticket per event id.
+    # An adapter that de-duplicates on X-Event-Id, as docs/trackers/webhook.md asks: one ticket per event id.
     return fake, {"kind": "webhook", "name": "Slow adapter", "default": True, "settings": {"url": fake.url},
                   "secrets": {"webhook_secret": "once-secret"}}, lambda: len(set(fake.event_ids("ticket.create")))
 

@@ -1,5 +1,5 @@
 """The ServiceNow provider against a fake Table API, end to end through nginx; replies come back through the
-generic signed webhook, as the README's Business Rule sends them."""
+generic signed webhook, as the Business Rule of docs/trackers/servicenow.md sends them."""
 import hashlib
 import hmac
 import json

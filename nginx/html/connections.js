@@ -3,7 +3,7 @@
 import { api } from "./api.js";
 import { $, badge, el, show, showError, shownOnce, when } from "./dom.js";
 
-// Where the tracker's statuses lead the evidence request (every kind; see the README's Two-way status).
+// Where the tracker's statuses lead the evidence request (every kind; see docs/two-way-status.md).
 const STATUS_MAP = { name: "status_map", label: "Status map",
   hint: "Tracker status=evidence status, comma-separated (keep: no change). Default: done=submitted" };
 
@@ -224,7 +224,7 @@ async function save(kind, name, isDefault) {
       const created = await api.createConnection(panel.org, { kind, ...body });
       $("connection-result").replaceChildren(
         shownOnce("Inbound URL", created.inbound_url, "new-inbound-url"),
-        el("p", { class: "hint", text: "Register it in the tracker's webhook (see the README); it is not shown again." }));
+        el("p", { class: "hint", text: "Register it in the tracker's webhook (see docs/trackers/); it is not shown again." }));
     }
     show($("connection-form"), false);
     await refreshList();
