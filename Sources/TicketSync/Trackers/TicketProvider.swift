@@ -14,24 +14,27 @@ public struct CreationKey: Sendable, Equatable {
     /// An earlier attempt of the same reservation may have reached the tracker: look for its ticket before making
     /// one. False for a fresh reservation, which nothing can have made yet (no look-up: one call fewer).
     public let resumed: Bool
+    /// The number the service minted for this key from the provider's `mintedSequence` (mock-TCK-<n>, wh-<n>): the
+    /// same on every attempt; nil for trackers that number their own tickets.
+    public let mintedNumber: String?
 
-    public init(linkID: String, resumed: Bool = false) {
+    public init(linkID: String, resumed: Bool = false, mintedNumber: String? = nil) {
         self.linkID = linkID
         self.resumed = resumed
+        self.mintedNumber = mintedNumber
     }
 
     /// As a tracker label, correlation id or minted-number key: `ticketsync-<link id>`.
     public var text: String { "ticketsync-\(linkID)" }
 
-    /// The number the service mints for this key from `sequence` (mock-TCK-<n>, wh-<n>): one per key, however often
-    /// it is asked.
-    func mintedNumber(_ sequence: String, db: PGConnection) throws -> String {
+    /// Mints the key's number from `sequence`: one per key, however often it is asked.
+    static func mint(_ key: String, from sequence: String, db: PGConnection) throws -> String {
         try db.query(
             """
             INSERT INTO ticket_sync.minted_ticket_numbers (creation_key, number) VALUES ($1, nextval($2::regclass))
             ON CONFLICT (creation_key) DO UPDATE SET creation_key = excluded.creation_key
             RETURNING number
-            """, [text, sequence]
+            """, [key, sequence]
         ).single("minted ticket number").string("number")
     }
 }
@@ -50,8 +53,11 @@ public protocol TicketProvider: Sendable {
     var kind: ProviderKind { get }
     /// Opens a ticket for the evidence request, idempotently: when `key.resumed`, a ticket already made with `key`
     /// (by a create that died or failed before it could record it) is found and returned instead of a second one.
-    /// `db` is the caller's connection (no transaction is open).
-    func createTicket(for request: EvidenceRequest, key: CreationKey, db: PGConnection) throws -> CreatedTicket
+    /// Providers hold no database connection: what they need from the database (a minted number) comes with the key.
+    func createTicket(for request: EvidenceRequest, key: CreationKey) throws -> CreatedTicket
+    /// The sequence the service mints this tracker's numbers from, when the tracker does not number its tickets
+    /// itself; nil otherwise.
+    var mintedSequence: String? { get }
     /// Asked before a resumed create, whose earlier attempt started `sinceAttempt` seconds ago: the seconds until
     /// this tracker's look-up surely finds a ticket that attempt made (its search lags), or nil to go ahead now.
     func resumeDelay(sinceAttempt: Double) throws -> Int?
@@ -65,6 +71,8 @@ public protocol TicketProvider: Sendable {
 }
 
 extension TicketProvider {
+    public var mintedSequence: String? { nil }
+
     public func prepareClose(_ link: TicketLink) throws {}
     /// Most trackers' look-ups read what was written (ServiceNow's Table API, the adapter's event-id store).
     public func resumeDelay(sinceAttempt: Double) throws -> Int? { nil }

@@ -94,8 +94,11 @@ extension SyncActions {
             }
             guard try links.markTrackerAttempt(reservation) else { throw TicketError.beingCreated }
         }
+        let text = CreationKey(linkID: reservation.link.id).text
+        let minted = try provider.mintedSequence.map { try CreationKey.mint(text, from: $0, db: db) }
         return try provider.createTicket(
-            for: request, key: CreationKey(linkID: reservation.link.id, resumed: reservation.isResumed), db: db)
+            for: request,
+            key: CreationKey(linkID: reservation.link.id, resumed: reservation.isResumed, mintedNumber: minted))
     }
 
     /// This create lost its reservation while the tracker answered (its lease ran out and another create took it

@@ -47,7 +47,7 @@ public struct JiraProvider: TicketProvider {
     /// The issue carries the creation key as a label; on a resumed create, an issue already labelled with it (made by
     /// a create that died or failed before recording it) is found with a JQL search and returned instead of a second
     /// one. A fresh create searches nothing.
-    public func createTicket(for request: EvidenceRequest, key: CreationKey, db: PGConnection) throws -> CreatedTicket {
+    public func createTicket(for request: EvidenceRequest, key: CreationKey) throws -> CreatedTicket {
         if key.resumed, let existing = try findIssue(labelled: key.text) { return existing }
         var description = request.description
         if let link = linkBack(request) {

@@ -7,8 +7,10 @@ public struct MockProvider: TicketProvider {
 
     public init() {}
 
-    public func createTicket(for request: EvidenceRequest, key: CreationKey, db: PGConnection) throws -> CreatedTicket {
-        let number = try key.mintedNumber("ticket_sync.mock_ticket_number", db: db)
+    public let mintedSequence: String? = "ticket_sync.mock_ticket_number"
+
+    public func createTicket(for request: EvidenceRequest, key: CreationKey) throws -> CreatedTicket {
+        guard let number = key.mintedNumber else { throw APIError.internalError }  // minted by the use case
         let externalID = "mock-TCK-\(number)"
         return CreatedTicket(provider: kind.rawValue, externalID: externalID, externalURL: Self.browseBase + externalID)
     }

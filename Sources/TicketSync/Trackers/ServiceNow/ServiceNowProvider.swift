@@ -44,7 +44,7 @@ public struct ServiceNowProvider: TicketProvider {
     /// create, a record already carrying it (made by a create that died or failed before recording it) is found first
     /// and returned instead; a fresh create asks nothing first. The Table API reads the table itself, so a record
     /// made a moment ago is found at once (no lag to wait out).
-    public func createTicket(for request: EvidenceRequest, key: CreationKey, db: PGConnection) throws -> CreatedTicket {
+    public func createTicket(for request: EvidenceRequest, key: CreationKey) throws -> CreatedTicket {
         if key.resumed, let existing = try findRecord(correlated: key.text) { return existing }
         var description = request.description
         if let link = linkBack(request) {

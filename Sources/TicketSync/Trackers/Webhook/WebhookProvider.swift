@@ -14,8 +14,11 @@ public struct WebhookProvider: TicketProvider {
     /// Synchronous: mints `wh-<n>`, sends `ticket.create`, and takes `external_id`/`external_url` from a JSON 2xx answer.
     /// Idempotent toward the adapter: every attempt for one reservation sends the same `X-Event-Id` (the link's id)
     /// and the same minted `wh-<n>`, so an adapter that de-duplicates on the event id makes one ticket.
-    public func createTicket(for request: EvidenceRequest, key: CreationKey, db: PGConnection) throws -> CreatedTicket {
-        let minted = "wh-\(try key.mintedNumber("ticket_sync.webhook_ticket_number", db: db))"
+    public let mintedSequence: String? = "ticket_sync.webhook_ticket_number"
+
+    public func createTicket(for request: EvidenceRequest, key: CreationKey) throws -> CreatedTicket {
+        guard let number = key.mintedNumber else { throw APIError.internalError }  // minted by the use case
+        let minted = "wh-\(number)"
         let eventID = key.linkID
         let body = EventPayload.create(
             eventID: eventID, occurredAt: Timestamp.string(), externalID: minted,
