@@ -17,9 +17,10 @@ extension SyncActions {
         // Pushed only to an open ticket that exists (not to a reservation whose create has not finished).
         let open = link.flatMap { $0.isClosed || $0.isCreating ? nil : $0 }
         // Resolve the tracker before writing anything: an unusable one answers 503 and stores nothing.
+        // Resolved once: the first attempt below uses this provider.
         let config = try open.map { try providers.config(for: $0, db: db) }
-        if let config { _ = try providers.provider(config) }
-        guard let open, let config else { return PostedComment(comment: try unsynced(), echo: nil) }
+        let provider = try config.map { try providers.provider($0) }
+        guard let open, let config, let provider else { return PostedComment(comment: try unsynced(), echo: nil) }
         let draft = CommentDraft(org: org, request: request, author: author, body: body, link: open)
         // The first attempt only with a free slot for this tracker (the event is claimed for it as it is written);
         // a busy one leaves the comment `pending` for the delivery loop instead of holding this thread.
@@ -28,7 +29,7 @@ extension SyncActions {
                 return PostedComment(comment: try unsynced(), echo: nil)
             }
             guard let claimed else { return PostedComment(comment: comment, echo: nil) }
-            let attempt = try deliverer.attempt(claimed, timeouts: inlineTimeouts)
+            let attempt = try deliverer.attempt(claimed, timeouts: inlineTimeouts, provider: provider)
             return PostedComment(comment: attempt.comment ?? comment, echo: attempt.echo)
         }
         if let attempted { return attempted }

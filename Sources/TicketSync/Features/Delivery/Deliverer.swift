@@ -92,13 +92,18 @@ public struct Deliverer {
         var metric: DeliveryMetric = .delivered
     }
 
-    /// Sends a claimed event through its tracker and records the outcome.
-    func attempt(_ event: OutboxEvent, timeouts: HTTPTimeouts) throws -> Attempt {
+    /// Sends a claimed event through its tracker and records the outcome. `provider`: the event's tracker when the
+    /// caller has already resolved it (a comment's first attempt); otherwise it is resolved from the event.
+    func attempt(_ event: OutboxEvent, timeouts: HTTPTimeouts, provider known: (any TicketProvider)? = nil) throws
+        -> Attempt
+    {
         let outcome: DeliveryOutcome
         do {
-            let config = try providers.config(
-                connectionID: event.connectionID, org: event.orgID, kind: event.provider, db: db)
-            outcome = try providers.provider(config).deliver(event, timeouts: timeouts)
+            let provider =
+                try known
+                ?? providers.provider(
+                    providers.config(connectionID: event.connectionID, org: event.orgID, kind: event.provider, db: db))
+            outcome = provider.deliver(event, timeouts: timeouts)
         } catch let error as APIError {
             // Unconfigured provider, disabled connection, or a secret that does not open: keep the event, try later.
             outcome = .retry(reason: error.problem.detail, status: nil, retryAfter: nil)
