@@ -58,9 +58,9 @@ struct CommentRowsTests {
         let page = CommentRows(rows)
         #expect(page.count == 3)
         for (index, row) in rows.enumerated() {
-            #expect(page.json(index).serialized() == CommentStore.decode(row).json.serialized())
+            #expect(page.json(index).serialized() == (try CommentStore.decode(row)).json.serialized())
         }
         #expect(page.precedes(0, 1) && !page.precedes(1, 0))
-        #expect(page.position(2).id == CommentStore.decode(rows[2]).id)
+        #expect(page.position(2).id == (try CommentStore.decode(rows[2])).id)
     }
 }

@@ -61,7 +61,7 @@ public struct CommentStore {
         org: String, request: String, authorID: String, author: String,
         body: String, syncState: String?
     ) throws -> Comment {
-        Self.decode(
+        try Self.decode(
             try db.query(
                 Self.internalStatement(
                     org: org, request: request, authorID: authorID, author: author, body: body,
@@ -72,7 +72,7 @@ public struct CommentStore {
     /// Stamps the provider's id onto a pushed internal comment. Should the thread already hold that id (an inbound
     /// comment got there first), the comment keeps a minted id instead, so the delivery is never stuck on it.
     public func markSynced(org: String, id: Int, externalCommentID: String) throws -> Comment {
-        Self.decode(
+        try Self.decode(
             try db.query(Self.syncedStatement(org: org, id: id, externalCommentID: externalCommentID, heldBy: nil))
                 .single("synced comment"))
     }
@@ -122,9 +122,9 @@ public struct CommentStore {
         ).first.map(Self.decode)
     }
 
-    static func decode(_ row: PGRow) -> Comment {
+    static func decode(_ row: PGRow) throws -> Comment {
         Comment(
-            id: row.int("id"), source: Comment.Source(rawValue: row.string("source")) ?? .internal,
+            id: row.int("id"), source: try row.parsed("source", Comment.Source.init(rawValue:)),
             author: row.string("author"), body: row.string("body"),
             externalCommentID: row["external_comment_id"], syncState: row["sync_state"],
             lastError: row["last_error"], createdAt: PGTimestamp.apiText(row.string("created_at")))

@@ -46,7 +46,7 @@ extension SyncActions {
                     syncState: nil),
                 commentAudit(org: org, request: request.id, link: nil).statement,
             ])
-            return CommentStore.decode(try rows.at(0).single("inserted comment"))
+            return try CommentStore.decode(try rows.at(0).single("inserted comment"))
         }
     }
 
@@ -85,7 +85,7 @@ extension SyncActions {
                 db.rollbackIfInTransaction()
                 return nil
             }
-            let comment = CommentStore.decode(try opened.at(2).single("inserted comment"))
+            let comment = try CommentStore.decode(try opened.at(2).single("inserted comment"))
             let body = EventPayload.comment(
                 eventID: eventID, occurredAt: Timestamp.string(), externalID: draft.link.externalID, orgID: draft.org,
                 evidenceRequestID: draft.request.id, comment: comment)

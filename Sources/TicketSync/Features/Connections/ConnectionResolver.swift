@@ -37,7 +37,11 @@ extension ProviderRegistry {
 
     /// The tracker of an existing link (or of an event of that link).
     public func config(connectionID: String?, org: String, kind: String, db: PGConnection) throws -> TrackerConfig {
-        guard let connectionID else { return deployment(ProviderKind(rawValue: kind) ?? .mock) }
+        guard let connectionID else {
+            // A link's stored provider that no tracker claims is corrupt, not the mock's.
+            guard let known = ProviderKind(rawValue: kind) else { throw StoredValueError("provider", kind) }
+            return deployment(known)
+        }
         // A connection that active links use cannot be deleted, so a miss means it was deleted after an unlink.
         guard let connection = try ConnectionStore(db: db).find(org: org, id: connectionID) else {
             throw APIError.connectionDisabled("deleted")

@@ -4,7 +4,7 @@ import Foundation
 /// configure to change. Secrets are write-only: answers say whether each is set and when, never its value.
 enum ConnectionRoutes {
     static func list(_ context: RequestContext) throws -> HTTPResponse {
-        let connections = context.rows.map(ConnectionStore.decode)
+        let connections = try context.rows.map(ConnectionStore.decode)
         return .json(200, .object(["connections": .array(connections.map { $0.json() })]))
     }
 
@@ -12,7 +12,7 @@ enum ConnectionRoutes {
     static func listQuery(_ context: RequestContext) -> ReadQuery { ConnectionStore.listQuery }
 
     static func read(_ context: RequestContext) throws -> HTTPResponse {
-        guard let connection = context.rows.first.map(ConnectionStore.decode) else {
+        guard let connection = try context.rows.first.map(ConnectionStore.decode) else {
             throw APIError.notFound("No such connection.")
         }
         return .json(200, connection.json())

@@ -228,13 +228,13 @@ public struct ConnectionStore {
             """, [id, field, sealed, keyID])
     }
 
-    static func decode(_ row: PGRow) -> Connection {
+    static func decode(_ row: PGRow) throws -> Connection {
         var settings: [String: String] = [:]
-        if case .object(let members)? = try? JSONParser.parse(Array(row.string("settings").utf8)) {
+        if case .object(let members)? = try row.json("settings") {
             for (key, value) in members { if let text = value.stringValue { settings[key] = text } }
         }
         var secrets: [String: Connection.SecretState] = [:]
-        if case .object(let members)? = try? JSONParser.parse(Array(row.string("secrets").utf8)) {
+        if case .object(let members)? = try row.json("secrets") {
             for (field, value) in members {
                 guard let sealed = value["sealed"]?.stringValue else { continue }
                 secrets[field] = Connection.SecretState(
@@ -244,11 +244,11 @@ public struct ConnectionStore {
         }
         return Connection(
             id: row.string("id"), orgID: row.string("org_id"),
-            kind: ProviderKind(rawValue: row.string("kind")) ?? .mock,
+            kind: try row.parsed("kind", ProviderKind.init(rawValue:)),
             name: row.string("name"), settings: settings, secrets: secrets, isDefault: row.bool("is_default"),
             disabled: row.bool("disabled"), createdBy: row["created_by"], createdAt: row.string("created_at"),
             updatedAt: row.string("updated_at"),
-            lastTest: row["last_test"].flatMap { try? JSONParser.parse(Array($0.utf8)) })
+            lastTest: try row.json("last_test"))
     }
 }
 

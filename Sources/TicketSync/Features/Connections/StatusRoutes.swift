@@ -2,7 +2,7 @@
 /// deployment default), and whether that is usable. Environment variable names appear only for the default.
 enum StatusRoutes {
     static func status(_ context: RequestContext) throws -> HTTPResponse {
-        let connections = context.rows.map(ConnectionStore.decode)
+        let connections = try context.rows.map(ConnectionStore.decode)
         let listed = JSONValue.array(connections.map(summary))
         guard connections.isEmpty else {
             let chosen = Connection.forCreate(among: connections)

@@ -99,6 +99,10 @@ public struct Deliverer {
     {
         let outcome: DeliveryOutcome
         do {
+            // A corrupt stored body is never sent as an empty event: the event fails for good, naming why.
+            guard event.parsedPayload != nil else {
+                throw StoredValueError("outbox body of event \(event.eventID)", event.body)
+            }
             let provider =
                 try known
                 ?? providers.provider(
@@ -107,6 +111,9 @@ public struct Deliverer {
         } catch let error as APIError {
             // Unconfigured provider, disabled connection, or a secret that does not open: keep the event, try later.
             outcome = .retry(reason: error.problem.detail, status: nil, retryAfter: nil)
+        } catch let corrupt as StoredValueError {
+            ServerLog.error("delivery: \(corrupt)")
+            outcome = .giveUp(reason: corrupt.description, status: nil)
         }
         let attempt = try record(event, outcome)
         providers.metrics?.delivery(provider: event.provider, attempt.metric)
@@ -134,8 +141,8 @@ public struct Deliverer {
             let rows = try db.pipeline(statements)
             guard try rows.at(0).affected == 1 else { return leaseLost(event) }
             return Attempt(
-                delivered: true, echo: rows.count > 2 ? rows[2].first.map(CommentStore.decode) : nil,
-                comment: rows.count > 1 ? rows[1].first.map(CommentStore.decode) : nil)
+                delivered: true, echo: rows.count > 2 ? try rows[2].first.map(CommentStore.decode) : nil,
+                comment: rows.count > 1 ? try rows[1].first.map(CommentStore.decode) : nil)
         case .retry(let reason, let status, let retryAfter) where !policy.givesUp(afterAttempt: event.attempts):
             let delay = policy.delayMilliseconds(afterAttempt: event.attempts, retryAfterSeconds: retryAfter)
             let statement = OutboxStore.retryStatement(event, afterMilliseconds: delay, status: status, reason: reason)
@@ -157,7 +164,7 @@ public struct Deliverer {
             guard try rows.at(0).affected == 1 else { return leaseLost(event) }
             ServerLog.warning("\(event.eventType.rawValue) \(event.eventID) failed for good: \(text)")
             return Attempt(
-                delivered: false, comment: rows.count > 1 ? rows[1].first.map(CommentStore.decode) : nil,
+                delivered: false, comment: rows.count > 1 ? try rows[1].first.map(CommentStore.decode) : nil,
                 metric: .failed)
         }
     }

@@ -27,8 +27,12 @@ public struct OutboxEvent: Sendable, Equatable {
     /// The lease this claim took: the outcome is recorded only while the event is still held under it.
     public var leaseToken: String? = nil
 
-    /// The body decoded again, for providers that send their own format rather than the event itself.
-    public var payload: JSONValue { (try? JSONParser.parse(Array(body.utf8))) ?? .object([:]) }
+    /// The body decoded again, for providers that send their own format rather than the event itself; nil when the
+    /// stored body is not JSON (the deliverer then fails the event for good instead of sending an empty one).
+    public var parsedPayload: JSONValue? { try? JSONParser.parse(Array(body.utf8)) }
+
+    /// The decoded body; only reached for events whose body `Deliverer.attempt` found parseable.
+    public var payload: JSONValue { parsedPayload ?? .null }
 }
 
 /// What one delivery attempt came to.

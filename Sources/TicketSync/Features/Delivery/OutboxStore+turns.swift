@@ -39,7 +39,7 @@ extension OutboxStore {
                 PGStatement("COMMIT"),
             ])
             guard let row = try rows.at(2).first else { return nil }
-            return Turn(event: Self.decode(row), lane: row["lane"] ?? "")
+            return Turn(event: try Self.decode(row), lane: row["lane"] ?? "")
         } catch {
             db.rollbackIfInTransaction()
             throw error

@@ -121,13 +121,13 @@ public struct OutboxStore {
         ).affected
     }
 
-    static func decode(_ row: PGRow) -> OutboxEvent {
+    static func decode(_ row: PGRow) throws -> OutboxEvent {
         OutboxEvent(
             id: row.int("id"), eventID: row.string("event_id"), orgID: row.string("org_id"),
             linkID: row.string("link_id"), connectionID: row["connection_id"],
             evidenceRequestID: row.string("evidence_request_id"),
             commentID: row["comment_id"].flatMap(Int.init), provider: row.string("provider"),
-            eventType: OutboxEvent.EventType(rawValue: row.string("event_type")) ?? .comment,
+            eventType: try row.parsed("event_type", OutboxEvent.EventType.init(rawValue:)),
             body: row.string("body"), attempts: row.int("attempts"), externalID: row.string("external_id"),
             externalRef: row["external_ref"], leaseToken: row["lease_token"])
     }
