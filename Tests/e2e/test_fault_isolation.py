@@ -11,6 +11,7 @@ import requests
 from conftest import BIN, REPO, assert_problem
 from connections import create_connection, jira_connection, post_hook
 from receiver import Receiver
+from silent_tracker import SilentTracker
 from trackers import FakeJira
 
 
@@ -171,40 +172,13 @@ def test_a_tracker_answering_50_mib_is_cut_off_and_retried_as_a_tracker_failure(
         receiver.stop()
 
 
-class Silent:
-    """A 'tracker' on 127.0.0.1 that accepts connections and never answers."""
-
-    def __init__(self):
-        import socket
-        self.listener = socket.socket()
-        self.listener.bind(("127.0.0.1", 0))
-        self.listener.listen(512)
-        self.port = self.listener.getsockname()[1]
-        self.held, self.running = [], True
-        threading.Thread(target=self.accept, daemon=True).start()
-
-    def accept(self):
-        while self.running:
-            try:
-                connection, _ = self.listener.accept()
-                self.held.append(connection)
-            except OSError:
-                return
-
-    def stop(self):
-        self.running = False
-        self.listener.close()
-        for connection in self.held:
-            connection.close()
-
-
 def test_a_hanging_tracker_of_one_org_cannot_starve_another(make_stack, world):
     import uuid
     from concurrent.futures import ThreadPoolExecutor
     from conftest import psql
     stack = make_stack("bulkhead", {"TICKET_DELIVERY_INLINE_TIMEOUT_S": "3", "TICKET_TRACKER_CONCURRENCY": "1",
                                     "TICKET_DELIVERY_BACKOFF_BASE_MS": "60000"}, threads=8, workers=1)
-    silent = Silent()
+    silent = SilentTracker()
     try:
         hanging = create_connection(stack, world, {"kind": "webhook", "name": "Hangs",
                                                    "settings": {"url": f"http://127.0.0.1:{silent.port}/hook"},

@@ -1,6 +1,5 @@
 """Hostile tenants: one org whose trackers hang cannot occupy the request threads (per-org cap across its
 connections; Jira's /myself behind the bulkhead with a negative cache), and an org's connections are limited."""
-import socket
 import threading
 import time
 import uuid
@@ -10,34 +9,8 @@ import requests
 
 from conftest import assert_problem, psql
 from connections import connections_path, create_connection, jira_connection, post_hook
+from silent_tracker import SilentTracker
 from trackers import FakeJira
-
-
-class Hanging:
-    """A 'tracker' on 127.0.0.1 that accepts every connection and never answers."""
-
-    def __init__(self):
-        self.listener = socket.socket()
-        self.listener.bind(("127.0.0.1", 0))
-        self.listener.listen(512)
-        self.port = self.listener.getsockname()[1]
-        self.base = f"http://127.0.0.1:{self.port}"
-        self.held, self.running = [], True
-        threading.Thread(target=self.accept, daemon=True).start()
-
-    def accept(self):
-        while self.running:
-            try:
-                connection, _ = self.listener.accept()
-                self.held.append(connection)
-            except OSError:
-                return
-
-    def stop(self):
-        self.running = False
-        self.listener.close()
-        for connection in self.held:
-            connection.close()
 
 
 def link(world, connection, provider, external_id, request=None):
@@ -59,7 +32,7 @@ def jira_comment(key, comment_id, author=None):
 def test_an_org_whose_trackers_hang_cannot_hold_the_threads_another_orgs_me_stays_fast(make_stack, world):
     stack = make_stack("hostile", {"TICKET_HTTP_TIMEOUT_S": "4", "TICKET_DELIVERY_INLINE_TIMEOUT_S": "3",
                                    "TICKET_DELIVERY_BACKOFF_BASE_MS": "60000"}, threads=8, workers=1)
-    hanging = Hanging()
+    hanging = SilentTracker()
     try:
         # Org A: a Jira connection on the hanging tracker, with a linked issue, and five hanging webhook connections.
         jira = create_connection(stack, world, {

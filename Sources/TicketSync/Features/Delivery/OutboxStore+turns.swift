@@ -47,17 +47,7 @@ extension OutboxStore {
     }
 
     /// Due (as in `claim`) and first of its link. $4 the grace, $5 the deliverable deployment-default providers.
-    private static let dueSQL = """
-        o.state NOT IN ('delivered', 'cancelled')
-          AND ((o.state = 'pending' AND o.next_attempt_at <= now())
-               OR (o.state = 'delivering' AND o.locked_until < now()))
-          AND ($4::int IS NULL OR o.attempts > 0 OR o.created_at < now() - make_interval(secs => $4::int))
-          AND (CASE WHEN o.connection_id IS NULL THEN ($5::text[] IS NULL OR o.provider = ANY($5::text[]))
-               ELSE EXISTS (SELECT 1 FROM ticket_sync.connections c
-                            WHERE c.id = o.connection_id AND NOT c.disabled AND c.deleted_at IS NULL) END)
-          AND NOT EXISTS (SELECT 1 FROM ticket_sync.outbox e
-                          WHERE e.link_id = o.link_id AND e.id < o.id AND e.state NOT IN ('delivered', 'cancelled'))
-        """
+    private static let dueSQL = due(grace: 4, providers: 5)
 
     /// The lanes with open events, found by skipping through `outbox_open_per_lane` (one probe per lane, however
     /// long a lane's backlog), each with its org when it is a connection; those below the lane cap ($2) whose org

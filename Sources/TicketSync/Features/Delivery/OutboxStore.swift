@@ -20,6 +20,27 @@ public struct OutboxStore {
             ])
     }
 
+    /// Due, and first of its link: not delivered or cancelled (first, so the planner uses `outbox_open_per_link`),
+    /// waiting for its time or held by a lease that expired, past the request's own first attempt (`$grace` seconds),
+    /// of a deployment-default provider this loop delivers (`$providers`) or of a usable connection, and with no
+    /// earlier open event of the same link. `grace` and `providers` are the statement's parameter numbers.
+    private static let claimDue = due(grace: 5, providers: 6)
+
+    static func due(grace: Int, providers: Int) -> String {
+        """
+        o.state NOT IN ('delivered', 'cancelled')
+          AND ((o.state = 'pending' AND o.next_attempt_at <= now())
+               OR (o.state = 'delivering' AND o.locked_until < now()))
+          AND ($\(grace)::int IS NULL OR o.attempts > 0 OR o.created_at < now() - make_interval(secs => $\(grace)::int))
+          AND (CASE WHEN o.connection_id IS NULL
+                    THEN ($\(providers)::text[] IS NULL OR o.provider = ANY($\(providers)::text[]))
+               ELSE EXISTS (SELECT 1 FROM ticket_sync.connections c
+                            WHERE c.id = o.connection_id AND NOT c.disabled AND c.deleted_at IS NULL) END)
+          AND NOT EXISTS (SELECT 1 FROM ticket_sync.outbox e
+                          WHERE e.link_id = o.link_id AND e.id < o.id AND e.state NOT IN ('delivered', 'cancelled'))
+        """
+    }
+
     /// Claims due events (or one named event) with FOR UPDATE SKIP LOCKED, so any number of loops can run.
     /// An event is due only when every earlier event of its link is delivered: events of one link go out in order.
     /// A claim is a lease: an event whose claimer died is claimed again once `locked_until` passes.
@@ -36,17 +57,9 @@ public struct OutboxStore {
             """
             WITH due AS (
                 SELECT o.id FROM ticket_sync.outbox o
-                WHERE o.state NOT IN ('delivered', 'cancelled') -- lets the planner use outbox_open_per_link
-                  AND ((o.state = 'pending' AND o.next_attempt_at <= now())
-                       OR (o.state = 'delivering' AND o.locked_until < now()))
-                  AND ($3::uuid IS NULL OR o.event_id = $3::uuid)
+                WHERE ($3::uuid IS NULL OR o.event_id = $3::uuid)
                   AND ($4::uuid IS NULL OR o.link_id = $4::uuid)
-                  AND ($5::int IS NULL OR o.attempts > 0 OR o.created_at < now() - make_interval(secs => $5::int))
-                  AND (CASE WHEN o.connection_id IS NULL THEN ($6::text[] IS NULL OR o.provider = ANY($6::text[]))
-                       ELSE EXISTS (SELECT 1 FROM ticket_sync.connections c
-                                    WHERE c.id = o.connection_id AND NOT c.disabled AND c.deleted_at IS NULL) END)
-                  AND NOT EXISTS (SELECT 1 FROM ticket_sync.outbox e
-                                  WHERE e.link_id = o.link_id AND e.id < o.id AND e.state NOT IN ('delivered', 'cancelled'))
+                  AND \(Self.claimDue)
                 ORDER BY o.id
                 LIMIT $1
                 FOR UPDATE SKIP LOCKED
