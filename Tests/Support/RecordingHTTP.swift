@@ -28,7 +28,8 @@ public final class RecordingHTTP: OutboundHTTP, @unchecked Sendable {
     }
 
     public func send(_ request: OutboundRequest, timeout: HTTPTimeouts) -> OutboundResult {
-        let (index, script, answer) = lock.withLock { () -> (Int, (@Sendable (OutboundRequest, Int) -> OutboundResult)?, OutboundResult) in
+        let (index, script, answer) = lock.withLock {
+            () -> (Int, (@Sendable (OutboundRequest, Int) -> OutboundResult)?, OutboundResult) in
             requests.append(request)
             return (requests.count - 1, scripted, fixed)
         }

@@ -20,7 +20,8 @@ struct CommentActionsTests {
         #expect(body["comment"]?["id"] == .number(Double(posted.comment.id)))
         #expect(body["external_id"] == .string(link.externalID))
         let events = try t.db.query(
-            "SELECT event_id::text, state, attempts, comment_id FROM ticket_sync.outbox WHERE org_id = $1 AND link_id = $2",
+            "SELECT event_id::text, state, attempts, comment_id FROM ticket_sync.outbox "
+                + "WHERE org_id = $1 AND link_id = $2",
             [t.org.id, link.id]
         ).all
         #expect(events.count == 1)

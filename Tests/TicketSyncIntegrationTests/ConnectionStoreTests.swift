@@ -25,7 +25,8 @@ struct ConnectionStoreTests {
 
         // A second default replaces the first.
         let second = try insert(store, org: org.id, name: "Adapter B")
-        #expect(try store.list(org: org.id).map { "\($0.name):\($0.isDefault)" } == ["Adapter A:false", "Adapter B:true"])
+        #expect(
+            try store.list(org: org.id).map { "\($0.name):\($0.isDefault)" } == ["Adapter A:false", "Adapter B:true"])
 
         #expect(
             try store.update(

@@ -156,8 +156,10 @@ struct TicketActionsTests {
         #expect(t.http.sent.count == 1)
         let row = try #require(try activeLink(t))
         #expect(row["id"] == link.id && row["closed_at"] == nil)
-        #expect(try TestDatabase.connect().query(
-            "SELECT 1 FROM ticket_sync.audit_events WHERE org_id = $1", [other.id]).first == nil)
+        #expect(
+            try TestDatabase.connect().query(
+                "SELECT 1 FROM ticket_sync.audit_events WHERE org_id = $1", [other.id]
+            ).first == nil)
     }
 }
 

@@ -124,7 +124,8 @@ struct TrackerCreateWireFormatTests {
         let key = CreationKey(linkID: UUID().uuidString.lowercased())
         let db = try TestDatabase.connect()
         let first = try mock.createTicket(for: Self.request, key: key, db: db)
-        let again = try mock.createTicket(for: Self.request, key: CreationKey(linkID: key.linkID, resumed: true), db: db)
+        let again = try mock.createTicket(
+            for: Self.request, key: CreationKey(linkID: key.linkID, resumed: true), db: db)
         #expect(first.externalID.hasPrefix("mock-TCK-") && first == again)
         #expect(http.sent.isEmpty)
     }

@@ -93,7 +93,9 @@ struct TrackerWireFormatTests {
         #expect(outcome == .delivered(externalCommentID: nil, echo: nil))
         let sent = http.sent
         #expect(sent.map(\.method) == ["GET", "POST"])
-        #expect(sent.map(\.url.absoluteString) == Array(repeating: "https://jira.example.com/rest/api/2/issue/GRC-12/transitions", count: 2))
+        #expect(
+            sent.map(\.url.absoluteString)
+                == Array(repeating: "https://jira.example.com/rest/api/2/issue/GRC-12/transitions", count: 2))
         Self.expectJiraHeaders(sent[0], authorization: "Bearer pat", body: false)
         #expect(sent[0].body.isEmpty)
         Self.expectJiraHeaders(sent[1], authorization: "Bearer pat", body: true)
@@ -142,9 +144,10 @@ struct TrackerWireFormatTests {
             request.method == "PATCH"
                 ? Self.ok(#"{"result":{}}"#)
                 : Self.ok(
-                    String(decoding: JSONValue.object([
-                        "result": .array([.object(["sys_id": .string("j-1"), "value": .string(text)])])
-                    ]).serialized(), as: UTF8.self))
+                    String(
+                        decoding: JSONValue.object([
+                            "result": .array([.object(["sys_id": .string("j-1"), "value": .string(text)])])
+                        ]).serialized(), as: UTF8.self))
         }
         let now = try Self.provider(.servicenow, Self.serviceNow(auth: "apikey"), http: http)
         let outcome = now.deliver(
@@ -163,7 +166,8 @@ struct TrackerWireFormatTests {
         #expect(sent[1].method == "GET" && journal.path == "/api/now/table/sys_journal_field")
         #expect(
             journal.queryItems == [
-                URLQueryItem(name: "sysparm_query", value: "element_id=abc123^element=comments^ORDERBYDESCsys_created_on"),
+                URLQueryItem(
+                    name: "sysparm_query", value: "element_id=abc123^element=comments^ORDERBYDESCsys_created_on"),
                 URLQueryItem(name: "sysparm_fields", value: "sys_id,value,sys_created_on"),
                 URLQueryItem(name: "sysparm_limit", value: "1"),
             ])
@@ -253,7 +257,8 @@ struct TrackerWireFormatTests {
     @Test func mockSendsNothingAndEchoesEachComment() throws {
         let http = RecordingHTTP()
         let mock = try Self.provider(.mock, [:], http: http)
-        let outcome = mock.deliver(Self.event(.comment, body: Self.commentBody, externalID: "mock-TCK-3"), timeouts: Self.timeouts)
+        let outcome = mock.deliver(
+            Self.event(.comment, body: Self.commentBody, externalID: "mock-TCK-3"), timeouts: Self.timeouts)
         #expect(
             outcome
                 == .delivered(
@@ -261,8 +266,9 @@ struct TrackerWireFormatTests {
                     echo: ExternalReply(
                         externalCommentID: "mock-TCK-3-echo-42", author: "mock-TCK-3 (ext)",
                         body: "Received on mock-TCK-3: See it")))
-        #expect(mock.deliver(Self.event(.close, body: "{}", externalID: "mock-TCK-3"), timeouts: Self.timeouts)
-            == .delivered(externalCommentID: nil, echo: nil))
+        #expect(
+            mock.deliver(Self.event(.close, body: "{}", externalID: "mock-TCK-3"), timeouts: Self.timeouts)
+                == .delivered(externalCommentID: nil, echo: nil))
         #expect(http.sent.isEmpty)
     }
 }
