@@ -26,6 +26,12 @@ let package = Package(
             name: "ticketsync",
             dependencies: ["TicketSync", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
-        .testTarget(name: "TicketSyncTests", dependencies: ["TicketSync"], exclude: ["Fixtures"]),
+        // What both test targets share (the recording outbound client); public API of TicketSync only.
+        .target(name: "TicketSyncTestSupport", dependencies: ["TicketSync"], path: "Tests/Support"),
+        // Unit tests: no database, no network (trackers' wire formats through the recording client).
+        .testTarget(
+            name: "TicketSyncTests", dependencies: ["TicketSync", "TicketSyncTestSupport"], exclude: ["Fixtures"]),
+        // Tests against PostgreSQL (DATABASE_URL): stores, outbox, and the use cases with a recording tracker.
+        .testTarget(name: "TicketSyncIntegrationTests", dependencies: ["TicketSync", "TicketSyncTestSupport"]),
     ]
 )

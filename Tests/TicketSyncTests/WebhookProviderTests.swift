@@ -60,16 +60,3 @@ import Testing
         #expect(sent.headers["Content-Type"] == "application/json")
     }
 }
-
-final class RecordingHTTP: OutboundHTTP, @unchecked Sendable {
-    private let lock = NSLock()
-    private var requests: [OutboundRequest] = []
-    var answer: OutboundResult = .response(status: 200, headers: [:], body: [])
-
-    var sent: [OutboundRequest] { lock.withLock { requests } }
-
-    func send(_ request: OutboundRequest, timeout: HTTPTimeouts) -> OutboundResult {
-        lock.withLock { requests.append(request) }
-        return answer
-    }
-}
