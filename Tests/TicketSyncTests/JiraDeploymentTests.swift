@@ -44,7 +44,7 @@ struct JiraDeploymentTests {
         let http = RecordingHTTP()
         let jira = try provider(deployment: nil, http: http)
         http.answer = .response(status: 503, headers: [:], body: [])
-        #expect(throws: APIError.self) { try jira.deployment() }
+        #expect(throws: TrackerError.self) { try jira.deployment() }
         http.answer = .response(status: 200, headers: [:], body: Array(#"{"deploymentType":"Cloud"}"#.utf8))
         #expect(try jira.deployment() == .cloud)
         #expect(try jira.deployment() == .cloud)

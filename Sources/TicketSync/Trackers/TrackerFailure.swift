@@ -14,13 +14,13 @@ struct TrackerFailure: Sendable {
         details(result).map { "HTTP \(result.status ?? 0): \($0)" } ?? result.summary
     }
 
-    /// For a synchronous call: 502 (refused or broken), 503 (rate-limited or unavailable), 504 (timed out).
-    /// When the tracker may have done it all the same (timeout, connection lost, 5xx), the problem says
-    /// `"tracker_outcome": "unknown"`: a create then keeps its reservation, and a retry looks the ticket up first.
-    func apiError(_ result: OutboundResult, action: String) -> APIError {
-        var error = definiteError(result, action: action)
-        if TrackerFailure.outcomeUnknown(result) { error.problem.extensions["tracker_outcome"] = .string("unknown") }
-        return error
+    /// For a synchronous call: what failed, in the tracker's words (`TrackerError+HTTP` makes it a problem). When the
+    /// tracker may have done it all the same (timeout, connection lost, 5xx), `outcomeUnknown` is set: a create then
+    /// keeps its reservation, and a retry looks the ticket up first.
+    func apiError(_ result: OutboundResult, action: String) -> TrackerError {
+        TrackerError(
+            tracker: tracker, action: action, reason: reason(result),
+            outcomeUnknown: TrackerFailure.outcomeUnknown(result))
     }
 
     /// Whether a failed call may still have had its effect in the tracker.
@@ -32,30 +32,16 @@ struct TrackerFailure: Sendable {
         return status >= 500 && status != 503
     }
 
-    private func definiteError(_ result: OutboundResult, action: String) -> APIError {
+    private func reason(_ result: OutboundResult) -> TrackerError.Reason {
         guard let status = result.status else {
-            if result.summary.hasPrefix("timed out") {
-                return APIError(504, "provider-timeout", "\(tracker) did not answer in time while trying to \(action).")
-            }
-            return APIError(
-                502, "provider-unreachable", "\(tracker) could not be reached to \(action): \(result.summary).")
+            return result.summary.hasPrefix("timed out") ? .timedOut : .unreachable(result.summary)
         }
-        if credentialStatuses.contains(status) {
-            return APIError(
-                502, "provider-credentials-rejected",
-                "\(tracker) rejected the credentials (HTTP \(status)); check the API token and account.")
-        }
+        if credentialStatuses.contains(status) { return .credentialsRejected(status) }
         if status == 429 || status == 503 {
-            let retryAfter = DeliveryPolicy.retryAfterSeconds(result.header("retry-after"))
-            return APIError(
-                503, "provider-unavailable",
-                "\(tracker) is busy or unavailable (\(describe(result))); try again later.",
-                headers: retryAfter.map { [("Retry-After", String($0))] } ?? [])
+            return .unavailable(
+                describe(result), retryAfter: DeliveryPolicy.retryAfterSeconds(result.header("retry-after")))
         }
-        if status >= 500 {
-            return APIError(502, "provider-error", "\(tracker) failed to \(action) (\(describe(result))).")
-        }
-        return APIError(502, "provider-rejected-request", "\(tracker) refused to \(action) (\(describe(result))).")
+        return status >= 500 ? .failed(describe(result)) : .refused(describe(result))
     }
 
     /// For an outbox attempt: rate limits, server errors and silence are retried; refusals give up.
@@ -75,15 +61,6 @@ struct TrackerFailure: Sendable {
                 reason: "HTTP \(status): redirects are not followed; check the \(tracker) base URL", status: status)
         }
         return .giveUp(reason: describe(result), status: status)
-    }
-}
-
-extension APIError {
-    /// A failed look-up creates nothing: whatever happened to the call, its outcome is not in doubt.
-    var lookupOnly: APIError {
-        var error = self
-        error.problem.extensions["tracker_outcome"] = nil
-        return error
     }
 }
 

@@ -57,10 +57,8 @@ extension SyncActions {
                 throw APIError.trackerBusy(config)
             }
             ticket = made
-        } catch let error as APIError
-            where !["provider-busy", APIError.createSettlingSlug].contains(error.problem.slug)
-        {
-            if resumed || error.problem.extensions["tracker_outcome"] == .string("unknown") {
+        } catch let error as TrackerError {
+            if resumed || error.outcomeUnknown {
                 // The tracker may have made it: keep the reservation (shown as error) so a retry looks it up by key.
                 try links.failReservation(reservation, reason: error.problem.detail)
             } else {

@@ -240,9 +240,9 @@ public struct JiraProvider: TicketProvider {
         switch transitions(link.externalID, timeouts: timeouts) {
         case .success(let available):
             guard available.contains(where: { $0.category == "done" }) else {
-                throw APIError(
-                    409, "no-done-transition", Self.noDoneTransition(available),
-                    extensions: ["transitions": .array(available.map { .string($0.name) })])
+                throw TrackerError(
+                    tracker: "Jira", action: "close the issue",
+                    reason: .cannotClose(Self.noDoneTransition(available), options: available.map(\.name)))
             }
         case .failure(let failed):
             if let status = failed.result.status, (400..<500).contains(status), status != 429 {

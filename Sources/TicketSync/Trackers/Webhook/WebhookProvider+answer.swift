@@ -38,10 +38,8 @@ extension WebhookProvider {
         throw refused("external_url", "must be an absolute http(s) URL of at most \(maxExternalURLLength) bytes")
     }
 
-    private static func refused(_ field: String, _ rule: String) -> APIError {
-        APIError(
-            502, "provider-request-failed",
-            "The webhook endpoint answered ticket.create with an invalid `\(field)`: it \(rule); no ticket was linked.",
-            extensions: ["field": .string(field)])
+    private static func refused(_ field: String, _ rule: String) -> TrackerError {
+        TrackerError(
+            tracker: "The webhook endpoint", action: "ticket.create", reason: .invalidAnswer(field: field, rule: rule))
     }
 }

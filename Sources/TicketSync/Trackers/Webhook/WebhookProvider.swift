@@ -27,14 +27,9 @@ public struct WebhookProvider: TicketProvider {
             type: OutboxEvent.EventType.create.rawValue, eventID: eventID, body: Array(body.text.utf8),
             timeouts: timeouts)
         guard let status = result.status, (200..<300).contains(status) else {
-            let unknown = TrackerFailure.outcomeUnknown(result)
-            throw APIError(
-                502, "provider-request-failed",
-                "The webhook endpoint did not accept ticket.create (\(result.summary))"
-                    + (unknown
-                        ? "; retry to finish creating the ticket (the same X-Event-Id is sent)."
-                        : "; no ticket was linked."),
-                extensions: unknown ? ["tracker_outcome": .string("unknown")] : [:])
+            throw TrackerError(
+                tracker: "The webhook endpoint", action: "ticket.create", reason: .notAccepted(result.summary),
+                outcomeUnknown: TrackerFailure.outcomeUnknown(result))
         }
         let answer = result.jsonObject
         return try CreatedTicket(
