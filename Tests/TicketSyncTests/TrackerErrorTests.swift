@@ -28,7 +28,9 @@ struct TrackerErrorTests {
         #expect(
             error(.refused("HTTP 400: summary: Field 'x' is required")).problem.detail
                 == "Jira refused to create the issue (HTTP 400: summary: Field 'x' is required).")
-        #expect(error(.invalidAnswer(field: "external_id", rule: "r")).problem.extensions["field"] == .string("external_id"))
+        #expect(
+            error(.invalidAnswer(field: "external_id", rule: "r")).problem.extensions["field"] == .string("external_id")
+        )
         #expect(
             error(.cannotClose("none", options: ["Reopen"])).problem.extensions["transitions"]
                 == .array([.string("Reopen")]))

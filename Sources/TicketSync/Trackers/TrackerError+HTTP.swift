@@ -15,9 +15,11 @@ extension TrackerError: HTTPResponseError {
         var problem: Problem
         switch reason {
         case .timedOut:
-            problem = Self.problem(504, "provider-timeout", "\(tracker) did not answer in time while trying to \(action).")
+            problem = Self.problem(
+                504, "provider-timeout", "\(tracker) did not answer in time while trying to \(action).")
         case .unreachable(let words):
-            problem = Self.problem(502, "provider-unreachable", "\(tracker) could not be reached to \(action): \(words).")
+            problem = Self.problem(
+                502, "provider-unreachable", "\(tracker) could not be reached to \(action): \(words).")
         case .credentialsRejected(let status):
             problem = Self.problem(
                 502, "provider-credentials-rejected",
