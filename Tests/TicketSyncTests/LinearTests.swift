@@ -27,7 +27,9 @@ import Testing
         #expect(chars.count == 36 && chars.dropFirst(14).first == "4")
         #expect(["8", "9", "a", "b"].contains(chars.dropFirst(19).first))
         // Fixed forever: a changed namespace would make resumed creates miss their issues.
-        #expect(LinearID.uuid(LinearID.issueNamespace, "ticketsync-x") == LinearID.uuid(LinearID.issueNamespace, "ticketsync-x"))
+        #expect(
+            LinearID.uuid(LinearID.issueNamespace, "ticketsync-x")
+                == LinearID.uuid(LinearID.issueNamespace, "ticketsync-x"))
         #expect(LinearID.comment(eventID: "E-1") == LinearID.comment(eventID: "e-1"))
     }
 
@@ -83,11 +85,14 @@ import Testing
     @Test func errorsInA200AreRefusalsAndRateLimitsAre429() {
         let refused = LinearGraphQL.normalized(json(#"{"errors":[{"message":"Argument Validation Error"}]}"#))
         #expect(refused.status == 400)
-        #expect(LinearProvider.failure.outcome(refused) == .giveUp(reason: "HTTP 400: Argument Validation Error", status: 400))
+        #expect(
+            LinearProvider.failure.outcome(refused)
+                == .giveUp(reason: "HTTP 400: Argument Validation Error", status: 400))
         let limited = LinearGraphQL.normalized(
             .response(
                 status: 400, headers: ["x-ratelimit-requests-reset": "2000"],
-                body: Array(#"{"errors":[{"message":"Rate limit exceeded","extensions":{"code":"RATELIMITED"}}]}"#.utf8)),
+                body: Array(#"{"errors":[{"message":"Rate limit exceeded","extensions":{"code":"RATELIMITED"}}]}"#.utf8)
+            ),
             now: Date(timeIntervalSince1970: 0))
         #expect(limited.status == 429 && limited.header("retry-after") == "2")
         guard case .retry(_, 429, 2) = LinearProvider.failure.outcome(limited) else {
@@ -108,13 +113,18 @@ import Testing
         let good = Hex.encode(Crypto.hmacSHA256(key: Array("s".utf8), message: body))
         #expect(LinearWebhook.verify(signature: good, body: body, secrets: ["old", "s"], now: now) == nil)
         #expect(LinearWebhook.verify(signature: good.uppercased(), body: body, secrets: ["s"], now: now) == nil)
-        #expect(LinearWebhook.verify(signature: nil, body: body, secrets: ["s"], now: now)?.reason.hasSuffix("missing") == true)
+        #expect(
+            LinearWebhook.verify(signature: nil, body: body, secrets: ["s"], now: now)?.reason.hasSuffix("missing")
+                == true)
         #expect(LinearWebhook.verify(signature: "sha256=" + good, body: body, secrets: ["s"], now: now) != nil)
         #expect(LinearWebhook.verify(signature: good, body: body + [0x20], secrets: ["s"], now: now) != nil)
         #expect(LinearWebhook.verify(signature: good, body: body, secrets: [], now: now) != nil)
         let late = now.addingTimeInterval(61)
-        #expect(LinearWebhook.verify(signature: good, body: body, secrets: ["s"], now: late)?.reason.contains("60 s") == true)
-        #expect(LinearWebhook.verify(signature: good, body: body, secrets: ["s"], now: now.addingTimeInterval(59)) == nil)
+        #expect(
+            LinearWebhook.verify(signature: good, body: body, secrets: ["s"], now: late)?.reason.contains("60 s")
+                == true)
+        #expect(
+            LinearWebhook.verify(signature: good, body: body, secrets: ["s"], now: now.addingTimeInterval(59)) == nil)
     }
 
     @Test func eventsDecodeToCommentsAndStateChanges() throws {

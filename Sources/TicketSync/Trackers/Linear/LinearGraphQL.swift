@@ -85,14 +85,18 @@ struct LinearGraphQL: Sendable {
 /// The documents Ticket Sync sends, each with the fields it reads back.
 enum LinearDocument {
     static let issueCreate =
-        "mutation IssueCreate($input: IssueCreateInput!) { issueCreate(input: $input) { success issue { id identifier url } } }"
+        "mutation IssueCreate($input: IssueCreateInput!) "
+        + "{ issueCreate(input: $input) { success issue { id identifier url } } }"
     static let issue = "query Issue($id: String!) { issue(id: $id) { id identifier url } }"
     static let commentCreate =
-        "mutation CommentCreate($input: CommentCreateInput!) { commentCreate(input: $input) { success comment { id } } }"
+        "mutation CommentCreate($input: CommentCreateInput!) "
+        + "{ commentCreate(input: $input) { success comment { id } } }"
     static let comment = "query Comment($id: String!) { comment(id: $id) { id } }"
-    static let teamStates = "query TeamStates($id: String!) { team(id: $id) { states { nodes { id type position } } } }"
+    static let teamStates =
+        "query TeamStates($id: String!) { team(id: $id) { states { nodes { id type position } } } }"
     static let issueUpdate =
-        "mutation IssueUpdate($id: String!, $input: IssueUpdateInput!) { issueUpdate(id: $id, input: $input) { success } }"
+        "mutation IssueUpdate($id: String!, $input: IssueUpdateInput!) "
+        + "{ issueUpdate(id: $id, input: $input) { success } }"
     static let viewer = "query Viewer { viewer { id name } }"
     static let team = "query Team($id: String!) { team(id: $id) { id key } }"
 }

@@ -100,8 +100,8 @@ struct LinearProvider: TicketProvider {
 
     static func commentInput(_ event: OutboxEvent, id: String, issueID: String) -> [String: JSONValue] {
         let comment = event.payload["comment"]
-        let body =
-            "\(comment?["body"]?.stringValue ?? "")\n\n— \(comment?["author"]?.stringValue ?? "Ticket Sync"), via Ticket Sync"
+        let text = comment?["body"]?.stringValue ?? ""
+        let body = "\(text)\n\n— \(comment?["author"]?.stringValue ?? "Ticket Sync"), via Ticket Sync"
         return ["id": .string(id), "issueId": .string(issueID), "body": .string(body)]
     }
 
