@@ -220,3 +220,35 @@ def test_refused_key_and_team_id_checks(stack, world, linear):
     refused = create(stack, world)
     problem = assert_problem(refused, 502)
     assert problem["type"].endswith("provider-credentials-rejected")
+
+
+def test_the_connections_panel_adds_and_tests_a_linear_connection(stack, world, linear):
+    from browser import Page, chromium  # noqa: F401 (Page: the helpers' type)
+    from test_web_connections import click_action
+    from test_web_page import sign_in
+
+    browser = chromium()
+    try:
+        page = sign_in(browser, stack, world, "admin")
+        page.click("#add-connection")
+        page.visible("#connection-kind")
+        browser.find_element("css selector", "#connection-kind option[value='linear']").click()
+        page.visible("#connection-name").send_keys("GRC Linear")
+        page.visible("#field-team_id").send_keys("GRC")
+        page.visible("#field-base_url").send_keys(linear.base)
+        page.visible("#field-api_key").send_keys(linear.key)
+        page.visible("#field-webhook_secret").send_keys(SECRET)
+        page.click("#connection-save")
+        page.text_in("#connection-form-error", "settings.team_id")
+        team = page.visible("#field-team_id")
+        team.clear()
+        team.send_keys(linear.team)
+        page.click("#connection-save")
+        assert "/api/v1/ticket-sync/hooks/" in page.visible("#new-inbound-url").text
+        page.text_in("#connections-table", "GRC Linear")
+        click_action(page, "GRC Linear", "test")
+        page.text_in("#connection-result", "every step worked")
+        assert [r["operation"] for r in linear.requests] == ["Viewer", "Team"]
+        assert linear.key not in browser.page_source
+    finally:
+        browser.quit()
