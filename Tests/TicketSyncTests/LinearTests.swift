@@ -148,4 +148,41 @@ import Testing
             Array(#"{"type":"Issue","action":"update","updatedFrom":{"title":"x"},"data":{"id":"i1"}}"#.utf8))
         #expect(LinearWebhook.decode(edited) == .other)
     }
+
+    @Test func aRememberedStateLinearRefusesIsAskedAgainOnce() throws {
+        let http = ScriptedHTTP([
+            #"{"errors":[{"message":"Entity not found: WorkflowState"}]}"#,
+            #"{"data":{"team":{"states":{"nodes":[{"id":"s2","type":"completed","position":1}]}}}}"#,
+            #"{"data":{"issueUpdate":{"success":true}}}"#,
+        ])
+        let states = LinearStateCache()
+        states.completed = "s1"
+        let linear = LinearProvider(
+            client: LinearGraphQL(
+                baseURL: try #require(URL(string: "http://127.0.0.1:1")), apiKey: "k", http: http),
+            teamID: "team-1", timeouts: timeouts, states: states, linkBack: { _ in nil })
+        #expect(linear.close(issueID: "i-1", timeouts: timeouts) == .delivered(externalCommentID: nil, echo: nil))
+        #expect(states.completed == "s2")
+        let stateIDs = try http.sent.map { try JSONParser.parse($0.body)["variables"]?["input"]?["stateId"] }
+        #expect(stateIDs == [.string("s1"), nil, .string("s2")])
+    }
+}
+
+/// Answers each request with the next scripted body (HTTP 200).
+final class ScriptedHTTP: OutboundHTTP, @unchecked Sendable {
+    private let lock = NSLock()
+    private var answers: [String]
+    private var requests: [OutboundRequest] = []
+
+    init(_ answers: [String]) { self.answers = answers }
+
+    var sent: [OutboundRequest] { lock.withLock { requests } }
+
+    func send(_ request: OutboundRequest, timeout: HTTPTimeouts) -> OutboundResult {
+        lock.withLock {
+            requests.append(request)
+            let body = answers.isEmpty ? "{}" : answers.removeFirst()
+            return .response(status: 200, headers: [:], body: Array(body.utf8))
+        }
+    }
 }

@@ -106,7 +106,9 @@ struct LinearProvider: TicketProvider {
     }
 
     /// `issueUpdate` into the team's first `completed` state.
-    private func close(issueID: String, timeouts: HTTPTimeouts) -> DeliveryOutcome {
+    /// A remembered state Linear refuses (deleted or moved since) is forgotten and asked again, once.
+    func close(issueID: String, timeouts: HTTPTimeouts, again: Bool = false) -> DeliveryOutcome {
+        let remembered = states.completed != nil
         let state: String
         switch completedState(timeouts: timeouts) {
         case .success(let id): state = id
@@ -116,6 +118,10 @@ struct LinearProvider: TicketProvider {
             LinearDocument.issueUpdate, ["id": .string(issueID), "input": .object(["stateId": .string(state)])],
             timeouts: timeouts)
         guard LinearGraphQL.data(result, "issueUpdate")?["success"] == .bool(true) else {
+            if result.status == 400, remembered, !again {
+                states.completed = nil
+                return close(issueID: issueID, timeouts: timeouts, again: true)
+            }
             return Self.failure.outcome(result)
         }
         return .delivered(externalCommentID: nil, echo: nil)
