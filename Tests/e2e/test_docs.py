@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parents[2]
 # Settings are environment variables with one of these prefixes (Config/*.swift, scripts/*.sh, the nginx render),
 # plus the few read without a prefix of their own.
 SETTING = re.compile(
-    r"(?<![A-Za-z0-9_])(?:(?:TICKETSYNC|TICKET|JIRA|SERVICENOW|BENCH|TEST_PG|PG|DEMO|SCHEMATHESIS|PROFILE)_[A-Z0-9_]*"
+    r"(?<![A-Za-z0-9_])(?:(?:TICKETSYNC|TICKET|JIRA|SERVICENOW|LINEAR|BENCH|TEST_PG|PG|DEMO|SCHEMATHESIS|PROFILE)_[A-Z0-9_]*"
     r"[A-Z0-9]|PUBLIC_BASE_URL|DATABASE_URL)(?![A-Za-z0-9_])"
 )
 # A setting exists when its exact name is written somewhere the project reads settings (the end-to-end tests read

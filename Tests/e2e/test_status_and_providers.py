@@ -35,6 +35,8 @@ def test_mock_is_configured_and_inbound_closed_by_default(stack, world):
         "servicenow": {"configured": False, "missing_keys": ["SERVICENOW_BASE_URL", "SERVICENOW_API_TOKEN"],
                        "inbound": "closed", "inbound_events": ["sys_journal_field after insert (comments)",
                                                                "incident after update when state changes"]},
+        "linear": {"configured": False, "missing_keys": ["LINEAR_API_KEY", "LINEAR_TEAM_ID"], "inbound": "closed",
+                   "inbound_events": ["Comments (create)", "Issues (update: state changes)"]},
     }
 
 

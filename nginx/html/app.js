@@ -276,7 +276,7 @@ function renderRequest(request) {
 // Closed here by a user, or by the tracker's workflow (its status reached done).
 function closedBadge(ticket) {
   if (!ticket.closed_at) return null;
-  const by = ticket.closed_by === "tracker" ? `closed in ${ticket.provider === "servicenow" ? "ServiceNow" : ticket.provider === "jira" ? "Jira" : "the tracker"}` : "closed";
+  const by = ticket.closed_by === "tracker" ? `closed in ${ticket.provider === "servicenow" ? "ServiceNow" : ticket.provider === "jira" ? "Jira" : ticket.provider === "linear" ? "Linear" : "the tracker"}` : "closed";
   return badge("closed", `${by} ${when(ticket.closed_at)}`);
 }
 

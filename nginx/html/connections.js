@@ -34,6 +34,16 @@ const KINDS = {
       STATUS_MAP,
     ],
   },
+  linear: {
+    label: "Linear", fields: [
+      { name: "team_id", label: "Team id", hint: "The team's UUID (Settings → Teams; not its key such as GRC)", required: true },
+      { name: "base_url", label: "API URL", hint: "Default: https://api.linear.app" },
+      { name: "api_key", label: "API key", secret: true, required: true, hint: "A personal API key (lin_api_…)" },
+      { name: "webhook_secret", label: "Webhook signing secret", secret: true,
+        hint: "Verifies Linear-Signature on the inbound URL" },
+      STATUS_MAP,
+    ],
+  },
   webhook: {
     label: "Webhook adapter", fields: [
       { name: "url", label: "Adapter URL", hint: "Your adapter's https endpoint for signed events", required: true },

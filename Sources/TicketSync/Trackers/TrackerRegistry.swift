@@ -6,5 +6,6 @@ enum Trackers {
         WebhookTracker.self,
         JiraTracker.self,
         ServiceNowTracker.self,
+        LinearTracker.self,
     ]
 }
