@@ -18,7 +18,7 @@ struct LinearProvider: TicketProvider {
     /// earlier attempt made is returned instead of a second one (Linear reads what it wrote: no lag). A create that
     /// Linear refuses is looked up too before it fails: Linear refuses an id it already has, so a create that raced
     /// another attempt of the same key finds that attempt's issue.
-    func createTicket(for request: EvidenceRequest, key: CreationKey, db: PGConnection) throws -> CreatedTicket {
+    func createTicket(for request: EvidenceRequest, key: CreationKey) throws -> CreatedTicket {
         let id = LinearID.issue(key)
         if key.resumed, let existing = try findIssue(id: id) { return existing }
         let result = client.send(
