@@ -35,7 +35,7 @@ struct TicketActionsTests {
     @Test func aRefusedCreateDropsTheReservationAndLinksNothing() throws {
         let t = try RecordingTracker()
         t.http.answer = RecordingTracker.answer(422, #"{"error":"project archived"}"#)
-        let error = try #require(throws: APIError.self) {
+        let error = try #require(throws: TrackerError.self) {
             try t.actions().createTicket(org: t.org.id, request: t.request, connectionID: nil)
         }
         #expect(error.status == 502 && error.problem.extensions["tracker_outcome"] == nil)
@@ -49,7 +49,7 @@ struct TicketActionsTests {
     @Test func anUnknownOutcomeKeepsTheReservationAndARetryResumesByTheSameKey() throws {
         let t = try RecordingTracker()
         t.http.answer = .failure("timed out after 1000 ms")
-        let error = try #require(throws: APIError.self) {
+        let error = try #require(throws: TrackerError.self) {
             try t.actions().createTicket(org: t.org.id, request: t.request, connectionID: nil)
         }
         #expect(error.status == 502 && error.problem.slug == "provider-request-failed")
