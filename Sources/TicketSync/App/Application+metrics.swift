@@ -7,11 +7,10 @@ extension Application {
             route: response.route, status: response.status, nanoseconds: nanoseconds,
             roundTrips: database.roundTrips, databaseNanoseconds: database.nanoseconds)
         guard let index = response.route, router.routes.indices.contains(index) else { return }
-        let source: InboundMetric.Source
+        let source: String
         switch router.routes[index].access {
-        case .inbound(.generic): source = .generic
-        case .inbound(.jira): source = .jira
-        case .connectionHook: source = .connection
+        case .inbound(let route): source = route.name
+        case .connectionHook: source = InboundMetric.connection
         case .open, .user, .org: return
         }
         let reason =

@@ -45,7 +45,11 @@ extension Application {
 
         // The deployment default's inbound routes (the seed's), and one inbound URL per org connection.
         router.add("POST", "/api/v1/ticket-sync/hooks/{inbound_token}", .connectionHook, HookRoutes.hook)
-        router.add("POST", "/api/v1/ticket-sync/webhook", .inbound(.generic), InboundRoutes.webhook)
-        router.add("POST", "/api/v1/ticket-sync/webhook/jira", .inbound(.jira), JiraWebhookRoutes.webhook)
+        router.add("POST", InboundSource.generic.path, .inbound(.generic), InboundRoutes.webhook)
+        // A tracker whose webhooks sign their own way brings its own deployment-level route.
+        for kind in ProviderKind.allCases {
+            guard let handler = kind.deploymentWebhook else { continue }
+            router.add("POST", kind.inboundSource.path, .inbound(kind.inboundSource), handler)
+        }
     }
 }

@@ -26,6 +26,8 @@ public struct ProviderKind: RawRepresentable, Hashable, Sendable, CustomStringCo
     public var requiredKeys: [String] { tracker.environment.required }
     /// Where replies from this tracker come in on the deployment-level routes.
     public var inboundSource: InboundSource { tracker.inboundSource }
+    /// The tracker's own deployment-level webhook route, when it signs its webhooks its own way.
+    public var deploymentWebhook: Router.Handler? { tracker.deploymentWebhook }
     /// What the tracker's webhook must send for replies and status changes to come back.
     public var inboundEvents: [String] { tracker.inboundEvents }
 }

@@ -19,8 +19,10 @@ protocol Tracker: Sendable {
     static func validate(setting name: String, _ text: String, field: String) throws -> String?
     /// What its webhook must send for replies and status changes to come back (the readiness view shows it).
     static var inboundEvents: [String] { get }
-    /// The deployment-level inbound route its own webhooks use.
+    /// The deployment-level inbound route its own webhooks use (the generic one unless it declares its own).
     static var inboundSource: InboundSource { get }
+    /// Its own deployment-level webhook route, when it signs its webhooks its own way; nil for the generic scheme.
+    static var deploymentWebhook: Router.Handler? { get }
     /// Builds its provider for a configuration; 503 provider-not-configured when something it needs is missing.
     static func makeProvider(_ config: TrackerConfig, _ context: ProviderContext) throws -> any TicketProvider
     /// Verifies an event on a connection's inbound URL, on the raw body, before anything is decoded.
@@ -35,6 +37,8 @@ protocol Tracker: Sendable {
 /// What the generic inbound scheme does; a tracker with a webhook of its own (Jira) replaces these.
 extension Tracker {
     static var inboundSource: InboundSource { .generic }
+
+    static var deploymentWebhook: Router.Handler? { nil }
 
     static func validate(setting name: String, _ text: String, field: String) throws -> String? { nil }
 

@@ -7,7 +7,7 @@ public final class Metrics: Sendable {
     private let unmatched: RouteSeries
     private let deliverySlots: [String: [DeliveryMetric: Int?]]
     private let trackerCalls: [String: Histogram]
-    private let inboundSlots: [InboundMetric.Source: [InboundMetric.Reason: Int?]]
+    private let inboundSlots: [String: [InboundMetric.Reason: Int?]]
     private let restarts: Int?
 
     /// `routes`: (method, template) of every route, in the router's order.
@@ -35,12 +35,12 @@ public final class Metrics: Sendable {
                 ($0, Histogram(region, Name.trackerDuration, labels: [("provider", $0)], bounds: Self.trackerBounds))
             })
         inboundSlots = Dictionary(
-            uniqueKeysWithValues: InboundMetric.Source.allCases.map { source in
+            uniqueKeysWithValues: InboundMetric.sources.map { source in
                 (
                     source,
                     Dictionary(
                         uniqueKeysWithValues: InboundMetric.Reason.allCases.map {
-                            let labels = [("source", source.rawValue), ("result", $0.result), ("reason", $0.rawValue)]
+                            let labels = [("source", source), ("result", $0.result), ("reason", $0.rawValue)]
                             return ($0, region.slot(Self.series(Name.inbound, labels)))
                         })
                 )
@@ -70,7 +70,7 @@ public final class Metrics: Sendable {
         trackerCalls[provider]?.observe(nanoseconds, in: region)
     }
 
-    public func inbound(_ source: InboundMetric.Source, _ reason: InboundMetric.Reason) {
+    public func inbound(_ source: String, _ reason: InboundMetric.Reason) {
         add(inboundSlots[source]?[reason] ?? nil)
     }
 
@@ -174,13 +174,14 @@ public enum DeliveryMetric: String, CaseIterable, Sendable {
 
 /// Inbound webhooks: where they came in and what became of them.
 public enum InboundMetric {
-    public enum Source: String, CaseIterable, Sendable {
-        /// `POST /api/v1/ticket-sync/webhook`.
-        case generic
-        /// `POST /api/v1/ticket-sync/webhook/jira`.
-        case jira
-        /// A connection's own inbound URL.
-        case connection
+    /// The `source` label of a connection's own inbound URL.
+    public static let connection = "connection"
+
+    /// Every `source` label: the deployment-level routes by name (the generic one and each tracker's own), then the
+    /// connections' inbound URLs.
+    static var sources: [String] {
+        let own = ProviderKind.allCases.compactMap { kind in kind.deploymentWebhook == nil ? nil : kind.inboundSource.name }
+        return [InboundSource.generic.name] + own + [connection]
     }
 
     public enum Reason: String, CaseIterable, Sendable {

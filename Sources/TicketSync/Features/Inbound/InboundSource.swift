@@ -1,30 +1,36 @@
-/// Where an inbound webhook comes from, and the secret that both opens it and verifies its signature.
-public enum InboundSource: String, Sendable, CaseIterable {
-    /// `POST /api/v1/ticket-sync/webhook`, `X-Signature`.
-    case generic
-    /// `POST /api/v1/ticket-sync/webhook/jira`, Jira's own `X-Hub-Signature`.
-    case jira
+/// A deployment-level inbound route: where it is, the secret that both opens it and verifies its signature, and the
+/// header that carries the signature. The generic route is the service's own; a tracker whose webhook signs its own
+/// way declares its route in its folder (`Tracker.deploymentWebhook`).
+public struct InboundSource: Sendable, Hashable, CustomStringConvertible {
+    /// The route's name in metrics and log lines: `generic`, `jira`.
+    public let name: String
+    public let path: String
+    /// The environment key of its secrets (comma-separated for rotation).
+    public let secretKey: String
+    public let signatureHeader: String
+    private let secretsOf: @Sendable (Settings) -> [String]
 
-    public var secretKey: String {
-        switch self {
-        case .generic: "TICKET_WEBHOOK_SECRET"
-        case .jira: "JIRA_WEBHOOK_SECRET"
-        }
+    public init(
+        name: String, path: String, secretKey: String, signatureHeader: String,
+        secrets: @escaping @Sendable (Settings) -> [String]
+    ) {
+        self.name = name
+        self.path = path
+        self.secretKey = secretKey
+        self.signatureHeader = signatureHeader
+        self.secretsOf = secrets
     }
 
-    public var signatureHeader: String {
-        switch self {
-        case .generic: "x-signature"
-        case .jira: "x-hub-signature"
-        }
-    }
+    /// `POST /api/v1/ticket-sync/webhook`, `X-Signature` (or Standard Webhooks) with TICKET_WEBHOOK_SECRET.
+    public static let generic = InboundSource(
+        name: "generic", path: "/api/v1/ticket-sync/webhook", secretKey: "TICKET_WEBHOOK_SECRET",
+        signatureHeader: "x-signature", secrets: { $0.webhookSecrets })
 
-    public func secrets(_ settings: Settings) -> [String] {
-        switch self {
-        case .generic: settings.webhookSecrets
-        case .jira: settings.jira.webhookSecrets
-        }
-    }
+    public func secrets(_ settings: Settings) -> [String] { secretsOf(settings) }
+
+    public static func == (a: InboundSource, b: InboundSource) -> Bool { a.name == b.name }
+    public func hash(into hasher: inout Hasher) { hasher.combine(name) }
+    public var description: String { name }
 
     /// 401 unless the raw body carries a valid signature; only the class of failure is logged.
     func verify(_ request: HTTPRequest, settings: Settings) throws {
@@ -32,7 +38,7 @@ public enum InboundSource: String, Sendable, CaseIterable {
             header: request.header(signatureHeader), body: request.body,
             secrets: secrets(settings))
         {
-            ServerLog.warning("\(rawValue) inbound webhook rejected: signature \(rejection.rawValue)")
+            ServerLog.warning("\(name) inbound webhook rejected: signature \(rejection.rawValue)")
             throw APIError.badSignature
         }
     }

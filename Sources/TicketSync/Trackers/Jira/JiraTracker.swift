@@ -21,6 +21,9 @@ enum JiraTracker: Tracker {
 
     static var inboundSource: InboundSource { .jira }
 
+    /// `POST /api/v1/ticket-sync/webhook/jira`: Jira's own webhooks for the deployment default.
+    static var deploymentWebhook: Router.Handler? { JiraWebhookRoutes.webhook }
+
     static func validate(setting name: String, _ text: String, field: String) throws -> String? {
         switch name {
         case "project_key":
@@ -80,4 +83,11 @@ enum JiraTracker: Tracker {
 
 extension ProviderKind {
     public static let jira = ProviderKind(JiraTracker.self)
+}
+
+extension InboundSource {
+    /// Jira's own webhooks, signed with `X-Hub-Signature` and JIRA_WEBHOOK_SECRET.
+    public static let jira = InboundSource(
+        name: "jira", path: "/api/v1/ticket-sync/webhook/jira", secretKey: "JIRA_WEBHOOK_SECRET",
+        signatureHeader: "x-hub-signature", secrets: { $0.jira.webhookSecrets })
 }
