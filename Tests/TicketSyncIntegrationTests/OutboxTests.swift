@@ -53,7 +53,7 @@ struct OutboxTests {
         let first = try claim(f)[0]
         try OutboxStore(db: f.db).markFailed(first, status: 410, reason: "HTTP 410 Gone")
         #expect(try claim(f).isEmpty)
-        #expect(try TicketLinkStore(db: f.db).active(org: f.org.id, request: f.org.requestID)?.syncState == "error")
+        #expect(try TicketLinkStore(db: f.db).active(org: f.org.id, request: f.org.requestID)?.syncState == .error)
         #expect(try OutboxStore(db: f.db).requeueFailed(org: f.org.id, linkID: f.link.id) == 1)
         let again = try claim(f)
         #expect(again.map(\.eventID) == [ids[0]])

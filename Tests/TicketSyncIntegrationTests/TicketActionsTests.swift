@@ -100,7 +100,7 @@ struct TicketActionsTests {
         let t = try RecordingTracker()
         let link = try t.actions().createTicket(org: t.org.id, request: t.request, connectionID: nil)
         let closed = try t.actions().closeTicket(org: t.org.id, request: t.request)
-        #expect(closed.isClosed && closed.closedBy == "user")
+        #expect(closed.isClosed && closed.closedBy == .user)
         let close = try #require(t.calls("ticket.close").only)
         let body = try JSONParser.parse(close.body)
         #expect(body["external_id"] == .string(link.externalID) && body["org_id"] == .string(t.org.id))

@@ -58,7 +58,7 @@ enum CommentRoutes {
         let (actions, request) = try context.syncActions()
         let body = try validatedBody(context.jsonObjectBody())
         guard let principal = context.principal else { throw APIError.unauthorized }
-        let link = context.rows.first.map(TicketLinkStore.decode)
+        let link = try context.rows.first.map(TicketLinkStore.decode)
         let posted = try actions.postComment(
             org: context.orgID, request: request, author: principal, body: body, link: link)
         return .json(201, .object(["comment": posted.comment.json, "echo": posted.echo?.json ?? .null]))

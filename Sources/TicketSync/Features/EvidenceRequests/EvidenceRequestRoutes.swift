@@ -8,7 +8,7 @@ enum EvidenceRequestRoutes {
     /// Ordered by title then id; `cursor` is the opaque position after the last item of the previous page.
     static func list(_ context: RequestContext) throws -> HTTPResponse {
         let (limit, _) = try listPage(context)
-        let page = context.rows.map(EvidenceRequestStore.decodePageRow)
+        let page = try context.rows.map(EvidenceRequestStore.decodePageRow)
         let items = Array(page.prefix(limit))
         let next =
             page.count > limit ? items.last.map { ListCursor(title: $0.request.title, id: $0.request.id).encoded } : nil
@@ -23,7 +23,7 @@ enum EvidenceRequestRoutes {
                             "ticket": item.link.map { link in
                                 .object([
                                     "provider": .string(link.provider), "external_id": .string(link.externalID),
-                                    "sync_state": .string(link.syncState), "closed": .bool(link.isClosed),
+                                    "sync_state": .string(link.syncState.rawValue), "closed": .bool(link.isClosed),
                                 ])
                             } ?? .null,
                         ])
@@ -48,7 +48,7 @@ enum EvidenceRequestRoutes {
 
     static func read(_ context: RequestContext) throws -> HTTPResponse {
         let request = try context.evidenceRequest()
-        let link = context.rows.first.map(TicketLinkStore.decode)
+        let link = try context.rows.first.map(TicketLinkStore.decode)
         return .json(
             200,
             .object([

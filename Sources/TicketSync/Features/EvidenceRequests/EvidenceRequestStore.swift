@@ -38,11 +38,11 @@ extension EvidenceRequestStore {
         """, order: "d.rq_title, d.rq_id")
 
     /// A row of `pageQuery`.
-    static func decodePageRow(_ row: PGRow) -> (request: EvidenceRequest, link: TicketLink?) {
+    static func decodePageRow(_ row: PGRow) throws -> (request: EvidenceRequest, link: TicketLink?) {
         let request = EvidenceRequest(
             id: row.string("rq_id"), orgID: row.string("rq_org_id"), title: row.string("rq_title"),
             description: row.string("rq_description"), status: row.string("rq_status"))
-        return (request, row["id"] == nil ? nil : TicketLinkStore.decode(row))
+        return (request, row["id"] == nil ? nil : try TicketLinkStore.decode(row))
     }
 
     /// Applies a PBC status from the tracker (values checked by the caller and by the table's CHECK).

@@ -25,6 +25,6 @@ extension TicketLinkStore {
             _ = try db.execute("ROLLBACK")
             return nil
         }
-        return (Self.decode(found), found.string("request_status"))
+        return (try Self.decode(found), found.string("request_status"))
     }
 }

@@ -14,15 +14,26 @@ public struct TicketLink: Sendable, Equatable {
     public var externalURL: String?
     /// The tracker's internal id (Jira issue id, ServiceNow sys_id), when it has one.
     public var externalRef: String?
-    public var syncState: String
+    public var syncState: SyncState
     public var lastError: String?
     public var createdAt: String
     public var updatedAt: String
     public var closedAt: String?
-    /// `user` (closed here) or `tracker` (its workflow reached done); nil while open.
-    public var closedBy: String? = nil
+    /// Closed here, or by the tracker's workflow; nil while open.
+    public var closedBy: ClosedBy? = nil
     /// The tracker's status as last applied from its webhook.
     public var trackerStatus: TrackerStatus? = nil
+
+    /// Whether the tracker has everything the link sent it: `pending` while an event is queued (or the create runs),
+    /// `error` when one gave up (or the create failed, or the ticket is gone), `synced` otherwise.
+    public enum SyncState: String, Sendable, Equatable {
+        case synced, pending, error
+    }
+
+    /// Who closed the link: a user here, or the tracker's workflow reaching done.
+    public enum ClosedBy: String, Sendable, Equatable {
+        case user, tracker
+    }
 
     public struct TrackerStatus: Sendable, Equatable {
         public var name: String
@@ -40,18 +51,18 @@ public struct TicketLink: Sendable, Equatable {
             "external_id": isCreating ? .null : .string(externalID),
             "state": .string(isCreating ? "creating" : "linked"),
             "external_url": .optional(externalURL),
-            "sync_state": .string(syncState),
+            "sync_state": .string(syncState.rawValue),
             "created_at": .string(createdAt),
             "updated_at": .string(updatedAt),
             "closed_at": .optional(closedAt),
-            "closed_by": .optional(closedAt == nil ? nil : closedBy ?? "user"),
+            "closed_by": .optional(closedAt == nil ? nil : (closedBy ?? .user).rawValue),
             "tracker_status": trackerStatus.map {
                 .object([
                     "name": .string($0.name), "category": .string($0.category), "changed_at": .string($0.changedAt),
                 ])
             } ?? .null,
         ]
-        if syncState == "error" { members["last_error"] = .optional(lastError) }
+        if syncState == .error { members["last_error"] = .optional(lastError) }
         return .object(members)
     }
 }

@@ -92,7 +92,7 @@ public struct TicketLinkStore {
                     connectionID,
                 ])
             guard let row = rows.first else { throw APIError.internalError }
-            return Self.decode(row)
+            return try Self.decode(row)
         } catch let error as PGError where error.sqlstate == .uniqueViolation {
             if error.constraint == "ticket_links_active_external_id"
                 || error.constraint == "ticket_links_active_external_ref"
@@ -120,7 +120,7 @@ public struct TicketLinkStore {
                 RETURNING \(Self.columns), l.creating_token
                 """, [org, request, provider, connectionID, String(leaseSeconds)]
             ).single("reservation")
-            return Reservation(link: Self.decode(row), token: row.string("creating_token"), sinceTrackerAttempt: nil)
+            return Reservation(link: try Self.decode(row), token: row.string("creating_token"), sinceTrackerAttempt: nil)
         } catch let error as PGError where error.sqlstate == .uniqueViolation {
             throw TicketError.alreadyLinked
         }
@@ -148,7 +148,7 @@ public struct TicketLinkStore {
             """, [org, request, String(leaseSeconds)]
         ).first.map {
             Reservation(
-                link: Self.decode($0), token: $0.string("creating_token"),
+                link: try Self.decode($0), token: $0.string("creating_token"),
                 sinceTrackerAttempt: $0["since_attempt"].flatMap(Double.init))
         }
     }
@@ -241,14 +241,17 @@ public struct TicketLinkStore {
         ).first?.string("id")
     }
 
-    static func decode(_ row: PGRow) -> TicketLink {
+    static func decode(_ row: PGRow) throws -> TicketLink {
         TicketLink(
             id: row.string("id"), orgID: row.string("org_id"), evidenceRequestID: row.string("evidence_request_id"),
             provider: row.string("provider"), connectionID: row["connection_id"], externalID: row.string("external_id"),
             isCreating: row["state"] == "creating", createError: row["create_error"],
-            externalURL: row["external_url"], externalRef: row["external_ref"], syncState: row.string("sync_state"),
+            externalURL: row["external_url"], externalRef: row["external_ref"], syncState: try row.parsed("sync_state", TicketLink.SyncState.init(rawValue:)),
             lastError: row["last_error"], createdAt: row.string("created_at"),
-            updatedAt: row.string("updated_at"), closedAt: row["closed_at"], closedBy: row["closed_by"],
+            updatedAt: row.string("updated_at"), closedAt: row["closed_at"], closedBy: try row["closed_by"].map { text in
+                guard let closedBy = TicketLink.ClosedBy(rawValue: text) else { throw StoredValueError("closed_by", text) }
+                return closedBy
+            },
             trackerStatus: row["tracker_status"].map {
                 TicketLink.TrackerStatus(
                     name: $0, category: row.string("tracker_status_category"),

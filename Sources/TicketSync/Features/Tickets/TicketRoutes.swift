@@ -2,7 +2,7 @@
 enum TicketRoutes {
     static func read(_ context: RequestContext) throws -> HTTPResponse {
         _ = try context.evidenceRequest()
-        guard let link = context.rows.first.map(TicketLinkStore.decode) else { throw TicketError.noLink }
+        guard let link = try context.rows.first.map(TicketLinkStore.decode) else { throw TicketError.noLink }
         return .json(200, link.json)
     }
 
