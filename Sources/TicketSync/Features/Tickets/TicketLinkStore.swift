@@ -120,7 +120,8 @@ public struct TicketLinkStore {
                 RETURNING \(Self.columns), l.creating_token
                 """, [org, request, provider, connectionID, String(leaseSeconds)]
             ).single("reservation")
-            return Reservation(link: try Self.decode(row), token: row.string("creating_token"), sinceTrackerAttempt: nil)
+            return Reservation(
+                link: try Self.decode(row), token: row.string("creating_token"), sinceTrackerAttempt: nil)
         } catch let error as PGError where error.sqlstate == .uniqueViolation {
             throw TicketError.alreadyLinked
         }
@@ -246,10 +247,14 @@ public struct TicketLinkStore {
             id: row.string("id"), orgID: row.string("org_id"), evidenceRequestID: row.string("evidence_request_id"),
             provider: row.string("provider"), connectionID: row["connection_id"], externalID: row.string("external_id"),
             isCreating: row["state"] == "creating", createError: row["create_error"],
-            externalURL: row["external_url"], externalRef: row["external_ref"], syncState: try row.parsed("sync_state", TicketLink.SyncState.init(rawValue:)),
+            externalURL: row["external_url"], externalRef: row["external_ref"],
+            syncState: try row.parsed("sync_state", TicketLink.SyncState.init(rawValue:)),
             lastError: row["last_error"], createdAt: row.string("created_at"),
-            updatedAt: row.string("updated_at"), closedAt: row["closed_at"], closedBy: try row["closed_by"].map { text in
-                guard let closedBy = TicketLink.ClosedBy(rawValue: text) else { throw StoredValueError("closed_by", text) }
+            updatedAt: row.string("updated_at"), closedAt: row["closed_at"],
+            closedBy: try row["closed_by"].map { text in
+                guard let closedBy = TicketLink.ClosedBy(rawValue: text) else {
+                    throw StoredValueError("closed_by", text)
+                }
                 return closedBy
             },
             trackerStatus: row["tracker_status"].map {
