@@ -52,6 +52,13 @@ def test_requests_are_counted_by_route_template_across_workers(make_stack, world
         assert session.get(stack.url(world.request_path() + "/comments"), headers=world.auth("reader")).status_code == 200
     assert session.get(stack.url(world.request_path(org=world.org_b)), headers=world.auth("reader")).status_code == 404
     assert session.get(stack.url("/api/v1/nothing/" + world.r2)).status_code == 404
+
+    def counted(found):  # a worker counts a request after its answer has left: the last one may still be counting
+        thread = ROUTE + "/comments"
+        return (requests_of(found, "GET", thread, 200) - requests_of(before, "GET", thread, 200),
+                requests_of(found, "GET", ROUTE, 404) - requests_of(before, "GET", ROUTE, 404))
+
+    wait_for(lambda: counted(samples(scrape(stack))) == (20, 1), what="every request to be counted")
     text = scrape(stack)
     after = samples(text)
     # Twenty requests over two worker processes add up in one scrape, whichever worker answers it.
@@ -114,16 +121,21 @@ def test_inbound_events_are_counted_by_source_and_reason(make_stack, world):
     assert requests.post(stack.url("/api/v1/ticket-sync/webhook"), data=body, headers=headers).status_code == 200
     bad = {**headers, "X-Signature": "sha256=" + "0" * 64}
     assert requests.post(stack.url("/api/v1/ticket-sync/webhook"), data=body, headers=bad).status_code == 401
-    after = samples(scrape(stack))
 
-    def delta(result, reason):
-        series = f'ticketsync_inbound_total{{source="generic",result="{result}",reason="{reason}"}}'
-        return after[series] - before[series]
+    # A worker counts a request after its answer has left, so a scrape right after the answer may come first.
+    def deltas():
+        after = samples(scrape(stack))
+        return tuple(after[f'ticketsync_inbound_total{{source="generic",result="{result}",reason="{reason}"}}']
+                     - before[f'ticketsync_inbound_total{{source="generic",result="{result}",reason="{reason}"}}']
+                     for result, reason in (("accepted", "applied"), ("accepted", "duplicate"),
+                                            ("rejected", "signature")))
 
-    assert (delta("accepted", "applied"), delta("accepted", "duplicate"), delta("rejected", "signature")) == (1, 1, 1)
+    wait_for(lambda: deltas() == (1, 1, 1), what="the inbound events to be counted")
+    assert deltas() == (1, 1, 1)
     closed = 'ticketsync_inbound_total{source="jira",result="rejected",reason="closed"}'
+    before_closed = samples(scrape(stack))[closed]
     assert requests.post(stack.url("/api/v1/ticket-sync/webhook/jira"), data=b"{}").status_code == 503
-    assert samples(scrape(stack))[closed] - after[closed] == 1
+    wait_for(lambda: samples(scrape(stack))[closed] - before_closed == 1, what="the closed route to be counted")
 
 
 def test_counters_survive_a_worker_replacement_and_restarts_are_counted(make_stack):
