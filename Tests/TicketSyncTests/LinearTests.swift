@@ -33,6 +33,23 @@ import Testing
         #expect(LinearID.comment(eventID: "E-1") == LinearID.comment(eventID: "e-1"))
     }
 
+    /// Linear said yes without an issue in the answer: the issue may exist, so it is looked up by its id; when the
+    /// look-up finds nothing either, the outcome is unknown (the reservation is kept and a retry looks again).
+    @Test func aCreateAnsweredWithoutItsIssueIsLookedUpAndOtherwiseUnknown() throws {
+        let request = EvidenceRequest(id: "r", orgID: "o", title: "t", description: "", status: "open")
+        let found = RecordingHTTP()
+        let yes = json(#"{"data":{"issueCreate":{"success":true}}}"#)
+        let issue = json(#"{"data":{"issue":{"id":"i-9","identifier":"GRC-9","url":"https://linear.app/i/grc-9"}}}"#)
+        found.script = { _, index in index == 0 ? yes : issue }
+        #expect(try provider(found).createTicket(for: request, key: CreationKey(linkID: "l-9")).externalID == "GRC-9")
+        let missing = RecordingHTTP()
+        missing.answer = json(#"{"data":{"issueCreate":{"success":true}}}"#)
+        let error = try #require(throws: TrackerError.self) {
+            try provider(missing).createTicket(for: request, key: CreationKey(linkID: "l-9"))
+        }
+        #expect(error.outcomeUnknown && missing.sent.count == 2)
+    }
+
     @Test func issueCreateSendsTheDocumentWithVariablesAndTheBareKey() throws {
         let http = RecordingHTTP()
         http.answer = json(

@@ -91,3 +91,30 @@ import Testing
         #expect(HTTPTimeouts(connect: 1, total: 2.2).totalSeconds == 3)
     }
 }
+
+/// What the deployment default reads from the environment: only the settings a tracker names are checked; the others
+/// are taken as set, and an unusable URL with a default keeps the default.
+struct TrackerEnvironmentTests {
+    @Test func onlyTheCheckedSettingsAreCheckedWhenRead() {
+        let settings = Settings(environment: [
+            "JIRA_BASE_URL": "https://jira.example", "JIRA_API_TOKEN": "t", "JIRA_PROJECT_KEY": "grc-1",
+            "JIRA_EMAIL": "svc-account", "JIRA_DEPLOYMENT": "onprem",
+        ])
+        #expect(settings.missingKeys(for: .jira).isEmpty)
+        #expect(settings.jira.projectKey == "grc-1" && settings.jira.email == "svc-account")
+        #expect(settings.jira.deployment == nil)
+        #expect(settings.warnings.count == 1 && settings.warnings.allSatisfy { $0.contains("JIRA_DEPLOYMENT") })
+    }
+
+    @Test func anUnusableURLKeepsItsDefaultOrCountsAsMissing() throws {
+        let linear = try #require(ProviderKind(rawValue: "linear"))
+        let settings = Settings(environment: [
+            "LINEAR_BASE_URL": "ftp://nowhere", "LINEAR_API_KEY": "k",
+            "LINEAR_TEAM_ID": "0f2c5a1e-8a3b-4c5d-9e6f-7a8b9c0d1e2f", "JIRA_BASE_URL": "ftp://jira",
+        ])
+        #expect(settings.trackerEnvironment["linear"]?["base_url"] == "https://api.linear.app")
+        #expect(settings.missingKeys(for: linear).isEmpty)
+        #expect(settings.warnings.contains { $0.contains("LINEAR_BASE_URL") })
+        #expect(settings.missingKeys(for: .jira).first == "JIRA_BASE_URL")
+    }
+}

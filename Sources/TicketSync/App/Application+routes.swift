@@ -48,8 +48,8 @@ extension Application {
         router.add("POST", InboundSource.generic.path, .inbound(.generic), InboundRoutes.webhook)
         // A tracker whose webhooks sign their own way brings its own deployment-level route.
         for kind in ProviderKind.allCases {
-            guard let handler = kind.deploymentWebhook else { continue }
-            router.add("POST", kind.inboundSource.path, .inbound(kind.inboundSource), handler)
+            guard let handler = kind.deploymentWebhook, let source = kind.inboundSource else { continue }
+            router.add("POST", source.path, .inbound(source), handler)
         }
     }
 }

@@ -25,7 +25,7 @@ public struct ProviderKind: RawRepresentable, Hashable, Sendable, CustomStringCo
     /// The environment keys the deployment default needs.
     public var requiredKeys: [String] { tracker.environment.required }
     /// Where replies from this tracker come in on the deployment-level routes.
-    public var inboundSource: InboundSource { tracker.inboundSource }
+    public var inboundSource: InboundSource? { tracker.inboundSource }
     /// The tracker's own deployment-level webhook route, when it signs its webhooks its own way.
     public var deploymentWebhook: Router.Handler? { tracker.deploymentWebhook }
     /// What the tracker's webhook must send for replies and status changes to come back.

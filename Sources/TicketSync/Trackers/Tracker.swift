@@ -19,8 +19,9 @@ protocol Tracker: Sendable {
     static func validate(setting name: String, _ text: String, field: String) throws -> String?
     /// What its webhook must send for replies and status changes to come back (the readiness view shows it).
     static var inboundEvents: [String] { get }
-    /// The deployment-level inbound route its own webhooks use (the generic one unless it declares its own).
-    static var inboundSource: InboundSource { get }
+    /// The deployment-level inbound route its webhooks use (the generic one unless it declares its own); nil when
+    /// they come back only on a connection's inbound URL.
+    static var inboundSource: InboundSource? { get }
     /// Its own deployment-level webhook route, when it signs its webhooks its own way; nil for the generic scheme.
     static var deploymentWebhook: Router.Handler? { get }
     /// Builds its provider for a configuration; 503 provider-not-configured when something it needs is missing.
@@ -36,7 +37,7 @@ protocol Tracker: Sendable {
 
 /// What the generic inbound scheme does; a tracker with a webhook of its own (Jira) replaces these.
 extension Tracker {
-    static var inboundSource: InboundSource { .generic }
+    static var inboundSource: InboundSource? { .generic }
 
     static var deploymentWebhook: Router.Handler? { nil }
 
@@ -63,10 +64,14 @@ struct TrackerEnvironment: Sendable {
     var keys: [String: String]
     /// Environment keys that must be set before the deployment default can be used, in documentation order.
     var required: [String]
+    /// Settings whose environment values go through the tracker's own check (an unusable one is logged and left to
+    /// its default); every other value is taken as set.
+    var checked: Set<String>
 
-    init(keys: [String: String], required: [String]) {
+    init(keys: [String: String], required: [String], checked: Set<String> = []) {
         self.keys = keys
         self.required = required
+        self.checked = checked
     }
 }
 

@@ -79,9 +79,21 @@ extension Settings {
             for (name, key) in tracker.environment.keys.sorted(by: { $0.key < $1.key }) {
                 guard let raw = value(key) else { continue }
                 switch name {
-                // An unusable URL is left out: it counts as missing (there is nowhere to send to).
-                case "base_url": values[name] = serviceURL(raw)?.absoluteString
-                case "url": values[name] = httpURL(raw)?.absoluteString
+                // An unusable URL is left out: it counts as missing (there is nowhere to send to); with a default
+                // (Linear's API) the default stays, and the start-up log says so.
+                case "base_url", "url":
+                    let url = name == "url" ? httpURL(raw)?.absoluteString : serviceURL(raw)?.absoluteString
+                    if let url {
+                        values[name] = url
+                    } else if let fallback = tracker.connectionSpec.defaults[name] {
+                        warnings.append("\(key) '\(raw)' is not an http(s) URL: using \(fallback)")
+                    } else {
+                        values[name] = nil
+                    }
+                // Only the settings a tracker names are checked when read from the environment (the others are taken
+                // as the operator set them, as they always were); secrets never are, so none is ever logged.
+                case _ where !tracker.environment.checked.contains(name):
+                    values[name] = raw
                 default:
                     do {
                         values[name] = try tracker.validate(setting: name, raw, field: key) ?? raw

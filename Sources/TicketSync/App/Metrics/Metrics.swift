@@ -180,7 +180,9 @@ public enum InboundMetric {
     /// Every `source` label: the deployment-level routes by name (the generic one and each tracker's own), then the
     /// connections' inbound URLs.
     static var sources: [String] {
-        let own = ProviderKind.allCases.compactMap { kind in kind.deploymentWebhook == nil ? nil : kind.inboundSource.name }
+        let own = ProviderKind.allCases.compactMap { kind in
+            kind.deploymentWebhook == nil ? nil : kind.inboundSource?.name
+        }
         return [InboundSource.generic.name] + own + [connection]
     }
 

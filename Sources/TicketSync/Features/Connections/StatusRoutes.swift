@@ -55,7 +55,8 @@ enum StatusRoutes {
             providers[kind.rawValue] = .object([
                 "configured": .bool(keys.isEmpty),
                 "missing_keys": .array(keys.map(JSONValue.string)),
-                "inbound": inbound(kind.inboundSource, settings),
+                // A tracker whose webhooks come back only on a connection's URL has no deployment-level route: closed.
+                "inbound": kind.inboundSource.map { inbound($0, settings) } ?? .string("closed"),
                 "inbound_events": .array(kind.inboundEvents.map(JSONValue.string)),
             ])
         }

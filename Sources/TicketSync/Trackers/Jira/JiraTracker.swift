@@ -15,11 +15,11 @@ enum JiraTracker: Tracker {
             "email": "JIRA_EMAIL", "issue_type": "JIRA_ISSUE_TYPE", "deployment": "JIRA_DEPLOYMENT",
             "webhook_secret": "JIRA_WEBHOOK_SECRET",
         ],
-        required: ["JIRA_BASE_URL", "JIRA_API_TOKEN", "JIRA_PROJECT_KEY"])
+        required: ["JIRA_BASE_URL", "JIRA_API_TOKEN", "JIRA_PROJECT_KEY"], checked: ["deployment"])
 
     static var inboundEvents: [String] { JiraWebhook.subscribedEvents }
 
-    static var inboundSource: InboundSource { .jira }
+    static var inboundSource: InboundSource? { .jira }
 
     /// `POST /api/v1/ticket-sync/webhook/jira`: Jira's own webhooks for the deployment default.
     static var deploymentWebhook: Router.Handler? { JiraWebhookRoutes.webhook }

@@ -27,8 +27,12 @@ struct LinearProvider: TicketProvider {
         if let issue = LinearGraphQL.data(result, "issueCreate")?["issue"], let ticket = ticket(issue) {
             return ticket
         }
-        if result.status == 400, let existing = try? findIssue(id: id) { return existing }
-        throw Self.failure.apiError(result, action: "create the issue")
+        // A refusal (Linear refuses an id it has) or an answer without a usable issue: the issue may exist anyway.
+        let answered = result.status.map { (200..<300).contains($0) } ?? false
+        if result.status == 400 || answered, let existing = try? findIssue(id: id) { return existing }
+        var error = Self.failure.apiError(result, action: "create the issue")
+        if answered { error.outcomeUnknown = true }  // it said yes without the issue: keep the reservation, look it up
+        throw error
     }
 
     static func issueInput(

@@ -19,6 +19,9 @@ enum LinearTracker: Tracker {
 
     static let inboundEvents = ["Comments (create)", "Issues (update: state changes)"]
 
+    /// Linear's webhooks verify only on a connection's inbound URL: no deployment-level route takes them.
+    static var inboundSource: InboundSource? { nil }
+
     static func validate(setting name: String, _ text: String, field: String) throws -> String? {
         switch name {
         case "team_id":

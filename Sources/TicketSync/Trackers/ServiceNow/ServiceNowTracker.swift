@@ -19,7 +19,7 @@ enum ServiceNowTracker: Tracker {
             "table": "SERVICENOW_TABLE", "close_code": "SERVICENOW_CLOSE_CODE", "close_state": "SERVICENOW_CLOSE_STATE",
             "webhook_secret": "TICKET_WEBHOOK_SECRET",
         ],
-        required: ["SERVICENOW_BASE_URL", "SERVICENOW_API_TOKEN"])
+        required: ["SERVICENOW_BASE_URL", "SERVICENOW_API_TOKEN"], checked: ["auth", "table"])
 
     static let inboundEvents = [
         "sys_journal_field after insert (comments)", "incident after update when state changes",
