@@ -82,21 +82,29 @@ struct LinearGraphQL: Sendable {
     }
 }
 
-/// The documents Ticket Sync sends, each with the fields it reads back.
+/// The documents Ticket Sync sends, each with the fields it reads back. (The `!` in them is GraphQL's non-null type,
+/// text sent to Linear, not a Swift unwrap: each such line carries the trap check's marker.)
 enum LinearDocument {
     static let issueCreate =
-        "mutation IssueCreate($input: IssueCreateInput!) "
+        "mutation IssueCreate($input: IssueCreateInput!) "  // trap-safe: GraphQL text
         + "{ issueCreate(input: $input) { success issue { id identifier url } } }"
-    static let issue = "query Issue($id: String!) { issue(id: $id) { id identifier url } }"
+    static let issue =
+        "query Issue($id: String!) "  // trap-safe: GraphQL text
+        + "{ issue(id: $id) { id identifier url } }"
     static let commentCreate =
-        "mutation CommentCreate($input: CommentCreateInput!) "
+        "mutation CommentCreate($input: CommentCreateInput!) "  // trap-safe: GraphQL text
         + "{ commentCreate(input: $input) { success comment { id } } }"
-    static let comment = "query Comment($id: String!) { comment(id: $id) { id } }"
+    static let comment =
+        "query Comment($id: String!) "  // trap-safe: GraphQL text
+        + "{ comment(id: $id) { id } }"
     static let teamStates =
-        "query TeamStates($id: String!) { team(id: $id) { states { nodes { id type position } } } }"
+        "query TeamStates($id: String!) "  // trap-safe: GraphQL text
+        + "{ team(id: $id) { states { nodes { id type position } } } }"
     static let issueUpdate =
-        "mutation IssueUpdate($id: String!, $input: IssueUpdateInput!) "
+        "mutation IssueUpdate($id: String!, $input: IssueUpdateInput!) "  // trap-safe: GraphQL text
         + "{ issueUpdate(id: $id, input: $input) { success } }"
     static let viewer = "query Viewer { viewer { id name } }"
-    static let team = "query Team($id: String!) { team(id: $id) { id key } }"
+    static let team =
+        "query Team($id: String!) "  // trap-safe: GraphQL text
+        + "{ team(id: $id) { id key } }"
 }

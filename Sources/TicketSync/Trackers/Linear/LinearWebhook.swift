@@ -12,13 +12,9 @@ enum LinearWebhook {
     /// only from a body whose signature verified. Returns why not, for the log and the audit.
     static func verify(signature: String?, body: [UInt8], secrets: [String], now: Date = Date()) -> InboundRejection? {
         guard let signature else { return InboundRejection("Linear-Signature missing") }
-        let trimmed = signature.trimmingCharacters(in: .whitespaces)
-        guard trimmed.utf8.count == 64, let given = Hex.decode(Substring(trimmed.lowercased())), given.count == 32
-        else { return InboundRejection("Linear-Signature malformed") }
-        var matched = false
-        for secret in secrets {
-            let expected = Crypto.hmacSHA256(key: Array(secret.utf8), message: body)
-            if Crypto.constantTimeEquals(expected, given) { matched = true }
+        let hex = Substring(signature.trimmingCharacters(in: .whitespaces).lowercased())
+        guard let matched = WebhookSignature.hexMatches(hex, body, secrets) else {
+            return InboundRejection("Linear-Signature malformed")
         }
         guard matched else { return InboundRejection("Linear-Signature mismatch") }
         guard let sent = timestamp((try? JSONParser.parse(body))?["webhookTimestamp"]) else {
