@@ -1,5 +1,16 @@
 // swift-tools-version:6.0
+import Foundation
 import PackageDescription
+
+// Each tracker's folder holds the fake its end-to-end tests run (`Trackers/<Name>/Fake/`, Python): found here, so
+// adding a tracker stays one folder and one registry line.
+let trackersFolder = "Sources/TicketSync/Trackers"
+let trackerFakes =
+    ((try? FileManager.default.contentsOfDirectory(
+        atPath: Context.packageDirectory + "/" + trackersFolder)) ?? [])
+    .sorted()
+    .filter { FileManager.default.fileExists(atPath: "\(Context.packageDirectory)/\(trackersFolder)/\($0)/Fake") }
+    .map { "Trackers/\($0)/Fake" }
 
 let package = Package(
     name: "ticketsync",
@@ -20,7 +31,7 @@ let package = Package(
         // needs and URLSession hides: pinning the checked address, vetoing any other, capping the response.
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         // All of the service's logic; testable without FastCGI or nginx.
-        .target(name: "TicketSync", dependencies: ["CFCGI", "CLibPQ", "CCrypto", "CCurl"]),
+        .target(name: "TicketSync", dependencies: ["CFCGI", "CLibPQ", "CCrypto", "CCurl"], exclude: trackerFakes),
         // The thin command-line entry point.
         .executableTarget(
             name: "ticketsync",

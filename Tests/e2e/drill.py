@@ -20,7 +20,7 @@ from conftest import BIN, REPO, RUN, Stack, World, wait_for
 os.environ.setdefault("TICKETSYNC_TOKEN_RATE", "100000r/s")
 os.environ.setdefault("TICKETSYNC_INBOUND_RATE", "100000r/s")
 os.environ.setdefault("TICKETSYNC_ADDRESS_RATE", "100000r/s")
-from receiver import Receiver
+from trackers import Receiver
 
 def report(name, **values):
     print(f"drill {name}: " + ", ".join(f"{key}={value}" for key, value in values.items()), flush=True)

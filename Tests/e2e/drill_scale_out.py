@@ -18,7 +18,7 @@ from urllib.parse import parse_qs, urlparse
 import requests
 
 from conftest import BIN, DATABASE_URL, REPO, RUN, RUNTIME_DATABASE_URL, SHARED_ENV, World, free_port, psql, wait_for
-from receiver import Receiver
+from trackers import Receiver
 
 
 class PgBouncer:

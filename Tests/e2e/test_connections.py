@@ -7,7 +7,7 @@ import requests
 
 from conftest import assert_problem, psql
 from connections import connections_path, create_connection, jira_connection
-from receiver import Receiver
+from trackers import Receiver
 from trackers import FakeJira, FakeServiceNow
 
 

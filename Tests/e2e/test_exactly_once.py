@@ -9,7 +9,7 @@ import requests
 
 from conftest import assert_problem, psql, wait_for
 from connections import create_connection, jira_connection
-from receiver import Receiver
+from trackers import Receiver
 from trackers import FakeJira, FakeServiceNow
 
 

@@ -10,7 +10,7 @@ import requests
 
 from conftest import BIN, REPO, assert_problem
 from connections import create_connection, jira_connection, post_hook
-from receiver import Receiver
+from trackers import Receiver
 from silent_tracker import SilentTracker
 from trackers import FakeJira
 

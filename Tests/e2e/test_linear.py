@@ -9,6 +9,7 @@ import requests
 
 from conftest import assert_problem, psql, wait_for
 from connections import create_connection
+import trackers  # noqa: F401  (puts each tracker folder's fake on the import path)
 from linear_fake import (FakeLinear, NAMESPACE_COMMENT, NAMESPACE_ISSUE, comment_event, derived_id, send_webhook,
                          state_event)
 

@@ -11,7 +11,7 @@ import signal
 import requests
 
 from conftest import assert_problem, wait_for
-from receiver import Receiver
+from trackers import Receiver
 from test_webhook_outbound import FAST
 
 SECRET = "metrics-webhook-secret"

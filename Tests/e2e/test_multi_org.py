@@ -8,7 +8,7 @@ import requests
 
 from conftest import assert_problem, psql
 from connections import create_connection, jira_connection, post_hook
-from receiver import Receiver
+from trackers import Receiver
 from trackers import FakeJira
 
 

@@ -8,7 +8,7 @@ import requests
 
 from conftest import assert_problem
 from connections import connections_path, create_connection
-from receiver import Receiver
+from trackers import Receiver
 
 REFUSED = [
     ("https://127.0.0.1/hook", "loopback"), ("https://127.9.9.9/hook", "loopback"), ("https://[::1]/hook", "loopback"),

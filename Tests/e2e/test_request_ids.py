@@ -6,7 +6,7 @@ import re
 import requests
 
 from conftest import wait_for
-from receiver import Receiver
+from trackers import Receiver
 
 NGINX_ID = re.compile(r"^[0-9a-f]{32}$")
 

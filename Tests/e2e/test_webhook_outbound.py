@@ -9,7 +9,7 @@ import pytest
 import requests
 
 from conftest import BIN, REPO, assert_problem, psql, wait_for
-from receiver import Receiver
+from trackers import Receiver
 
 SECRET = "outbound-test-secret"
 FAST = {"TICKET_DELIVERY_BACKOFF_BASE_MS": "100", "TICKET_DELIVERY_BACKOFF_CAP_S": "1", "TICKET_DELIVERY_POLL_MS": "100",
@@ -268,7 +268,7 @@ def test_mock_uses_the_same_outbox(stack, world):
 
 
 def test_unlinking_cancels_pending_events_which_are_never_sent(make_stack, world):
-    from receiver import Receiver
+    from trackers import Receiver
     from connections import create_connection
     from conftest import psql
     receiver = Receiver("unlink-secret")
@@ -300,7 +300,7 @@ def test_unlinking_cancels_pending_events_which_are_never_sent(make_stack, world
 def test_two_delivery_loops_and_a_slow_tracker_deliver_every_event_once_in_order(make_stack, world):
     """Two worker processes (two delivery loops) plus the inline attempts, against an adapter that takes 0.2 s per
     event: every event arrives once, and in order per ticket."""
-    from receiver import Receiver
+    from trackers import Receiver
     from connections import create_connection
     receiver = Receiver("slow-secret")
     receiver.default = (200, {}, b"", 0.2)

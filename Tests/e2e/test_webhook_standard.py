@@ -15,7 +15,7 @@ import requests
 
 from conftest import Stack, assert_problem, psql
 from connections import connections_path, create_connection, post_hook, sign
-from receiver import Receiver
+from trackers import Receiver
 
 SECRET = "standard-inbound-secret"
 PATH = "/api/v1/ticket-sync/webhook"

@@ -12,7 +12,7 @@ import uuid
 
 import requests
 
-from trackers import FakeServer
+from fake_server import FakeServer
 
 NAMESPACE_ISSUE = b"5c1d8f0e-3b7a-4e2c-9d61-7a4b2e9f0c35"
 NAMESPACE_COMMENT = b"b2a4c6e8-0f1d-4b3c-8e5a-6d7f9a1b3c5e"

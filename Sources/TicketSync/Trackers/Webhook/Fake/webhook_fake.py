@@ -5,7 +5,7 @@ import hashlib
 import hmac
 import time
 
-from trackers import FakeServer
+from fake_server import FakeServer
 
 
 class Receiver(FakeServer):
