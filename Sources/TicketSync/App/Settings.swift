@@ -60,6 +60,8 @@ public struct Settings: Sendable {
     /// JIRA_CLOUD_SEARCH_LAG_S: how long after a create attempt Jira Cloud's search may still miss its issue; a
     /// resumed create waits until then.
     public var jiraCloudSearchLagSeconds = 60
+    /// The sweeps that repair missed webhooks: intervals, overlap and budgets.
+    public var sweeps = SweepPolicy()
     /// A tracker's answer larger than this fails the call (TICKET_HTTP_MAX_RESPONSE_BYTES, default 1 MiB).
     public var maxResponseBytes = 1 << 20
 
@@ -106,6 +108,20 @@ public struct Settings: Sendable {
         deliveryOrgConcurrency = positive("TICKET_DELIVERY_ORG_CONCURRENCY", 4)
         deliveryLoops = positive("TICKET_DELIVERY_LOOPS", 4)
         jiraCloudSearchLagSeconds = positive("JIRA_CLOUD_SEARCH_LAG_S", 60)
+        func duration(_ key: String, _ fallback: Int) -> Int {
+            guard let text = value(key) else { return fallback }
+            guard let seconds = SweepPolicy.seconds(text) else {
+                errors.append("\(key): '\(text)' must be a duration such as 900, 90s, 15m or 1h (at most 7 days)")
+                return fallback
+            }
+            return seconds
+        }
+        sweeps.intervalSeconds = duration("TICKET_SYNC_SWEEP_INTERVAL", 900)
+        sweeps.pollIntervalSeconds = duration("TICKET_SYNC_POLL_INTERVAL", 120)
+        sweeps.overlapSeconds = duration("TICKET_SYNC_SWEEP_OVERLAP", 300)
+        sweeps.pageBudget = positive("TICKET_SYNC_SWEEP_PAGES", 10)
+        sweeps.lookupBudget = positive("TICKET_SYNC_SWEEP_LOOKUPS", 20)
+        sweeps.resyncEverySeconds = duration("TICKET_SYNC_RESYNC_EVERY", 10)
         databaseLimits.connectTimeoutSeconds = positive("TICKETSYNC_DB_CONNECT_TIMEOUT_S", 5)
         databaseLimits.statementTimeoutMilliseconds = positive("TICKETSYNC_DB_STATEMENT_TIMEOUT_MS", 5000)
         databaseLimits.lockTimeoutMilliseconds = positive("TICKETSYNC_DB_LOCK_TIMEOUT_MS", 2000)

@@ -77,3 +77,9 @@ extension TicketProvider {
     /// Most trackers' look-ups read what was written (ServiceNow's Table API, the adapter's event-id store).
     public func resumeDelay(sinceAttempt: Double) throws -> Int? { nil }
 }
+
+extension TicketProvider {
+    /// How this tracker is swept; nil when it cannot be. `db` is for the mock alone, whose "tracker" lives in the
+    /// service's own database; a real tracker's sweeper never touches it.
+    public func sweeper(reading db: PGConnection) -> (any TicketSweeper)? { nil }
+}

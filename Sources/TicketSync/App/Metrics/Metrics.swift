@@ -9,6 +9,9 @@ public final class Metrics: Sendable {
     private let trackerCalls: [String: Histogram]
     private let inboundSlots: [String: [InboundMetric.Reason: Int?]]
     private let restarts: Int?
+    private let driftSlots: [String: [String: Int?]]
+    private let sweepSlots: [String: [String: Int?]]
+    private let sweepDurations: [String: Histogram]
 
     /// `routes`: (method, template) of every route, in the router's order.
     public init(region: MetricsRegion, routes: [(method: String, pattern: String)]) {
@@ -46,6 +49,35 @@ public final class Metrics: Sendable {
                 )
             })
         restarts = region.slot(Name.restarts)
+        func table(_ name: String, _ label: String, _ values: [String]) -> [String: [String: Int?]] {
+            Dictionary(
+                uniqueKeysWithValues: providers.map { provider in
+                    (
+                        provider,
+                        Dictionary(
+                            uniqueKeysWithValues: values.map {
+                                ($0, region.slot(Self.series(name, [("provider", provider), (label, $0)])))
+                            })
+                    )
+                })
+        }
+        driftSlots = table(Name.driftRepaired, "what", SweepMetric.repairs)
+        sweepSlots = table(Name.sweeps, "outcome", SweepMetric.outcomes)
+        sweepDurations = Dictionary(
+            uniqueKeysWithValues: providers.map {
+                ($0, Histogram(region, Name.sweepDuration, labels: [("provider", $0)], bounds: Self.trackerBounds))
+            })
+    }
+
+    /// A change a sweep or a re-sync applied that the webhooks had missed (`what`: comment, status, closed, deleted).
+    public func driftRepaired(provider: String, what: String) {
+        add(driftSlots[provider]?[what] ?? nil)
+    }
+
+    /// One sweep run and how it ended (`outcome`: ok, error, rate_limited, unsupported).
+    public func sweep(provider: String, outcome: String, nanoseconds: UInt64) {
+        add(sweepSlots[provider]?[outcome] ?? nil)
+        sweepDurations[provider]?.observe(nanoseconds, in: region)
     }
 
     /// A process's own metrics, seen by no other process (tests, `--workers 0` without a region).
@@ -165,6 +197,12 @@ enum StatusLabel {
     static func index(_ status: Int) -> Int { table.indices.contains(status) ? Int(table[status]) : codes.count }
 }
 
+/// The label values of the sweep metrics.
+public enum SweepMetric {
+    static let repairs = ["comment", "status", "closed", "deleted"]
+    static let outcomes = ["ok", "error", "rate_limited", "unsupported"]
+}
+
 /// What one delivery attempt came to.
 public enum DeliveryMetric: String, CaseIterable, Sendable {
     case delivered, retry, failed
@@ -230,5 +268,8 @@ extension Metrics {
         static let outboxEvents = "ticketsync_outbox_events"
         static let outboxOldest = "ticketsync_outbox_oldest_pending_age_seconds"
         static let databaseUp = "ticketsync_database_up"
+        static let driftRepaired = "ticketsync_sync_drift_repaired_total"
+        static let sweeps = "ticketsync_sync_sweeps_total"
+        static let sweepDuration = "ticketsync_sync_sweep_duration_seconds"
     }
 }

@@ -32,10 +32,19 @@ public struct Connection: Sendable {
     /// Settings with the kind's defaults filled in.
     public var effectiveSettings: [String: String] { spec.defaults.merging(settings) { _, set in set } }
 
-    public var missing: [String] { spec.missing(settings: effectiveSettings, secrets: Set(secrets.keys)) }
+    public var missing: [String] {
+        let missing = spec.missing(settings: effectiveSettings, secrets: Set(secrets.keys))
+        // A poll-only connection's tracker never calls it: no webhook secret is needed.
+        return pollOnly ? missing.filter { $0 != "secrets.webhook_secret" } : missing
+    }
+
+    /// `settings.inbound_mode` is `poll`: swept every TICKET_SYNC_POLL_INTERVAL, its inbound URL closed.
+    public var pollOnly: Bool {
+        effectiveSettings[ConnectionSpec.inboundMode] == ConnectionSpec.InboundMode.poll.rawValue
+    }
 
     /// Its inbound URL accepts events only with a secret to verify them.
-    public var inboundOpen: Bool { secrets["webhook_secret"] != nil && !disabled }
+    public var inboundOpen: Bool { secrets["webhook_secret"] != nil && !disabled && !pollOnly }
 
     /// The API's view: settings as stored with defaults, secrets only as set/unset with their dates.
     public func json(inboundURL: String? = nil) -> JSONValue {

@@ -12,6 +12,28 @@ public struct ConnectionSpec: Sendable {
     /// Fields (`settings.x`, `secrets.y`) that must be set before the connection can be used.
     public let required: [String]
 
+    /// `settings`, `defaults`, `secrets` and `required` as the tracker writes them; every kind also takes the
+    /// settings all connections share (`inbound_mode`).
+    public init(
+        kind: ProviderKind, settings: [String], defaults: [String: String], secrets: [String], required: [String]
+    ) {
+        self.kind = kind
+        self.settings = settings + Self.shared.filter { !settings.contains($0) }
+        self.defaults = [Self.inboundMode: InboundMode.webhook.rawValue].merging(defaults) { _, own in own }
+        self.secrets = secrets
+        self.required = required
+    }
+
+    /// `inbound_mode`: `webhook` (the tracker calls the connection's inbound URL; sweeps repair what is lost) or
+    /// `poll` (a tracker that cannot reach the service: no inbound URL or webhook secret is needed, and it is swept
+    /// every TICKET_SYNC_POLL_INTERVAL).
+    public static let inboundMode = "inbound_mode"
+    static let shared = [inboundMode]
+
+    public enum InboundMode: String, Sendable {
+        case webhook, poll
+    }
+
     /// The spec its tracker writes (in the tracker's folder).
     public static func of(_ kind: ProviderKind) -> ConnectionSpec { kind.tracker.connectionSpec }
 
@@ -47,6 +69,11 @@ public struct ConnectionSpec: Sendable {
                     "`\(field)` must be any (X-Signature or Standard Webhooks) or standard (Standard Webhooks only).")
             }
             return policy.rawValue
+        case Self.inboundMode:
+            guard let mode = InboundMode(rawValue: text) else {
+                throw APIError.invalidField(field, "`\(field)` must be webhook or poll.")
+            }
+            return mode.rawValue
         case "status_map":
             do { return try StatusMap.parse(text).text } catch {
                 throw APIError.invalidField(field, "`\(field)`: \(error.description).")

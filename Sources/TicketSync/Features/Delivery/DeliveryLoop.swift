@@ -12,6 +12,8 @@ public final class DeliveryLoop: @unchecked Sendable {
 
     /// Delivered events are pruned about every ten minutes.
     static let pruneEveryNanoseconds: UInt64 = 600 * 1_000_000_000
+    /// New connections get their sweep row within this (and "Re-sync now" makes one at once).
+    static let sweepRowsEvery: UInt64 = 5 * 1_000_000_000
 
     public init(settings: Settings, providers: ProviderRegistry) {
         self.settings = settings
@@ -42,6 +44,7 @@ public final class DeliveryLoop: @unchecked Sendable {
         var lastPrune = DispatchTime(uptimeNanoseconds: 0)
         // The connection (lane) served last: the next claim starts after it.
         var lane: String?
+        var lastSweepRows = DispatchTime(uptimeNanoseconds: 0)
         while !isStopping {
             if DispatchTime.now().uptimeNanoseconds - lastPrune.uptimeNanoseconds > Self.pruneEveryNanoseconds {
                 lastPrune = .now()
@@ -65,7 +68,23 @@ public final class DeliveryLoop: @unchecked Sendable {
             } catch {
                 ServerLog.warning("delivery loop: \(error)")
             }
+            // Sweeps come after deliveries: only a loop with nothing to deliver runs one.
+            var swept = false
             if attempted == 0 {
+                do {
+                    let db = try database.connection()
+                    if DispatchTime.now().uptimeNanoseconds - lastSweepRows.uptimeNanoseconds > Self.sweepRowsEvery {
+                        lastSweepRows = .now()
+                        try SweepStore(db: db).ensureRows(deployment: providers.deliverable)
+                    }
+                    swept = try Sweeper(
+                        db: db, providers: providers, policy: settings.sweeps, timeouts: settings.httpTimeouts
+                    ).runDue(loops: settings.deliveryLoops)
+                } catch {
+                    ServerLog.warning("sweep: \(error)")
+                }
+            }
+            if attempted == 0 && !swept {
                 _ = wake.wait(timeout: .now() + .milliseconds(settings.deliveryPollMilliseconds))
             }
         }

@@ -40,6 +40,12 @@ public struct TrackerStatusChange: Sendable, Equatable {
 
 /// Times as trackers send them.
 enum TrackerTime {
+    /// Epoch milliseconds as ISO 8601 in UTC with milliseconds (`2026-11-30T12:00:00.000Z`).
+    static func iso8601(_ milliseconds: Int64) -> String {
+        Date(timeIntervalSince1970: Double(milliseconds) / 1000)
+            .formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
+    }
+
     /// ISO 8601 with or without fractional seconds (`2026-11-30T12:00:00Z`, `…+01:00`), or ServiceNow's
     /// `yyyy-MM-dd HH:mm:ss` (UTC, as `getValue('sys_updated_on')` gives it).
     static func milliseconds(_ text: String) -> Int64? {

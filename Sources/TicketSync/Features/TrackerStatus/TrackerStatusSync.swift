@@ -7,6 +7,26 @@ struct TrackerStatusSync {
     let db: PGConnection
     let link: TicketLink
     let actor: AuditActor
+    /// A webhook's event, or a change a sweep found the webhook missed (its audit row is the drift ledger's).
+    var origin: Origin = .webhook
+
+    enum Origin: Equatable {
+        case webhook
+        /// Found by a scheduled sweep (`sweep`) or by "Re-sync now" (`resync`), from the tracker's state at `time`.
+        case drift(foundBy: String, time: Int64?)
+
+        /// The audit row: `inbound.applied`, or `sync.drift_repaired` naming what was repaired and how it was found.
+        func audit(_ link: TicketLink, actor: AuditActor, what: String, detail: [String: JSONValue]) -> AuditEvent {
+            guard case .drift(let foundBy, let time) = self else {
+                return AuditEvent("inbound.applied", link: link, actor: actor, detail: detail)
+            }
+            var detail = detail
+            detail["what"] = .string(what)
+            detail["found_by"] = .string(foundBy)
+            detail["tracker_time"] = .optional(time.map(TrackerTime.iso8601))
+            return AuditEvent("sync.drift_repaired", link: link, actor: actor, detail: detail)
+        }
+    }
 
     enum Outcome: Equatable {
         /// Applied; the evidence request's new status, when it changed, and `closed` or `reopened` when the link was.
@@ -80,7 +100,8 @@ struct TrackerStatusSync {
             ]
             if closes { detail["link"] = .string("closed") }
             if reopens { detail["link"] = .string("reopened") }
-            statements.append(AuditEvent("inbound.applied", link: link, actor: actor, detail: detail).statement)
+            let what = closes ? "closed" : "status"
+            statements.append(origin.audit(link, actor: actor, what: what, detail: detail).statement)
             _ = try db.pipeline(statements)
             return .applied(status: target, link: closes ? "closed" : reopens ? "reopened" : nil)
         }
@@ -101,8 +122,8 @@ struct TrackerStatusSync {
             guard marked == 1 else { return false }
             _ = try db.pipeline([
                 systemEntry(author: actorName ?? tracker, body: reason, key: "tracker-deleted"),
-                AuditEvent(
-                    "inbound.applied", link: link, actor: actor,
+                origin.audit(
+                    link, actor: actor, what: "deleted",
                     detail: ["external_id": .string(link.externalID), "link": .string("deleted")]
                 ).statement,
             ])

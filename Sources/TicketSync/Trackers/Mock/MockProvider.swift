@@ -20,10 +20,22 @@ public struct MockProvider: TicketProvider {
             return .delivered(externalCommentID: nil, echo: nil)
         }
         let text = event.payload["comment"]?["body"]?.stringValue ?? ""
-        let echo = ExternalReply(
-            externalCommentID: "\(event.externalID)-echo-\(commentID)",
-            author: "\(event.externalID) (ext)",
-            body: "Received on \(event.externalID): \(text)")
-        return .delivered(externalCommentID: "\(event.externalID)-c\(commentID)", echo: echo)
+        let echo = Self.echo(externalID: event.externalID, commentID: String(commentID), text: text)
+        // The demo's lost webhook: the echo happens on "the tracker" (its sweep finds it) but is not reported now.
+        let dropped = text.contains(Self.dropEchoMarker)
+        return .delivered(externalCommentID: "\(event.externalID)-c\(commentID)", echo: dropped ? nil : echo)
     }
+
+    /// A comment containing this is echoed on the mock's side without telling the service (a webhook lost), so
+    /// the next sweep, or "Re-sync now", repairs it (docs/trackers/mock.md).
+    public static let dropEchoMarker = "#drop-echo"
+
+    /// The mock's reply to one of our comments: the same whether reported at once or found by a sweep.
+    static func echo(externalID: String, commentID: String, text: String) -> ExternalReply {
+        ExternalReply(
+            externalCommentID: "\(externalID)-echo-\(commentID)", author: "\(externalID) (ext)",
+            body: "Received on \(externalID): \(text)")
+    }
+
+    public func sweeper(reading db: PGConnection) -> (any TicketSweeper)? { MockSweeper(db: db) }
 }
