@@ -18,15 +18,20 @@ public enum InboundSignaturePolicy: String, Sendable, CaseIterable {
     /// bad one is not retried with X-Signature), else X-Signature unless this policy refuses it. Returns why not, for
     /// the log and the audit (every failure answers the same 401).
     func verify(_ request: HTTPRequest, secrets: [String]) -> Result<Verified, InboundRejection> {
-        if StandardWebhookSignature.present(request.header) {
-            switch StandardWebhookSignature.verify(header: request.header, body: request.body, secrets: secrets) {
+        verify(header: request.header, body: request.body, secrets: secrets)
+    }
+
+    /// The same check over any signed message's headers and raw body (a webhook adapter's answer to a sweep).
+    func verify(header: (String) -> String?, body: [UInt8], secrets: [String]) -> Result<Verified, InboundRejection> {
+        if StandardWebhookSignature.present(header) {
+            switch StandardWebhookSignature.verify(header: header, body: body, secrets: secrets) {
             case .success(let id): return .success(.standard(id: id))
             case .failure(let rejection): return .failure(InboundRejection("webhook-signature \(rejection.rawValue)"))
             }
         }
         guard self == .any else { return .failure(InboundRejection("webhook-signature missing (standard required)")) }
         if let rejection = WebhookSignature.verify(
-            header: request.header(InboundSource.generic.signatureHeader), body: request.body, secrets: secrets)
+            header: header(InboundSource.generic.signatureHeader), body: body, secrets: secrets)
         {
             return .failure(InboundRejection("signature \(rejection.rawValue)"))
         }

@@ -10,6 +10,9 @@ public struct WebhookProvider: TicketProvider {
     let http: any OutboundHTTP
     let timeouts: HTTPTimeouts
     let linkBack: @Sendable (EvidenceRequest) -> String?
+    /// Verify the adapter's signed answers to a sweep, as its inbound events are verified.
+    var inboundSecrets: [String] = []
+    var signaturePolicy = InboundSignaturePolicy.any
 
     /// Synchronous: mints `wh-<n>`, sends `ticket.create`, and takes `external_id`/`external_url` from a JSON 2xx answer.
     /// Idempotent toward the adapter: every attempt for one reservation sends the same `X-Event-Id` (the link's id)
@@ -35,6 +38,15 @@ public struct WebhookProvider: TicketProvider {
         return try CreatedTicket(
             provider: kind.rawValue, externalID: Self.externalID(answer?["external_id"]) ?? minted,
             externalURL: Self.externalURL(answer?["external_url"]))
+    }
+
+    /// Through the adapter's optional `GET <url>/changes` (docs/webhooks.md, "Sweeps").
+    public func sweeper(reading db: PGConnection) -> (any TicketSweeper)? { sweeper }
+
+    var sweeper: WebhookSweeper {
+        WebhookSweeper(
+            url: url, signingSecret: signingSecret, secrets: inboundSecrets, policy: signaturePolicy, http: http,
+            timeouts: timeouts)
     }
 
     public func deliver(_ event: OutboxEvent, timeouts: HTTPTimeouts) -> DeliveryOutcome {

@@ -25,9 +25,14 @@ enum WebhookTracker: Tracker {
         guard let url = Settings.httpURL(config.settings["url"]), let secret = config.inboundSecrets.first else {
             throw APIError.providerNotConfigured(config)
         }
+        // The deployment default's policy is TICKET_WEBHOOK_INBOUND_SIGNATURE; a connection's is its setting.
+        let policy =
+            config.connectionID == nil
+            ? context.settings.inboundSignature
+            : config.settings[InboundSignaturePolicy.setting].flatMap(InboundSignaturePolicy.init(rawValue:)) ?? .any
         return WebhookProvider(
             url: url, signingSecret: secret, http: context.http, timeouts: context.settings.httpTimeouts,
-            linkBack: context.linkBack)
+            linkBack: context.linkBack, inboundSecrets: config.inboundSecrets, signaturePolicy: policy)
     }
 }
 
