@@ -145,8 +145,8 @@ public struct Deliverer {
             let rows = try db.pipeline(statements)
             guard try rows.at(0).affected == 1 else { return leaseLost(event) }
             return Attempt(
-                delivered: true, echo: recorded > 2 ? try rows[2].first.map(CommentStore.decode) : nil,
-                comment: recorded > 1 ? try rows[1].first.map(CommentStore.decode) : nil)
+                delivered: true, echo: recorded > 2 ? try rows.at(2).first.map(CommentStore.decode) : nil,
+                comment: recorded > 1 ? try rows.at(1).first.map(CommentStore.decode) : nil)
         case .retry(let reason, let status, let retryAfter) where !policy.givesUp(afterAttempt: event.attempts):
             let delay = policy.delayMilliseconds(afterAttempt: event.attempts, retryAfterSeconds: retryAfter)
             let statement = OutboxStore.retryStatement(event, afterMilliseconds: delay, status: status, reason: reason)
