@@ -15,9 +15,9 @@ from trackers import Receiver
 SECRET = "adapter-sweep-secret"
 FAST = {"TICKET_DELIVERY_BACKOFF_BASE_MS": "100", "TICKET_DELIVERY_BACKOFF_CAP_S": "1", "TICKET_DELIVERY_POLL_MS": "100",
         "TICKET_HTTP_CONNECT_TIMEOUT_S": "1", "TICKET_HTTP_TIMEOUT_S": "2"}
+# Sweeps every 2 s. (A sweep row keeps the due time the last sweep gave it, whichever responder that was: a stack
+# with a long interval would leave the suite's shared rows, the deployment default's too, due far later.)
 SCHEDULED = {"TICKET_SYNC_SWEEP_INTERVAL": "2s", "TICKET_SYNC_RESYNC_EVERY": "1s", **FAST}
-# Scheduled sweeps far apart: only "Re-sync now" reads the tracker.
-ON_DEMAND = {"TICKET_SYNC_SWEEP_INTERVAL": "1h", "TICKET_SYNC_RESYNC_EVERY": "1s", **FAST}
 
 
 @pytest.fixture
@@ -25,6 +25,22 @@ def adapter():
     running = Receiver(SECRET, tracker=True)
     yield running
     running.down()
+
+
+@pytest.fixture
+def adapted(make_stack, world, adapter):
+    """Makes the stack and its connection; disables the connection afterwards, so no later test's responder sweeps
+    an adapter that is gone (its sweep row is removed)."""
+    made = []
+
+    def make(name):
+        made.append(Adapted(make_stack, world, adapter, SCHEDULED, name))
+        return made[-1]
+
+    yield make
+    for app in made:
+        requests.patch(app.stack.url(f"/api/v1/orgs/{world.org}/ticket-sync/connections/{app.connection['id']}"),
+                       json={"disabled": True}, headers=world.auth("admin"))
 
 
 class Adapted:
@@ -60,6 +76,12 @@ class Adapted:
                    id=self.connection["id"])
         return row.split("|") if row else ["", ""]
 
+    def pause_sweeps(self):
+        """No scheduled sweep of this connection for an hour: only "Re-sync now" reads the tracker."""
+        wait_for(lambda: self.sweep_row() != ["", ""], seconds=20, what="the connection's sweep row")
+        psql("UPDATE ticket_sync.sync_sweeps SET due_at = clock_timestamp() + interval '1 hour' WHERE scope = :'id'",
+             id=self.connection["id"])
+
     def wait_for_sweep(self):
         """A whole sweep of the connection that started from now."""
         now = psql("SELECT extract(epoch FROM clock_timestamp())")
@@ -84,8 +106,8 @@ class Adapted:
         raise AssertionError("re-sync stayed rate-limited")
 
 
-def test_a_scheduled_sweep_repairs_a_comment_done_reopen_and_delete_each_once(make_stack, world, adapter):
-    app = Adapted(make_stack, world, adapter, SCHEDULED, "sweeps-webhook")
+def test_a_scheduled_sweep_repairs_a_comment_done_reopen_and_delete_each_once(adapted, world, adapter):
+    app = adapted("sweeps-webhook")
 
     written = adapter.comment_on(app.key, "Attached the SOC 2 report.")
     wait_for(lambda: len(app.thread()) == 1, seconds=20, what="the tracker's comment")
@@ -126,8 +148,8 @@ def test_a_scheduled_sweep_repairs_a_comment_done_reopen_and_delete_each_once(ma
     assert any("since" in call["query"] for call in calls) and any("external_id" in call["query"] for call in calls)
 
 
-def test_our_own_comments_reported_by_the_adapter_are_not_replies(make_stack, world, adapter):
-    app = Adapted(make_stack, world, adapter, SCHEDULED, "sweeps-webhook-ours")
+def test_our_own_comments_reported_by_the_adapter_are_not_replies(adapted, world, adapter):
+    app = adapted("sweeps-webhook-ours")
     posted = requests.post(app.stack.url(world.request_path() + "/comments"), json={"body": "Uploaded the export"},
                            headers=world.auth("reader"))
     assert posted.status_code == 201, posted.text
@@ -139,8 +161,10 @@ def test_our_own_comments_reported_by_the_adapter_are_not_replies(make_stack, wo
     assert app.ledger() == 0
 
 
-def test_resync_now_repairs_a_comment_done_reopen_and_delete_each_once(make_stack, world, adapter):
-    app = Adapted(make_stack, world, adapter, ON_DEMAND, "resync-webhook")
+def test_resync_now_repairs_a_comment_done_reopen_and_delete_each_once(adapted, world, adapter):
+    app = adapted("resync-webhook")
+    app.pause_sweeps()
+    before = len(adapter.sweep_calls())
 
     written = adapter.comment_on(app.key, "Here is the evidence.")
     response = app.resync()
@@ -176,11 +200,12 @@ def test_resync_now_repairs_a_comment_done_reopen_and_delete_each_once(make_stac
     assert len(app.thread()) == entries
     assert app.ledger() == 4
     # Look-ups only: `GET <url>/changes?external_id=<id>`.
-    assert all(call["query"] == {"external_id": [app.key]} for call in adapter.sweep_calls())
+    calls = adapter.sweep_calls()[before:]
+    assert len(calls) == 5 and all(call["query"] == {"external_id": [app.key]} for call in calls)
 
 
-def test_a_rate_limited_adapter_is_not_swept_again_before_its_retry_after(make_stack, world, adapter):
-    app = Adapted(make_stack, world, adapter, SCHEDULED, "sweeps-webhook-429")
+def test_a_rate_limited_adapter_is_not_swept_again_before_its_retry_after(adapted, world, adapter):
+    app = adapted("sweeps-webhook-429")
     app.wait_for_sweep()
     adapter.throttle = [5]  # the interval is 2 s: without the back-off the next sweep would come sooner
     wait_for(lambda: any(call.get("throttled") for call in adapter.sweep_calls()), seconds=20,
@@ -195,8 +220,8 @@ def test_a_rate_limited_adapter_is_not_swept_again_before_its_retry_after(make_s
              what="the comment after the back-off")
 
 
-def test_an_unsigned_or_badly_signed_answer_fails_the_sweep_and_applies_nothing(make_stack, world, adapter):
-    app = Adapted(make_stack, world, adapter, SCHEDULED, "sweeps-webhook-signature")
+def test_an_unsigned_or_badly_signed_answer_fails_the_sweep_and_applies_nothing(adapted, world, adapter):
+    app = adapted("sweeps-webhook-signature")
     adapter.answer_signature = "wrong"
     adapter.comment_on(app.key, "Not to be trusted unsigned")
     wait_for(lambda: "webhook-signature mismatch" in app.sweep_row()[1], seconds=20, what="the refused answer")
@@ -210,9 +235,9 @@ def test_an_unsigned_or_badly_signed_answer_fails_the_sweep_and_applies_nothing(
     wait_for(lambda: app.sweep_row() == ["t", ""], seconds=20, what="the sweep to succeed")
 
 
-def test_an_adapter_answering_404_cannot_be_swept(make_stack, world, adapter):
+def test_an_adapter_answering_404_cannot_be_swept(adapted, world, adapter):
     adapter.sweepable = False
-    app = Adapted(make_stack, world, adapter, SCHEDULED, "sweeps-webhook-404")
+    app = adapted("sweeps-webhook-404")
     wait_for(lambda: app.sweep_row()[0] == "f", seconds=20, what="the sweep to find no endpoint")
     assert "cannot be swept" in app.sweep_row()[1] and "HTTP 404" in app.sweep_row()[1]
     # "Re-sync now" says so too, and marks nothing deleted.
