@@ -24,68 +24,70 @@ struct WebhookSweeper: TicketSweeper {
     func changes(since: Int64, page: String?) throws -> SweepPage {
         var query = [(name: "since", value: TrackerTime.iso8601(since))]
         if let page { query.append((name: "cursor", value: page)) }
-        guard case .answer(let answer) = try fetch(query, action: "list its changes at GET …/changes", lookup: false)
-        else { throw SweepUnsupported("The webhook adapter cannot be swept.") }  // only a look-up hears "gone"
+        let action = "list its changes at GET …/changes"
+        let answer = try read(try get(query, action: action), action: action)
         return SweepPage(tickets: answer.tickets, next: answer.next)
     }
 
     /// Every page of the ticket's changes (its current `tracker_status` and the comments written on the tracker); a
-    /// signed 404 or 410 says the tracker no longer has it.
+    /// signed 404 or 410 says the tracker no longer has it (an unsigned one proves nothing).
     func lookup(_ link: TicketLink) throws -> SweptTicket {
         var changes: [WebhookSweepAnswer.Change] = []
         var cursor: String?
+        let action = "look up \(link.externalID) at GET …/changes?external_id="
         for _ in 0..<Self.lookupPages {
             var query = [(name: "external_id", value: link.externalID)]
             if let cursor { query.append((name: "cursor", value: cursor)) }
-            let action = "look up \(link.externalID) at GET …/changes?external_id="
-            switch try fetch(query, action: action, lookup: true) {
-            case .gone:
+            let result = try get(query, action: action)
+            if result.status == 404 || result.status == 410, case .success = verify(result) {
                 return .gone(link.externalID)
-            case .answer(let answer):
-                if let other = answer.changes.first(where: { $0.event.externalID != link.externalID }) {
-                    throw TrackerError(
-                        tracker: Self.tracker, action: action,
-                        reason: .failed("its answer lists another ticket, \(other.event.externalID)"))
-                }
-                changes += answer.changes
-                guard let next = answer.next else {
-                    return WebhookSweepAnswer(changes: changes).tickets.first
-                        ?? SweptTicket(externalID: link.externalID)
-                }
-                cursor = next
             }
+            let answer = try read(result, action: action)
+            if let other = answer.changes.first(where: { $0.event.externalID != link.externalID }) {
+                throw TrackerError(
+                    tracker: Self.tracker, action: action,
+                    reason: .failed("its answer lists another ticket, \(other.event.externalID)"))
+            }
+            changes += answer.changes
+            guard let next = answer.next else {
+                return WebhookSweepAnswer(changes: changes).tickets.first ?? SweptTicket(externalID: link.externalID)
+            }
+            cursor = next
         }
         throw TrackerError(
-            tracker: Self.tracker, action: "look up \(link.externalID)",
-            reason: .failed("its answer runs past \(Self.lookupPages) pages"))
+            tracker: Self.tracker, action: action, reason: .failed("its answer runs past \(Self.lookupPages) pages"))
     }
 
-    enum Fetched {
-        case answer(WebhookSweepAnswer)
-        case gone
-    }
-
-    /// One signed GET. The answer's signature is checked on its raw bytes first; only a verified answer is decoded.
-    func fetch(_ query: [(name: String, value: String)], action: String, lookup: Bool) throws -> Fetched {
+    /// One signed GET of `<url>/changes?<query>`; throws when no answer came.
+    func get(_ query: [(name: String, value: String)], action: String) throws -> OutboundResult {
         guard let target = WebhookAdapterURL.changes(url, query: query) else {
             throw TrackerError(tracker: Self.tracker, action: action, reason: .unreachable("the URL cannot be built"))
         }
         let result = http.send(request(target), timeout: timeouts)
-        guard let status = result.status else { throw Self.failure.apiError(result, action: action).lookupOnly }
-        let signed = policy.verify(header: result.header, body: result.body, secrets: secrets)
-        if lookup, status == 404 || status == 410, case .success = signed { return .gone }
+        guard result.status != nil else { throw Self.failure.apiError(result, action: action).lookupOnly }
+        return result
+    }
+
+    /// The answer's signature, checked on its raw bytes as an inbound webhook's is.
+    func verify(_ result: OutboundResult) -> Result<InboundSignaturePolicy.Verified, InboundRejection> {
+        policy.verify(header: result.header, body: result.body, secrets: secrets)
+    }
+
+    /// A 2xx answer whose signature verifies, decoded (only then); every other answer throws.
+    func read(_ result: OutboundResult, action: String) throws -> WebhookSweepAnswer {
+        let status = result.status ?? 0
         if [404, 405, 501].contains(status) {
             throw SweepUnsupported(
                 "The webhook adapter cannot be swept: it answers HTTP \(status) at GET …/changes (docs/webhooks.md).")
         }
         guard (200..<300).contains(status) else { throw Self.failure.apiError(result, action: action).lookupOnly }
-        if case .failure(let rejection) = signed {
+        if case .failure(let rejection) = verify(result) {
             throw TrackerError(
                 tracker: Self.tracker, action: action,
                 reason: .failed("its answer is unsigned or badly signed: \(rejection.reason)"))
         }
         do {
-            return .answer(try WebhookSweepAnswer.decode(result.body))
+            return try WebhookSweepAnswer.decode(result.body)
         } catch {
             let field = error.field.isEmpty ? "its answer" : "`\(error.field)`"
             throw TrackerError(tracker: Self.tracker, action: action, reason: .failed("\(field) \(error.rule)"))
