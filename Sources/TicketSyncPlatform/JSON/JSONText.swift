@@ -1,10 +1,10 @@
 /// Text for the JSON writer: a Swift string, or UTF-8 bytes read straight from a libpq result (valid while the rows
 /// that hold the result live), so bulk reads write JSON without making a `String` per value.
-enum JSONText {
+public enum JSONText {
     case string(String)
     case utf8(UnsafeBufferPointer<UInt8>)
 
-    init?(_ bytes: UnsafeRawBufferPointer?) {
+    public init?(_ bytes: UnsafeRawBufferPointer?) {
         guard let bytes else { return nil }
         self = .utf8(bytes.bindMemory(to: UInt8.self))
     }
@@ -25,7 +25,7 @@ enum JSONText {
         }
     }
 
-    func equals(_ literal: StaticString) -> Bool {
+    public func equals(_ literal: StaticString) -> Bool {
         literal.withUTF8Buffer { expected in
             switch self {
             case .string(let text): text.utf8.elementsEqual(expected)

@@ -1,10 +1,10 @@
 /// Writes one JSON object straight into bytes, for values a route renders in bulk (a comment thread), where building
 /// a `JSONValue` tree per row cost more than the database. Fields must come in key order (UTF-8 byte order), the order
 /// `JSONValue` writes objects in, so both produce the same bytes.
-struct JSONObjectWriter {
+public struct JSONObjectWriter {
     private var bytes: [UInt8] = [UInt8(ascii: "{")]
 
-    init(capacity: Int = 256) { bytes.reserveCapacity(capacity) }
+    public init(capacity: Int = 256) { bytes.reserveCapacity(capacity) }
 
     private mutating func key(_ name: StaticString) {
         if bytes.count > 1 { bytes.append(UInt8(ascii: ",")) }
@@ -13,7 +13,7 @@ struct JSONObjectWriter {
         bytes.append(contentsOf: [UInt8(ascii: "\""), UInt8(ascii: ":")])
     }
 
-    mutating func field(_ name: StaticString, _ value: String) {
+    public mutating func field(_ name: StaticString, _ value: String) {
         key(name)
         JSONValue.writeString(value, into: &bytes)
     }
@@ -28,14 +28,14 @@ struct JSONObjectWriter {
     }
 
     /// A string value (null when nil).
-    mutating func field(_ name: StaticString, _ value: JSONText?) {
+    public mutating func field(_ name: StaticString, _ value: JSONText?) {
         key(name)
         guard let value else { return bytes.append(contentsOf: "null".utf8) }
         value.writeString(into: &bytes)
     }
 
     /// A number already written as text (an id as the database returned it).
-    mutating func field(_ name: StaticString, number: JSONText) {
+    public mutating func field(_ name: StaticString, number: JSONText) {
         key(name)
         number.writeRaw(into: &bytes)
     }
@@ -45,7 +45,7 @@ struct JSONObjectWriter {
         bytes.append(contentsOf: String(value).utf8)
     }
 
-    consuming func finish() -> JSONValue {
+    public consuming func finish() -> JSONValue {
         bytes.append(UInt8(ascii: "}"))
         return .fragment(bytes)
     }
