@@ -13,7 +13,7 @@ struct CommentActionsTests {
         t.http.answer = RecordingTracker.answer(200, #"{"external_comment_id":"ext-c-1"}"#)
         let posted = try t.actions().postComment(
             org: t.org.id, request: t.request, author: t.admin, body: "Here is the export.", link: link)
-        #expect(posted.comment.syncState == "synced" && posted.comment.externalCommentID == "ext-c-1")
+        #expect(posted.comment.syncState == .synced && posted.comment.externalCommentID == "ext-c-1")
         let call = try #require(t.calls("ticket.comment").only)
         let body = try JSONParser.parse(call.body)
         #expect(body["comment"]?["body"] == .string("Here is the export."))

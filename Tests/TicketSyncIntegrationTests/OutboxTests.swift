@@ -144,7 +144,7 @@ struct OutboxTests {
         let comments = CommentStore(db: f.db)
         let comment = try comments.insertInternal(
             org: f.org.id, request: f.org.requestID, authorID: f.org.adminID,
-            author: "A", body: "b", syncState: "pending")
+            author: "A", body: "b", syncState: .pending)
         let eventID = UUID().uuidString.lowercased()
         try OutboxStore(db: f.db).enqueue(
             link: f.link, commentID: comment.id,
@@ -159,11 +159,11 @@ struct OutboxTests {
             policy: DeliveryPolicy(baseMilliseconds: 1, capSeconds: 1, maxAttempts: 2))
         let timeouts = HTTPTimeouts(connect: 1, total: 1)
         _ = try deliverer.deliverNow(eventID: eventID, timeouts: timeouts)
-        #expect(try comments.find(org: f.org.id, id: comment.id)?.syncState == "pending")
+        #expect(try comments.find(org: f.org.id, id: comment.id)?.syncState == .pending)
         try f.db.query("SELECT pg_sleep(0.05)")
         _ = try deliverer.deliverNext(linkID: f.link.id, timeouts: timeouts)
         let failed = try comments.find(org: f.org.id, id: comment.id)
-        #expect(failed?.syncState == "error")
+        #expect(failed?.syncState == .error)
         #expect(failed?.lastError?.contains("gave up after 2 attempts") == true)
         #expect(http.sent.count == 2)
     }

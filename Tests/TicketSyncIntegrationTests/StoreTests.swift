@@ -86,7 +86,7 @@ struct StoreTests {
         // One of our own pushed comments, replayed by the tracker, is a duplicate too.
         let internalComment = try comments.insertInternal(
             org: org.id, request: org.requestID, authorID: org.adminID,
-            author: "Admin", body: "mine", syncState: "pending")
+            author: "Admin", body: "mine", syncState: .pending)
         _ = try comments.markSynced(org: org.id, id: internalComment.id, externalCommentID: "ext-2")
         #expect(
             try comments.insertExternal(
@@ -103,9 +103,9 @@ struct StoreTests {
             org: org.id, request: org.requestID, author: "J", body: "first", externalCommentID: "c-1")
         let mine = try comments.insertInternal(
             org: org.id, request: org.requestID, authorID: org.adminID,
-            author: "A", body: "mine", syncState: "pending")
+            author: "A", body: "mine", syncState: .pending)
         let synced = try comments.markSynced(org: org.id, id: mine.id, externalCommentID: "c-1")
-        #expect(synced.syncState == "synced")
+        #expect(synced.syncState == .synced)
         #expect(synced.externalCommentID == Comment.mintedExternalID(mine.id))
     }
 

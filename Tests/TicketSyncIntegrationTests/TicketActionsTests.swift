@@ -120,7 +120,7 @@ struct TicketActionsTests {
         t.http.answer = RecordingTracker.answer(500)
         let posted = try t.actions().postComment(
             org: t.org.id, request: t.request, author: t.admin, body: "pending one", link: link)
-        #expect(posted.comment.syncState == "pending")
+        #expect(posted.comment.syncState == .pending)
         let sentBefore = t.http.sent.count
         try t.actions().unlinkTicket(org: t.org.id, request: t.request)
         #expect(t.http.sent.count == sentBefore)

@@ -10,7 +10,7 @@ import Testing
 struct TrackerCreateWireFormatTests {
     static let request = EvidenceRequest(
         id: "aaaaaaaa-0000-4000-8000-000000000001", orgID: "11111111-1111-4111-8111-111111111111",
-        title: "SOC 2 CC6.1 — access review", description: "Q3 review", status: "open")
+        title: "SOC 2 CC6.1 — access review", description: "Q3 review", status: .open)
 
     static func provider(_ kind: ProviderKind, _ environment: [String: String], http: RecordingHTTP) throws
         -> any TicketProvider

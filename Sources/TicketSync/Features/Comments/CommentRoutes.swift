@@ -40,7 +40,7 @@ enum CommentRoutes {
         return .json(
             200,
             .object([
-                "comments": .array(shown.map(fetched.json)),
+                "comments": .array(try shown.map(fetched.json)),
                 "next_cursor": .optional(next),
                 "has_more": .bool(hasMore),
                 "previous_cursor": .optional(olderExist ? shown.first.map(fetched.position)?.encoded : nil),

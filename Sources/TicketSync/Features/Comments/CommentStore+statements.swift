@@ -3,13 +3,13 @@
 /// them in the pipeline changed nothing when the lease was lost, so neither do they).
 extension CommentStore {
     static func internalStatement(
-        org: String, request: String, authorID: String, author: String, body: String, syncState: String?
+        org: String, request: String, authorID: String, author: String, body: String, syncState: Comment.SyncState?
     ) -> PGStatement {
         PGStatement(
             """
             INSERT INTO ticket_sync.comments (org_id, evidence_request_id, source, author_user_id, author, body, sync_state)
             VALUES ($1, $2, 'internal', $3, $4, $5, $6) RETURNING \(columns)
-            """, [org, request, authorID, author, body, syncState])
+            """, [org, request, authorID, author, body, syncState?.rawValue])
     }
 
     static func syncedStatement(org: String, id: Int, externalCommentID: String, heldBy event: OutboxEvent?)

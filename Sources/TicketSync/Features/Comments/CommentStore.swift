@@ -59,7 +59,7 @@ public struct CommentStore {
 
     public func insertInternal(
         org: String, request: String, authorID: String, author: String,
-        body: String, syncState: String?
+        body: String, syncState: Comment.SyncState?
     ) throws -> Comment {
         try Self.decode(
             try db.query(
@@ -126,7 +126,8 @@ public struct CommentStore {
         Comment(
             id: row.int("id"), source: try row.parsed("source", Comment.Source.init(rawValue:)),
             author: row.string("author"), body: row.string("body"),
-            externalCommentID: row["external_comment_id"], syncState: row["sync_state"],
+            externalCommentID: row["external_comment_id"],
+            syncState: try row.parsedIfPresent("sync_state", Comment.SyncState.init(rawValue:)),
             lastError: row["last_error"], createdAt: PGTimestamp.apiText(row.string("created_at")))
     }
 }

@@ -79,7 +79,7 @@ extension SyncActions {
                 PGStatement("BEGIN"), TicketLinkStore.lockOpenStatement(org: draft.org, id: draft.link.id),
                 CommentStore.internalStatement(
                     org: draft.org, request: draft.request.id, authorID: draft.author.userID,
-                    author: draft.author.displayName, body: draft.body, syncState: "pending"),
+                    author: draft.author.displayName, body: draft.body, syncState: .pending),
             ])
             guard try opened.at(1).first != nil else {
                 db.rollbackIfInTransaction()

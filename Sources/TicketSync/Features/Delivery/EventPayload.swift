@@ -26,7 +26,7 @@ public enum EventPayload {
             "id": .string(request.id),
             "title": .string(request.title),
             "description": .string(request.description),
-            "status": .string(request.status),
+            "status": .string(request.status.rawValue),
             "url": .optional(link),
         ])
         return .object(members)

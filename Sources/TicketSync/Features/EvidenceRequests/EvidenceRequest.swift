@@ -4,7 +4,14 @@ public struct EvidenceRequest: Sendable, Equatable {
     public var orgID: String
     public var title: String
     public var description: String
-    public var status: String
+    public var status: Status
 
-    public static let statuses = ["open", "in_progress", "submitted", "accepted", "rejected"]
+    /// The request's PBC status, as the host's table's CHECK allows it.
+    public enum Status: String, Sendable, Equatable, CaseIterable {
+        case open
+        case inProgress = "in_progress"
+        case submitted, accepted, rejected
+    }
+
+    public static let statuses = Status.allCases.map(\.rawValue)
 }

@@ -19,7 +19,7 @@ enum EvidenceRequestRoutes {
                     items.map { item in
                         .object([
                             "id": .string(item.request.id), "title": .string(item.request.title),
-                            "status": .string(item.request.status),
+                            "status": .string(item.request.status.rawValue),
                             "ticket": item.link.map { link in
                                 .object([
                                     "provider": .string(link.provider), "external_id": .string(link.externalID),
@@ -53,7 +53,7 @@ enum EvidenceRequestRoutes {
             200,
             .object([
                 "id": .string(request.id), "title": .string(request.title), "description": .string(request.description),
-                "status": .string(request.status), "ticket": link?.json ?? .null,
+                "status": .string(request.status.rawValue), "ticket": link?.json ?? .null,
             ]))
     }
 }

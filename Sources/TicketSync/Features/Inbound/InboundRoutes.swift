@@ -25,7 +25,7 @@ enum InboundRoutes {
         let links = TicketLinkStore(db: db)
         // A status the event asks for is measured against the request's status, read with the link under a row lock
         // in the transaction the writes then commit in.
-        let linked: (link: TicketLink, status: String?)?
+        let linked: (link: TicketLink, status: EvidenceRequest.Status?)?
         if event.status != nil && event.trackerStatus == nil {
             linked = try links.activeLockingStatus(externalID: event.externalID, scope: scope).map {
                 ($0.link, $0.status)
@@ -70,7 +70,8 @@ enum InboundRoutes {
     static let deliverySource = "webhook-id"
 
     private static func apply(
-        _ event: InboundEvent, link: TicketLink, current: String?, scope: InboundScope, statusMap: StatusMap,
+        _ event: InboundEvent, link: TicketLink, current: EvidenceRequest.Status?, scope: InboundScope,
+        statusMap: StatusMap,
         db: PGConnection
     ) throws -> HTTPResponse {
         // One transaction: the reply (de-duplicated on external_comment_id across the thread, our own pushed comments
@@ -87,10 +88,10 @@ enum InboundRoutes {
                     externalCommentID: incoming.externalCommentID, heldBy: nil))
         }
         var applied: String?
-        if case .set(let target)? = requested {
+        if case .set(let target)? = requested, let status = EvidenceRequest.Status(rawValue: target) {
             applied = target
             statements.append(
-                EvidenceRequestStore.statusStatement(org: link.orgID, id: link.evidenceRequestID, status: target))
+                EvidenceRequestStore.statusStatement(org: link.orgID, id: link.evidenceRequestID, status: status))
         }
         let audit = AuditEvent(
             "inbound.applied", link: link, actor: .connection(scope.connectionID),

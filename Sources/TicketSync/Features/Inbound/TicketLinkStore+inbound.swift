@@ -3,7 +3,9 @@
 extension TicketLinkStore {
     /// `active(externalID:scope:)` and the request's current status, its row locked in a transaction begun here
     /// (BEGIN travels with the read). The caller commits or rolls back; with no link, it is rolled back here.
-    func activeLockingStatus(externalID: String, scope: InboundScope) throws -> (link: TicketLink, status: String)? {
+    func activeLockingStatus(externalID: String, scope: InboundScope) throws -> (
+        link: TicketLink, status: EvidenceRequest.Status
+    )? {
         let found: PGRow?
         do {
             found = try db.pipeline([
@@ -25,6 +27,6 @@ extension TicketLinkStore {
             _ = try db.execute("ROLLBACK")
             return nil
         }
-        return (try Self.decode(found), found.string("request_status"))
+        return (try Self.decode(found), try found.parsed("request_status", EvidenceRequest.Status.init(rawValue:)))
     }
 }

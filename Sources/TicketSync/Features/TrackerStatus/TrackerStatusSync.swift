@@ -47,10 +47,11 @@ struct TrackerStatusSync {
             let mapped =
                 map.entry(for: change).map { $0 == StatusMap.keep ? nil : $0 }
                 ?? requested.flatMap(map.status(forRequested:))
-            let target = Self.target(mapped, current: row.string("request_status"))
+            let target = Self.target(
+                mapped, current: try row.parsed("request_status", EvidenceRequest.Status.init(rawValue:)))
             let tracker = Self.trackerName(link.provider)
             var entry = change.summary(tracker: tracker, reopens: reopens)
-            if let target { entry += "; evidence request set to \(target)" }
+            if let target { entry += "; evidence request set to \(target.rawValue)" }
 
             var statements = [
                 PGStatement(
@@ -76,13 +77,13 @@ struct TrackerStatusSync {
             }
             var detail: [String: JSONValue] = [
                 "external_id": .string(link.externalID), "tracker_status": .string(change.name),
-                "tracker_status_category": .string(change.category.rawValue), "status": .optional(target),
+                "tracker_status_category": .string(change.category.rawValue), "status": .optional(target?.rawValue),
             ]
             if closes { detail["link"] = .string("closed") }
             if reopens { detail["link"] = .string("reopened") }
             statements.append(AuditEvent("inbound.applied", link: link, actor: actor, detail: detail).statement)
             _ = try db.pipeline(statements)
-            return .applied(status: target, link: closes ? "closed" : reopens ? "reopened" : nil)
+            return .applied(status: target?.rawValue, link: closes ? "closed" : reopens ? "reopened" : nil)
         }
     }
 
@@ -112,9 +113,9 @@ struct TrackerStatusSync {
 
     /// The mapped status, unless the request already has it, or an auditor's decision (accepted, rejected) would
     /// be overwritten by anything but another decision the mapping names.
-    static func target(_ mapped: String?, current: String) -> String? {
-        guard let mapped, mapped != current else { return nil }
-        let decisions = ["accepted", "rejected"]
+    static func target(_ mapped: String?, current: EvidenceRequest.Status) -> EvidenceRequest.Status? {
+        guard let mapped = mapped.flatMap(EvidenceRequest.Status.init(rawValue:)), mapped != current else { return nil }
+        let decisions: [EvidenceRequest.Status] = [.accepted, .rejected]
         if decisions.contains(current) && !decisions.contains(mapped) { return nil }
         return mapped
     }
