@@ -10,13 +10,16 @@ struct CommentRowsTests {
         let org = try TestDatabase.makeOrg(db)
         let comments = CommentStore(db: db)
         _ = try comments.insertInternal(
-            org: org.id, request: org.requestID, authorID: org.adminID, author: "Zoë \"Q\"",
+            org: org.orgID.rawValue, request: org.evidenceRequestID.rawValue, authorID: org.adminID,
+            author: "Zoë \"Q\"",
             body: "line\nwith \\ and \u{01} and 😀", syncState: nil)
         let pushed = try comments.insertInternal(
-            org: org.id, request: org.requestID, authorID: org.adminID, author: "A", body: "b", syncState: .pending)
-        try comments.markFailed(org: org.id, id: pushed.id, reason: "HTTP 410 Gone")
+            org: org.orgID.rawValue, request: org.evidenceRequestID.rawValue, authorID: org.adminID, author: "A",
+            body: "b", syncState: .pending)
+        try comments.markFailed(org: org.orgID.rawValue, id: pushed.id, reason: "HTTP 410 Gone")
         _ = try comments.insertExternal(
-            org: org.id, request: org.requestID, author: "Jane (ext)", body: "reply", externalCommentID: "ext-1")
+            org: org.orgID.rawValue, request: org.evidenceRequestID.rawValue, author: "Jane (ext)", body: "reply",
+            externalCommentID: "ext-1")
         let rows = try db.query(
             "SELECT \(CommentStore.columns) FROM ticket_sync.comments WHERE org_id = $1 ORDER BY id", [org.id]
         ).all

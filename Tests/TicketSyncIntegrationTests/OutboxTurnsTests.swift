@@ -17,8 +17,8 @@ extension OutboxTests {
     func lanes(eventsOfA: Int) throws -> Lanes {
         let db = try TestDatabase.connect()
         let org = try TestDatabase.makeOrg(db)
-        let a = try connection(db, org: org.id, name: "A")
-        let b = try connection(db, org: org.id, name: "B")
+        let a = try connection(db, org: org.orgID.rawValue, name: "A")
+        let b = try connection(db, org: org.orgID.rawValue, name: "B")
         for index in 0..<eventsOfA { try event(db, org: org, connection: a, n: index) }
         try event(db, org: org, connection: b, n: 0)
         return Lanes(db: db, org: org, a: a, b: b)
@@ -40,9 +40,9 @@ extension OutboxTests {
             [org.id]
         ).single("request").string("id")
         let link = try TicketLinkStore(db: db).insert(
-            org: org.id, request: request,
+            org: org.orgID, request: EvidenceRequestID(request),
             ticket: CreatedTicket(provider: "webhook", externalID: "wh-\(connection)-\(n)", externalURL: nil),
-            connectionID: connection)
+            connectionID: ConnectionID(connection))
         try OutboxStore(db: db).enqueue(
             link: link, commentID: nil, type: .close, eventID: UUID().uuidString.lowercased(),
             body: .object(["n": .int(n)]))

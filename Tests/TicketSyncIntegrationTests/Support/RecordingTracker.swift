@@ -38,7 +38,8 @@ struct RecordingTracker {
     /// The org's evidence request as the routes read it.
     var request: EvidenceRequest {
         EvidenceRequest(
-            id: org.requestID, orgID: org.id, title: "SOC 2 access review", description: "Q3", status: .open)
+            id: EvidenceRequestID(org.requestID), orgID: OrgID(org.id), title: "SOC 2 access review", description: "Q3",
+            status: .open)
     }
 
     var admin: Principal { Principal(userID: org.adminID, displayName: "Admin", permission: .configure) }

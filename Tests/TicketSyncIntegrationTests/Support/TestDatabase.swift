@@ -16,6 +16,9 @@ enum TestDatabase {
         let adminID: String
         let adminToken: String
         let readerToken: String
+
+        var orgID: OrgID { OrgID(id) }
+        var evidenceRequestID: EvidenceRequestID { EvidenceRequestID(requestID) }
     }
 
     /// A new org with one evidence request, a configure member and a read-only member.

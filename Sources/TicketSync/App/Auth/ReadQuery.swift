@@ -87,7 +87,7 @@ extension AuthStore {
             tokenUseIsStale: row.bool("auth_token_stale"))
         if row["auth_request_id"] != nil {
             principal.evidenceRequest = EvidenceRequest(
-                id: row.string("auth_request_id"), orgID: row.string("auth_request_org_id"),
+                id: row.id("auth_request_id"), orgID: row.id("auth_request_org_id"),
                 title: row.string("auth_title"), description: row.string("auth_description"),
                 status: try row.parsed("auth_status", EvidenceRequest.Status.init(rawValue:)))
         }

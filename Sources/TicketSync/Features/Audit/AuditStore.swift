@@ -20,19 +20,19 @@ public struct AuditActor: Sendable {
 
 /// One audit row, as a statement to run in the transaction (or pipeline) of the action it records.
 public struct AuditEvent {
-    public var org: String?
+    public var org: OrgID?
     public var action: String
     public var actor: AuditActor
-    public var evidenceRequestID: String? = nil
-    public var linkID: String? = nil
-    public var connectionID: String? = nil
+    public var evidenceRequestID: EvidenceRequestID? = nil
+    public var linkID: TicketLinkID? = nil
+    public var connectionID: ConnectionID? = nil
     /// The comment's id, or nil; `commentJustInserted` takes the id the session's last comment insert got.
     public var commentID: Int? = nil
     public var commentJustInserted = false
     /// Redacted: names, states and ids, never a secret or a token.
     public var detail: [String: JSONValue] = [:]
 
-    public init(org: String?, action: String, actor: AuditActor) {
+    public init(org: OrgID?, action: String, actor: AuditActor) {
         self.org = org
         self.action = action
         self.actor = actor
@@ -57,8 +57,9 @@ public struct AuditEvent {
                     $12, $13::jsonb)
             """,
             [
-                org, action, actor.kind, actor.userID, actor.tokenID, actor.connectionID, evidenceRequestID, linkID,
-                connectionID, commentJustInserted ? "true" : "false", commentID.map(String.init),
+                org?.rawValue, action, actor.kind, actor.userID, actor.tokenID, actor.connectionID,
+                evidenceRequestID?.rawValue, linkID?.rawValue, connectionID?.rawValue,
+                commentJustInserted ? "true" : "false", commentID.map(String.init),
                 ServerLog.requestID, JSONValue.object(detail).text,
             ])
     }

@@ -60,7 +60,7 @@ enum CommentRoutes {
         guard let principal = context.principal else { throw APIError.unauthorized }
         let link = try context.rows.first.map(TicketLinkStore.decode)
         let posted = try actions.postComment(
-            org: context.orgID, request: request, author: principal, body: body, link: link)
+            org: context.org, request: request, author: principal, body: body, link: link)
         return .json(201, .object(["comment": posted.comment.json, "echo": posted.echo?.json ?? .null]))
     }
 

@@ -15,8 +15,9 @@ public struct OutboxStore {
             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
             """,
             [
-                eventID, link.orgID, link.id, commentID.map(String.init), link.provider, type.rawValue, body.text,
-                link.connectionID,
+                eventID, link.orgID.rawValue, link.id.rawValue, commentID.map(String.init), link.provider,
+                type.rawValue,
+                body.text, link.connectionID?.rawValue,
             ])
     }
 

@@ -19,8 +19,9 @@ struct InboundRejectionStore {
                     """, [connection.id, reason]
                 ).first?.int("rejections") ?? 0
             guard count == 1 else { return count }
-            var audit = AuditEvent(org: connection.orgID, action: "inbound.rejected", actor: .connection(connection.id))
-            audit.connectionID = connection.id
+            var audit = AuditEvent(
+                org: OrgID(connection.orgID), action: "inbound.rejected", actor: .connection(connection.id))
+            audit.connectionID = ConnectionID(connection.id)
             // The reason, not the body; the later rejections of this minute are counted, not audited.
             audit.detail = [
                 "reason": .string(reason),

@@ -27,11 +27,11 @@ enum InboundRoutes {
         // in the transaction the writes then commit in.
         let linked: (link: TicketLink, status: EvidenceRequest.Status?)?
         if event.status != nil && event.trackerStatus == nil {
-            linked = try links.activeLockingStatus(externalID: event.externalID, scope: scope).map {
+            linked = try links.activeLockingStatus(externalID: ExternalTicketID(event.externalID), scope: scope).map {
                 ($0.link, $0.status)
             }
         } else {
-            linked = try links.active(externalID: event.externalID, scope: scope).map { ($0, nil) }
+            linked = try links.active(externalID: ExternalTicketID(event.externalID), scope: scope).map { ($0, nil) }
         }
         guard let (link, current) = linked else {
             throw APIError.notFound("No linked ticket has external_id \(event.externalID).")
@@ -84,7 +84,8 @@ enum InboundRoutes {
         if let incoming = event.comment {
             statements.append(
                 CommentStore.externalStatement(
-                    org: link.orgID, request: link.evidenceRequestID, author: incoming.author, body: incoming.body,
+                    org: link.orgID.rawValue, request: link.evidenceRequestID.rawValue, author: incoming.author,
+                    body: incoming.body,
                     externalCommentID: incoming.externalCommentID, heldBy: nil))
         }
         var applied: String?

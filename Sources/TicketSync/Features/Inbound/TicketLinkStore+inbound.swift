@@ -3,7 +3,7 @@
 extension TicketLinkStore {
     /// `active(externalID:scope:)` and the request's current status, its row locked in a transaction begun here
     /// (BEGIN travels with the read). The caller commits or rolls back; with no link, it is rolled back here.
-    func activeLockingStatus(externalID: String, scope: InboundScope) throws -> (
+    func activeLockingStatus(externalID: ExternalTicketID, scope: InboundScope) throws -> (
         link: TicketLink, status: EvidenceRequest.Status
     )? {
         let found: PGRow?
@@ -17,7 +17,7 @@ extension TicketLinkStore {
                     WHERE l.external_id = $1 AND \(scope.condition("l.connection_id", parameter: 2))
                       AND l.unlinked_at IS NULL
                     FOR NO KEY UPDATE OF e
-                    """, [externalID] + scope.parameters),
+                    """, [externalID.rawValue] + scope.parameters),
             ]).at(1).first
         } catch {
             _ = try? db.execute("ROLLBACK")

@@ -37,7 +37,7 @@ struct TrackerStatusSync {
                            OR (l.tracker_status_at = to_timestamp($3::bigint / 1000.0)
                                AND l.tracker_status IS DISTINCT FROM $4))
                     FOR NO KEY UPDATE OF l
-                    """, [link.orgID, link.id, String(change.milliseconds), change.name]
+                    """, [link.orgID.rawValue, link.id.rawValue, String(change.milliseconds), change.name]
                 ).first
             else { return .stale }
             let wasClosed = row.bool("closed")
@@ -64,7 +64,8 @@ struct TrackerStatusSync {
                     WHERE org_id = $1 AND id = $2
                     """,
                     [
-                        link.orgID, link.id, change.name, change.category.rawValue, String(change.milliseconds),
+                        link.orgID.rawValue, link.id.rawValue, change.name, change.category.rawValue,
+                        String(change.milliseconds),
                         closes ? "true" : "false", reopens ? "true" : "false",
                     ]),
                 systemEntry(
@@ -76,7 +77,7 @@ struct TrackerStatusSync {
                     EvidenceRequestStore.statusStatement(org: link.orgID, id: link.evidenceRequestID, status: target))
             }
             var detail: [String: JSONValue] = [
-                "external_id": .string(link.externalID), "tracker_status": .string(change.name),
+                "external_id": link.externalID.json, "tracker_status": .string(change.name),
                 "tracker_status_category": .string(change.category.rawValue), "status": .optional(target?.rawValue),
             ]
             if closes { detail["link"] = .string("closed") }
@@ -97,14 +98,14 @@ struct TrackerStatusSync {
                 """
                 UPDATE ticket_sync.ticket_links SET tracker_error = $3, updated_at = clock_timestamp()
                 WHERE org_id = $1 AND id = $2 AND unlinked_at IS NULL AND tracker_error IS NULL
-                """, [link.orgID, link.id, reason]
+                """, [link.orgID.rawValue, link.id.rawValue, reason]
             ).affected
             guard marked == 1 else { return false }
             _ = try db.pipeline([
                 systemEntry(author: actorName ?? tracker, body: reason, key: "tracker-deleted"),
                 AuditEvent(
                     "inbound.applied", link: link, actor: actor,
-                    detail: ["external_id": .string(link.externalID), "link": .string("deleted")]
+                    detail: ["external_id": link.externalID.json, "link": .string("deleted")]
                 ).statement,
             ])
             return true
@@ -127,6 +128,6 @@ struct TrackerStatusSync {
             INSERT INTO ticket_sync.comments (org_id, evidence_request_id, source, author, body, external_comment_id)
             VALUES ($1, $2, 'system', $3, $4, $5)
             ON CONFLICT (evidence_request_id, external_comment_id) DO NOTHING
-            """, [link.orgID, link.evidenceRequestID, String(author.prefix(255)), body, key])
+            """, [link.orgID.rawValue, link.evidenceRequestID.rawValue, String(author.prefix(255)), body, key])
     }
 }

@@ -237,7 +237,7 @@ public struct JiraProvider: TicketProvider {
     /// A workflow that cannot reach done fails the close before anything is marked closed.
     /// Credentials refused fail it too; a Jira that is merely down or busy does not (the outbox retries).
     public func prepareClose(_ link: TicketLink) throws {
-        switch transitions(link.externalID, timeouts: timeouts) {
+        switch transitions(link.externalID.rawValue, timeouts: timeouts) {
         case .success(let available):
             guard available.contains(where: { $0.category == "done" }) else {
                 throw TrackerError(

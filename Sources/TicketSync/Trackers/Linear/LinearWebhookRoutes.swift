@@ -52,10 +52,10 @@ enum LinearWebhookRoutes {
             if try ours(commentID: commentID, link: link, db: db) { return InboundApplied.response(comment: "skipped") }
             let audit = AuditEvent(
                 "inbound.applied", link: link, actor: .connection(scope.connectionID),
-                detail: ["external_id": .string(link.externalID), "external_comment_id": .string(commentID)])
+                detail: ["external_id": link.externalID.json, "external_comment_id": .string(commentID)])
             let rows = try db.pipeline([
                 CommentStore.externalStatement(
-                    org: link.orgID, request: link.evidenceRequestID, author: author, body: body,
+                    org: link.orgID.rawValue, request: link.evidenceRequestID.rawValue, author: author, body: body,
                     externalCommentID: commentID, onlyIf: .always),
                 audit.statement,
             ])
@@ -78,7 +78,7 @@ enum LinearWebhookRoutes {
             """
             SELECT event_id::text AS event_id FROM ticket_sync.outbox
             WHERE org_id = $1 AND link_id = $2 AND event_type = 'ticket.comment'
-            """, [link.orgID, link.id])
+            """, [link.orgID.rawValue, link.id.rawValue])
         let wanted = commentID.lowercased()
         return rows.all.contains { LinearID.comment(eventID: $0.string("event_id")) == wanted }
     }
