@@ -10,15 +10,15 @@ struct CommentRowsTests {
         let org = try TestDatabase.makeOrg(db)
         let comments = CommentStore(db: db)
         _ = try comments.insertInternal(
-            org: org.orgID.rawValue, request: org.evidenceRequestID.rawValue, authorID: org.adminID,
+            org: org.orgID, request: org.evidenceRequestID, authorID: org.adminID,
             author: "Zoë \"Q\"",
             body: "line\nwith \\ and \u{01} and 😀", syncState: nil)
         let pushed = try comments.insertInternal(
-            org: org.orgID.rawValue, request: org.evidenceRequestID.rawValue, authorID: org.adminID, author: "A",
+            org: org.orgID, request: org.evidenceRequestID, authorID: org.adminID, author: "A",
             body: "b", syncState: .pending)
-        try comments.markFailed(org: org.orgID.rawValue, id: pushed.id, reason: "HTTP 410 Gone")
+        try comments.markFailed(org: org.orgID, id: pushed.id, reason: "HTTP 410 Gone")
         _ = try comments.insertExternal(
-            org: org.orgID.rawValue, request: org.evidenceRequestID.rawValue, author: "Jane (ext)", body: "reply",
+            org: org.orgID, request: org.evidenceRequestID, author: "Jane (ext)", body: "reply",
             externalCommentID: "ext-1")
         let rows = try db.query(
             "SELECT \(CommentStore.columns) FROM ticket_sync.comments WHERE org_id = $1 ORDER BY id", [org.id]

@@ -34,7 +34,7 @@ struct OutboxTests {
 
     /// Only this link's events: other tests enqueue in the same database at the same time.
     func claim(_ f: Fixture, lease: Int = 60, db: PGConnection? = nil) throws -> [OutboxEvent] {
-        try OutboxStore(db: db ?? f.db).claim(limit: 10, leaseSeconds: lease, linkID: f.link.id.rawValue)
+        try OutboxStore(db: db ?? f.db).claim(limit: 10, leaseSeconds: lease, linkID: f.link.id)
     }
 
     @Test func eventsOfOneLinkAreClaimedOneAtATimeInOrder() throws {
@@ -56,7 +56,7 @@ struct OutboxTests {
         #expect(
             try TicketLinkStore(db: f.db).active(org: f.org.orgID, request: f.org.evidenceRequestID)?.syncState
                 == .error)
-        #expect(try OutboxStore(db: f.db).requeueFailed(org: f.org.orgID.rawValue, linkID: f.link.id.rawValue) == 1)
+        #expect(try OutboxStore(db: f.db).requeueFailed(org: f.org.orgID, linkID: f.link.id) == 1)
         let again = try claim(f)
         #expect(again.map(\.eventID) == [ids[0]])
         #expect(again.first?.attempts == 1, "a re-queued event starts a fresh attempt budget")
@@ -66,7 +66,7 @@ struct OutboxTests {
         // Ten links with one event each, claimed by five connections at once.
         let fixtures = try (0..<10).map { _ in try fixture() }
         for f in fixtures { _ = try enqueue(f, 1) }
-        let links = Set(fixtures.map(\.link.id.rawValue))
+        let links = Set(fixtures.map(\.link.id))
         let results = TestDatabase.concurrently(5) { _ in
             try OutboxStore(db: TestDatabase.connect()).claim(limit: 100, leaseSeconds: 60).filter {
                 links.contains($0.linkID)
@@ -111,7 +111,7 @@ struct OutboxTests {
         let f = try fixture()
         _ = try enqueue(f, 2)
         let inFlight = try #require(try claim(f).first)
-        #expect(try OutboxStore(db: f.db).cancelUndelivered(org: f.org.orgID.rawValue, linkID: f.link.id.rawValue) == 2)
+        #expect(try OutboxStore(db: f.db).cancelUndelivered(org: f.org.orgID, linkID: f.link.id) == 2)
         #expect(try claim(f, lease: 0).isEmpty)
         #expect(try !OutboxStore(db: f.db).markDelivered(inFlight, status: 200), "an attempt under way is not recorded")
         let states = try f.db.query("SELECT state FROM ticket_sync.outbox WHERE link_id = $1", [f.link.id.rawValue]).all
@@ -122,9 +122,9 @@ struct OutboxTests {
         let f = try fixture()
         _ = try enqueue(f, 1)
         let outbox = OutboxStore(db: f.db)
-        #expect(try outbox.claim(limit: 10, leaseSeconds: 60, linkID: f.link.id.rawValue, providers: ["mock"]).isEmpty)
+        #expect(try outbox.claim(limit: 10, leaseSeconds: 60, linkID: f.link.id, providers: ["mock"]).isEmpty)
         #expect(
-            try outbox.claim(limit: 10, leaseSeconds: 60, linkID: f.link.id.rawValue, providers: ["mock", "webhook"])
+            try outbox.claim(limit: 10, leaseSeconds: 60, linkID: f.link.id, providers: ["mock", "webhook"])
                 .count == 1)
     }
 
@@ -147,7 +147,7 @@ struct OutboxTests {
         let f = try fixture()
         let comments = CommentStore(db: f.db)
         let comment = try comments.insertInternal(
-            org: f.org.orgID.rawValue, request: f.org.evidenceRequestID.rawValue, authorID: f.org.adminID,
+            org: f.org.orgID, request: f.org.evidenceRequestID, authorID: f.org.adminID,
             author: "A", body: "b", syncState: .pending)
         let eventID = UUID().uuidString.lowercased()
         try OutboxStore(db: f.db).enqueue(
@@ -163,10 +163,10 @@ struct OutboxTests {
             policy: DeliveryPolicy(baseMilliseconds: 1, capSeconds: 1, maxAttempts: 2))
         let timeouts = HTTPTimeouts(connect: 1, total: 1)
         _ = try deliverer.deliverNow(eventID: eventID, timeouts: timeouts)
-        #expect(try comments.find(org: f.org.orgID.rawValue, id: comment.id)?.syncState == .pending)
+        #expect(try comments.find(org: f.org.orgID, id: comment.id)?.syncState == .pending)
         try f.db.query("SELECT pg_sleep(0.05)")
         _ = try deliverer.deliverNext(linkID: f.link.id.rawValue, timeouts: timeouts)
-        let failed = try comments.find(org: f.org.orgID.rawValue, id: comment.id)
+        let failed = try comments.find(org: f.org.orgID, id: comment.id)
         #expect(failed?.syncState == .error)
         #expect(failed?.lastError?.contains("gave up after 2 attempts") == true)
         #expect(http.sent.count == 2)

@@ -81,7 +81,7 @@ extension OutboxTests {
         for _ in 0..<4 {
             guard let turn = try claimTurn(lanes.db, after: lane) else { break }
             lane = turn.lane
-            claimed.append(turn.event.connectionID)
+            claimed.append(turn.event.connectionID?.rawValue)
             // Finished at once: A is never at its cap here, only its turn passes.
             try lanes.db.query(OutboxStore.deliveredStatement(turn.event, status: 200))
         }
@@ -98,7 +98,7 @@ extension OutboxTests {
         for _ in 0..<6 {
             guard let turn = try claimTurn(lanes.db, after: lane) else { break }
             lane = turn.lane
-            claimed.append(turn.event.connectionID)
+            claimed.append(turn.event.connectionID?.rawValue)
         }
         #expect(claimed.filter { $0 == lanes.a }.count == 2, "\(claimed)")
         #expect(claimed.filter { $0 == lanes.b }.count == 1, "\(claimed)")

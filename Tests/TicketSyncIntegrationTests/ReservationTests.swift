@@ -21,7 +21,8 @@ struct ReservationTests {
 
     func ticket(_ id: String) -> CreatedTicket {
         CreatedTicket(
-            provider: "jira", externalID: id, externalURL: "https://jira.invalid/browse/\(id)", externalRef: id)
+            provider: "jira", externalID: ExternalTicketID(id), externalURL: "https://jira.invalid/browse/\(id)",
+            externalRef: id)
     }
 
     @Test func aCreateTakenOverAfterItsLeaseCannotCompleteOverTheOneThatTookOver() throws {

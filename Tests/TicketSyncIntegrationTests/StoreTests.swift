@@ -65,7 +65,8 @@ struct StoreTests {
         #expect(
             try TicketLinkStore(db: db).active(org: OrgID(theirs.id), request: EvidenceRequestID(mine.requestID)) == nil
         )
-        #expect(try CommentStore(db: db).thread(org: theirs.id, request: mine.requestID).isEmpty)
+        #expect(
+            try CommentStore(db: db).thread(org: OrgID(theirs.id), request: EvidenceRequestID(mine.requestID)).isEmpty)
     }
 
     @Test func aLinkCannotPointAtAnotherOrgsRequest() throws {
@@ -84,23 +85,23 @@ struct StoreTests {
         let comments = CommentStore(db: db)
         #expect(
             try comments.insertExternal(
-                org: org.orgID.rawValue, request: org.evidenceRequestID.rawValue, author: "Jane", body: "hi",
+                org: org.orgID, request: org.evidenceRequestID, author: "Jane", body: "hi",
                 externalCommentID: "ext-1") != nil)
         #expect(
             try comments.insertExternal(
-                org: org.orgID.rawValue, request: org.evidenceRequestID.rawValue, author: "Jane", body: "hi",
+                org: org.orgID, request: org.evidenceRequestID, author: "Jane", body: "hi",
                 externalCommentID: "ext-1") == nil)
         // One of our own pushed comments, replayed by the tracker, is a duplicate too.
         let internalComment = try comments.insertInternal(
-            org: org.orgID.rawValue, request: org.evidenceRequestID.rawValue, authorID: org.adminID,
+            org: org.orgID, request: org.evidenceRequestID, authorID: org.adminID,
             author: "Admin", body: "mine", syncState: .pending)
-        _ = try comments.markSynced(org: org.orgID.rawValue, id: internalComment.id, externalCommentID: "ext-2")
+        _ = try comments.markSynced(org: org.orgID, id: internalComment.id, externalCommentID: "ext-2")
         #expect(
             try comments.insertExternal(
-                org: org.orgID.rawValue, request: org.evidenceRequestID.rawValue, author: "Bot", body: "mine",
+                org: org.orgID, request: org.evidenceRequestID, author: "Bot", body: "mine",
                 externalCommentID: "ext-2") == nil)
         #expect(
-            try comments.thread(org: org.orgID.rawValue, request: org.evidenceRequestID.rawValue).map(
+            try comments.thread(org: org.orgID, request: org.evidenceRequestID).map(
                 \.externalCommentID) == ["ext-1", "ext-2"])
     }
 
@@ -109,12 +110,12 @@ struct StoreTests {
         let org = try TestDatabase.makeOrg(db)
         let comments = CommentStore(db: db)
         _ = try comments.insertExternal(
-            org: org.orgID.rawValue, request: org.evidenceRequestID.rawValue, author: "J", body: "first",
+            org: org.orgID, request: org.evidenceRequestID, author: "J", body: "first",
             externalCommentID: "c-1")
         let mine = try comments.insertInternal(
-            org: org.orgID.rawValue, request: org.evidenceRequestID.rawValue, authorID: org.adminID,
+            org: org.orgID, request: org.evidenceRequestID, authorID: org.adminID,
             author: "A", body: "mine", syncState: .pending)
-        let synced = try comments.markSynced(org: org.orgID.rawValue, id: mine.id, externalCommentID: "c-1")
+        let synced = try comments.markSynced(org: org.orgID, id: mine.id, externalCommentID: "c-1")
         #expect(synced.syncState == .synced)
         #expect(synced.externalCommentID == Comment.mintedExternalID(mine.id))
     }

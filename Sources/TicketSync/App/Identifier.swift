@@ -1,6 +1,8 @@
 /// The id of one kind of domain object: a string on the wire and in the database, a type of its own in Swift, so
 /// that a link's id passed where an org's is expected does not compile. `Tag` only names the kind.
-public struct Identifier<Tag>: Hashable, Comparable, Sendable, CustomStringConvertible, ExpressibleByStringLiteral {
+public struct Identifier<Tag>: Hashable, Comparable, Sendable, CustomStringConvertible,
+    ExpressibleByStringInterpolation
+{
     public let rawValue: String
 
     public init(_ rawValue: String) { self.rawValue = rawValue }

@@ -42,7 +42,7 @@ extension SyncActions {
         func unsynced() throws -> Comment {
             let rows = try db.pipeline([
                 CommentStore.internalStatement(
-                    org: org.rawValue, request: request.id.rawValue, authorID: author.userID,
+                    org: org, request: request.id, authorID: author.userID,
                     author: author.displayName, body: body,
                     syncState: nil),
                 commentAudit(org: org, request: request.id, link: nil).statement,
@@ -81,7 +81,7 @@ extension SyncActions {
             let opened = try db.pipeline([
                 PGStatement("BEGIN"), TicketLinkStore.lockOpenStatement(org: draft.org, id: draft.link.id),
                 CommentStore.internalStatement(
-                    org: draft.org.rawValue, request: draft.request.id.rawValue, authorID: draft.author.userID,
+                    org: draft.org, request: draft.request.id, authorID: draft.author.userID,
                     author: draft.author.displayName, body: draft.body, syncState: .pending),
             ])
             guard try opened.at(1).first != nil else {
@@ -103,11 +103,11 @@ extension SyncActions {
             let event = try queued.at(0).single("queued event")
             guard event["state"] == "delivering" else { return (comment, nil) }
             let claimed = OutboxEvent(
-                id: event.int("id"), eventID: eventID, orgID: draft.org.rawValue, linkID: draft.link.id.rawValue,
-                connectionID: draft.link.connectionID?.rawValue, evidenceRequestID: draft.request.id.rawValue,
+                id: event.int("id"), eventID: eventID, orgID: draft.org, linkID: draft.link.id,
+                connectionID: draft.link.connectionID, evidenceRequestID: draft.request.id,
                 commentID: comment.id,
                 provider: draft.link.provider, eventType: .comment, body: body.text, attempts: event.int("attempts"),
-                externalID: draft.link.externalID.rawValue, externalRef: draft.link.externalRef,
+                externalID: draft.link.externalID, externalRef: draft.link.externalRef,
                 leaseToken: event["lease_token"])
             return (comment, claimed)
         } catch {

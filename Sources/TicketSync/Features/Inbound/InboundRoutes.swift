@@ -84,7 +84,7 @@ enum InboundRoutes {
         if let incoming = event.comment {
             statements.append(
                 CommentStore.externalStatement(
-                    org: link.orgID.rawValue, request: link.evidenceRequestID.rawValue, author: incoming.author,
+                    org: link.orgID, request: link.evidenceRequestID, author: incoming.author,
                     body: incoming.body,
                     externalCommentID: incoming.externalCommentID, heldBy: nil))
         }

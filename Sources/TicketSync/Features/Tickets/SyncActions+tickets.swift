@@ -93,11 +93,11 @@ extension SyncActions {
             }
             guard try links.markTrackerAttempt(reservation) else { throw TicketError.beingCreated }
         }
-        let text = CreationKey(linkID: reservation.link.id.rawValue).text
+        let text = CreationKey(linkID: reservation.link.id).text
         let minted = try provider.mintedSequence.map { try CreationKey.mint(text, from: $0, db: db) }
         return try provider.createTicket(
             for: request,
-            key: CreationKey(linkID: reservation.link.id.rawValue, resumed: reservation.isResumed, mintedNumber: minted)
+            key: CreationKey(linkID: reservation.link.id, resumed: reservation.isResumed, mintedNumber: minted)
         )
     }
 
@@ -106,13 +106,13 @@ extension SyncActions {
     private func superseded(_ reservation: Reservation, made ticket: CreatedTicket) throws -> TicketLink {
         let current = try links.active(org: reservation.link.orgID, request: reservation.link.evidenceRequestID)
         if let current, current.id == reservation.link.id, !current.isCreating,
-            current.externalID.rawValue == ticket.externalID
+            current.externalID == ticket.externalID
         {
             return current
         }
         if let current, current.id == reservation.link.id, current.isCreating { throw TicketError.beingCreated }
         let linkedNow = current?.isCreating == false ? current?.externalID : nil
-        throw TicketError.createSuperseded(made: ticket.externalID, linked: linkedNow?.rawValue)
+        throw TicketError.createSuperseded(made: ticket.externalID.rawValue, linked: linkedNow?.rawValue)
     }
 
     /// An audit row about a link of this org.
@@ -159,8 +159,8 @@ extension SyncActions {
         // An unfinished create is resumed (the tracker asked by its key first).
         if link.isCreating { return (try resumeCreate(org: org, request: request), 0) }
         let requeued = try db.transaction { () throws -> Int in
-            try CommentStore(db: db).markRequeued(org: org.rawValue, linkID: link.id.rawValue)
-            let count = try OutboxStore(db: db).requeueFailed(org: org.rawValue, linkID: link.id.rawValue)
+            try CommentStore(db: db).markRequeued(org: org, linkID: link.id)
+            let count = try OutboxStore(db: db).requeueFailed(org: org, linkID: link.id)
             try db.query(audit("ticket.retry", link: link, detail: ["requeued_events": .int(count)]).statement)
             return count
         }
@@ -178,8 +178,8 @@ extension SyncActions {
     public func unlinkTicket(org: OrgID, request: EvidenceRequest) throws {
         try db.transaction {
             guard let linkID = try links.unlink(org: org, request: request.id) else { throw TicketError.noLink }
-            let cancelled = try OutboxStore(db: db).cancelUndelivered(org: org.rawValue, linkID: linkID.rawValue)
-            if cancelled > 0 { try CommentStore(db: db).markCancelled(org: org.rawValue, linkID: linkID.rawValue) }
+            let cancelled = try OutboxStore(db: db).cancelUndelivered(org: org, linkID: linkID)
+            if cancelled > 0 { try CommentStore(db: db).markCancelled(org: org, linkID: linkID) }
             var event = AuditEvent(org: org, action: "ticket.unlink", actor: actor)
             event.evidenceRequestID = request.id
             event.linkID = linkID

@@ -89,7 +89,7 @@ public struct TicketLinkStore {
                 VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING \(Self.columns)
                 """,
                 [
-                    org.rawValue, request.rawValue, ticket.provider, ticket.externalID, ticket.externalURL,
+                    org.rawValue, request.rawValue, ticket.provider, ticket.externalID.rawValue, ticket.externalURL,
                     ticket.externalRef, connectionID?.rawValue,
                 ])
             guard let row = rows.first else { throw APIError.internalError }
@@ -98,7 +98,7 @@ public struct TicketLinkStore {
             if error.constraint == "ticket_links_active_external_id"
                 || error.constraint == "ticket_links_active_external_ref"
             {
-                throw TicketError.externalIDInUse(ticket.externalID)
+                throw TicketError.externalIDInUse(ticket.externalID.rawValue)
             }
             throw TicketError.alreadyLinked
         }
@@ -183,13 +183,13 @@ public struct TicketLinkStore {
                 RETURNING \(Self.columns)
                 """,
                 [
-                    reservation.link.orgID.rawValue, reservation.link.id.rawValue, ticket.externalID,
+                    reservation.link.orgID.rawValue, reservation.link.id.rawValue, ticket.externalID.rawValue,
                     ticket.externalURL,
                     ticket.externalRef, reservation.token,
                 ]
             ).first.map(Self.decode)
         } catch let error as PGError where error.sqlstate == .uniqueViolation {
-            throw TicketError.externalIDInUse(ticket.externalID)
+            throw TicketError.externalIDInUse(ticket.externalID.rawValue)
         }
     }
 

@@ -71,7 +71,8 @@ public struct JiraProvider: TicketProvider {
 
     func ticket(key: String, id: String) -> CreatedTicket {
         CreatedTicket(
-            provider: kind.rawValue, externalID: key, externalURL: "\(baseURL.absoluteString)/browse/\(key)",
+            provider: kind.rawValue, externalID: ExternalTicketID(key),
+            externalURL: "\(baseURL.absoluteString)/browse/\(key)",
             externalRef: id)
     }
 
@@ -173,7 +174,7 @@ public struct JiraProvider: TicketProvider {
             "key": .string(Self.commentProperty), "value": .object(["event_id": .string(event.eventID)]),
         ])
         let result = call(
-            "POST", "/issue/\(Self.escaped(event.externalID))/comment",
+            "POST", "/issue/\(Self.escaped(event.externalID.rawValue))/comment",
             .object(["body": .string(text), "properties": .array([property])]), timeouts: timeouts)
         guard let status = result.status, (200..<300).contains(status) else { return Self.failure.outcome(result) }
         return .delivered(externalCommentID: result.jsonObject.flatMap { Self.identifier($0["id"]) }, echo: nil)
@@ -192,7 +193,7 @@ public struct JiraProvider: TicketProvider {
         }
         let expand = deployment == .cloud ? "" : "expand=properties&"
         let result = call(
-            "GET", "/issue/\(Self.escaped(event.externalID))/comment?\(expand)orderBy=-created&maxResults=100",
+            "GET", "/issue/\(Self.escaped(event.externalID.rawValue))/comment?\(expand)orderBy=-created&maxResults=100",
             timeouts: timeouts)
         guard let status = result.status, (200..<300).contains(status),
             case .array(var comments)? = result.jsonObject?["comments"]
@@ -219,7 +220,7 @@ public struct JiraProvider: TicketProvider {
 
     /// Closing is a workflow transition: the one whose target status category is `done` (never matched by name).
     private func close(_ event: OutboxEvent, timeouts: HTTPTimeouts) -> DeliveryOutcome {
-        let listed = transitions(event.externalID, timeouts: timeouts)
+        let listed = transitions(event.externalID.rawValue, timeouts: timeouts)
         guard case .success(let available) = listed else {
             if case .failure(let failed) = listed { return Self.failure.outcome(failed.result) }
             return .retry(reason: "no answer", status: nil, retryAfter: nil)
@@ -228,7 +229,7 @@ public struct JiraProvider: TicketProvider {
             return .giveUp(reason: Self.noDoneTransition(available), status: nil)
         }
         let result = call(
-            "POST", "/issue/\(Self.escaped(event.externalID))/transitions",
+            "POST", "/issue/\(Self.escaped(event.externalID.rawValue))/transitions",
             .object(["transition": .object(["id": .string(done.id)])]), timeouts: timeouts)
         guard let status = result.status, (200..<300).contains(status) else { return Self.failure.outcome(result) }
         return .delivered(externalCommentID: nil, echo: nil)

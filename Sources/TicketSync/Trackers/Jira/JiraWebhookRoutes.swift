@@ -62,7 +62,7 @@ enum JiraWebhookRoutes {
                 // an echo: then Jira is asked to send again later (503; a redelivery keeps its identifier), when
                 // the stamp de-duplicates it. Otherwise the comment is imported, de-duplicated by its Jira id.
                 if try OutboxStore(db: context.database()).commentPushUnsettled(
-                    org: link.orgID.rawValue, linkID: link.id.rawValue)
+                    org: link.orgID, linkID: link.id)
                 {
                     throw APIError.identityUnknown
                 }
@@ -98,7 +98,7 @@ enum JiraWebhookRoutes {
             detail: ["external_id": link.externalID.json, "external_comment_id": .string(event.commentID)])
         let rows = try db.pipeline([
             CommentStore.externalStatement(
-                org: link.orgID.rawValue, request: link.evidenceRequestID.rawValue, author: event.authorName,
+                org: link.orgID, request: link.evidenceRequestID, author: event.authorName,
                 body: event.body,
                 externalCommentID: event.commentID, onlyIf: condition),
             audit.statement,

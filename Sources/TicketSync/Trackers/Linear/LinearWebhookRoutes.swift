@@ -55,7 +55,7 @@ enum LinearWebhookRoutes {
                 detail: ["external_id": link.externalID.json, "external_comment_id": .string(commentID)])
             let rows = try db.pipeline([
                 CommentStore.externalStatement(
-                    org: link.orgID.rawValue, request: link.evidenceRequestID.rawValue, author: author, body: body,
+                    org: link.orgID, request: link.evidenceRequestID, author: author, body: body,
                     externalCommentID: commentID, onlyIf: .always),
                 audit.statement,
             ])

@@ -12,7 +12,9 @@ public struct MockProvider: TicketProvider {
     public func createTicket(for request: EvidenceRequest, key: CreationKey) throws -> CreatedTicket {
         guard let number = key.mintedNumber else { throw APIError.internalError }  // minted by the use case
         let externalID = "mock-TCK-\(number)"
-        return CreatedTicket(provider: kind.rawValue, externalID: externalID, externalURL: Self.browseBase + externalID)
+        return CreatedTicket(
+            provider: kind.rawValue, externalID: ExternalTicketID(externalID), externalURL: Self.browseBase + externalID
+        )
     }
 
     public func deliver(_ event: OutboxEvent, timeouts: HTTPTimeouts) -> DeliveryOutcome {
