@@ -60,7 +60,8 @@ public struct TrackerConfig: Sendable {
             connectionID: connection.id, version: connection.updatedAt, name: connection.name, kind: connection.kind,
             settings: connection.effectiveSettings, secrets: secrets,
             inboundSecrets: try inboundSecretFields.compactMap { try open($0) }, missing: connection.missing,
-            outboundGuard: check.owned(by: connection.orgID), statusMap: connection.statusMap, orgID: connection.orgID)
+            outboundGuard: check.owned(by: connection.orgID), statusMap: try connection.statusMap,
+            orgID: connection.orgID)
     }
 
     /// An http(s) base URL setting with trailing slashes removed; nil when unset or unusable.

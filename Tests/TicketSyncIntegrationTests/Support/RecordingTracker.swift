@@ -42,7 +42,7 @@ struct RecordingTracker {
             status: .open)
     }
 
-    var admin: Principal { Principal(userID: org.adminID, displayName: "Admin", permission: .configure) }
+    var admin: Principal { Principal(userID: UserID(org.adminID), displayName: "Admin", permission: .configure) }
 
     /// The calls of one event type, in order.
     func calls(_ type: String) -> [OutboundRequest] { http.sent.filter { $0.headers["X-Event-Type"] == type } }

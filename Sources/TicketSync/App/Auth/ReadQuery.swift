@@ -80,10 +80,10 @@ extension AuthStore {
     static func principal(from row: PGRow) throws -> Principal {
         let name = row.string("auth_display_name")
         var principal = Principal(
-            userID: row.string("auth_user_id"), displayName: name.isEmpty ? row.string("auth_email") : name,
+            userID: row.id("auth_user_id"), displayName: name.isEmpty ? row.string("auth_email") : name,
             email: row.string("auth_email"),
             permission: try row.parsedIfPresent("auth_permission", OrgPermission.init(rawValue:)),
-            tokenID: row.string("auth_token_id"), tokenExpiresAt: row["auth_token_expires_at"],
+            tokenID: row.id("auth_token_id"), tokenExpiresAt: row["auth_token_expires_at"],
             tokenUseIsStale: row.bool("auth_token_stale"))
         if row["auth_request_id"] != nil {
             principal.evidenceRequest = EvidenceRequest(

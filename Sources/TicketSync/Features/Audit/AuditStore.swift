@@ -1,17 +1,18 @@
 /// Who acted: a user through a token, a tracker connection (inbound), the service itself, or the command line.
 public struct AuditActor: Sendable {
     public let kind: String
-    public let userID: String?
-    public let tokenID: String?
-    public let connectionID: String?
+    public let userID: UserID?
+    public let tokenID: TokenID?
+    public let connectionID: ConnectionID?
 
     public static func user(_ principal: Principal) -> AuditActor {
         AuditActor(
-            kind: "user", userID: principal.userID, tokenID: principal.tokenID.isEmpty ? nil : principal.tokenID,
+            kind: "user", userID: principal.userID,
+            tokenID: principal.tokenID.rawValue.isEmpty ? nil : principal.tokenID,
             connectionID: nil)
     }
     /// An inbound event, authorised by this connection's signature (nil: the deployment default's).
-    public static func connection(_ id: String?) -> AuditActor {
+    public static func connection(_ id: ConnectionID?) -> AuditActor {
         AuditActor(kind: "connection", userID: nil, tokenID: nil, connectionID: id)
     }
     public static let system = AuditActor(kind: "system", userID: nil, tokenID: nil, connectionID: nil)
@@ -57,7 +58,8 @@ public struct AuditEvent {
                     $12, $13::jsonb)
             """,
             [
-                org?.rawValue, action, actor.kind, actor.userID, actor.tokenID, actor.connectionID,
+                org?.rawValue, action, actor.kind, actor.userID?.rawValue, actor.tokenID?.rawValue,
+                actor.connectionID?.rawValue,
                 evidenceRequestID?.rawValue, linkID?.rawValue, connectionID?.rawValue,
                 commentJustInserted ? "true" : "false", commentID.map(String.init),
                 ServerLog.requestID, JSONValue.object(detail).text,

@@ -42,7 +42,7 @@ extension SyncActions {
         func unsynced() throws -> Comment {
             let rows = try db.pipeline([
                 CommentStore.internalStatement(
-                    org: org, request: request.id, authorID: author.userID,
+                    org: org, request: request.id, authorID: author.userID.rawValue,
                     author: author.displayName, body: body,
                     syncState: nil),
                 commentAudit(org: org, request: request.id, link: nil).statement,
@@ -81,7 +81,7 @@ extension SyncActions {
             let opened = try db.pipeline([
                 PGStatement("BEGIN"), TicketLinkStore.lockOpenStatement(org: draft.org, id: draft.link.id),
                 CommentStore.internalStatement(
-                    org: draft.org, request: draft.request.id, authorID: draft.author.userID,
+                    org: draft.org, request: draft.request.id, authorID: draft.author.userID.rawValue,
                     author: draft.author.displayName, body: draft.body, syncState: .pending),
             ])
             guard try opened.at(1).first != nil else {

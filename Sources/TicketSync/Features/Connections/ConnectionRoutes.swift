@@ -42,7 +42,7 @@ enum ConnectionRoutes {
                 try store.insert(
                     id: id, org: context.orgID, kind: kind, name: name,
                     settings: input.settings.compactMapValues { $0 }, isDefault: input.isDefault ?? false,
-                    createdBy: context.principal?.userID, inboundToken: token)
+                    createdBy: context.principal?.userID.rawValue, inboundToken: token)
                 if input.disabled == true {
                     _ = try store.update(
                         org: context.orgID, id: id, name: nil, settings: nil, isDefault: nil, disabled: true)

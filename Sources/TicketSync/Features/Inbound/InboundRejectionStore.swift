@@ -20,7 +20,8 @@ struct InboundRejectionStore {
                 ).first?.int("rejections") ?? 0
             guard count == 1 else { return count }
             var audit = AuditEvent(
-                org: OrgID(connection.orgID), action: "inbound.rejected", actor: .connection(connection.id))
+                org: OrgID(connection.orgID), action: "inbound.rejected",
+                actor: .connection(ConnectionID(connection.id)))
             audit.connectionID = ConnectionID(connection.id)
             // The reason, not the body; the later rejections of this minute are counted, not audited.
             audit.detail = [

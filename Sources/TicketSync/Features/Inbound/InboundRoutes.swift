@@ -45,7 +45,7 @@ enum InboundRoutes {
             if case .standard(let id) = verified {
                 guard
                     try seen.recordFirstPruning(
-                        source: deliverySource, deliveryID: id, connectionID: scope.connectionID)
+                        source: deliverySource, deliveryID: id, connectionID: scope.connectionID?.rawValue)
                 else {
                     if inTransaction { _ = try db.execute("ROLLBACK") }
                     var response = InboundApplied.response(
@@ -60,7 +60,8 @@ enum InboundRoutes {
             if inTransaction {
                 _ = try? db.execute("ROLLBACK")
             } else if let recorded {
-                try? seen.forget(source: deliverySource, deliveryID: recorded, connectionID: scope.connectionID)
+                try? seen.forget(
+                    source: deliverySource, deliveryID: recorded, connectionID: scope.connectionID?.rawValue)
             }
             throw error
         }

@@ -85,13 +85,13 @@ enum JiraWebhookRoutes {
         if ours {
             guard let deliveryID else { return "skipped" }
             let first = try deliveries.recordFirst(
-                source: "jira", deliveryID: deliveryID, connectionID: scope.connectionID)
+                source: "jira", deliveryID: deliveryID, connectionID: scope.connectionID?.rawValue)
             return first ? "skipped" : "duplicate"
         }
         let condition =
             deliveryID.map {
                 InboundDeliveryStore.firstSeen(
-                    source: "jira", deliveryID: $0, connectionID: scope.connectionID, firstParameter: 6)
+                    source: "jira", deliveryID: $0, connectionID: scope.connectionID?.rawValue, firstParameter: 6)
             } ?? .always
         let audit = AuditEvent(
             "inbound.applied", link: link, actor: .connection(scope.connectionID),

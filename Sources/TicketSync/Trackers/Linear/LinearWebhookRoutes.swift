@@ -26,7 +26,7 @@ enum LinearWebhookRoutes {
         if let deliveryID {
             guard
                 try deliveries.recordFirst(
-                    source: deliverySource, deliveryID: deliveryID, connectionID: scope.connectionID)
+                    source: deliverySource, deliveryID: deliveryID, connectionID: scope.connectionID?.rawValue)
             else {
                 var response = InboundApplied.response(ignored: "duplicate Linear-Delivery: already received")
                 response.inboundOutcome = .duplicate
@@ -37,7 +37,8 @@ enum LinearWebhookRoutes {
             return try apply(event, link: link, scope: scope, statusMap: statusMap, db: db)
         } catch {
             if let deliveryID {
-                try? deliveries.forget(source: deliverySource, deliveryID: deliveryID, connectionID: scope.connectionID)
+                try? deliveries.forget(
+                    source: deliverySource, deliveryID: deliveryID, connectionID: scope.connectionID?.rawValue)
             }
             throw error
         }
