@@ -36,7 +36,6 @@ public enum IDKind {
     public enum User {}
     public enum Token {}
     public enum ExternalTicket {}
-    public enum ExternalComment {}
 }
 
 public typealias OrgID = Identifier<IDKind.Org>
@@ -47,8 +46,6 @@ public typealias UserID = Identifier<IDKind.User>
 public typealias TokenID = Identifier<IDKind.Token>
 /// A tracker's key for a ticket (Jira `OPS-7`, a ServiceNow number, a webhook adapter's id).
 public typealias ExternalTicketID = Identifier<IDKind.ExternalTicket>
-/// A tracker's id for a comment, or the one minted for a pushed comment the tracker gave none.
-public typealias ExternalCommentID = Identifier<IDKind.ExternalComment>
 
 extension JSONValue {
     /// An optional id as a string, or null.
@@ -63,11 +60,6 @@ extension PGRow {
 }
 
 extension RequestContext {
-    /// The path's org as an id (the router has checked it is a UUID).
+    /// The path's org as an id (checked and made canonical by the application on org routes).
     public var org: OrgID { OrgID(orgID) }
-}
-
-extension RequestContext {
-    /// A path parameter that must be a UUID, as an id of the caller's kind; anything else is a 404.
-    public func pathID<Tag>(_ name: String) throws -> Identifier<Tag> { Identifier(try uuidParameter(name)) }
 }
