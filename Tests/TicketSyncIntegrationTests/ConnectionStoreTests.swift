@@ -18,32 +18,32 @@ struct ConnectionStoreTests {
         let db = try TestDatabase.connect()
         let org = try TestDatabase.makeOrg(db)
         let store = ConnectionStore(db: db)
-        let first = try insert(store, org: org.orgID.rawValue, name: "Adapter A")
-        let found = try #require(try store.find(org: org.orgID.rawValue, id: first))
+        let first = try insert(store, org: org.id, name: "Adapter A")
+        let found = try #require(try store.find(org: org.id, id: first))
         #expect(found.name == "Adapter A" && found.kind == .webhook && found.isDefault)
         #expect(found.effectiveSettings["url"] == "https://adapter.example/hook")
 
         // A second default replaces the first.
-        let second = try insert(store, org: org.orgID.rawValue, name: "Adapter B")
+        let second = try insert(store, org: org.id, name: "Adapter B")
         #expect(
-            try store.list(org: org.orgID.rawValue).map { "\($0.name):\($0.isDefault)" } == [
+            try store.list(org: org.id).map { "\($0.name):\($0.isDefault)" } == [
                 "Adapter A:false", "Adapter B:true",
             ])
 
         #expect(
             try store.update(
-                org: org.orgID.rawValue, id: first, name: "Renamed", settings: nil, isDefault: nil, disabled: true))
-        let updated = try #require(try store.find(org: org.orgID.rawValue, id: first))
+                org: org.id, id: first, name: "Renamed", settings: nil, isDefault: nil, disabled: true))
+        let updated = try #require(try store.find(org: org.id, id: first))
         #expect(updated.name == "Renamed" && updated.disabled)
         #expect(updated.effectiveSettings["url"] == "https://adapter.example/hook")
 
-        guard case .deleted = try store.delete(org: org.orgID.rawValue, id: second) else {
+        guard case .deleted = try store.delete(org: org.id, id: second) else {
             Issue.record("not deleted")
             return
         }
-        #expect(try store.find(org: org.orgID.rawValue, id: second) == nil)
-        #expect(try store.list(org: org.orgID.rawValue).map(\.id) == [first])
-        guard case .notFound = try store.delete(org: org.orgID.rawValue, id: second) else {
+        #expect(try store.find(org: org.id, id: second) == nil)
+        #expect(try store.list(org: org.id).map(\.id.rawValue) == [first])
+        guard case .notFound = try store.delete(org: org.id, id: second) else {
             Issue.record("deleted twice")
             return
         }
@@ -80,15 +80,15 @@ struct ConnectionStoreTests {
         let db = try TestDatabase.connect()
         let org = try TestDatabase.makeOrg(db)
         let store = ConnectionStore(db: db)
-        let id = try insert(store, org: org.orgID.rawValue, name: "Used")
+        let id = try insert(store, org: org.id, name: "Used")
         _ = try TicketLinkStore(db: db).insert(
             org: org.orgID, request: org.evidenceRequestID,
             ticket: CreatedTicket(provider: "webhook", externalID: "wh-used-\(org.id)", externalURL: nil),
             connectionID: ConnectionID(id))
-        guard case .inUse(1) = try store.delete(org: org.orgID.rawValue, id: id) else {
+        guard case .inUse(1) = try store.delete(org: org.id, id: id) else {
             Issue.record("deleted while in use")
             return
         }
-        #expect(try store.find(org: org.orgID.rawValue, id: id) != nil)
+        #expect(try store.find(org: org.id, id: id) != nil)
     }
 }

@@ -17,8 +17,8 @@ extension OutboxTests {
     func lanes(eventsOfA: Int) throws -> Lanes {
         let db = try TestDatabase.connect()
         let org = try TestDatabase.makeOrg(db)
-        let a = try connection(db, org: org.orgID.rawValue, name: "A")
-        let b = try connection(db, org: org.orgID.rawValue, name: "B")
+        let a = try connection(db, org: org.id, name: "A")
+        let b = try connection(db, org: org.id, name: "B")
         for index in 0..<eventsOfA { try event(db, org: org, connection: a, n: index) }
         try event(db, org: org, connection: b, n: 0)
         return Lanes(db: db, org: org, a: a, b: b)

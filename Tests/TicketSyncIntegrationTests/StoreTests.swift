@@ -124,12 +124,12 @@ struct StoreTests {
         let db = try TestDatabase.connect()
         let org = try TestDatabase.makeOrg(db)
         let auth = AuthStore(db: db)
-        #expect(try auth.principal(token: org.adminToken, org: org.orgID.rawValue)?.permission == .configure)
-        #expect(try auth.principal(token: org.readerToken, org: org.orgID.rawValue)?.permission == .read)
+        #expect(try auth.principal(token: org.adminToken, org: org.id)?.permission == .configure)
+        #expect(try auth.principal(token: org.readerToken, org: org.id)?.permission == .read)
         #expect(try auth.principal(token: org.readerToken, org: UUID().uuidString.lowercased())?.permission == nil)
-        #expect(try auth.principal(token: APIToken.generate(), org: org.orgID.rawValue) == nil)
+        #expect(try auth.principal(token: APIToken.generate(), org: org.id) == nil)
         let user = try auth.principal(token: org.adminToken, org: nil)!.userID
         try auth.revokeTokens(userID: user, name: "test")
-        #expect(try auth.principal(token: org.adminToken, org: org.orgID.rawValue) == nil)
+        #expect(try auth.principal(token: org.adminToken, org: org.id) == nil)
     }
 }

@@ -11,13 +11,13 @@ struct TokenLifecycleTests {
         let auth = AuthStore(db: db)
         let lasting = try auth.issueToken(userID: UserID(org.adminID), name: "lasting", lifetime: 3600)
         let expiring = try auth.issueToken(userID: UserID(org.adminID), name: "expiring", lifetime: 3600)
-        #expect(try auth.principal(token: expiring, org: org.orgID.rawValue)?.tokenExpiresAt != nil)
+        #expect(try auth.principal(token: expiring, org: org.id)?.tokenExpiresAt != nil)
         try db.query(
             "UPDATE ticket_sync.api_tokens SET expires_at = now() - interval '1 second' WHERE token_sha256 = decode($1, 'hex')",
             [APIToken.digestHex(expiring)])
-        #expect(try auth.principal(token: expiring, org: org.orgID.rawValue) == nil)
-        #expect(try auth.principal(token: lasting, org: org.orgID.rawValue)?.permission == .configure)
-        #expect(try auth.principal(token: org.adminToken, org: org.orgID.rawValue)?.tokenExpiresAt == nil)
+        #expect(try auth.principal(token: expiring, org: org.id) == nil)
+        #expect(try auth.principal(token: lasting, org: org.id)?.permission == .configure)
+        #expect(try auth.principal(token: org.adminToken, org: org.id)?.tokenExpiresAt == nil)
         let states = try auth.tokens(email: "admin-\(org.id)@test.example").map { "\($0.name):\($0.state)" }
         #expect(Set(states) == ["lasting:active", "expiring:expired", "test:active"])
     }
@@ -37,7 +37,7 @@ struct TokenLifecycleTests {
         let db = try TestDatabase.connect()
         let org = try TestDatabase.makeOrg(db)
         let auth = AuthStore(db: db)
-        let principal = try #require(try auth.principal(token: org.readerToken, org: org.orgID.rawValue))
+        let principal = try #require(try auth.principal(token: org.readerToken, org: org.id))
         #expect(principal.tokenUseIsStale)
         try auth.recordUse(tokenID: principal.tokenID)
         let first = try db.query(
@@ -54,9 +54,9 @@ struct TokenLifecycleTests {
             ]
         ).single("token").string("at")
         #expect(!first.isEmpty && first == second, "a second use within the minute writes nothing")
-        #expect(try auth.principal(token: org.readerToken, org: org.orgID.rawValue)?.tokenUseIsStale == false)
+        #expect(try auth.principal(token: org.readerToken, org: org.id)?.tokenUseIsStale == false)
         #expect(try auth.revoke(tokenID: principal.tokenID))
         #expect(try !auth.revoke(tokenID: principal.tokenID), "already revoked")
-        #expect(try auth.principal(token: org.readerToken, org: org.orgID.rawValue) == nil)
+        #expect(try auth.principal(token: org.readerToken, org: org.id) == nil)
     }
 }

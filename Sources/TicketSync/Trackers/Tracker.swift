@@ -53,7 +53,7 @@ extension Tracker {
         _ context: RequestContext, connection: Connection, verified: InboundSignaturePolicy.Verified
     ) throws -> HTTPResponse {
         try InboundRoutes.apply(
-            context, scope: .connection(ConnectionID(connection.id)), statusMap: connection.statusMap,
+            context, scope: .connection(connection.id), statusMap: connection.statusMap,
             verified: verified)
     }
 }

@@ -19,7 +19,7 @@ extension Connection {
     /// The secrets that verify inbound events, newest first: the current one and, during its grace period, the one
     /// before the last rotation. Only these two are opened.
     func inboundSecrets(keys: SecretKeyRing) throws -> [String] {
-        let sealer = SecretSealer(org: orgID, connection: id, keys: keys)
+        let sealer = SecretSealer(org: orgID.rawValue, connection: id.rawValue, keys: keys)
         return try ["webhook_secret", "webhook_secret_previous"].compactMap { field in
             try secrets[field].map { try sealer.open($0.sealed, field: field) }
         }

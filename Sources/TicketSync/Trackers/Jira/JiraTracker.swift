@@ -74,7 +74,7 @@ enum JiraTracker: Tracker {
         _ context: RequestContext, connection: Connection, verified: InboundSignaturePolicy.Verified
     ) throws -> HTTPResponse {
         try JiraWebhookRoutes.apply(
-            context, scope: .connection(ConnectionID(connection.id)), statusMap: connection.statusMap
+            context, scope: .connection(connection.id), statusMap: connection.statusMap
         ) {
             (try? context.providers.config(connection)).flatMap {
                 try? context.providers.provider($0) as? JiraProvider

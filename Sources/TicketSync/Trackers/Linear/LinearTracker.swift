@@ -63,7 +63,7 @@ enum LinearTracker: Tracker {
         _ context: RequestContext, connection: Connection, verified: InboundSignaturePolicy.Verified
     ) throws -> HTTPResponse {
         try LinearWebhookRoutes.apply(
-            context, scope: .connection(ConnectionID(connection.id)), statusMap: connection.statusMap)
+            context, scope: .connection(connection.id), statusMap: connection.statusMap)
     }
 }
 
