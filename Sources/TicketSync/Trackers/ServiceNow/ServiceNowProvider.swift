@@ -85,7 +85,7 @@ public struct ServiceNowProvider: TicketProvider {
 
     func ticket(number: String, sysID: String) -> CreatedTicket {
         CreatedTicket(
-            provider: kind.rawValue, externalID: number,
+            provider: kind.rawValue, externalID: ExternalTicketID(number),
             externalURL: "\(baseURL.absoluteString)/nav_to.do?uri=\(settings.table).do?sys_id=\(sysID)",
             externalRef: sysID)
     }
