@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import TicketSync
+@testable import TicketSyncPlatform
 
 /// Each tracker's requests as its documented wire format has them (docs/trackers/*.md): method, path, query, auth
 /// scheme, Content-Type, Accept and the JSON body's exact shape, sent through a recording client (nothing leaves the
@@ -27,7 +28,7 @@ struct TrackerWireFormatTests {
         OutboxEvent(
             id: 1, eventID: "0b4e7f0e-0000-4000-8000-000000000001", orgID: "o", linkID: "l", evidenceRequestID: "r",
             commentID: type == .comment ? 42 : nil, provider: "x", eventType: type, body: body, attempts: 1,
-            externalID: externalID, externalRef: ref)
+            externalID: ExternalTicketID(externalID), externalRef: ref)
     }
 
     static let commentBody = #"{"comment":{"author":"Zoë Auditor","body":"See it","id":42}}"#

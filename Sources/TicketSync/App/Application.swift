@@ -1,3 +1,5 @@
+import TicketSyncPlatform
+
 /// Turns one HTTP request into one response: routing, authentication, org permission, and error mapping.
 /// It knows nothing of FastCGI, so tests can drive it directly.
 public struct Application: Sendable {
@@ -137,7 +139,7 @@ public struct Application: Sendable {
         } else {
             found = try auth.principal(token: token, org: org, request: request)
         }
-        if let found, found.tokenUseIsStale { context.worker.tokenToTouch = found.tokenID }
+        if let found, found.tokenUseIsStale { context.worker.tokenToTouch = found.tokenID.rawValue }
         return found
     }
 }

@@ -1,3 +1,5 @@
+import TicketSyncPlatform
+
 /// One worker thread's database connection: opened lazily, reopened after a failure,
 /// and reported as 503 while the database is unreachable.
 public final class WorkerDatabase {
@@ -38,7 +40,7 @@ public final class WorkerDatabase {
     public func runDeferredWrites() {
         guard let token = tokenToTouch else { return }
         tokenToTouch = nil
-        do { try AuthStore(db: try connection()).recordUse(tokenID: token) } catch {
+        do { try AuthStore(db: try connection()).recordUse(tokenID: TokenID(token)) } catch {
             ServerLog.warning("could not record a token's last use: \(error)")
         }
     }

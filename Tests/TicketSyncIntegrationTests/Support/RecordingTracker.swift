@@ -1,6 +1,7 @@
 import Foundation
 
 @testable import TicketSync
+@testable import TicketSyncPlatform
 
 /// The use cases against PostgreSQL with a recording tracker: the real generic-webhook provider (the deployment
 /// default, so no outbound guard) over `RecordingHTTP`, which sends nothing, records every call and answers as the
@@ -38,10 +39,11 @@ struct RecordingTracker {
     /// The org's evidence request as the routes read it.
     var request: EvidenceRequest {
         EvidenceRequest(
-            id: org.requestID, orgID: org.id, title: "SOC 2 access review", description: "Q3", status: "open")
+            id: EvidenceRequestID(org.requestID), orgID: OrgID(org.id), title: "SOC 2 access review", description: "Q3",
+            status: .open)
     }
 
-    var admin: Principal { Principal(userID: org.adminID, displayName: "Admin", permission: .configure) }
+    var admin: Principal { Principal(userID: UserID(org.adminID), displayName: "Admin", permission: .configure) }
 
     /// The calls of one event type, in order.
     func calls(_ type: String) -> [OutboundRequest] { http.sent.filter { $0.headers["X-Event-Type"] == type } }

@@ -1,3 +1,5 @@
+import TicketSyncPlatform
+
 /// The demo data `make run` starts with: one org, a configure user, a read-only user and a few evidence requests.
 /// Running it again changes nothing but the tokens: earlier demo tokens are revoked and new ones printed.
 public struct DemoSeed {
@@ -52,12 +54,12 @@ public struct DemoSeed {
                     INSERT INTO {host}.org_memberships (org_id, user_id, permission) VALUES ($1, $2, $3)
                     ON CONFLICT (org_id, user_id) DO UPDATE SET permission = excluded.permission
                     """, [Self.orgID, user, permission])
-                try auth.revokeTokens(userID: user, name: "demo-seed")
+                try auth.revokeTokens(userID: UserID(user), name: "demo-seed")
             }
             return Result(
                 orgID: Self.orgID, requestIDs: Self.requests.map(\.id),
-                configureToken: try auth.issueToken(userID: admin, name: "demo-seed"),
-                readToken: try auth.issueToken(userID: reader, name: "demo-seed"))
+                configureToken: try auth.issueToken(userID: UserID(admin), name: "demo-seed"),
+                readToken: try auth.issueToken(userID: UserID(reader), name: "demo-seed"))
         }
     }
 }

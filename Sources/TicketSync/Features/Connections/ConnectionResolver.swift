@@ -1,3 +1,5 @@
+import TicketSyncPlatform
+
 /// Which tracker an action talks to: create uses the org's default connection (or the one named), everything a
 /// link does afterwards uses the link's own connection, and orgs without connections use the deployment default.
 extension ProviderRegistry {
@@ -51,6 +53,6 @@ extension ProviderRegistry {
     }
 
     public func config(for link: TicketLink, db: PGConnection) throws -> TrackerConfig {
-        try config(connectionID: link.connectionID, org: link.orgID, kind: link.provider, db: db)
+        try config(connectionID: link.connectionID?.rawValue, org: link.orgID.rawValue, kind: link.provider, db: db)
     }
 }

@@ -1,3 +1,5 @@
+import TicketSyncPlatform
+
 /// Readiness of Ticket Sync for an org's setup checklist: where its tickets go (its own connections, or the
 /// deployment default), and whether that is usable. Environment variable names appear only for the default.
 enum StatusRoutes {
@@ -14,7 +16,7 @@ enum StatusRoutes {
                     "default_connection_id": .optional(chosen?.id),
                     "configured": .bool(chosen?.missing.isEmpty ?? false),
                     "missing": .array((chosen?.missing ?? ["a default connection"]).map(JSONValue.string)),
-                    "inbound": .string(chosen?.inboundOpen == true ? "open" : "closed"),
+                    "inbound": .string(chosen?.inboundState ?? "closed"),
                     "inbound_events": .array((chosen?.kind.inboundEvents ?? []).map(JSONValue.string)),
                     "connections": listed,
                 ]))
@@ -36,11 +38,11 @@ enum StatusRoutes {
     /// One connection for the checklist: no settings, no secrets, only what is ready and what is missing.
     static func summary(_ connection: Connection) -> JSONValue {
         .object([
-            "id": .string(connection.id), "kind": .string(connection.kind.rawValue), "name": .string(connection.name),
+            "id": connection.id.json, "kind": .string(connection.kind.rawValue), "name": .string(connection.name),
             "default": .bool(connection.isDefault), "disabled": .bool(connection.disabled),
             "configured": .bool(connection.missing.isEmpty),
             "missing": .array(connection.missing.map(JSONValue.string)),
-            "inbound": .string(connection.inboundOpen ? "open" : "closed"), "last_test": connection.lastTest ?? .null,
+            "inbound": .string(connection.inboundState), "last_test": connection.lastTest ?? .null,
             "inbound_events": .array(connection.kind.inboundEvents.map(JSONValue.string)),
             "status_map": .string(connection.effectiveSettings["status_map"] ?? StatusMap.standard.text),
         ])

@@ -1,3 +1,5 @@
+import TicketSyncPlatform
+
 /// The outbox writes as statements, so a use case can send them in one pipeline with the comment writes they go
 /// with (one round trip, one transaction).
 extension OutboxStore {
@@ -62,7 +64,8 @@ extension OutboxStore {
             RETURNING o.id, o.state, o.attempts, o.lease_token
             """,
             [
-                eventID, link.orgID, link.id, String(commentID), link.provider, body.text, link.connectionID,
+                eventID, link.orgID.rawValue, link.id.rawValue, String(commentID), link.provider, body.text,
+                link.connectionID?.rawValue,
                 leaseSeconds.map(String.init),
             ])
     }

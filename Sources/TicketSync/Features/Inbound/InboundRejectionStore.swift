@@ -1,3 +1,5 @@
+import TicketSyncPlatform
+
 /// Rejected signatures at connections' inbound URLs, counted per connection and minute (`inbound_rejections`): the
 /// first of a minute writes one `inbound.rejected` audit row, the others only raise the count, so a flood of bad
 /// signatures cannot grow the insert-only audit trail by more than a row a minute per connection.
@@ -16,10 +18,12 @@ struct InboundRejectionStore {
                     ON CONFLICT (connection_id, minute)
                     DO UPDATE SET rejections = r.rejections + 1, last_reason = excluded.last_reason
                     RETURNING rejections
-                    """, [connection.id, reason]
+                    """, [connection.id.rawValue, reason]
                 ).first?.int("rejections") ?? 0
             guard count == 1 else { return count }
-            var audit = AuditEvent(org: connection.orgID, action: "inbound.rejected", actor: .connection(connection.id))
+            var audit = AuditEvent(
+                org: connection.orgID, action: "inbound.rejected",
+                actor: .connection(connection.id))
             audit.connectionID = connection.id
             // The reason, not the body; the later rejections of this minute are counted, not audited.
             audit.detail = [
@@ -32,7 +36,7 @@ struct InboundRejectionStore {
                     """
                     DELETE FROM ticket_sync.inbound_rejections
                     WHERE connection_id = $1 AND minute < now() - interval '30 days'
-                    """, [connection.id]),
+                    """, [connection.id.rawValue]),
             ])
             return count
         }

@@ -1,3 +1,5 @@
+import TicketSyncPlatform
+
 /// Applies what a sweep (or "Re-sync now") read from a tracker to the link of that ticket, through the webhooks'
 /// idempotent paths: comments de-duplicated on their external ids (ours included), the status through the status map
 /// and ordered by the tracker's time, a deletion marked once. Each repair writes its `sync.drift_repaired` audit row
@@ -68,7 +70,7 @@ struct SweepApplier {
             """
             SELECT EXISTS (SELECT 1 FROM ticket_sync.outbox o WHERE o.link_id = $1 AND o.event_type = 'ticket.comment'
                            AND o.state IN ('pending', 'delivering')) AS busy
-            """, [link.id]
+            """, [link.id.rawValue]
         ).single("outbox").bool("busy")
     }
 
@@ -85,7 +87,7 @@ struct SweepApplier {
             var audit = TrackerStatusSync.Origin.drift(foundBy: foundBy, time: time).audit(
                 link, actor: .connection(link.connectionID), what: "comment",
                 detail: [
-                    "external_id": .string(link.externalID),
+                    "external_id": link.externalID.json,
                     "external_comment_id": .string(comment.externalCommentID),
                 ])
             audit.commentJustInserted = true
@@ -100,7 +102,7 @@ struct SweepApplier {
                 """
                 UPDATE ticket_sync.ticket_links SET last_verified_at = clock_timestamp()
                 WHERE org_id = $1 AND id = $2 AND unlinked_at IS NULL
-                """, [link.orgID, link.id]))
+                """, [link.orgID.rawValue, link.id.rawValue]))
     }
 
     private func count(_ link: TicketLink, _ what: String) {

@@ -1,3 +1,5 @@
+import TicketSyncPlatform
+
 /// Applies a tracker's status change or deletion to a link, in one transaction: the link (closed by the tracker on
 /// a move into done, reopened on a move out of it, never a `ticket.close` sent back), the evidence request's mapped
 /// status, a system entry in the thread, and the audit row. A status event older than the last one applied to the
@@ -57,7 +59,7 @@ struct TrackerStatusSync {
                            OR (l.tracker_status_at = to_timestamp($3::bigint / 1000.0)
                                AND l.tracker_status IS DISTINCT FROM $4))
                     FOR NO KEY UPDATE OF l
-                    """, [link.orgID, link.id, String(change.milliseconds), change.name]
+                    """, [link.orgID.rawValue, link.id.rawValue, String(change.milliseconds), change.name]
                 ).first
             else { return .stale }
             let wasClosed = row.bool("closed")
@@ -67,10 +69,11 @@ struct TrackerStatusSync {
             let mapped =
                 map.entry(for: change).map { $0 == StatusMap.keep ? nil : $0 }
                 ?? requested.flatMap(map.status(forRequested:))
-            let target = Self.target(mapped, current: row.string("request_status"))
+            let target = Self.target(
+                mapped, current: try row.parsed("request_status", EvidenceRequest.Status.init(rawValue:)))
             let tracker = Self.trackerName(link.provider)
             var entry = change.summary(tracker: tracker, reopens: reopens)
-            if let target { entry += "; evidence request set to \(target)" }
+            if let target { entry += "; evidence request set to \(target.rawValue)" }
 
             var statements = [
                 PGStatement(
@@ -83,7 +86,8 @@ struct TrackerStatusSync {
                     WHERE org_id = $1 AND id = $2
                     """,
                     [
-                        link.orgID, link.id, change.name, change.category.rawValue, String(change.milliseconds),
+                        link.orgID.rawValue, link.id.rawValue, change.name, change.category.rawValue,
+                        String(change.milliseconds),
                         closes ? "true" : "false", reopens ? "true" : "false",
                     ]),
                 systemEntry(
@@ -95,15 +99,15 @@ struct TrackerStatusSync {
                     EvidenceRequestStore.statusStatement(org: link.orgID, id: link.evidenceRequestID, status: target))
             }
             var detail: [String: JSONValue] = [
-                "external_id": .string(link.externalID), "tracker_status": .string(change.name),
-                "tracker_status_category": .string(change.category.rawValue), "status": .optional(target),
+                "external_id": link.externalID.json, "tracker_status": .string(change.name),
+                "tracker_status_category": .string(change.category.rawValue), "status": .optional(target?.rawValue),
             ]
             if closes { detail["link"] = .string("closed") }
             if reopens { detail["link"] = .string("reopened") }
             let what = closes ? "closed" : "status"
             statements.append(origin.audit(link, actor: actor, what: what, detail: detail).statement)
             _ = try db.pipeline(statements)
-            return .applied(status: target, link: closes ? "closed" : reopens ? "reopened" : nil)
+            return .applied(status: target?.rawValue, link: closes ? "closed" : reopens ? "reopened" : nil)
         }
     }
 
@@ -117,14 +121,14 @@ struct TrackerStatusSync {
                 """
                 UPDATE ticket_sync.ticket_links SET tracker_error = $3, updated_at = clock_timestamp()
                 WHERE org_id = $1 AND id = $2 AND unlinked_at IS NULL AND tracker_error IS NULL
-                """, [link.orgID, link.id, reason]
+                """, [link.orgID.rawValue, link.id.rawValue, reason]
             ).affected
             guard marked == 1 else { return false }
             _ = try db.pipeline([
                 systemEntry(author: actorName ?? tracker, body: reason, key: "tracker-deleted"),
                 origin.audit(
                     link, actor: actor, what: "deleted",
-                    detail: ["external_id": .string(link.externalID), "link": .string("deleted")]
+                    detail: ["external_id": link.externalID.json, "link": .string("deleted")]
                 ).statement,
             ])
             return true
@@ -133,9 +137,9 @@ struct TrackerStatusSync {
 
     /// The mapped status, unless the request already has it, or an auditor's decision (accepted, rejected) would
     /// be overwritten by anything but another decision the mapping names.
-    static func target(_ mapped: String?, current: String) -> String? {
-        guard let mapped, mapped != current else { return nil }
-        let decisions = ["accepted", "rejected"]
+    static func target(_ mapped: String?, current: EvidenceRequest.Status) -> EvidenceRequest.Status? {
+        guard let mapped = mapped.flatMap(EvidenceRequest.Status.init(rawValue:)), mapped != current else { return nil }
+        let decisions: [EvidenceRequest.Status] = [.accepted, .rejected]
         if decisions.contains(current) && !decisions.contains(mapped) { return nil }
         return mapped
     }
@@ -147,6 +151,6 @@ struct TrackerStatusSync {
             INSERT INTO ticket_sync.comments (org_id, evidence_request_id, source, author, body, external_comment_id)
             VALUES ($1, $2, 'system', $3, $4, $5)
             ON CONFLICT (evidence_request_id, external_comment_id) DO NOTHING
-            """, [link.orgID, link.evidenceRequestID, String(author.prefix(255)), body, key])
+            """, [link.orgID.rawValue, link.evidenceRequestID.rawValue, String(author.prefix(255)), body, key])
     }
 }

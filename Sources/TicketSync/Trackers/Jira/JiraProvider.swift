@@ -1,4 +1,5 @@
 import Foundation
+import TicketSyncPlatform
 
 /// Jira through REST v2, which Cloud and Data Center both serve with plain-text bodies (the one call that differs, the
 /// issue search, is chosen per deployment: see `findIssue`). external_id is the issue key, external_ref the numeric
@@ -71,7 +72,8 @@ public struct JiraProvider: TicketProvider {
 
     func ticket(key: String, id: String) -> CreatedTicket {
         CreatedTicket(
-            provider: kind.rawValue, externalID: key, externalURL: "\(baseURL.absoluteString)/browse/\(key)",
+            provider: kind.rawValue, externalID: ExternalTicketID(key),
+            externalURL: "\(baseURL.absoluteString)/browse/\(key)",
             externalRef: id)
     }
 
@@ -173,7 +175,7 @@ public struct JiraProvider: TicketProvider {
             "key": .string(Self.commentProperty), "value": .object(["event_id": .string(event.eventID)]),
         ])
         let result = call(
-            "POST", "/issue/\(Self.escaped(event.externalID))/comment",
+            "POST", "/issue/\(Self.escaped(event.externalID.rawValue))/comment",
             .object(["body": .string(text), "properties": .array([property])]), timeouts: timeouts)
         guard let status = result.status, (200..<300).contains(status) else { return Self.failure.outcome(result) }
         return .delivered(externalCommentID: result.jsonObject.flatMap { Self.identifier($0["id"]) }, echo: nil)
@@ -192,7 +194,7 @@ public struct JiraProvider: TicketProvider {
         }
         let expand = deployment == .cloud ? "" : "expand=properties&"
         let result = call(
-            "GET", "/issue/\(Self.escaped(event.externalID))/comment?\(expand)orderBy=-created&maxResults=100",
+            "GET", "/issue/\(Self.escaped(event.externalID.rawValue))/comment?\(expand)orderBy=-created&maxResults=100",
             timeouts: timeouts)
         guard let status = result.status, (200..<300).contains(status),
             case .array(var comments)? = result.jsonObject?["comments"]
@@ -219,7 +221,7 @@ public struct JiraProvider: TicketProvider {
 
     /// Closing is a workflow transition: the one whose target status category is `done` (never matched by name).
     private func close(_ event: OutboxEvent, timeouts: HTTPTimeouts) -> DeliveryOutcome {
-        let listed = transitions(event.externalID, timeouts: timeouts)
+        let listed = transitions(event.externalID.rawValue, timeouts: timeouts)
         guard case .success(let available) = listed else {
             if case .failure(let failed) = listed { return Self.failure.outcome(failed.result) }
             return .retry(reason: "no answer", status: nil, retryAfter: nil)
@@ -228,7 +230,7 @@ public struct JiraProvider: TicketProvider {
             return .giveUp(reason: Self.noDoneTransition(available), status: nil)
         }
         let result = call(
-            "POST", "/issue/\(Self.escaped(event.externalID))/transitions",
+            "POST", "/issue/\(Self.escaped(event.externalID.rawValue))/transitions",
             .object(["transition": .object(["id": .string(done.id)])]), timeouts: timeouts)
         guard let status = result.status, (200..<300).contains(status) else { return Self.failure.outcome(result) }
         return .delivered(externalCommentID: nil, echo: nil)
@@ -237,7 +239,7 @@ public struct JiraProvider: TicketProvider {
     /// A workflow that cannot reach done fails the close before anything is marked closed.
     /// Credentials refused fail it too; a Jira that is merely down or busy does not (the outbox retries).
     public func prepareClose(_ link: TicketLink) throws {
-        switch transitions(link.externalID, timeouts: timeouts) {
+        switch transitions(link.externalID.rawValue, timeouts: timeouts) {
         case .success(let available):
             guard available.contains(where: { $0.category == "done" }) else {
                 throw TrackerError(

@@ -1,3 +1,5 @@
+import TicketSyncPlatform
+
 /// Jira through REST v2 (Cloud and Data Center), with Jira's own signed webhook back.
 enum JiraTracker: Tracker {
     static let kindName = "jira"
@@ -73,7 +75,9 @@ enum JiraTracker: Tracker {
     static func applyInbound(
         _ context: RequestContext, connection: Connection, verified: InboundSignaturePolicy.Verified
     ) throws -> HTTPResponse {
-        try JiraWebhookRoutes.apply(context, scope: .connection(connection.id), statusMap: connection.statusMap) {
+        try JiraWebhookRoutes.apply(
+            context, scope: .connection(connection.id), statusMap: connection.statusMap
+        ) {
             (try? context.providers.config(connection)).flatMap {
                 try? context.providers.provider($0) as? JiraProvider
             }

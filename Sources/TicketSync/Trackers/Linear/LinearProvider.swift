@@ -1,4 +1,5 @@
 import Foundation
+import TicketSyncPlatform
 
 /// Linear through its GraphQL API. external_id is the issue's identifier (GRC-12), external_ref its UUID, which
 /// Ticket Sync chose (`LinearID`), so that a retried create finds the issue its first attempt made.
@@ -65,7 +66,8 @@ struct LinearProvider: TicketProvider {
     func ticket(_ issue: JSONValue) -> CreatedTicket? {
         guard let id = issue["id"]?.stringValue, let identifier = issue["identifier"]?.stringValue else { return nil }
         return CreatedTicket(
-            provider: kind.rawValue, externalID: identifier, externalURL: issue["url"]?.stringValue, externalRef: id)
+            provider: kind.rawValue, externalID: ExternalTicketID(identifier), externalURL: issue["url"]?.stringValue,
+            externalRef: id)
     }
 
     func deliver(_ event: OutboxEvent, timeouts: HTTPTimeouts) -> DeliveryOutcome {

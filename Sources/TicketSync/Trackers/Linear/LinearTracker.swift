@@ -1,4 +1,5 @@
 import Foundation
+import TicketSyncPlatform
 
 /// Linear through its GraphQL API (`POST <base>/graphql`), with Linear's own signed webhooks back on a connection's
 /// inbound URL. The deployment default can use it too (LINEAR_* keys), but its replies and state changes come back
@@ -62,7 +63,8 @@ enum LinearTracker: Tracker {
     static func applyInbound(
         _ context: RequestContext, connection: Connection, verified: InboundSignaturePolicy.Verified
     ) throws -> HTTPResponse {
-        try LinearWebhookRoutes.apply(context, scope: .connection(connection.id), statusMap: connection.statusMap)
+        try LinearWebhookRoutes.apply(
+            context, scope: .connection(connection.id), statusMap: connection.statusMap)
     }
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+import TicketSyncPlatform
 
 /// ServiceNow through the Table API. external_id is the record number (INC0010002), external_ref its sys_id.
 public struct ServiceNowProvider: TicketProvider {
@@ -84,7 +85,7 @@ public struct ServiceNowProvider: TicketProvider {
 
     func ticket(number: String, sysID: String) -> CreatedTicket {
         CreatedTicket(
-            provider: kind.rawValue, externalID: number,
+            provider: kind.rawValue, externalID: ExternalTicketID(number),
             externalURL: "\(baseURL.absoluteString)/nav_to.do?uri=\(settings.table).do?sys_id=\(sysID)",
             externalRef: sysID)
     }
