@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import TicketSync
+@testable import TicketSyncPlatform
 
 /// The generic webhook's sweep through a recording client (docs/webhooks.md, "Sweeps"): the adapter's URL, our signed
 /// GET, the answer's signature verified on its raw bytes before anything is decoded, and the answer's parsing.
@@ -45,7 +46,8 @@ struct WebhookSweeperTests {
     static func link(_ externalID: String) -> TicketLink {
         TicketLink(
             id: "l-1", orgID: "o", evidenceRequestID: "r", provider: "webhook", connectionID: nil,
-            externalID: externalID, externalURL: nil, externalRef: nil, syncState: .synced, lastError: nil,
+            externalID: ExternalTicketID(externalID), externalURL: nil, externalRef: nil, syncState: .synced,
+            lastError: nil,
             createdAt: "", updatedAt: "", closedAt: nil)
     }
 

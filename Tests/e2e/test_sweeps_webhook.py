@@ -16,7 +16,7 @@ SECRET = "adapter-sweep-secret"
 FAST = {"TICKET_DELIVERY_BACKOFF_BASE_MS": "100", "TICKET_DELIVERY_BACKOFF_CAP_S": "1", "TICKET_DELIVERY_POLL_MS": "100",
         "TICKET_HTTP_CONNECT_TIMEOUT_S": "1", "TICKET_HTTP_TIMEOUT_S": "2"}
 # Sweeps every 2 s. (A sweep row keeps the due time the last sweep gave it, whichever responder that was: a stack
-# with a long interval would leave the suite's shared rows, the deployment default's too, due far later.)
+# with a long interval would leave the suite's shared rows due far later; conftest's sweeps_due_now resets them.)
 SCHEDULED = {"TICKET_SYNC_SWEEP_INTERVAL": "2s", "TICKET_SYNC_RESYNC_EVERY": "1s", **FAST}
 
 
@@ -28,7 +28,7 @@ def adapter():
 
 
 @pytest.fixture
-def adapted(make_stack, world, adapter):
+def adapted(make_stack, world, adapter, sweeps_due_now):
     """Makes the stack and its connection; disables the connection afterwards, so no later test's responder sweeps
     an adapter that is gone (its sweep row is removed)."""
     made = []

@@ -1,4 +1,5 @@
 import Foundation
+import TicketSyncPlatform
 
 /// Where a webhook adapter's sweep endpoint is (docs/webhooks.md, "Sweeps"): `changes` is joined to the webhook URL's
 /// path as one more segment (its trailing slashes dropped: `…/hook/` and `…/hook` both give `…/hook/changes`), the

@@ -1,3 +1,5 @@
+import TicketSyncPlatform
+
 /// A webhook adapter's answer to `GET <url>/changes`, decoded only after its signature verified:
 /// `{"changes": [<inbound webhook body>, …], "next": "<cursor>" | null}`. Each change is the generic inbound body
 /// (`InboundEvent`), with an optional `changed_at` (the tracker's time of that change). A wrong shape fails the whole
@@ -77,7 +79,7 @@ struct WebhookSweepAnswer: Equatable {
         var byID: [String: SweptTicket] = [:]
         for change in changes {
             let id = change.event.externalID
-            var ticket = byID[id] ?? SweptTicket(externalID: id)
+            var ticket = byID[id] ?? SweptTicket(externalID: ExternalTicketID(id))
             if byID[id] == nil { order.append(id) }
             if let comment = change.event.comment { ticket.comments.append(comment) }
             if let status = change.event.trackerStatus, status.milliseconds >= (ticket.status?.milliseconds ?? .min) {

@@ -1,4 +1,5 @@
 import Foundation
+import TicketSyncPlatform
 
 /// The generic webhook's sweep, through the adapter's optional endpoint (docs/webhooks.md, "Sweeps"):
 /// `GET <url>/changes?since=<RFC 3339>&cursor=<opaque>` lists what changed on the tracker, and
@@ -36,14 +37,14 @@ struct WebhookSweeper: TicketSweeper {
         var cursor: String?
         let action = "look up \(link.externalID) at GET …/changes?external_id="
         for _ in 0..<Self.lookupPages {
-            var query = [(name: "external_id", value: link.externalID)]
+            var query = [(name: "external_id", value: link.externalID.rawValue)]
             if let cursor { query.append((name: "cursor", value: cursor)) }
             let result = try get(query, action: action)
             if result.status == 404 || result.status == 410, case .success = verify(result) {
                 return .gone(link.externalID)
             }
             let answer = try read(result, action: action)
-            if let other = answer.changes.first(where: { $0.event.externalID != link.externalID }) {
+            if let other = answer.changes.first(where: { $0.event.externalID != link.externalID.rawValue }) {
                 throw TrackerError(
                     tracker: Self.tracker, action: action,
                     reason: .failed("its answer lists another ticket, \(other.event.externalID)"))
