@@ -1,6 +1,7 @@
 import Testing
 
 @testable import TicketSync
+@testable import TicketSyncPlatform
 
 /// Atlassian Document Format as plain text, on the node samples of Atlassian's ADF reference
 /// (developer.atlassian.com/cloud/jira/platform/apis/document/nodes/…).

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import TicketSync
+@testable import TicketSyncPlatform
 
 /// Jira's sweep through a recording client: the requests (paths, JQL, bodies, auth) each deployment documents, and
 /// how their answers become swept tickets (ADF bodies as text, paging, the integration account's comments left out).

@@ -1,4 +1,5 @@
 import Foundation
+import TicketSyncPlatform
 
 /// Atlassian Document Format (the rich text of Jira Cloud's REST v3: comment bodies, descriptions) as plain text:
 /// one line per block (paragraph, heading, list item, table row, code line), `- ` and `1. ` before list items,

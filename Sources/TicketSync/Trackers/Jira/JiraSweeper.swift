@@ -1,4 +1,5 @@
 import Foundation
+import TicketSyncPlatform
 
 /// Jira's sweep (docs/trackers/jira.md, "Sweeps"). Changes: the project's issues labelled `ticketsync` updated since
 /// the cursor (`JiraSweepQuery`), through Cloud's `POST /rest/api/3/search/jql` (token-paged, comment bodies in

@@ -31,7 +31,7 @@ class FakeJira(FakeServer):
                "migration guideline is available at https://developer.atlassian.com/changelog/#CHANGE-2046")
 
     def __init__(self, token="jira-api-token", email=None, project=None, context="/jira", has_done=True,
-                 deployment="cloud", search_lag=0.0, time_zone="Pacific/Auckland", comment_embed=20, page_cap=50):
+                 deployment="cloud", search_lag=0.0, time_zone="America/Los_Angeles", comment_embed=20, page_cap=50):
         # Issue keys are unique per Jira; every fake gets its own project so tests never share a key.
         project = project or "SOX" + "".join(chr(65 + b % 26) for b in uuid.uuid4().bytes[:4])
         self.token, self.email, self.project, self.context = token, email, project, context
