@@ -2,8 +2,8 @@ import Foundation
 import TicketSyncPlatform
 
 /// Jira through REST v2, which Cloud and Data Center both serve with plain-text bodies (the one call that differs, the
-/// issue search, is chosen per deployment: see `findIssue`). external_id is the issue key, external_ref the numeric
-/// issue id.
+/// issue search, is chosen per deployment: see `findIssue`); the sweep reads Cloud through v3 (`JiraSweeper`).
+/// external_id is the issue key, external_ref the numeric issue id.
 public struct JiraProvider: TicketProvider {
     public let kind = ProviderKind.jira
     let settings: JiraSettings
