@@ -146,6 +146,10 @@ struct JiraSweepTests {
         http.answer = Self.ok(
             #"{"errorMessages":["Issue does not exist or you do not have permission to see it."]}"#, status: 404)
         #expect(try Self.sweeper(Self.cloud, http: http).lookup(Self.link("GRC-9")) == .gone("GRC-9"))
+        // A 404 that is not Jira's (a wrong base URL, a proxy's page) deletes nothing.
+        http.answer = .response(
+            status: 404, headers: ["content-type": "text/html"], body: Array("<h1>Not Found</h1>".utf8))
+        #expect(throws: TrackerError.self) { try Self.sweeper(Self.cloud, http: http).lookup(Self.link("GRC-9")) }
 
         http.answer = Self.ok(
             #"{"key":"NEW-4","fields":{"updated":"2026-01-17T12:40:00.000Z","status":{"name":"In Progress","statusCategory":{"key":"indeterminate"}},"comment":{"total":0,"comments":[]}}}"#

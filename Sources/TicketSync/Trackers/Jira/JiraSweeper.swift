@@ -59,8 +59,9 @@ struct JiraSweeper: TicketSweeper {
         let result = jira.call(
             "GET", "/issue/\(JiraProvider.escaped(link.externalID))?fields=\(Self.fields.joined(separator: ","))",
             api: api, timeouts: jira.timeouts)
-        // Deleted, or no longer visible to the account: Jira answers both alike.
-        if result.status == 404 { return .gone(link.externalID) }
+        // Deleted, or no longer visible to the account: Jira answers both alike, with its ErrorCollection. A 404
+        // without one (a wrong base URL, a proxy) says nothing about the issue.
+        if result.status == 404, case .array? = result.jsonObject?["errorMessages"] { return .gone(link.externalID) }
         guard let status = result.status, (200..<300).contains(status), let issue = result.jsonObject else {
             throw JiraProvider.failure.apiError(result, action: "read the issue").lookupOnly
         }
