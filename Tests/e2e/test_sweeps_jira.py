@@ -245,8 +245,9 @@ def test_a_rate_limited_jira_is_backed_off_by_its_retry_after(setups, deployment
     s = setups(deployment)
     key = s.open_ticket()
     s.wait_for_sweeps()
-    seen = len(s.jira.requests)
-    s.jira.answer((429, {"Retry-After": "4"}, {"errorMessages": ["Rate limit exceeded"], "errors": {}}))
+    with s.jira.lock:  # the request stored at index `seen` is the one that takes the queued 429
+        seen = len(s.jira.requests)
+        s.jira.plan.append((429, {"Retry-After": "4"}, {"errorMessages": ["Rate limit exceeded"], "errors": {}}, 0))
     wait_for(lambda: s.sql("SELECT error FROM ticket_sync.sync_sweeps WHERE scope = :'scope'", scope=SCOPE) != "",
              seconds=20, what="the sweep to meet the 429")
     assert "busy or unavailable" in s.sql("SELECT error FROM ticket_sync.sync_sweeps WHERE scope = :'scope'",
