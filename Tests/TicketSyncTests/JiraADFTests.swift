@@ -10,12 +10,18 @@ struct JiraADFTests {
 
     static func doc(_ content: String) -> String { #"{"version":1,"type":"doc","content":[\#(content)]}"# }
 
+    static func paragraph(_ text: String) -> String {
+        #"{"type":"paragraph","content":[{"type":"text","text":"\#(text)"}]}"#
+    }
+
     @Test func paragraphsAreLinesAndAHardBreakStartsOne() throws {
         let json = Self.doc(
             #"""
-            {"type":"paragraph","content":[{"type":"text","text":"Hello "},{"type":"text","text":"world","marks":[{"type":"strong"}]}]},
+            {"type":"paragraph","content":[
+              {"type":"text","text":"Hello "},{"type":"text","text":"world","marks":[{"type":"strong"}]}]},
             {"type":"paragraph"},
-            {"type":"paragraph","content":[{"type":"text","text":"Line one"},{"type":"hardBreak"},{"type":"text","text":"Line two"}]}
+            {"type":"paragraph","content":[
+              {"type":"text","text":"Line one"},{"type":"hardBreak"},{"type":"text","text":"Line two"}]}
             """#)
         #expect(try Self.text(json) == "Hello world\nLine one\nLine two")
     }
@@ -31,7 +37,8 @@ struct JiraADFTests {
               {"type":"text","text":" due "},
               {"type":"date","attrs":{"timestamp":"1582152559000"}},
               {"type":"text","text":" "},
-              {"type":"status","attrs":{"localId":"abcdef12-abcd-abcd-abcd-abcdef123456","text":"In Progress","color":"yellow"}},
+              {"type":"status","attrs":{
+                "localId":"abcdef12-abcd-abcd-abcd-abcdef123456","text":"In Progress","color":"yellow"}},
               {"type":"text","text":" "},
               {"type":"inlineCard","attrs":{"url":"https://atlassian.com"}},
               {"type":"text","text":" "},
@@ -40,7 +47,8 @@ struct JiraADFTests {
             """#)
         #expect(
             try Self.text(json)
-                == "@Bradley Ayers 😀:awthanks: due 2020-02-19 In Progress https://atlassian.com Hello world (http://example.com)"
+                == "@Bradley Ayers 😀:awthanks: due 2020-02-19 In Progress https://atlassian.com"
+                + " Hello world (http://example.com)"
         )
     }
 
@@ -61,23 +69,26 @@ struct JiraADFTests {
         let json = Self.doc(
             #"""
             {"type":"heading","attrs":{"level":1},"content":[{"type":"text","text":"Heading One"}]},
-            {"type":"codeBlock","attrs":{"language":"javascript"},"content":[{"type":"text","text":"var foo = {};\nvar bar = [];"}]},
+            {"type":"codeBlock","attrs":{"language":"javascript"},"content":[
+              {"type":"text","text":"var foo = {};\nvar bar = [];"}]},
             {"type":"blockquote","content":[{"type":"paragraph","content":[{"type":"text","text":"Hello world"}]}]},
             {"type":"rule"},
-            {"type":"panel","attrs":{"panelType":"info"},"content":[{"type":"paragraph","content":[{"type":"text","text":"Info"}]}]},
+            {"type":"panel","attrs":{"panelType":"info"},"content":[\#(Self.paragraph("Info"))]},
             {"type":"table","attrs":{"isNumberColumnEnabled":false,"layout":"center"},"content":[
               {"type":"tableRow","content":[
-                {"type":"tableHeader","attrs":{},"content":[{"type":"paragraph","content":[{"type":"text","text":"Control"}]}]},
-                {"type":"tableHeader","attrs":{},"content":[{"type":"paragraph","content":[{"type":"text","text":"Owner"}]}]}]},
+                {"type":"tableHeader","attrs":{},"content":[\#(Self.paragraph("Control"))]},
+                {"type":"tableHeader","attrs":{},"content":[\#(Self.paragraph("Owner"))]}]},
               {"type":"tableRow","content":[
-                {"type":"tableCell","attrs":{},"content":[{"type":"paragraph","content":[{"type":"text","text":"AC-2"}]}]},
-                {"type":"tableCell","attrs":{},"content":[{"type":"paragraph","content":[{"type":"text","text":"IT"}]}]}]}]},
+                {"type":"tableCell","attrs":{},"content":[\#(Self.paragraph("AC-2"))]},
+                {"type":"tableCell","attrs":{},"content":[\#(Self.paragraph("IT"))]}]}]},
             {"type":"mediaSingle","attrs":{"layout":"center"},"content":[
-              {"type":"media","attrs":{"id":"4478e39c-cf9b-41d1-ba92-68589487cd75","type":"file","collection":"MediaServicesSample","alt":"moon.jpeg","width":225,"height":225}}]},
+              {"type":"media","attrs":{"id":"4478e39c-cf9b-41d1-ba92-68589487cd75","type":"file",
+                "collection":"MediaServicesSample","alt":"moon.jpeg","width":225,"height":225}}]},
             {"type":"taskList","attrs":{"localId":"t"},"content":[
-              {"type":"taskItem","attrs":{"localId":"a","state":"DONE"},"content":[{"type":"text","text":"Export users"}]},
+              {"type":"taskItem","attrs":{"localId":"a","state":"DONE"},"content":[
+                {"type":"text","text":"Export users"}]},
               {"type":"taskItem","attrs":{"localId":"b","state":"TODO"},"content":[{"type":"text","text":"Review"}]}]},
-            {"type":"expand","attrs":{"title":"Details"},"content":[{"type":"paragraph","content":[{"type":"text","text":"Inside"}]}]}
+            {"type":"expand","attrs":{"title":"Details"},"content":[\#(Self.paragraph("Inside"))]}
             """#)
         #expect(
             try Self.text(json)
@@ -100,7 +111,8 @@ struct JiraADFTests {
 
     @Test func unknownNodesAreReadForTheirTextAndAStringIsNoDocument() throws {
         let json = Self.doc(
-            #"{"type":"layoutSection","content":[{"type":"layoutColumn","attrs":{"width":50},"content":[{"type":"paragraph","content":[{"type":"text","text":"left"}]}]},"#
+            #"{"type":"layoutSection","content":[{"type":"layoutColumn","attrs":{"width":50},"#
+                + #""content":[\#(Self.paragraph("left"))]},"#
                 + #"{"type":"futureBlock","content":[{"type":"text","text":"right"},{"type":"futureInline"}]}]}"#)
         #expect(try Self.text(json) == "left\nright")
         #expect(JiraADF.plainText(.string("already text")) == nil)

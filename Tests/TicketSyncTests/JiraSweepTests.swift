@@ -31,6 +31,13 @@ struct JiraSweepTests {
         #"{"type":"doc","version":1,"content":[{"type":"paragraph","content":[{"type":"text","text":"\#(text)"}]}]}"#
     }
 
+    /// One page of `/issue/{key}/comment` with one comment.
+    static func commentPage(start: Int, id: String, text: String) -> OutboundResult {
+        ok(
+            #"{"startAt":\#(start),"maxResults":1,"total":3,"comments":[{"id":"\#(id)","#
+                + #""author":{"accountId":"u\#(id)","displayName":"\#(id)"},"body":\#(adf(text))}]}"#)
+    }
+
     static func link(_ key: String) -> TicketLink {
         TicketLink(
             id: "L1", orgID: "o", evidenceRequestID: "r", provider: "jira", connectionID: nil, externalID: key,
@@ -71,8 +78,8 @@ struct JiraSweepTests {
             try TrackerWireFormatTests.json(search)
                 == .object([
                     "jql": .string(
-                        #"project = "GRC" AND labels = "ticketsync" AND updated >= "2026/01/17 18:04" ORDER BY updated ASC"#
-                    ),
+                        #"project = "GRC" AND labels = "ticketsync" AND updated >= "2026/01/17 18:04""#
+                            + " ORDER BY updated ASC"),
                     "fields": .array([.string("status"), .string("updated"), .string("comment")]),
                     "maxResults": .number(50),
                 ]))
@@ -121,12 +128,8 @@ struct JiraSweepTests {
                 Self.ok(issue)
             default:
                 request.url.query?.contains("startAt=1&") == true
-                    ? Self.ok(
-                        #"{"startAt":1,"maxResults":1,"total":3,"comments":[{"id":"2","author":{"accountId":"u2","displayName":"B"},"body":\#(Self.adf("two"))}]}"#
-                    )
-                    : Self.ok(
-                        #"{"startAt":2,"maxResults":1,"total":3,"comments":[{"id":"3","author":{"accountId":"u3","displayName":"C"},"body":\#(Self.adf("three"))}]}"#
-                    )
+                    ? Self.commentPage(start: 1, id: "2", text: "two")
+                    : Self.commentPage(start: 2, id: "3", text: "three")
             }
         }
         let ticket = try Self.sweeper(Self.cloud, http: http).lookup(Self.link("GRC-1"))
@@ -152,7 +155,8 @@ struct JiraSweepTests {
         #expect(throws: TrackerError.self) { try Self.sweeper(Self.cloud, http: http).lookup(Self.link("GRC-9")) }
 
         http.answer = Self.ok(
-            #"{"key":"NEW-4","fields":{"updated":"2026-01-17T12:40:00.000Z","status":{"name":"In Progress","statusCategory":{"key":"indeterminate"}},"comment":{"total":0,"comments":[]}}}"#
+            #"{"key":"NEW-4","fields":{"updated":"2026-01-17T12:40:00.000Z","comment":{"total":0,"comments":[]},"#
+                + #""status":{"name":"In Progress","statusCategory":{"key":"indeterminate"}}}}"#
         )
         let moved = try Self.sweeper(Self.cloud, http: http).lookup(Self.link("GRC-1"))
         #expect(moved.externalID == "GRC-1", "reported as the link has it")
@@ -188,7 +192,8 @@ struct JiraSweepTests {
               "comment":{"startAt":0,"maxResults":20,"total":3,"comments":[
                 {"id":"7","author":{"name":"ticketsync","key":"JIRAUSER10000"},"body":"ours"},
                 {"id":"8","author":{"name":"other","key":"JIRAUSER10000"},"body":"ours, renamed"},
-                {"id":"9","author":{"name":"jane","key":"JIRAUSER2","displayName":"Jane"},"body":"Line 1\\nLine 2"}]}}}]}
+                {"id":"9","author":{"name":"jane","key":"JIRAUSER2","displayName":"Jane"},
+                 "body":"Line 1\\nLine 2"}]}}}]}
             """
         http.script = { request, _ in
             request.url.path.hasSuffix("/myself") ? Self.ok(Self.dataCenterMyself) : Self.ok(page)
