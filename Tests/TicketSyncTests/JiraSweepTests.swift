@@ -40,7 +40,7 @@ struct JiraSweepTests {
 
     static func link(_ key: String) -> TicketLink {
         TicketLink(
-            id: "L1", orgID: "o", evidenceRequestID: "r", provider: "jira", connectionID: nil, externalID: key,
+            id: "L1", orgID: "o", evidenceRequestID: "r", provider: "jira", connectionID: nil, externalID: ExternalTicketID(key),
             externalURL: nil, externalRef: "10001", syncState: .synced, lastError: nil, createdAt: "", updatedAt: "",
             closedAt: nil)
     }

@@ -57,7 +57,7 @@ struct JiraSweeper: TicketSweeper {
     func lookup(_ link: TicketLink) throws -> SweptTicket {
         let api = try jira.deployment() == .cloud ? 3 : 2
         let result = jira.call(
-            "GET", "/issue/\(JiraProvider.escaped(link.externalID))?fields=\(Self.fields.joined(separator: ","))",
+            "GET", "/issue/\(JiraProvider.escaped(link.externalID.rawValue))?fields=\(Self.fields.joined(separator: ","))",
             api: api, timeouts: jira.timeouts)
         // Deleted, or no longer visible to the account: Jira answers both alike, with its ErrorCollection. A 404
         // without one (a wrong base URL, a proxy) says nothing about the issue.
@@ -65,7 +65,7 @@ struct JiraSweeper: TicketSweeper {
         guard let status = result.status, (200..<300).contains(status), let issue = result.jsonObject else {
             throw JiraProvider.failure.apiError(result, action: "read the issue").lookupOnly
         }
-        return try ticket(.object(issue), key: link.externalID, api: api, account: { try jira.sweepIdentity() })
+        return try ticket(.object(issue), key: link.externalID.rawValue, api: api, account: { try jira.sweepIdentity() })
     }
 
     /// One issue as a sweep reports it; `key` as the link has it.
@@ -76,7 +76,7 @@ struct JiraSweeper: TicketSweeper {
         guard let updatedText = fields?["updated"]?.stringValue,
             let updated = JiraSweepQuery.milliseconds(updatedText)
         else { throw invalid("fields.updated", "each issue must carry its `updated` time") }
-        var ticket = SweptTicket(externalID: key, changedAt: updated)
+        var ticket = SweptTicket(externalID: ExternalTicketID(key), changedAt: updated)
         if let status = fields?["status"], let name = status["name"]?.stringValue, !name.isEmpty {
             // Jira's categories: new, indeterminate, done (and "undefined" for a status without one). The time is
             // the issue's last update: the status held then, so any webhook from before it is stale.
