@@ -59,8 +59,8 @@ def matches(row, filters):
 def ordered(rows, order):
     """Sorted as asked; rows of the same (whole-second) time in the order they were written, as `_seq` records."""
     for field, descending in reversed(order):
-        rows = sorted(rows, key=lambda row: (str(row.get(field, "")), row.get("_seq", 0) if field.endswith("_on") else 0),
-                      reverse=descending)
+        rows = sorted(rows, reverse=descending,
+                      key=lambda row: (str(row.get(field, "")), row.get("_seq", 0) if field.endswith("_on") else 0))
     return rows
 
 
@@ -68,8 +68,10 @@ class FakeServiceNow(FakeServer):
     """The Table API for one table, with sys_journal_field, API key (x-sn-apikey) or Bearer auth."""
 
     def __init__(self, token="sn-api-token", auth="apikey", table="incident", journal_readable=True,
-                 close_codes=("Solution provided", "Resolved by caller"), user="ticketsync.integration"):
+                 close_codes=("Solution provided", "Resolved by caller"), user="ticketsync.integration",
+                 page_cap=None):
         self.token, self.auth, self.table = token, auth, table
+        self.page_cap = page_cap  # rows per page at most, whatever sysparm_limit asks (so a few records page)
         self.journal_readable = journal_readable
         self.close_codes = close_codes
         self.user = user          # the integration account the token belongs to
@@ -136,7 +138,7 @@ class FakeServiceNow(FakeServer):
             filters, order = encoded_query(query.get("sysparm_query", [""])[0])
         except ValueError as bad:
             return self.error(400, "Invalid query", f"unsupported encoded query term: {bad}")
-        limit = int(query.get("sysparm_limit", ["10000"])[0])
+        limit = min(int(query.get("sysparm_limit", ["10000"])[0]), self.page_cap or 10000)
         offset = int(query.get("sysparm_offset", ["0"])[0])
         found = ordered([row for row in rows if matches(row, filters)], order)
         page = found[offset:offset + limit]
