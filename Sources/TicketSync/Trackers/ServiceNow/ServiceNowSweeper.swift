@@ -37,9 +37,13 @@ struct ServiceNowSweeper: TicketSweeper {
                 ], action: action)
         }
         let records = read.rows.compactMap(Record.init)
-        let comments = try journal(
-            "element=comments^element_idIN\(records.map(\.sysID).joined(separator: ","))"
-                + "^sys_created_on>=\(Self.glideTime(since))", skipIf: records.isEmpty)
+        // The comments of the page's records written since the cursor, in one query (none without records).
+        let comments =
+            records.isEmpty
+            ? []
+            : try journal(
+                "element=comments^element_idIN\(records.map(\.sysID).joined(separator: ","))"
+                    + "^sys_created_on>=\(Self.glideTime(since))")
         return SweepPage(
             tickets: records.map { record in
                 record.swept(
@@ -78,14 +82,13 @@ struct ServiceNowSweeper: TicketSweeper {
                 tracker: "ServiceNow", action: action,
                 reason: .failed("the answer has no record with a sys_id and a number"))
         }
-        let comments = try journal("element=comments^element_id=\(record.sysID)", skipIf: false)
+        let comments = try journal("element=comments^element_id=\(record.sysID)")
         return record.swept(externalID: link.externalID, comments: comments.compactMap(record.comment))
     }
 
     /// The comment journal entries matching `filter`, oldest first, over up to `journalPages` pages. An account that
     /// may not read `sys_journal_field` (403) sweeps states only: no comments, said once in the log.
-    private func journal(_ filter: String, skipIf skip: Bool) throws -> [JournalEntry] {
-        if skip { return [] }
+    private func journal(_ filter: String) throws -> [JournalEntry] {
         let path = "/api/now/table/sys_journal_field"
         let action = "read the comments (sys_journal_field)"
         var entries: [JournalEntry] = []
