@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import TicketSync
+@testable import TicketSyncPlatform
 
 /// ServiceNow's sweep (docs/trackers/servicenow.md, "Sweeps") through a recording client: the Table API and
 /// sys_journal_field requests as sent, the answers as read, and the `Link` header's next page, followed only on the

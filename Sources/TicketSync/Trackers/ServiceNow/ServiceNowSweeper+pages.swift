@@ -1,4 +1,5 @@
 import Foundation
+import TicketSyncPlatform
 
 /// The Table API's pages: `{"result": [...]}`, the next one named by the `Link` header's `rel="next"` URL (ServiceNow
 /// also sends first, prev and last), which is followed only on the connection's own instance.

@@ -1,4 +1,5 @@
 import Foundation
+import TicketSyncPlatform
 
 /// A record and its comment journal entries as the sweep reads them.
 extension ServiceNowSweeper {

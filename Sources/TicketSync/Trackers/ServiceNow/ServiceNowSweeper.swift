@@ -1,4 +1,5 @@
 import Foundation
+import TicketSyncPlatform
 
 /// How a ServiceNow table is swept (docs/trackers/servicenow.md, "Sweeps"): the Table API lists the records of ours
 /// (`correlation_id` starting with our creation-key prefix) updated since the cursor, oldest first, a page at a time
