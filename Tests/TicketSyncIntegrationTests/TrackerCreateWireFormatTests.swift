@@ -47,7 +47,7 @@ struct TrackerCreateWireFormatTests {
         #expect(fields["project"] == .object(["key": .string("GRC")]))
         #expect(fields["summary"] == .string("SOC 2 CC6.1 — access review"))
         #expect(fields["issuetype"] == .object(["name": .string("Evidence")]))
-        #expect(fields["labels"] == .array([.string("ticketsync-L1")]))
+        #expect(fields["labels"] == .array([.string("ticketsync-L1"), .string("ticketsync")]))
         #expect(
             fields["description"]
                 == .string(

@@ -50,7 +50,8 @@ struct TrackerStatusSync {
             guard
                 let row = try db.query(
                     """
-                    SELECT l.closed_at IS NOT NULL AS closed, e.status AS request_status
+                    SELECT l.closed_at IS NOT NULL AS closed, e.status AS request_status, l.tracker_status,
+                        l.tracker_status_category
                     FROM ticket_sync.ticket_links l
                     JOIN {host}.evidence_requests e ON e.org_id = l.org_id AND e.id = l.evidence_request_id
                     WHERE l.org_id = $1 AND l.id = $2 AND l.unlinked_at IS NULL AND l.state = 'linked'
@@ -65,6 +66,18 @@ struct TrackerStatusSync {
             let wasClosed = row.bool("closed")
             let closes = change.category == .done && !wasClosed
             let reopens = change.category != .done && wasClosed
+            // The status the link already has, reported again with a later time (a sweep read it first, then the
+            // webhook came): nothing changed. Only its time moves on, so that older events stay stale.
+            if row["tracker_status"] == change.name && row["tracker_status_category"] == change.category.rawValue
+                && !closes && !reopens
+            {
+                _ = try db.query(
+                    """
+                    UPDATE ticket_sync.ticket_links SET tracker_status_at = to_timestamp($3::bigint / 1000.0)
+                    WHERE org_id = $1 AND id = $2
+                    """, [link.orgID.rawValue, link.id.rawValue, String(change.milliseconds)])
+                return .stale
+            }
             // The tracker status's own entry wins, `keep` too; a generic webhook's `status` only fills in for none.
             let mapped =
                 map.entry(for: change).map { $0 == StatusMap.keep ? nil : $0 }
