@@ -8,15 +8,13 @@ import time
 import pytest
 import requests
 
-from conftest import assert_problem, psql, wait_for
+from conftest import assert_problem, own_world, wait_for
 from connections import create_connection, post_hook
 from trackers import Receiver
 
 SECRET = "adapter-sweep-secret"
-FAST = {"TICKET_DELIVERY_BACKOFF_BASE_MS": "100", "TICKET_DELIVERY_BACKOFF_CAP_S": "1", "TICKET_DELIVERY_POLL_MS": "100",
-        "TICKET_HTTP_CONNECT_TIMEOUT_S": "1", "TICKET_HTTP_TIMEOUT_S": "2"}
-# Sweeps every 2 s. (A sweep row keeps the due time the last sweep gave it, whichever responder that was: a stack
-# with a long interval would leave the suite's shared rows due far later; conftest's sweeps_due_now resets them.)
+FAST = {"TICKET_DELIVERY_BACKOFF_BASE_MS": "100", "TICKET_DELIVERY_BACKOFF_CAP_S": "1",
+        "TICKET_DELIVERY_POLL_MS": "100", "TICKET_HTTP_CONNECT_TIMEOUT_S": "1", "TICKET_HTTP_TIMEOUT_S": "2"}
 SCHEDULED = {"TICKET_SYNC_SWEEP_INTERVAL": "2s", "TICKET_SYNC_RESYNC_EVERY": "1s", **FAST}
 
 
@@ -28,26 +26,22 @@ def adapter():
 
 
 @pytest.fixture
-def adapted(make_stack, world, adapter, sweeps_due_now):
-    """Makes the stack and its connection; disables the connection afterwards, so no later test's responder sweeps
-    an adapter that is gone (its sweep row is removed)."""
-    made = []
+def world():
+    """The orgs in a database of the test's own (conftest.own_world): every responder sweeps every connection of its
+    database, whatever its interval, so the suite's other responders would claim these sweeps too."""
+    return own_world()
 
-    def make(name):
-        made.append(Adapted(make_stack, world, adapter, SCHEDULED, name))
-        return made[-1]
 
-    yield make
-    for app in made:
-        requests.patch(app.stack.url(f"/api/v1/orgs/{world.org}/ticket-sync/connections/{app.connection['id']}"),
-                       json={"disabled": True}, headers=world.auth("admin"))
+@pytest.fixture
+def adapted(make_stack, world, adapter):
+    return lambda name: Adapted(make_stack, world, adapter, SCHEDULED, name)
 
 
 class Adapted:
     """A stack with the org's default connection on the fake adapter, and one ticket opened through it."""
 
     def __init__(self, make_stack, world, adapter, env, name):
-        self.stack = make_stack(name, env=env)
+        self.stack = make_stack(name, env=env, database_url=world.runtime_url)
         self.world = world
         self.connection = create_connection(self.stack, world, {
             "kind": "webhook", "name": "Adapter", "default": True, "settings": {"url": adapter.url},
@@ -65,29 +59,30 @@ class Adapted:
                             headers=self.world.auth("reader")).json()
 
     def ledger(self, what=None, found_by=None):
-        return int(psql("SELECT count(*) FROM ticket_sync.audit_events WHERE org_id = :'org' "
-                        "AND action = 'sync.drift_repaired' AND (:'what' = '' OR detail ->> 'what' = :'what') "
-                        "AND (:'by' = '' OR detail ->> 'found_by' = :'by')",
-                        org=self.world.org, what=what or "", by=found_by or ""))
+        return int(self.world.sql(
+            "SELECT count(*) FROM ticket_sync.audit_events WHERE org_id = :'org' AND action = 'sync.drift_repaired' "
+            "AND (:'what' = '' OR detail ->> 'what' = :'what') AND (:'by' = '' OR detail ->> 'found_by' = :'by')",
+            what=what or "", by=found_by or ""))
 
     def sweep_row(self):
         """[sweepable, error] of the connection's sweep (["", ""] until its row exists)."""
-        row = psql("SELECT sweepable, coalesce(error, '') FROM ticket_sync.sync_sweeps WHERE scope = :'id'",
-                   id=self.connection["id"])
+        row = self.world.sql("SELECT sweepable, coalesce(error, '') FROM ticket_sync.sync_sweeps "
+                             "WHERE scope = :'id'", id=self.connection["id"])
         return row.split("|") if row else ["", ""]
 
     def pause_sweeps(self):
         """No scheduled sweep of this connection for an hour: only "Re-sync now" reads the tracker."""
         wait_for(lambda: self.sweep_row() != ["", ""], seconds=20, what="the connection's sweep row")
-        psql("UPDATE ticket_sync.sync_sweeps SET due_at = clock_timestamp() + interval '1 hour' WHERE scope = :'id'",
-             id=self.connection["id"])
+        self.world.sql("UPDATE ticket_sync.sync_sweeps SET due_at = clock_timestamp() + interval '1 hour' "
+                       "WHERE scope = :'id'", id=self.connection["id"])
 
     def wait_for_sweep(self):
         """A whole sweep of the connection that started from now."""
-        now = psql("SELECT extract(epoch FROM clock_timestamp())")
-        wait_for(lambda: psql("SELECT count(*) FROM ticket_sync.sync_sweeps WHERE scope = :'id' AND started_at > "
-                              "to_timestamp(:'now'::double precision) AND finished_at >= started_at",
-                              id=self.connection["id"], now=now) == "1", seconds=20, what="a sweep")
+        now = self.world.sql("SELECT extract(epoch FROM clock_timestamp())")
+        wait_for(lambda: self.world.sql(
+            "SELECT count(*) FROM ticket_sync.sync_sweeps WHERE scope = :'id' AND started_at > "
+            "to_timestamp(:'now'::double precision) AND finished_at >= started_at",
+            id=self.connection["id"], now=now) == "1", seconds=20, what="a sweep")
 
     def late_webhook(self, change):
         """The webhook the adapter would have sent for `change`, arriving after the repair."""

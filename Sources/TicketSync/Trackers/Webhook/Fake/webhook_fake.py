@@ -169,7 +169,8 @@ def standard_webhook_headers(raw, secret, msg_id):
     """What an adapter sends: `webhook-id`, `webhook-timestamp` and a `v1` signature over "<id>.<timestamp>.<body>"."""
     stamp = str(int(time.time()))
     digest = hmac.new(standard_webhook_key(secret), f"{msg_id}.{stamp}.".encode() + raw, hashlib.sha256).digest()
-    return {"webhook-id": msg_id, "webhook-timestamp": stamp, "webhook-signature": "v1," + base64.b64encode(digest).decode()}
+    return {"webhook-id": msg_id, "webhook-timestamp": stamp,
+            "webhook-signature": "v1," + base64.b64encode(digest).decode()}
 
 
 def iso(epoch_seconds):
