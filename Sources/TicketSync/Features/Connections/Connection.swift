@@ -20,6 +20,8 @@ public struct Connection: Sendable {
     public var createdAt: String
     public var updatedAt: String
     public var lastTest: JSONValue?
+    /// Its last sweep (`SweepState`), as the API shows it; nil before the first one.
+    public var lastSweep: JSONValue? = nil
 
     public var spec: ConnectionSpec { ConnectionSpec.of(kind) }
 
@@ -76,6 +78,7 @@ public struct Connection: Sendable {
             "inbound": .string(inboundOpen ? "open" : "closed"),
             "inbound_url": .optional(inboundURL),
             "last_test": lastTest ?? .null,
+            "last_sweep": lastSweep ?? .null,
             "created_by": .optional(createdBy),
             "created_at": .string(createdAt),
             "updated_at": .string(updatedAt),
