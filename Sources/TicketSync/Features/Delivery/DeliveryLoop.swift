@@ -75,7 +75,7 @@ public final class DeliveryLoop: @unchecked Sendable {
                     let db = try database.connection()
                     if DispatchTime.now().uptimeNanoseconds - lastSweepRows.uptimeNanoseconds > Self.sweepRowsEvery {
                         lastSweepRows = .now()
-                        try SweepStore(db: db).ensureRows(deployment: providers.deliverable)
+                        try SweepStore(db: db).ensureRows(deployment: providers.deliverable, policy: settings.sweeps)
                     }
                     swept = try Sweeper(
                         db: db, providers: providers, policy: settings.sweeps, timeouts: settings.httpTimeouts
