@@ -6,6 +6,7 @@ Its own database, with the default 15-minute interval: no scheduled sweep runs d
 is the button's."""
 import pytest
 import requests
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
 
 from browser import Page, chromium
 from conftest import World, fresh_database, psql, wait_for
@@ -32,9 +33,15 @@ def row(page, table, key):
 
 
 def click(page, table, key, action):
-    page.wait(lambda driver: row(page, table, key) is not None
-              and row(page, table, key).find_elements("css selector", f"button[data-action='{action}']"))
-    row(page, table, key).find_element("css selector", f"button[data-action='{action}']").click()
+    """Clicks the row's button; the panel redraws after each action's answer, so a row found just before a redraw is
+    found again."""
+    def clicked(driver):
+        try:
+            row(page, table, key).find_element("css selector", f"button[data-action='{action}']").click()
+            return True
+        except (AttributeError, StaleElementReferenceException, NoSuchElementException):
+            return False
+    page.wait(clicked)
 
 
 def test_a_configure_member_repairs_what_the_panel_lists(own, browser):
