@@ -1,3 +1,5 @@
+import TicketSyncPlatform
+
 /// What a provider returns when it has opened a ticket.
 public struct CreatedTicket: Sendable, Equatable {
     public var provider: String

@@ -1,4 +1,5 @@
 import Foundation
+import TicketSyncPlatform
 
 /// `/api/v1/orgs/{org_id}/ticket-sync/connections`: an org's tracker connections. Read permission to view,
 /// configure to change. Secrets are write-only: answers say whether each is set and when, never its value.
@@ -80,6 +81,9 @@ enum ConnectionRoutes {
                 try sealer.write(input.secrets, to: store)
                 let action = input.disabled == true && !connection.disabled ? "connection.disable" : "connection.update"
                 try db.query(audit(context, action, connection: connection.id, detail: changes(input)).statement)
+                // A connection fixed after a failed sweep (a new token, URL or project) is swept at once.
+                try db.query(
+                    SweepStore.sweepNowIfFailedStatement(connectionID: connection.id, kind: connection.kind.rawValue))
             }
         }
         return .json(200, try load(context).json())

@@ -1,4 +1,5 @@
 import Dispatch
+import TicketSyncPlatform
 
 /// Delivers claimed outbox events through their provider and records what happened, one transaction per outcome.
 /// The HTTP call is made with no transaction open and no row lock held: the claim is a lease.

@@ -1,4 +1,5 @@
 import Foundation
+import TicketSyncPlatform
 
 /// A thread that keeps delivering due outbox events until stopped. The responder runs one;
 /// `ticketsync deliver` runs one as a process of its own. Several may run at once (SKIP LOCKED claims).

@@ -1,4 +1,5 @@
 import Foundation
+import TicketSyncPlatform
 
 /// "Re-sync now": of one connection (its sweep is due at once; a delivery loop runs it) and of one evidence
 /// request's ticket (read from the tracker while the request waits, and applied like a sweep's finding).

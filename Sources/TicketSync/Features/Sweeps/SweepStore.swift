@@ -1,3 +1,5 @@
+import TicketSyncPlatform
+
 /// The sweeps' cursor rows (`ticket_sync.sync_sweeps`): one per connection and one per deployment-default tracker
 /// kind. A sweep is claimed as a lease, with SKIP LOCKED, so one loop of one process sweeps a connection at a time
 /// across every host; the lease's token guards what the sweep records at its end.

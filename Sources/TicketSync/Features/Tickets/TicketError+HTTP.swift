@@ -1,3 +1,5 @@
+import TicketSyncPlatform
+
 /// The ticket domain's refusals as problem+json, worded once.
 extension TicketError: HTTPResponseError {
     public var status: Int {
