@@ -1,6 +1,7 @@
 import Testing
 
 @testable import TicketSync
+@testable import TicketSyncPlatform
 
 /// The health view's cursor, and the sync state links and connections carry in their JSON.
 struct SyncHealthTests {

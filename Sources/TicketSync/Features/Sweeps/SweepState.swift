@@ -1,3 +1,5 @@
+import TicketSyncPlatform
+
 /// A sweep row (`ticket_sync.sync_sweeps`) as the API shows it: a connection's `last_sweep`, and each sweep of the
 /// health view. Written as SQL so that the connection reads and the health view read it in their own statement.
 enum SweepState {

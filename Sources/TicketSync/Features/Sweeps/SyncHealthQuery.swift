@@ -1,3 +1,5 @@
+import TicketSyncPlatform
+
 /// The statement behind `GET …/ticket-sync/health`: the org's counts, one keyset page of its links that need
 /// attention and its sweeps, as one row of three json columns, read with the authorization (one round trip).
 /// Only the path's org's links and connections are read; the deployment default's sweep rows only for the tracker

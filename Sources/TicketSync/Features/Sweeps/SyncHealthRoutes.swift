@@ -1,3 +1,5 @@
+import TicketSyncPlatform
+
 /// `GET /api/v1/orgs/{org_id}/ticket-sync/health` (org read): what is out of sync in the org — counts, a keyset page
 /// of the links that need attention with their reasons, and the sweeps of its connections (and of the deployment
 /// default, for the trackers its deployment-default links use). docs/reliability.md, "The health view".
