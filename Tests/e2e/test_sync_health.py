@@ -8,7 +8,7 @@ interval that swept the deployment default's row would make it due only in 15 mi
 import pytest
 import requests
 
-from conftest import Stack, World, assert_problem, fresh_database, psql, wait_for
+from conftest import Stack, World, assert_problem, own_world, psql, wait_for
 from connections import connections_path, create_connection
 from test_forged_cursors import cursor
 from test_metrics import samples, scrape
@@ -22,13 +22,19 @@ SWEEP_DURATIONS = 'ticketsync_sync_sweep_duration_seconds_count{provider="mock"}
 
 
 @pytest.fixture(scope="module")
-def database():
-    return fresh_database()
+def home():
+    """The module's database (the runtime role granted where the suite has one: its grants cover the health view)."""
+    return own_world()
 
 
 @pytest.fixture(scope="module")
-def swept(database):
-    running = Stack("sync-health", SWEEPS, database_url=database).start()
+def database(home):
+    return home.database_url
+
+
+@pytest.fixture(scope="module")
+def swept(home):
+    running = Stack("sync-health", SWEEPS, database_url=home.runtime_url).start()
     yield running
     running.stop()
 

@@ -9,7 +9,7 @@ import requests
 from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
 
 from browser import Page, chromium
-from conftest import World, fresh_database, psql, wait_for
+from conftest import own_world, psql, wait_for
 from connections import connections_path, create_connection
 from test_web_page import sign_in
 
@@ -23,8 +23,8 @@ def browser():
 
 @pytest.fixture
 def own(make_stack):
-    database = fresh_database()
-    return make_stack("sync-health-page", database_url=database), World(database_url=database), database
+    world = own_world()
+    return make_stack("sync-health-page", database_url=world.runtime_url), world, world.database_url
 
 
 def row(page, table, key):
