@@ -2,14 +2,12 @@
 happens on the tracker (a comment, a resolve, a reopen, a delete) reaches Ticket Sync only through a scheduled sweep
 or "Re-sync now", each exactly once; a second sweep and the Business Rule's late webhook change nothing; a 429 backs
 the sweep off by its Retry-After."""
-import os
-import subprocess
 import time
 
 import pytest
 import requests
 
-from conftest import BIN, DATABASE_URL, RUNTIME_DATABASE_URL, World, fresh_database, psql, wait_for
+from conftest import own_world, psql, wait_for
 from connections import create_connection, post_hook
 from trackers import FakeServiceNow
 
@@ -28,18 +26,9 @@ def servicenow():
 
 @pytest.fixture
 def world():
-    """The orgs in a database of the test's own: every responder serves every connection of its database, so the
-    suite's other responders (the session's stack sweeps every 15 minutes) would claim these sweeps too."""
-    url = fresh_database()
-    grants = subprocess.run([BIN, "grants", "--role", "ticketsync_runtime"], capture_output=True, text=True,
-                            check=True, env={**os.environ, "DATABASE_URL": url}).stdout
-    if RUNTIME_DATABASE_URL != DATABASE_URL:
-        psql(grants, database_url=url)
-    world = World(database_url=url)
-    name = url.split("?")[0].rsplit("/", 1)[1]
-    world.runtime_url = RUNTIME_DATABASE_URL.replace("/ticketsync?", f"/{name}?", 1) \
-        if RUNTIME_DATABASE_URL != DATABASE_URL else url
-    return world
+    """The orgs in a database of the test's own (conftest.own_world): every responder sweeps every connection of its
+    database, so the suite's other responders would claim these sweeps too."""
+    return own_world()
 
 
 def swept_stack(make_stack, world, fake, interval):

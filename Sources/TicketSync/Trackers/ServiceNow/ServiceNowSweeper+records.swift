@@ -50,7 +50,7 @@ extension ServiceNowSweeper {
                     name: stateName ?? state, category: TrackerStatusChange.serviceNowCategory(state: state),
                     state: state, milliseconds: updated, actor: nil)
             }
-            return SweptTicket(externalID: externalID, status: status, comments: comments, changedAt: updated)
+            return SweptTicket(externalID: ExternalTicketID(externalID), status: status, comments: comments, changedAt: updated)
         }
 
         /// The entry as a comment written on ServiceNow; nil for ours: those by the account that created the record

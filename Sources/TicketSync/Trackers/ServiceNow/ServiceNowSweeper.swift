@@ -84,7 +84,7 @@ struct ServiceNowSweeper: TicketSweeper {
                 reason: .failed("the answer has no record with a sys_id and a number"))
         }
         let comments = try journal("element=comments^element_id=\(record.sysID)")
-        return record.swept(externalID: link.externalID, comments: comments.compactMap(record.comment))
+        return record.swept(externalID: link.externalID.rawValue, comments: comments.compactMap(record.comment))
     }
 
     /// The comment journal entries matching `filter`, oldest first, over up to `journalPages` pages. An account that
