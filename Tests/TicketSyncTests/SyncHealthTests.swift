@@ -27,11 +27,13 @@ struct SyncHealthTests {
 
     @Test func aLinkSaysWhenTheTrackerLastAgreed() {
         var link = TicketLink(
-            id: "l", orgID: "o", evidenceRequestID: UUIDs.one, provider: "mock", connectionID: nil,
-            externalID: "mock-TCK-1", syncState: .synced, createdAt: "c", updatedAt: "u")
-        #expect(link.json["last_verified_at"] == .null)
+            id: "5b0d3c1e-0000-4000-8000-000000000001", orgID: "11111111-1111-4111-8111-111111111111",
+            evidenceRequestID: "22222222-2222-4222-8222-222222222222", provider: "mock", connectionID: nil,
+            externalID: "mock-TCK-1", externalURL: nil, syncState: .synced, lastError: nil, createdAt: "c",
+            updatedAt: "u", closedAt: nil)
+        #expect(link.json["last_verified_at"] == JSONValue.null)
         link.lastVerifiedAt = "2026-12-04T20:51:02.123456Z"
-        #expect(link.json["last_verified_at"] == .string("2026-12-04T20:51:02.123456Z"))
+        #expect(link.json["last_verified_at"] == JSONValue.string("2026-12-04T20:51:02.123456Z"))
     }
 
     @Test func aConnectionCarriesItsLastSweep() {
