@@ -68,6 +68,8 @@ public protocol TicketProvider: Sendable {
     func prepareClose(_ link: TicketLink) throws
     /// Asks the tracker whether this configuration works (the connection test), step by step.
     func checkConnection() -> [ConnectionCheck.Step]
+    /// How this tracker is swept (a requirement, so that a tracker's own answers through `any TicketProvider`).
+    func sweeper(reading db: PGConnection) -> (any TicketSweeper)?
 }
 
 extension TicketProvider {
