@@ -30,19 +30,29 @@ let package = Package(
         // Outbound HTTP: libcurl (which the toolchain's URLSession wraps) used directly, for what the SSRF guard
         // needs and URLSession hides: pinning the checked address, vetoing any other, capping the response.
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        // What any such service needs (FastCGI, HTTP, PostgreSQL client, JSON, crypto, outbound HTTP, metrics,
+        // configuration): its own target, so that the compiler keeps it from naming a feature. The only user of the
+        // C modules.
+        .target(name: "TicketSyncPlatform", dependencies: ["CFCGI", "CLibPQ", "CCrypto", "CCurl"]),
         // All of the service's logic; testable without FastCGI or nginx.
-        .target(name: "TicketSync", dependencies: ["CFCGI", "CLibPQ", "CCrypto", "CCurl"], exclude: trackerFakes),
+        .target(name: "TicketSync", dependencies: ["TicketSyncPlatform"], exclude: trackerFakes),
         // The thin command-line entry point.
         .executableTarget(
             name: "ticketsync",
-            dependencies: ["TicketSync", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: [
+                "TicketSync", "TicketSyncPlatform", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
         ),
-        // What both test targets share (the recording outbound client); public API of TicketSync only.
-        .target(name: "TicketSyncTestSupport", dependencies: ["TicketSync"], path: "Tests/Support"),
+        // What both test targets share (the recording outbound client); public API only.
+        .target(
+            name: "TicketSyncTestSupport", dependencies: ["TicketSync", "TicketSyncPlatform"], path: "Tests/Support"),
         // Unit tests: no database, no network (trackers' wire formats through the recording client).
         .testTarget(
-            name: "TicketSyncTests", dependencies: ["TicketSync", "TicketSyncTestSupport"], exclude: ["Fixtures"]),
+            name: "TicketSyncTests", dependencies: ["TicketSync", "TicketSyncPlatform", "TicketSyncTestSupport"],
+            exclude: ["Fixtures"]),
         // Tests against PostgreSQL (DATABASE_URL): stores, outbox, and the use cases with a recording tracker.
-        .testTarget(name: "TicketSyncIntegrationTests", dependencies: ["TicketSync", "TicketSyncTestSupport"]),
+        .testTarget(
+            name: "TicketSyncIntegrationTests",
+            dependencies: ["TicketSync", "TicketSyncPlatform", "TicketSyncTestSupport"]),
     ]
 )

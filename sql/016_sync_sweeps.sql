@@ -50,3 +50,11 @@ CREATE TABLE ticket_sync.mock_tracker_comments (
     PRIMARY KEY (external_id, external_comment_id)
 );
 CREATE INDEX mock_tracker_comments_by_time ON ticket_sync.mock_tracker_comments (created_at);
+
+-- The drift ledger: each change a sweep or "Re-sync now" applied that the webhooks had missed.
+ALTER TABLE ticket_sync.audit_events DROP CONSTRAINT audit_events_action_check;
+ALTER TABLE ticket_sync.audit_events ADD CONSTRAINT audit_events_action_check CHECK (action IN (
+    'ticket.create', 'ticket.close', 'ticket.unlink', 'ticket.retry', 'comment.create',
+    'inbound.applied', 'inbound.rejected', 'connection.create', 'connection.update',
+    'connection.test', 'connection.rotate_secret', 'connection.disable', 'connection.delete',
+    'token.create', 'token.revoke', 'sync.drift_repaired'));

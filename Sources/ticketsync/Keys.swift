@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import TicketSync
+import TicketSyncPlatform
 
 struct Keys: ParsableCommand {
     static let configuration = CommandConfiguration(

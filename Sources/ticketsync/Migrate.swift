@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import TicketSync
+import TicketSyncPlatform
 
 struct Migrate: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Apply the SQL migrations that are not applied yet.")

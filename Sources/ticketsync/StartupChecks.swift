@@ -1,5 +1,6 @@
 import ArgumentParser
 import TicketSync
+import TicketSyncPlatform
 
 /// What `serve` and `deliver` refuse to start without: usable settings, a readable key ring, and every key id that
 /// stored secrets are sealed with.

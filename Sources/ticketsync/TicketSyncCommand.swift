@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import TicketSync
+import TicketSyncPlatform
 
 @main
 struct TicketSyncCommand: ParsableCommand {

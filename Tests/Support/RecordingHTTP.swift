@@ -1,5 +1,6 @@
 import Foundation
 import TicketSync
+import TicketSyncPlatform
 
 /// An outbound client that sends nothing: it records every request and answers as the test scripts it, with one
 /// fixed answer (`answer`) or per request (`script`, which sees the request and how many came before it).

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import TicketSync
+@testable import TicketSyncPlatform
 
 /// Posting a comment (`SyncActions.postComment`) against PostgreSQL, with a recording tracker.
 @Suite(.enabled(if: TestDatabase.available, "needs DATABASE_URL (make test provides it)"))

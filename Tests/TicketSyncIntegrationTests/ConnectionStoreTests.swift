@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import TicketSync
+@testable import TicketSyncPlatform
 
 /// Org connections (`ConnectionStore`): create, find, update and delete, each scoped by org.
 @Suite(.enabled(if: TestDatabase.available, "needs DATABASE_URL (make test provides it)"))

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import TicketSync
+@testable import TicketSyncPlatform
 
 @Suite(.enabled(if: TestDatabase.available, "needs DATABASE_URL (make test provides it)"))
 struct MigratorTests {

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import TicketSync
+@testable import TicketSyncPlatform
 
 /// The outbox against PostgreSQL: order per link, SKIP LOCKED claims, leases, limits and re-queueing.
 /// Serialized: the concurrent-claim test claims every due event in the database, so it must run alone.

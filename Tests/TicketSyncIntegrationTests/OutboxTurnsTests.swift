@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import TicketSync
+@testable import TicketSyncPlatform
 
 /// The delivery loops' claims take turns between connections, with a cap on each connection's events in flight.
 /// Part of the serialized outbox suite: its global claims would otherwise take these events.

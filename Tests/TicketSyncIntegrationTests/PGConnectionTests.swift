@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import TicketSync
+@testable import TicketSyncPlatform
 
 /// Prepared statements, pipelines and the round-trip meter against the real PostgreSQL.
 @Suite(.enabled(if: TestDatabase.available, "needs DATABASE_URL (make test provides it)"))

@@ -1,6 +1,7 @@
 import Testing
 
 @testable import TicketSync
+@testable import TicketSyncPlatform
 
 /// The database's own text must be what `PGTimestamp` expects, whatever the fraction.
 @Suite(.enabled(if: TestDatabase.available, "needs DATABASE_URL (make test provides it)"))

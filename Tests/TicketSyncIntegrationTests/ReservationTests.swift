@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import TicketSync
+@testable import TicketSyncPlatform
 
 /// A create that outlives its lease is taken over; the reservation's token then refuses the first create's writes.
 @Suite(.enabled(if: TestDatabase.available, "needs DATABASE_URL (make test provides it)"))

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import TicketSync
+@testable import TicketSyncPlatform
 
 /// Each tracker's create request against its documented wire format (docs/trackers/*.md), through a recording
 /// client. Here rather than with the other wire-format checks (TrackerWireFormatTests, unit target) because a create

@@ -1,6 +1,7 @@
 import Testing
 
 @testable import TicketSync
+@testable import TicketSyncPlatform
 
 /// The application without a database: everything decided before the first query.
 @Suite struct ApplicationTests {

@@ -1,6 +1,7 @@
 import Testing
 
 @testable import TicketSync
+@testable import TicketSyncPlatform
 
 /// Comments are written straight to bytes; they must equal what the general writer makes of the same members.
 @Suite struct CommentJSONTests {

@@ -1,6 +1,7 @@
 import Testing
 
 @testable import TicketSync
+@testable import TicketSyncPlatform
 
 @Suite struct CommentValidationTests {
     @Test func acceptsAnOrdinaryBody() throws {

@@ -1,6 +1,7 @@
 import Testing
 
 @testable import TicketSync
+@testable import TicketSyncPlatform
 
 @Suite struct CryptoTests {
     func hmac(_ key: [UInt8], _ message: String) -> String {

@@ -4,6 +4,7 @@ import Synchronization
 import Testing
 
 @testable import TicketSync
+@testable import TicketSyncPlatform
 
 /// A FastCGI record as read back: type, request id, content.
 private struct Record: Equatable {

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import TicketSync
+@testable import TicketSyncPlatform
 
 /// The resolver is shared by every org of a process: one org whose names never answer must not take the lookups of
 /// the others, nor start a new lookup each time it retries the same name. Stand-in lookups only: no DNS traffic.

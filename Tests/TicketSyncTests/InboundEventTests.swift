@@ -1,6 +1,7 @@
 import Testing
 
 @testable import TicketSync
+@testable import TicketSyncPlatform
 
 @Suite struct InboundEventTests {
     func decode(_ text: String) throws -> InboundEvent { try InboundEvent.decode(JSONParser.parse(Array(text.utf8))) }

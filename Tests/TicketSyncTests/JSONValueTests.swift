@@ -1,6 +1,7 @@
 import Testing
 
 @testable import TicketSync
+@testable import TicketSyncPlatform
 
 @Suite struct JSONValueTests {
     @Test func writesCompactSortedKeys() {

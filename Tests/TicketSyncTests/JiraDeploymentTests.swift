@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import TicketSync
+@testable import TicketSyncPlatform
 
 /// Cloud or Data Center, and how long a resumed Cloud create waits for Jira's search.
 struct JiraDeploymentTests {

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import TicketSync
+@testable import TicketSyncPlatform
 
 /// Linear's request bodies (GraphQL documents and variables), its errors, its ids and its webhook checks.
 @Suite struct LinearTests {

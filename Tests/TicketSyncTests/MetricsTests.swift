@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import TicketSync
+@testable import TicketSyncPlatform
 
 /// The shared counters, their exposition, and what the application counts (no database: the scrape's outbox
 /// gauges are then absent and `ticketsync_database_up` is 0).

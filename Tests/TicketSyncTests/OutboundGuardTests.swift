@@ -3,6 +3,7 @@ import Foundation
 import Testing
 
 @testable import TicketSync
+@testable import TicketSyncPlatform
 
 @Suite struct OutboundGuardTests {
     let hosted = OutboundGuard()

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import TicketSync
+@testable import TicketSyncPlatform
 
 @Suite struct SecretBoxTests {
     static func bytes(_ hex: String) -> [UInt8] { Hex.decode(Substring(hex)) ?? [] }

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import TicketSync
+@testable import TicketSyncPlatform
 
 /// Log lines: one per call whatever the input, the request id on each, text or JSON.
 @Suite(.serialized) struct ServerLogTests {

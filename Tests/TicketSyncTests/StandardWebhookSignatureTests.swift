@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import TicketSync
+@testable import TicketSyncPlatform
 
 /// Standard Webhooks, against the spec's own test vector (standard-webhooks/standard-webhooks, the reference
 /// libraries' `test_sign_function` / "sign function works").

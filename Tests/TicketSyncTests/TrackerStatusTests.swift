@@ -1,6 +1,7 @@
 import Testing
 
 @testable import TicketSync
+@testable import TicketSyncPlatform
 
 /// Tracker status changes: the status map, Jira's issue events, the generic payload's `tracker_status`, and how a
 /// mapped status meets the evidence request's current one.

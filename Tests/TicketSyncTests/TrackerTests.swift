@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import TicketSync
+@testable import TicketSyncPlatform
 
 @Suite struct TrackerFailureTests {
     let jira = JiraProvider.failure

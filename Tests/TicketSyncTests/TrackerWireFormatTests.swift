@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import TicketSync
+@testable import TicketSyncPlatform
 
 /// Each tracker's requests as its documented wire format has them (docs/trackers/*.md): method, path, query, auth
 /// scheme, Content-Type, Accept and the JSON body's exact shape, sent through a recording client (nothing leaves the

@@ -1,6 +1,7 @@
 import Testing
 
 @testable import TicketSync
+@testable import TicketSyncPlatform
 
 struct UUIDTextTests {
     @Test func acceptsEitherCaseAndAnswersLowerCase() {

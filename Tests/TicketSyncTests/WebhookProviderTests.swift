@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import TicketSync
+@testable import TicketSyncPlatform
 
 @Suite struct WebhookProviderTests {
     func response(_ status: Int, _ headers: [String: String] = [:], _ body: String = "") -> OutboundResult {

@@ -1,3 +1,5 @@
+import TicketSyncPlatform
+
 /// The errors the routes raise, named once so every route words them alike.
 extension APIError {
     public static func notFound(_ detail: String = "No such resource.") -> APIError {

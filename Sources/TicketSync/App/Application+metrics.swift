@@ -1,3 +1,5 @@
+import TicketSyncPlatform
+
 extension Application {
     /// Counts one answered request: its route and status, how long it took, what it cost the database, and, on an
     /// inbound webhook's route, what became of the event.

@@ -12,6 +12,7 @@ extension Application {
         router.add("DELETE", "\(request)/ticket", .org(.configure), TicketRoutes.unlink)
         router.add("POST", "\(request)/ticket/close", .org(.configure), TicketRoutes.close)
         router.add("POST", "\(request)/ticket/retry", .org(.configure), TicketRoutes.retry)
+        router.add("POST", "\(request)/ticket/resync", .org(.configure), SweepRoutes.resyncTicket)
 
         router.add("GET", "\(request)/comments", .org(.read), reads: CommentRoutes.threadQuery, CommentRoutes.thread)
         router.add("POST", "\(request)/comments", .org(.read), reads: TicketRoutes.linkQuery, CommentRoutes.post)
@@ -39,6 +40,7 @@ extension Application {
         router.add("PATCH", "\(connections)/{connection_id}", .org(.configure), ConnectionRoutes.update)
         router.add("DELETE", "\(connections)/{connection_id}", .org(.configure), ConnectionRoutes.delete)
         router.add("POST", "\(connections)/{connection_id}/test", .org(.configure), ConnectionRoutes.test)
+        router.add("POST", "\(connections)/{connection_id}/resync", .org(.configure), SweepRoutes.resyncConnection)
         router.add(
             "POST", "\(connections)/{connection_id}/inbound-secret", .org(.configure),
             ConnectionRoutes.rotateInboundSecret)

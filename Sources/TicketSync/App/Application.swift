@@ -1,3 +1,5 @@
+import TicketSyncPlatform
+
 /// Turns one HTTP request into one response: routing, authentication, org permission, and error mapping.
 /// It knows nothing of FastCGI, so tests can drive it directly.
 public struct Application: Sendable {

@@ -1,14 +1,14 @@
-import CFCGI
 import Foundation
+import TicketSyncPlatform
 
 extension FastCGIServer {
     /// One accepted request: read, answer (with its request id), log its line with the database's part, then the
     /// writes that wait for the answer (a token's last use).
-    static func serve(_ raw: inout FCGX_Request, application: Application, database: WorkerDatabase) {
+    static func serve(_ fastCGI: inout FastCGIRequest, application: Application, database: WorkerDatabase) {
         let started = DispatchTime.now().uptimeNanoseconds
         database.meter.reset()
         let request: HTTPRequest
-        let outcome = FastCGIExchange.read(&raw, maxBody: application.settings.maxBodyBytes)
+        let outcome = fastCGI.read(maxBody: application.settings.maxBodyBytes)
         switch outcome {
         case .request(let incoming), .refused(let incoming, _): request = incoming
         }
@@ -20,8 +20,8 @@ extension FastCGIServer {
             case .refused(_, let error): response = error.response
             }
             response.headers.append(("X-Request-Id", request.requestID))
-            FastCGIExchange.write(response, to: &raw)
-            FCGX_Finish_r(&raw)
+            fastCGI.write(response)
+            fastCGI.finish()
             let nanoseconds = DispatchTime.now().uptimeNanoseconds &- started
             ServerLog.request(
                 method: request.method, path: application.router.loggedPath(request.path, route: response.route),

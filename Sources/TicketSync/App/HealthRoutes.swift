@@ -1,3 +1,5 @@
+import TicketSyncPlatform
+
 /// `/healthz`: the process answers. `/readyz`: the database answers and its schema is current.
 enum HealthRoutes {
     static func health(_ context: RequestContext) throws -> HTTPResponse {

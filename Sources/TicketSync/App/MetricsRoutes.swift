@@ -1,3 +1,5 @@
+import TicketSyncPlatform
+
 /// `GET /metrics`: the Prometheus text format. Counters come from the region every worker adds to; the outbox's
 /// depth and oldest waiting event are read from PostgreSQL now (one statement on the undelivered-events index).
 /// No login: nginx's `location = /metrics` admits only its allow-list (nginx/ticketsync-metrics.conf).

@@ -1,4 +1,5 @@
 import Foundation
+import TicketSyncPlatform
 
 /// `limit` and opaque cursors of paginated reads: base64url of a small JSON object, refused (400) unless it is one
 /// this API handed out.

@@ -1,4 +1,5 @@
 import Foundation
+import TicketSyncPlatform
 
 /// What a handler sees: the request, its path parameters, the caller and the worker's database connection.
 public final class RequestContext {

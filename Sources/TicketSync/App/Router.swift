@@ -1,4 +1,5 @@
 import Glibc
+import TicketSyncPlatform
 
 /// Matches a method and path against the route table. Paths are split on `/`; `{name}` segments capture.
 public struct Router: Sendable {

@@ -1,4 +1,5 @@
 import Foundation
+import TicketSyncPlatform
 
 /// Everything the service reads from its environment, read once at start-up.
 public struct Settings: Sendable {

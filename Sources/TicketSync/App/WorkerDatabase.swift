@@ -1,3 +1,5 @@
+import TicketSyncPlatform
+
 /// One worker thread's database connection: opened lazily, reopened after a failure,
 /// and reported as 503 while the database is unreachable.
 public final class WorkerDatabase {

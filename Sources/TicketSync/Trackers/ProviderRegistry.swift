@@ -1,4 +1,5 @@
 import Foundation
+import TicketSyncPlatform
 
 /// Builds providers from tracker configurations: the deployment default's from the environment, an org
 /// connection's from its row. Providers are cheap values built per use; only Jira's own account (per connection

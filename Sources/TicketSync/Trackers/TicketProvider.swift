@@ -1,3 +1,5 @@
+import TicketSyncPlatform
+
 /// What a provider returns when it has opened a ticket.
 public struct CreatedTicket: Sendable, Equatable {
     public var provider: String
@@ -68,7 +70,8 @@ public protocol TicketProvider: Sendable {
     func prepareClose(_ link: TicketLink) throws
     /// Asks the tracker whether this configuration works (the connection test), step by step.
     func checkConnection() -> [ConnectionCheck.Step]
-    /// How this tracker is swept (a requirement, so that a tracker's own answers through `any TicketProvider`).
+    /// How this tracker is swept; nil when it cannot be. `db` is for the mock alone, whose "tracker" lives in the
+    /// service's own database; a real tracker's sweeper never touches it.
     func sweeper(reading db: PGConnection) -> (any TicketSweeper)?
 }
 
@@ -81,7 +84,6 @@ extension TicketProvider {
 }
 
 extension TicketProvider {
-    /// How this tracker is swept; nil when it cannot be. `db` is for the mock alone, whose "tracker" lives in the
-    /// service's own database; a real tracker's sweeper never touches it.
+    /// A tracker without a sweep of its own cannot be swept (said in readiness and the sync-health view).
     public func sweeper(reading db: PGConnection) -> (any TicketSweeper)? { nil }
 }

@@ -1,3 +1,5 @@
+import TicketSyncPlatform
+
 /// What a tracker reports about one of our tickets when it is swept: the shared shape every sweep applies through
 /// the webhooks' idempotent paths (external comment ids; the status map, ordered by the tracker's time).
 public struct SweptTicket: Sendable, Equatable {

@@ -1,4 +1,5 @@
 import Foundation
+import TicketSyncPlatform
 
 /// One kind of tracker, described in its own folder (`Trackers/<Name>/`): what its connections take, how the
 /// deployment default reads it from the environment, how its provider is built, and how its inbound events are

@@ -1,4 +1,5 @@
 import Foundation
+import TicketSyncPlatform
 
 /// Caps how many request threads of this process may wait on trackers at once: per tracker (per connection; per
 /// provider kind for the deployment default), and per org across all of its connections, so neither one slow or

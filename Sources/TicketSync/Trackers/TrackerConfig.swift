@@ -1,4 +1,5 @@
 import Foundation
+import TicketSyncPlatform
 
 /// Everything a provider needs to talk to one tracker, secrets opened: built per use from an org's connection,
 /// or from the environment for the deployment default. Settings and secrets are named as the tracker's

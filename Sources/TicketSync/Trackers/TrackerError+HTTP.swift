@@ -1,3 +1,5 @@
+import TicketSyncPlatform
+
 /// Tracker failures as problem+json, worded once: 502 (refused or broken), 503 (rate-limited or unavailable), 504
 /// (timed out), 409 (a close the tracker can never make). A create whose outcome is unknown says so
 /// (`"tracker_outcome": "unknown"`).

@@ -1,4 +1,5 @@
 import Foundation
+import TicketSyncPlatform
 
 /// How a tracker's failed HTTP answers become API errors (calls the user waits for) and delivery outcomes (outbox).
 /// The tracker's own error text is passed through; secrets never are (they are only ever in request headers).

@@ -1,6 +1,7 @@
 import Foundation
 
 @testable import TicketSync
+@testable import TicketSyncPlatform
 
 /// The use cases against PostgreSQL with a recording tracker: the real generic-webhook provider (the deployment
 /// default, so no outbound guard) over `RecordingHTTP`, which sends nothing, records every call and answers as the

@@ -1,6 +1,7 @@
 import Foundation
 
 @testable import TicketSync
+@testable import TicketSyncPlatform
 
 /// Integration tests run against the PostgreSQL that `make test` starts (DATABASE_URL, already migrated).
 /// Each test makes its own org, so tests can run in parallel without seeing each other's rows.

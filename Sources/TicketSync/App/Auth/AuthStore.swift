@@ -1,3 +1,5 @@
+import TicketSyncPlatform
+
 /// Tokens, users and memberships.
 public struct AuthStore {
     let db: PGConnection

@@ -1,3 +1,5 @@
+import TicketSyncPlatform
+
 /// The data a route reads, run in the same statement as the caller's authorization (one round trip): the SQL is a
 /// subquery joined laterally to the `auth` row, so it may use `auth.auth_user_id`, `auth.auth_request_id` and
 /// `auth.auth_request_org_id` (set only for a member, and only when the path's evidence request is in the org),

@@ -1,3 +1,5 @@
+import TicketSyncPlatform
+
 /// The demo data `make run` starts with: one org, a configure user, a read-only user and a few evidence requests.
 /// Running it again changes nothing but the tokens: earlier demo tokens are revoked and new ones printed.
 public struct DemoSeed {

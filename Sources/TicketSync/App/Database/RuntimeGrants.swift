@@ -1,3 +1,5 @@
+import TicketSyncPlatform
+
 /// What the runtime role (`serve`, `deliver`) may do, as GRANT statements for an existing role, read from the catalog
 /// so that every table and sequence a migration adds is covered: reads of the host's shared tables, only the `status`
 /// column of `evidence_requests` written, and DML on Ticket Sync's own schema, except its migration history (read

@@ -1,3 +1,5 @@
+import TicketSyncPlatform
+
 /// What the service counts for `GET /metrics`, each series registered once (at start) in the shared region, so
 /// recording is a few relaxed atomic adds with no lookup. Labels come from fixed sets only (route templates, status
 /// codes, provider kinds, outcomes and reasons): never a raw path, an id or a message.
@@ -264,7 +266,7 @@ extension Metrics {
         static let deliveries = "ticketsync_deliveries_total"
         static let trackerDuration = "ticketsync_tracker_request_duration_seconds"
         static let inbound = "ticketsync_inbound_total"
-        static let restarts = "ticketsync_worker_restarts_total"
+        static let restarts = WorkerMaster.restartsSeries
         static let outboxEvents = "ticketsync_outbox_events"
         static let outboxOldest = "ticketsync_outbox_oldest_pending_age_seconds"
         static let databaseUp = "ticketsync_database_up"

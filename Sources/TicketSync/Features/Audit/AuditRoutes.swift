@@ -1,3 +1,5 @@
+import TicketSyncPlatform
+
 /// `GET /api/v1/orgs/{org_id}/ticket-sync/audit`: the org's audit trail, newest first (configure permission), by
 /// keyset (`before`, the opaque position after the last event of a page), optionally of one evidence request.
 enum AuditRoutes {

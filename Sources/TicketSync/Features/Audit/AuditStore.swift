@@ -1,3 +1,5 @@
+import TicketSyncPlatform
+
 /// Who acted: a user through a token, a tracker connection (inbound), the service itself, or the command line.
 public struct AuditActor: Sendable {
     public let kind: String

@@ -1,3 +1,5 @@
+import TicketSyncPlatform
+
 /// One entry of an evidence request's thread: written here (`internal`), arrived from the ticket (`external`), or
 /// recorded by Ticket Sync itself (`system`: the tracker's status changes; never pushed out).
 public struct Comment: Sendable, Equatable {

@@ -1,3 +1,5 @@
+import TicketSyncPlatform
+
 /// The comment thread of an evidence request, and posting internal comments to it.
 enum CommentRoutes {
     static let defaultLimit = 100

@@ -1,4 +1,5 @@
 import Glibc
+import TicketSyncPlatform
 
 /// A page of a thread as libpq returned it (`CommentStore.columns`), written to JSON straight from the result's bytes:
 /// no `Comment`, no `String` per value. Columns are looked up once for the page.

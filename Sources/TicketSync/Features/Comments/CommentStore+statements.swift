@@ -1,3 +1,5 @@
+import TicketSyncPlatform
+
 /// The comment writes as statements, so a use case can send several in one pipeline (one round trip). Those that
 /// record a delivery take `heldBy`: they apply only while that claim's outcome stands (the outbox update before
 /// them in the pipeline changed nothing when the lease was lost, so neither do they).

@@ -1,3 +1,5 @@
+import TicketSyncPlatform
+
 /// The comment thread of an evidence request, always scoped by org.
 public struct CommentStore {
     let db: PGConnection

@@ -1,4 +1,5 @@
 import Foundation
+import TicketSyncPlatform
 
 extension SyncActions {
     /// A stored internal comment, and the tracker's echo when it answered with one (the mock does).

@@ -1,3 +1,5 @@
+import TicketSyncPlatform
+
 /// What a connection's inbound URL needs before its signature is checked: its inbound secrets and nothing else
 /// (an API token that does not open must not stop the tracker's webhooks), its signature policy and status map.
 extension Connection {

@@ -1,3 +1,5 @@
+import TicketSyncPlatform
+
 /// One org's connection to its tracker, as stored: settings in the clear, secrets sealed (never decoded here).
 public struct Connection: Sendable {
     public struct SecretState: Sendable, Equatable {

@@ -1,4 +1,5 @@
 import Foundation
+import TicketSyncPlatform
 
 /// `POST …/connections/{id}/test`: asks the tracker for real, step by step, and reports which steps worked with a
 /// safe error class, never the tracker's body (it may echo secrets or internal details).

@@ -1,4 +1,5 @@
 import Foundation
+import TicketSyncPlatform
 
 /// A connection's fields as sent to POST (all) or PATCH (any subset), checked whole before anything is written.
 /// Settings and secrets sent as `null` are removed; those not sent are kept.

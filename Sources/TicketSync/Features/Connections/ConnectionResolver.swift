@@ -1,3 +1,5 @@
+import TicketSyncPlatform
+
 /// Which tracker an action talks to: create uses the org's default connection (or the one named), everything a
 /// link does afterwards uses the link's own connection, and orgs without connections use the deployment default.
 extension ProviderRegistry {

@@ -1,3 +1,5 @@
+import TicketSyncPlatform
+
 /// The audit rows of the connection routes: who changed which connection, and what, by name only.
 extension ConnectionRoutes {
     /// An audit row about a connection, by the caller.

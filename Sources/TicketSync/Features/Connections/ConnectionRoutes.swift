@@ -1,4 +1,5 @@
 import Foundation
+import TicketSyncPlatform
 
 /// `/api/v1/orgs/{org_id}/ticket-sync/connections`: an org's tracker connections. Read permission to view,
 /// configure to change. Secrets are write-only: answers say whether each is set and when, never its value.

@@ -1,4 +1,5 @@
 import Foundation
+import TicketSyncPlatform
 
 /// What each kind of connection takes: its settings (with defaults), its secrets, and what it needs before it is
 /// usable. Each tracker writes its own (`Tracker.connectionSpec`), named after the seed's environment keys

@@ -1,4 +1,5 @@
 import Foundation
+import TicketSyncPlatform
 
 /// The connections table and its sealed secrets, always scoped by org, except the lookups the delivery loop (by
 /// id, for an event it claimed) and the inbound hook (by token digest) make, which the caller has authorized.

@@ -1,4 +1,5 @@
 import Foundation
+import TicketSyncPlatform
 
 /// How a connection's URLs are checked when saved: by the outbound guard, for the org that saves them. A host name's
 /// lookup (plain http only) holds one of the org's tracker slots while it runs, as a call to its tracker would, and

@@ -1,4 +1,5 @@
 import Foundation
+import TicketSyncPlatform
 
 /// `ticketsync keys rotate`: re-seals every connection secret that is not sealed with the ring's current key, in
 /// batches (each its own transaction, rows locked with SKIP LOCKED so a running service is not blocked), and

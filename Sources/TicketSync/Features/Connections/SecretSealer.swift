@@ -1,3 +1,5 @@
+import TicketSyncPlatform
+
 /// Seals and opens one connection's secrets, each bound to the org, the connection and its field name.
 struct SecretSealer {
     let org: String

@@ -1,3 +1,5 @@
+import TicketSyncPlatform
+
 /// Readiness of Ticket Sync for an org's setup checklist: where its tickets go (its own connections, or the
 /// deployment default), and whether that is usable. Environment variable names appear only for the default.
 enum StatusRoutes {

@@ -1,4 +1,5 @@
 import Dispatch
+import TicketSyncPlatform
 
 /// Delivers claimed outbox events through their provider and records what happened, one transaction per outcome.
 /// The HTTP call is made with no transaction open and no row lock held: the claim is a lease.
@@ -138,11 +139,15 @@ public struct Deliverer {
                             externalCommentID: echo.externalCommentID, heldBy: event))
                 }
             }
+            let recorded = statements.count
+            // The tracker answers again after a failed sweep: sweep it now (webhooks were likely lost meanwhile).
+            statements.append(
+                SweepStore.sweepNowIfFailedStatement(connectionID: event.connectionID, kind: event.provider))
             let rows = try db.pipeline(statements)
             guard try rows.at(0).affected == 1 else { return leaseLost(event) }
             return Attempt(
-                delivered: true, echo: rows.count > 2 ? try rows[2].first.map(CommentStore.decode) : nil,
-                comment: rows.count > 1 ? try rows[1].first.map(CommentStore.decode) : nil)
+                delivered: true, echo: recorded > 2 ? try rows.at(2).first.map(CommentStore.decode) : nil,
+                comment: recorded > 1 ? try rows.at(1).first.map(CommentStore.decode) : nil)
         case .retry(let reason, let status, let retryAfter) where !policy.givesUp(afterAttempt: event.attempts):
             let delay = policy.delayMilliseconds(afterAttempt: event.attempts, retryAfterSeconds: retryAfter)
             let statement = OutboxStore.retryStatement(event, afterMilliseconds: delay, status: status, reason: reason)

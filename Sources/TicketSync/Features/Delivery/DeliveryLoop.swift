@@ -1,4 +1,5 @@
 import Foundation
+import TicketSyncPlatform
 
 /// A thread that keeps delivering due outbox events until stopped. The responder runs one;
 /// `ticketsync deliver` runs one as a process of its own. Several may run at once (SKIP LOCKED claims).
@@ -75,7 +76,7 @@ public final class DeliveryLoop: @unchecked Sendable {
                     let db = try database.connection()
                     if DispatchTime.now().uptimeNanoseconds - lastSweepRows.uptimeNanoseconds > Self.sweepRowsEvery {
                         lastSweepRows = .now()
-                        try SweepStore(db: db).ensureRows(deployment: providers.deliverable)
+                        try SweepStore(db: db).ensureRows(deployment: providers.deliverable, policy: settings.sweeps)
                     }
                     swept = try Sweeper(
                         db: db, providers: providers, policy: settings.sweeps, timeouts: settings.httpTimeouts

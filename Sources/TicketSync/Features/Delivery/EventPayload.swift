@@ -1,3 +1,5 @@
+import TicketSyncPlatform
+
 /// The JSON bodies of outbound events: everything a small adapter needs, in one stable shape.
 /// Serialized by `JSONValue` (sorted keys, compact, UTF-8, slashes unescaped) and signed exactly as sent.
 public enum EventPayload {

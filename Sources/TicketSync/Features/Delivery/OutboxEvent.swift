@@ -1,3 +1,5 @@
+import TicketSyncPlatform
+
 /// One outbound event as claimed from the outbox, with what a provider needs to deliver it.
 public struct OutboxEvent: Sendable, Equatable {
     public enum EventType: String, Sendable {

@@ -1,3 +1,5 @@
+import TicketSyncPlatform
+
 /// The outbox writes as statements, so a use case can send them in one pipeline with the comment writes they go
 /// with (one round trip, one transaction).
 extension OutboxStore {

@@ -1,3 +1,5 @@
+import TicketSyncPlatform
+
 /// Claims for the delivery loops, by turns between lanes: a lane is one connection (by id) or, for the deployment
 /// default, one provider kind. Each claim takes the oldest due event of the next lane after the loop's last one
 /// (wrapping around), skipping lanes that already have `cap` events in flight with a live lease across all loops,

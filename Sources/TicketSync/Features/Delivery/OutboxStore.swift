@@ -1,3 +1,5 @@
+import TicketSyncPlatform
+
 /// The outbox table: enqueue in the caller's transaction; claim, then record each attempt's outcome.
 public struct OutboxStore {
     let db: PGConnection

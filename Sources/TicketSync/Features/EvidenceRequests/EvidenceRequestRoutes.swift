@@ -1,4 +1,5 @@
 import Foundation
+import TicketSyncPlatform
 
 /// Evidence requests as the web page shows them: a paginated list with a ticket summary, and one request in full.
 enum EvidenceRequestRoutes {

@@ -1,3 +1,5 @@
+import TicketSyncPlatform
+
 /// Reads and updates evidence requests, always scoped by org.
 public struct EvidenceRequestStore {
     let db: PGConnection

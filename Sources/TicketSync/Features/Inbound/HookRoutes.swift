@@ -1,3 +1,5 @@
+import TicketSyncPlatform
+
 /// `POST /api/v1/ticket-sync/hooks/{inbound_token}`: one connection's inbound URL. The token selects the
 /// connection, whose tracker selects the check (`Tracker.verifyInbound`: X-Signature or Standard Webhooks, as its
 /// `inbound_signature` allows, unless the tracker signs its own way) and whose inbound secrets (only those are

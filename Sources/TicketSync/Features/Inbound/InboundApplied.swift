@@ -1,3 +1,5 @@
+import TicketSyncPlatform
+
 /// The answer of both inbound webhooks: `{"success": true, "applied": {"comment": …, "status": …, "tracker_status": …,
 /// "link": …}}`, plus `ignored` when (part of) the event was acknowledged without effect.
 enum InboundApplied {

@@ -1,3 +1,5 @@
+import TicketSyncPlatform
+
 /// Delivery ids of native tracker webhooks already processed.
 public struct InboundDeliveryStore {
     let db: PGConnection

@@ -1,4 +1,5 @@
 import Foundation
+import TicketSyncPlatform
 
 /// The generic inbound webhook body, validated whole before anything is written:
 /// `{"external_id": str, "comment": {"external_comment_id": str, "author": str, "body": str}?, "status": str?,

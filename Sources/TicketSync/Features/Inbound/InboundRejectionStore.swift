@@ -1,3 +1,5 @@
+import TicketSyncPlatform
+
 /// Rejected signatures at connections' inbound URLs, counted per connection and minute (`inbound_rejections`): the
 /// first of a minute writes one `inbound.rejected` audit row, the others only raise the count, so a flood of bad
 /// signatures cannot grow the insert-only audit trail by more than a row a minute per connection.

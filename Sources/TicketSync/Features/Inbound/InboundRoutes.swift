@@ -1,3 +1,5 @@
+import TicketSyncPlatform
+
 /// `POST /api/v1/ticket-sync/webhook`: replies and status changes from the deployment default's tracker.
 /// Authorized only by the signature (X-Signature or Standard Webhooks) over the raw body, checked before any JSON is
 /// decoded.

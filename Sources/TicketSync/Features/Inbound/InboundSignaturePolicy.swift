@@ -1,3 +1,5 @@
+import TicketSyncPlatform
+
 /// Which signature schemes a generic inbound URL accepts: `any` (X-Signature or Standard Webhooks, the default) or
 /// `standard` (Standard Webhooks only: the old body-only X-Signature, which a captured request replays forever, is
 /// refused). A connection's `settings.inbound_signature`, or TICKET_WEBHOOK_INBOUND_SIGNATURE for the deployment.

@@ -1,3 +1,5 @@
+import TicketSyncPlatform
+
 /// A deployment-level inbound route: where it is, the secret that both opens it and verifies its signature, and the
 /// header that carries the signature. The generic route is the service's own; a tracker whose webhook signs its own
 /// way declares its route in its folder (`Tracker.deploymentWebhook`).

@@ -1,4 +1,5 @@
 import Foundation
+import TicketSyncPlatform
 
 /// Standard Webhooks (standardwebhooks.com): `webhook-id`, `webhook-timestamp` (unix seconds) and
 /// `webhook-signature: v1,<base64 HMAC-SHA256 over "<id>.<timestamp>.<raw body>">`, space-separated when several

@@ -1,3 +1,5 @@
+import TicketSyncPlatform
+
 /// The link an inbound generic event names, read together with its evidence request's status when the event asks
 /// for a status: one round trip, which also opens the transaction the writes then commit in.
 extension TicketLinkStore {

@@ -1,3 +1,5 @@
+import TicketSyncPlatform
+
 /// `X-Signature: sha256=<hex HMAC-SHA256 over the raw body>`, the scheme of both directions.
 public enum WebhookSignature {
     public enum Rejection: String, Sendable {

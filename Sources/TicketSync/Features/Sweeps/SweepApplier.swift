@@ -1,3 +1,5 @@
+import TicketSyncPlatform
+
 /// Applies what a sweep (or "Re-sync now") read from a tracker to the link of that ticket, through the webhooks'
 /// idempotent paths: comments de-duplicated on their external ids (ours included), the status through the status map
 /// and ordered by the tracker's time, a deletion marked once. Each repair writes its `sync.drift_repaired` audit row

@@ -1,3 +1,5 @@
+import TicketSyncPlatform
+
 /// When and how much the sweeps read (docs/reliability.md, "Sweeps").
 public struct SweepPolicy: Sendable, Equatable {
     /// TICKET_SYNC_SWEEP_INTERVAL: how often each connection (and each deployment-default tracker) is swept.

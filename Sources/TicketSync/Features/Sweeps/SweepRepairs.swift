@@ -1,3 +1,5 @@
+import TicketSyncPlatform
+
 /// What applying one swept ticket changed here: the drift it repaired. Empty when the tracker already agreed.
 public struct SweepRepairs: Sendable, Equatable {
     public var commentsAdded = 0

@@ -1,3 +1,5 @@
+import TicketSyncPlatform
+
 /// The sweeps' cursor rows (`ticket_sync.sync_sweeps`): one per connection and one per deployment-default tracker
 /// kind. A sweep is claimed as a lease, with SKIP LOCKED, so one loop of one process sweeps a connection at a time
 /// across every host; the lease's token guards what the sweep records at its end.
@@ -26,22 +28,26 @@ struct SweepStore {
     static func array(_ values: [String]) -> String { "{" + values.joined(separator: ",") + "}" }
 
     /// Adds a row for every enabled connection, and for each deployment-default kind in `deployment`, that has none
-    /// (due at once), and removes those of disabled connections and of deployment kinds no longer configured.
-    func ensureRows(deployment: [String]) throws {
+    /// (first due one interval later: a new connection has nothing to repair yet), and removes those of disabled
+    /// or deleted connections and of deployment kinds no longer configured.
+    func ensureRows(deployment: [String], policy: SweepPolicy) throws {
         _ = try db.pipeline([
             PGStatement(
                 """
-                INSERT INTO ticket_sync.sync_sweeps (scope, org_id, connection_id, kind)
-                SELECT c.id::text, c.org_id, c.id, c.kind FROM ticket_sync.connections c
+                INSERT INTO ticket_sync.sync_sweeps (scope, org_id, connection_id, kind, due_at)
+                SELECT c.id::text, c.org_id, c.id, c.kind, clock_timestamp() + make_interval(
+                    secs => CASE WHEN c.settings ->> 'inbound_mode' = 'poll' THEN $2::int ELSE $1::int END)
+                FROM ticket_sync.connections c
                 WHERE c.deleted_at IS NULL AND NOT c.disabled
                 ON CONFLICT (scope) DO NOTHING
-                """),
+                """, [String(policy.intervalSeconds), String(policy.pollIntervalSeconds)]),
             PGStatement(
                 """
-                INSERT INTO ticket_sync.sync_sweeps (scope, kind)
-                SELECT 'deployment:' || k, k FROM unnest($1::text[]) AS k
+                INSERT INTO ticket_sync.sync_sweeps (scope, kind, due_at)
+                SELECT 'deployment:' || k, k, clock_timestamp() + make_interval(secs => $2::int)
+                FROM unnest($1::text[]) AS k
                 ON CONFLICT (scope) DO NOTHING
-                """, [Self.array(deployment)]),
+                """, [Self.array(deployment), String(policy.intervalSeconds)]),
             PGStatement(
                 """
                 DELETE FROM ticket_sync.sync_sweeps s
@@ -51,6 +57,17 @@ struct SweepStore {
                    OR (s.connection_id IS NULL AND NOT s.kind = ANY ($1::text[]))
                 """, [Self.array(deployment)]),
         ])
+    }
+
+    /// After a delivery the tracker accepted: a sweep of its connection (or deployment kind) that failed last time is
+    /// due at once.
+    static func sweepNowIfFailedStatement(connectionID: String?, kind: String) -> PGStatement {
+        PGStatement(
+            """
+            UPDATE ticket_sync.sync_sweeps SET due_at = clock_timestamp()
+            WHERE scope = coalesce($1::text, 'deployment:' || $2::text) AND error IS NOT NULL AND sweepable
+              AND due_at > clock_timestamp()
+            """, [connectionID, kind])
     }
 
     /// Claims the sweep due longest, if any, for `leaseSeconds`.
@@ -137,6 +154,24 @@ struct SweepStore {
             """, [connection, String(everySeconds)]
         ).first
         return wait?.int("wait") ?? 1
+    }
+
+    /// "Re-sync now" of one link: recorded, unless asked within `everySeconds` (then nil, and the seconds to wait).
+    func claimResync(_ link: TicketLink, everySeconds: Int) throws -> Int? {
+        let row = try db.query(
+            """
+            WITH claimed AS (
+                UPDATE ticket_sync.ticket_links SET resynced_at = clock_timestamp()
+                WHERE org_id = $1 AND id = $2 AND (resynced_at IS NULL
+                      OR resynced_at < clock_timestamp() - make_interval(secs => $3::int))
+                RETURNING id)
+            SELECT EXISTS (SELECT 1 FROM claimed) AS claimed,
+                (SELECT greatest(1, ceil(extract(epoch FROM resynced_at + make_interval(secs => $3::int)
+                                                 - clock_timestamp())))::int
+                 FROM ticket_sync.ticket_links WHERE org_id = $1 AND id = $2) AS wait
+            """, [link.orgID, link.id, String(everySeconds)]
+        ).single("link")
+        return row.bool("claimed") ? nil : max(row.int("wait"), 1)
     }
 
     /// Links of the scope the sweep has not looked up for longest (never first), for one-by-one look-ups.

@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import TicketSyncPlatform
 
 /// Runs due sweeps from a delivery loop that has no delivery to make (sweeps come after deliveries). A sweep reads
 /// the tracker's changes since the connection's cursor (less the overlap), then looks up, one by one, the tickets it

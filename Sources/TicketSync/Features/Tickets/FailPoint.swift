@@ -1,4 +1,5 @@
 import Foundation
+import TicketSyncPlatform
 
 /// Test-only fail points: `TICKETSYNC_FAILPOINT=<name>` makes the process die (SIGKILL) at that point, to prove
 /// what survives a crash there. Compiled into debug builds only: a release build has no way to enable one.

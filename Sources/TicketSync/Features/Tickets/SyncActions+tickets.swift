@@ -1,4 +1,5 @@
 import Foundation
+import TicketSyncPlatform
 
 /// Opening, closing, retrying and unlinking a ticket. Each owns its transaction, its outbox write and its inline
 /// delivery; none holds a transaction open across a tracker call.

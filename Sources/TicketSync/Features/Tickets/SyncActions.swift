@@ -1,3 +1,5 @@
+import TicketSyncPlatform
+
 /// What every ticket and comment use case works with: the worker's connection, the providers, and the delivery
 /// settings for the first, inline attempt.
 public struct SyncActions {

@@ -1,10 +1,19 @@
+import TicketSyncPlatform
+
 /// The ticket domain's refusals as problem+json, worded once.
 extension TicketError: HTTPResponseError {
     public var status: Int {
         switch self {
         case .alreadyLinked, .externalIDInUse, .alreadyClosed, .unlinkedMeanwhile, .beingCreated, .createSuperseded: 409
         case .noLink, .noRequest: 404
+        case .resyncTooSoon: 429
+        case .cannotBeSwept: 409
         }
+    }
+
+    public var headers: [(name: String, value: String)] {
+        guard case .resyncTooSoon(let seconds) = self else { return [] }
+        return [("Retry-After", String(seconds))]
     }
 
     public var problem: Problem {
@@ -43,6 +52,14 @@ extension TicketError: HTTPResponseError {
                 slug: "not-found", title: HTTPStatus.reason(404), detail: "This evidence request has no linked ticket.")
         case .noRequest:
             Problem(slug: "not-found", title: HTTPStatus.reason(404), detail: "No such evidence request.")
+        case .resyncTooSoon(let seconds):
+            Problem(
+                slug: "resync-too-soon", title: HTTPStatus.reason(429),
+                detail: "A re-sync was asked for moments ago; ask again in \(seconds) s.")
+        case .cannotBeSwept(let reason):
+            Problem(
+                slug: "cannot-be-swept", title: HTTPStatus.reason(409),
+                detail: "This ticket's tracker cannot be read back: \(reason)")
         }
     }
 }

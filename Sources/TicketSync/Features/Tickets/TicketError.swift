@@ -17,4 +17,8 @@ public enum TicketError: Error, Equatable {
     case noLink
     /// No evidence request with that id in the org (or in another org: the same answer).
     case noRequest
+    /// "Re-sync now" was asked again within TICKET_SYNC_RESYNC_EVERY; it may be asked again in `retryAfter` seconds.
+    case resyncTooSoon(retryAfter: Int)
+    /// The ticket's tracker offers nothing to read it back by (a webhook adapter without `/changes`), in its words.
+    case cannotBeSwept(String)
 }

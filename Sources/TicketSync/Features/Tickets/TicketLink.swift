@@ -1,3 +1,5 @@
+import TicketSyncPlatform
+
 /// The link between one evidence request and one ticket in an external tracker.
 public struct TicketLink: Sendable, Equatable {
     public var id: String

@@ -1,3 +1,5 @@
+import TicketSyncPlatform
+
 /// Ticket links, always scoped by org, except the inbound lookups by external id, which are scoped by the
 /// connection whose signature authorized the event (never across connections).
 /// Only links that are not unlinked are "active". A link's sync state is derived from its outbox events.

@@ -1,3 +1,5 @@
+import TicketSyncPlatform
+
 /// Create, read, close, retry and unlink the ticket of one evidence request: parse, call the use case, render.
 enum TicketRoutes {
     static func read(_ context: RequestContext) throws -> HTTPResponse {

@@ -1,3 +1,5 @@
+import TicketSyncPlatform
+
 /// Bearer tokens: `tsk_` and 64 hex digits (256 random bits). Only their SHA-256 is stored.
 public enum APIToken {
     static let prefix = "tsk_"

@@ -1,3 +1,5 @@
+import TicketSyncPlatform
+
 /// The tokens of a user, for `ticketsync token list` and `token revoke`.
 extension AuthStore {
     public struct TokenSummary: Sendable {

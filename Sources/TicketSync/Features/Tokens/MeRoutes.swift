@@ -1,3 +1,5 @@
+import TicketSyncPlatform
+
 /// `GET /api/v1/me`: who the token belongs to, the orgs it may see with the permission held in each, and the token's
 /// own id and expiry.
 enum MeRoutes {

@@ -1,3 +1,5 @@
+import TicketSyncPlatform
+
 /// Applies a tracker's status change or deletion to a link, in one transaction: the link (closed by the tracker on
 /// a move into done, reopened on a move out of it, never a `ticket.close` sent back), the evidence request's mapped
 /// status, a system entry in the thread, and the audit row. A status event older than the last one applied to the

@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import TicketSyncPlatform
 
 /// The Jira account Ticket Sync acts as (`GET /rest/api/2/myself`): comments it authored are never imported back.
 public struct JiraIdentity: Sendable, Equatable {

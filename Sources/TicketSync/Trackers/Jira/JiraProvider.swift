@@ -1,4 +1,5 @@
 import Foundation
+import TicketSyncPlatform
 
 /// Jira through REST v2, which Cloud and Data Center both serve with plain-text bodies (the one call that differs, the
 /// issue search, is chosen per deployment: see `findIssue`). external_id is the issue key, external_ref the numeric

@@ -1,3 +1,5 @@
+import TicketSyncPlatform
+
 /// Jira through REST v2 (Cloud and Data Center), with Jira's own signed webhook back.
 enum JiraTracker: Tracker {
     static let kindName = "jira"

@@ -1,3 +1,5 @@
+import TicketSyncPlatform
+
 /// The Jira webhook events Ticket Sync acts on: a comment (`comment_created`, or `jira:issue_updated` carrying one),
 /// a status change (`jira:issue_updated` whose changelog has a `status` item) and a deleted issue
 /// (`jira:issue_deleted`). Anything else is acknowledged and ignored.

@@ -1,3 +1,5 @@
+import TicketSyncPlatform
+
 /// The parts of Jira's own `comment_created` webhook that Ticket Sync uses. Bodies arrive in the v2 form (a string),
 /// but an Atlassian Document Format body is accepted too (its text nodes, paragraph by paragraph).
 struct JiraCommentCreated: Equatable {

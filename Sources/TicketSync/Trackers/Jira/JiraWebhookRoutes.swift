@@ -1,3 +1,5 @@
+import TicketSyncPlatform
+
 /// `POST /api/v1/ticket-sync/webhook/jira`: Jira's own webhooks, verified with `X-Hub-Signature` and
 /// JIRA_WEBHOOK_SECRET before the body is decoded. Comments (`comment_created`, or `jira:issue_updated` carrying
 /// one), status changes (`jira:issue_updated`) and deleted issues (`jira:issue_deleted`) are applied; other events

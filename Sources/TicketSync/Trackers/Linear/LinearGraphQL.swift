@@ -1,4 +1,5 @@
 import Foundation
+import TicketSyncPlatform
 
 /// One GraphQL call to Linear: `POST <base>/graphql` with `{"query", "variables"}`, the personal API key bare in
 /// `Authorization`. Linear answers errors as `errors[]` (usually with HTTP 200, rate limiting with 400): `send`

@@ -1,4 +1,5 @@
 import Foundation
+import TicketSyncPlatform
 
 /// The ids Ticket Sync chooses for what it makes in Linear, so that a retried call finds its own work instead of
 /// making it twice: Linear takes a caller-chosen `id` on `issueCreate` and `commentCreate`.

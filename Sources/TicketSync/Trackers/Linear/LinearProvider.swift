@@ -1,4 +1,5 @@
 import Foundation
+import TicketSyncPlatform
 
 /// Linear through its GraphQL API. external_id is the issue's identifier (GRC-12), external_ref its UUID, which
 /// Ticket Sync chose (`LinearID`), so that a retried create finds the issue its first attempt made.

@@ -1,4 +1,5 @@
 import Foundation
+import TicketSyncPlatform
 
 /// Linear through its GraphQL API (`POST <base>/graphql`), with Linear's own signed webhooks back on a connection's
 /// inbound URL. The deployment default can use it too (LINEAR_* keys), but its replies and state changes come back

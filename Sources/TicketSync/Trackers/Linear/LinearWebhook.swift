@@ -1,4 +1,5 @@
 import Foundation
+import TicketSyncPlatform
 
 /// Linear's webhooks: `Linear-Signature` is the hex HMAC-SHA256 of the raw body with the webhook's signing secret;
 /// `Linear-Delivery` identifies the delivery; the body's `webhookTimestamp` (ms) says when it was sent.

@@ -1,4 +1,5 @@
 import Foundation
+import TicketSyncPlatform
 
 /// Applies a verified Linear webhook on a connection's inbound URL: a comment created on a linked issue becomes an
 /// external comment (our own, recognised by the id we chose for it, is skipped), an issue moved to another state is

@@ -1,3 +1,5 @@
+import TicketSyncPlatform
+
 /// The self-contained demo provider: mints `mock-TCK-<n>` and echoes a reply to every comment.
 /// It contacts no external system, and always succeeds at once.
 public struct MockProvider: TicketProvider {

@@ -1,3 +1,5 @@
+import TicketSyncPlatform
+
 /// The mock's sweep. The mock has no server, so "the tracker" is kept in the service's own database: its echo of
 /// each of our delivered comments (derived from the comment, as the mock made it), and what the demo or the tests
 /// did "on the tracker" (`ticket_sync.mock_tracker_tickets` / `mock_tracker_comments`, migration 016).

@@ -1,4 +1,5 @@
 import Foundation
+import TicketSyncPlatform
 
 /// ServiceNow through the Table API. external_id is the record number (INC0010002), external_ref its sys_id.
 public struct ServiceNowProvider: TicketProvider {

@@ -1,3 +1,5 @@
+import TicketSyncPlatform
+
 /// ServiceNow through the Table API; replies and state changes come back through Business Rules posting to the
 /// generic scheme.
 enum ServiceNowTracker: Tracker {

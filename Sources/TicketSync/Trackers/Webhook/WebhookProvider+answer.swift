@@ -1,4 +1,5 @@
 import Foundation
+import TicketSyncPlatform
 
 /// What an adapter's answer to `ticket.create` may set, checked before it is stored: a bad value fails the create
 /// with a 502 naming the field (the reservation is released; nothing is linked).

@@ -1,4 +1,5 @@
 import Foundation
+import TicketSyncPlatform
 
 /// The generic provider: every event is an HMAC-signed JSON POST to TICKET_WEBHOOK_URL.
 /// Receivers verify `X-Signature` over the raw body and de-duplicate on `X-Event-Id`.

@@ -1,4 +1,5 @@
 import Foundation
+import TicketSyncPlatform
 
 /// Any tracker, through an adapter: HMAC-signed JSON events out, signed events back on the generic scheme.
 enum WebhookTracker: Tracker {

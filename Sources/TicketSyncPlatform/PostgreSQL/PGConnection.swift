@@ -8,7 +8,7 @@ import Foundation
 public final class PGConnection {
     var handle: OpaquePointer?
     public let conninfo: String
-    let limits: PGSessionLimits
+    public let limits: PGSessionLimits
     public let meter: PGMeter
     /// Statement text → the name it was prepared under on this session (emptied when the session is re-made).
     var prepared: [String: String] = [:]

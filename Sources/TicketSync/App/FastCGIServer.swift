@@ -1,5 +1,5 @@
-import CFCGI
 import Foundation
+import TicketSyncPlatform
 
 /// The responder: N worker threads, each with its own database connection, taking turns in FCGX_Accept_r.
 /// SIGTERM/SIGINT stop accepting, let requests in flight finish, close connections and return.
@@ -42,7 +42,7 @@ public struct FastCGIServer {
         // blocks them first thing) and the main thread waits for them here.
         ShutdownSignals.block()
 
-        guard FCGX_Init() == 0 else { throw ListenSocket.Failure(description: "FCGX_Init failed") }
+        try FastCGIRequest.initializeLibrary()
         let owned =
             options.inheritedFD == nil ? try ListenSocket.open(options.address, group: options.socketGroup) : nil
         let acceptor = try Acceptor(listenFD: options.inheritedFD ?? owned?.fd ?? -1)
@@ -90,25 +90,10 @@ public struct FastCGIServer {
         let database = WorkerDatabase(
             conninfo: application.settings.databaseURL, limits: application.settings.databaseLimits)
         defer { database.close() }
-        var raw = FCGX_Request()
-        // libfcgi never accepts itself (an invalid listening descriptor): the connection is handed to it below.
-        FCGX_InitRequest(&raw, -1, 0)
-        while true {
-            // One thread waits for a connection at a time (the others wait for this lock, not in the kernel).
-            acceptLock.lock()
-            let connection = acceptor.next()
-            acceptLock.unlock()
-            guard let connection else { break }
-            // FCGX_Accept_r reads the request from an open connection instead of accepting one; keepConnection
-            // stops it from closing that connection while it finishes the (already finished) previous request.
-            raw.ipcFd = connection
-            raw.keepConnection = 1
-            guard FCGX_Accept_r(&raw) >= 0 else {
-                FCGX_Free(&raw, 1)  // the client hung up before a request: close it and wait for the next
-                continue
-            }
-            serve(&raw, application: application, database: database)
+        var request = FastCGIRequest()
+        while request.accept(from: acceptor, lock: acceptLock) {
+            serve(&request, application: application, database: database)
         }
-        FCGX_Free(&raw, 1)
+        request.free()
     }
 }

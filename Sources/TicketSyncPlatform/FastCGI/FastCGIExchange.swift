@@ -2,9 +2,9 @@ import CFCGI
 import Foundation
 
 /// Reads one accepted FastCGI request into an `HTTPRequest` and writes an `HTTPResponse` back.
-/// The FCGX types stay in this file and in `FastCGIServer`.
-struct FastCGIExchange {
-    enum ReadOutcome {
+/// The FCGX types stay in this file and in `FastCGIRequest`.
+public struct FastCGIExchange {
+    public enum ReadOutcome {
         case request(HTTPRequest)
         /// The body ended before Content-Length bytes: answered 400 without routing.
         case refused(HTTPRequest, APIError)

@@ -1,4 +1,5 @@
 import Foundation
+import TicketSyncPlatform
 
 /// Wraps a provider's client so that every call it makes to its tracker is timed into
 /// `ticketsync_tracker_request_duration_seconds{provider}`, whatever its outcome (a timeout counts its full time).

@@ -3,7 +3,7 @@ extension PGTimestamp {
     /// year 0001-9999, month 1-12, a day the month has (leap years counted), hour 0-23, minute and second 0-59, six
     /// fraction digits. A cursor carries such a time back to a `::timestamptz` parameter; checked here, a forged one
     /// is the caller's 400 instead of the server's refusal at bind time (a 500).
-    static func isAPIText(_ text: String) -> Bool {
+    public static func isAPIText(_ text: String) -> Bool {
         let bytes = Array(text.utf8)
         guard bytes.count == 27 else { return false }
         for (index, byte) in bytes.enumerated() {

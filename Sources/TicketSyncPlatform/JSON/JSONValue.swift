@@ -78,13 +78,13 @@ public indirect enum JSONValue: Equatable, Sendable {
         return below32 || hasZero(word ^ (ones &* 0x22)) || hasZero(word ^ (ones &* 0x5C))
     }
 
-    static func writeString(_ text: String, into out: inout [UInt8]) {
+    @usableFromInline static func writeString(_ text: String, into out: inout [UInt8]) {
         var text = text
         text.withUTF8 { writeString(utf8: $0, into: &out) }
     }
 
     /// A string from UTF-8 bytes (a libpq value, say), escaped as `writeString` does.
-    static func writeString(utf8 bytes: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) {
+    @usableFromInline static func writeString(utf8 bytes: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
         // Copy runs that need no escaping in one go; escape the rest byte by byte. Eight bytes at a time are
         // skipped while none of them needs escaping (comment bodies are long runs of plain text).

@@ -93,15 +93,15 @@ public struct PGRow: Sendable {
     }
 
     /// A column's position, to read many rows of one result without looking the name up for each.
-    func column(_ name: String) -> Int32? { result.column(name) }
+    public func column(_ name: String) -> Int32? { result.column(name) }
 
     /// The raw bytes at a position from `column(_:)` (nil for NULL or no such column), valid while the row is held.
-    func bytes(at column: Int32?) -> UnsafeRawBufferPointer? {
+    public func bytes(at column: Int32?) -> UnsafeRawBufferPointer? {
         column.flatMap { result.bytes(row: index, column: $0) }
     }
 
     /// The value at a position from `column(_:)` (nil for NULL or no such column).
-    func value(at column: Int32?) -> String? { column.flatMap { result.value(row: index, column: $0) } }
+    public func value(at column: Int32?) -> String? { column.flatMap { result.value(row: index, column: $0) } }
 
     public func string(_ name: String) -> String { self[name] ?? "" }
     public func int(_ name: String) -> Int { self[name].flatMap { Int($0) } ?? 0 }

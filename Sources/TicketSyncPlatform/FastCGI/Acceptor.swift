@@ -5,13 +5,13 @@ import Synchronization
 /// told to stop without touching that socket: the threads wait in poll() on the socket and on a wake-up pipe, and
 /// accept non-blockingly, so a worker that stops leaves the socket to the others. (libfcgi's own accept would block
 /// in accept(), and waking it by shutting the socket down would close it for every process.)
-final class Acceptor: @unchecked Sendable {
+public final class Acceptor: @unchecked Sendable {
     let listenFD: Int32
     private let wakeRead: Int32
     private let wakeWrite: Int32
     private let stopping = Atomic<Bool>(false)
 
-    init(listenFD: Int32) throws {
+    public init(listenFD: Int32) throws {
         self.listenFD = listenFD
         var pipeFDs: [Int32] = [-1, -1]
         guard pipe(&pipeFDs) == 0, let read = pipeFDs.first, let write = pipeFDs.last else {
@@ -60,7 +60,7 @@ final class Acceptor: @unchecked Sendable {
     }
 
     /// Wakes every thread waiting in `next()`, now and later (the pipe is never drained).
-    func stop() {
+    public func stop() {
         stopping.store(true, ordering: .releasing)
         var byte: UInt8 = 1
         _ = write(wakeWrite, &byte, 1)

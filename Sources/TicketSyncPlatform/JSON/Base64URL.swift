@@ -1,10 +1,10 @@
 /// base64url without padding (RFC 4648 §5), for the opaque cursors of paginated reads: written and read byte by byte,
 /// since a thread page hands out two cursors and Foundation's path (Data, then three string replacements) cost more
 /// than the rest of the page's rendering.
-enum Base64URL {
+public enum Base64URL {
     private static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
 
-    static func encode(_ bytes: [UInt8]) -> String {
+    public static func encode(_ bytes: [UInt8]) -> String {
         var out = [UInt8]()
         out.reserveCapacity((bytes.count + 2) / 3 * 4)
         var index = 0
@@ -24,7 +24,7 @@ enum Base64URL {
     }
 
     /// nil for anything that is not unpadded base64url (a stray `=` included).
-    static func decode(_ text: String) -> [UInt8]? {
+    public static func decode(_ text: String) -> [UInt8]? {
         var out = [UInt8]()
         out.reserveCapacity(text.utf8.count * 3 / 4)
         var group: UInt32 = 0

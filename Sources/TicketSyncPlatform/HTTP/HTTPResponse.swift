@@ -4,10 +4,10 @@ public struct HTTPResponse: Sendable {
     public var headers: [(name: String, value: String)]
     public var body: [UInt8]
     /// For the metrics: the index of the route that answered (nil: none matched), the problem type of an error, and
-    /// what an inbound webhook's event came to.
-    var route: Int?
-    var problemType: String?
-    var inboundOutcome: InboundMetric.Reason?
+    /// what the request came to in the application's own terms (a label the application reads back).
+    public var route: Int?
+    public var problemType: String?
+    public var outcome: String?
 
     public init(status: Int, headers: [(name: String, value: String)] = [], body: [UInt8] = []) {
         self.status = status

@@ -51,6 +51,9 @@ public final class WorkerMaster {
         executable = String(decoding: buffer.prefix(length).map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
+    /// The counter the master adds a restarted worker to (the application exposes it with its own).
+    public static let restartsSeries = "ticketsync_worker_restarts_total"
+
     static let signals: [Int32] = [SIGTERM, SIGINT, SIGHUP, SIGCHLD]
 
     /// Runs until SIGTERM or SIGINT; throws when the first workers cannot start.
@@ -64,7 +67,7 @@ public final class WorkerMaster {
         environment = try EnvFile.environment(base: ProcessInfo.processInfo.environment, path: options.envFile)
         let metrics = try MetricsRegion.shared()
         self.metrics = metrics
-        restartsSlot = metrics.slot(Metrics.Name.restarts)
+        restartsSlot = metrics.slot(Self.restartsSeries)
         let socket = try ListenSocket.open(options.address, group: options.socketGroup)
         self.socket = socket
         var pipeFDs: [Int32] = [-1, -1]
