@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import TicketSync
+@testable import TicketSyncPlatform
 
 /// The sweep asks each tracker's provider for its sweeper through `any TicketProvider`: the tracker's own answer
 /// must come back, not the protocol's "cannot be swept" default (a database connection is what it is asked with).

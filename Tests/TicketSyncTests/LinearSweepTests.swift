@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import TicketSync
+@testable import TicketSyncPlatform
 
 /// Linear's sweep on the wire: the documents and variables it sends, and how it reads the answers (docs/trackers/
 /// linear.md, "Sweep").

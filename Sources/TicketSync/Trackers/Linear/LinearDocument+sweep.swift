@@ -1,3 +1,5 @@
+import TicketSyncPlatform
+
 /// The documents a sweep sends (docs/trackers/linear.md, "Sweep"), and their variables.
 extension LinearDocument {
     /// The fields of an issue a sweep reads: its state (name and type), when it last changed, whether it is in the

@@ -1,3 +1,5 @@
+import TicketSyncPlatform
+
 /// Linear's sweep (docs/trackers/linear.md, "Sweep"): the connection's team's issues changed since the cursor, read
 /// from the oldest change on, and one issue by its id. Linear keeps no mark of ours a query can bound by (no label is
 /// set at create; `creator` changes meaning when the key is replaced by another person's; a description can be

@@ -1,4 +1,5 @@
 import Foundation
+import TicketSyncPlatform
 
 /// An issue as a sweep read it (`LinearDocument.sweptIssueFields`), made the shared `SweptTicket`.
 enum LinearSweptIssue {

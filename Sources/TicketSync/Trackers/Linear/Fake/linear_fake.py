@@ -98,6 +98,7 @@ class FakeLinear(FakeServer):
         self.comments = {}    # id -> comment
         self.rate_limited = 0  # the next n calls answer RATELIMITED
         self.rate_limit_reset = 1.0  # seconds from the limited call to X-RateLimit-Requests-Reset
+        self.page_limit = None  # answer at most this many issues a page (Relay lets a server give fewer than asked)
         self.number = 0
         self.last_ms = 0
         self.data_lock = threading.RLock()
@@ -131,6 +132,20 @@ class FakeLinear(FakeServer):
         return next(i for i in self.issues.values() if i["identifier"] == identifier)
 
     # -- Changes made on Linear, without any webhook ---------------------------------------------------------------
+
+    def add_issue(self, title, author="Dana"):
+        """Someone creates an issue in the team in Linear (not one of Ticket Sync's)."""
+        with self.data_lock:
+            self.number += 1
+            identifier = f"{self.team_key}-{self.number}"
+            at = self.now()
+            issue = {"id": str(uuid.uuid4()), "identifier": identifier, "title": title, "description": "",
+                     "stateId": self.state("Backlog")["id"], "teamId": self.team, "creatorId": self.user(author)["id"],
+                     "createdAt": at, "updatedAt": at, "startedAt": None, "completedAt": None, "canceledAt": None,
+                     "archivedAt": None, "trashed": False,
+                     "url": f"https://linear.app/acme/issue/{identifier.lower()}/other"}
+            self.issues[issue["id"]] = issue
+            return issue
 
     def add_comment(self, issue, body, author="Sam Auditor"):
         """Someone writes a comment on the issue in Linear."""
@@ -290,7 +305,7 @@ class FakeLinear(FakeServer):
         return args
 
     @staticmethod
-    def page(items, args, cursor_of):
+    def page(items, args, cursor_of, limit=250):
         """Relay paging: `first`/`after` forwards, `last`/`before` backwards (50 when neither is given)."""
         def index(cursor):
             return next((n for n, item in enumerate(items) if cursor_of(item) == cursor), None)
@@ -304,9 +319,9 @@ class FakeLinear(FakeServer):
             end = 0 if found is None else found
         window = items[start:end]
         if args.get("last") is not None:
-            chosen = window[max(0, len(window) - args["last"]):]
+            chosen = window[max(0, len(window) - min(args["last"], limit)):]
         else:
-            chosen = window[:args.get("first") or 50]
+            chosen = window[:min(args.get("first") or 50, limit)]
         first_at = start + window.index(chosen[0]) if chosen else start
         last_at = first_at + len(chosen)
         return chosen, {"hasPreviousPage": first_at > 0, "hasNextPage": last_at < len(items),
@@ -321,7 +336,7 @@ class FakeLinear(FakeServer):
             issues.sort(key=lambda i: i["updatedAt"], reverse=True)  # most recently updated first
         else:
             issues.sort(key=lambda i: i["createdAt"])
-        chosen, info = self.page(issues, args, lambda i: "issue:" + i["id"])
+        chosen, info = self.page(issues, args, lambda i: "issue:" + i["id"], self.page_limit or 250)
         return {"nodes": [self.node(i, query, variables) for i in chosen], "pageInfo": info}
 
     def node(self, issue, query, variables):
