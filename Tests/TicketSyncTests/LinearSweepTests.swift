@@ -64,6 +64,7 @@ import Testing
         let document = LinearDocument.sweepIssues
         #expect(document.contains("issues(filter: $filter, orderBy: updatedAt, last: 50, before: $before)"))
         #expect(document.contains("pageInfo { hasPreviousPage startCursor }"))
+        #expect(document.contains("comments(filter: $comments, first: 20)"))
         let at: JSONValue = .object(["gte": .string("2026-12-01T10:00:00.000Z")])
         #expect(
             request["variables"]

@@ -218,16 +218,23 @@ def test_changes_are_read_page_by_page_and_other_team_issues_are_passed_over(mak
     linear.page_limit = 2
     others = [linear.add_issue(f"Not ours {n}") for n in range(3)]
     started = len(sweep_calls(linear))
-    linear.add_comment(first, "On the first")
+    # More new comments than a page of issues carries (20): the rest are read from the issue.
+    notes = [("Sam Auditor", f"Note {n}") for n in range(23)]
+    for _, body in notes:
+        linear.add_comment(first, body)
     for other in others:
         linear.add_comment(other, "Not ours")
     linear.complete(second)
-    swept(lambda: external(stack, world) == [("Sam Auditor", "On the first")]
-          and link(stack, world, world.r2)["closed_by"] == "tracker", connection["id"], "both repairs")
-    pages = [r["json"]["variables"] for r in sweep_calls(linear)[started:] if r["operation"] == "SweepIssues"]
+    swept(lambda: external(stack, world) == notes and link(stack, world, world.r2)["closed_by"] == "tracker",
+          connection["id"], "both repairs")
+    calls = sweep_calls(linear)[started:]
+    pages = [r["json"]["variables"] for r in calls if r["operation"] == "SweepIssues"]
     assert len(pages) >= 3 and "before" not in pages[0] and pages[1]["before"], pages
+    more = [r["json"]["variables"] for r in calls if r["operation"] == "SweepIssue" and "commentsAfter" in
+            r["json"]["variables"]]
+    assert more and more[0]["id"] == first["id"] and more[0]["comments"] == pages[0]["comments"]
     assert external(stack, world, world.r2) == []
-    assert ledger(world, "comment") == 1 and ledger(world, "closed") == 1
+    assert ledger(world, "comment") == len(notes) and ledger(world, "closed") == 1
 
 
 def test_a_rate_limited_sweep_waits_for_linears_reset(make_stack, world, linear):
