@@ -25,10 +25,10 @@ CREATE INDEX sync_sweeps_due ON ticket_sync.sync_sweeps (due_at);
 -- When the tracker last agreed with the link (a sweep or a re-sync saw its ticket as we have it), when a sweep last
 -- looked the ticket up by itself (the oldest first: deletions show only that way), and the last "Re-sync now".
 ALTER TABLE ticket_sync.ticket_links
-    ADD COLUMN last_verified_at timestamptz,
-    ADD COLUMN looked_up_at     timestamptz,
-    ADD COLUMN resynced_at      timestamptz;
-CREATE INDEX ticket_links_lookup_order ON ticket_sync.ticket_links (connection_id, looked_up_at NULLS FIRST)
+    ADD COLUMN IF NOT EXISTS last_verified_at timestamptz,
+    ADD COLUMN IF NOT EXISTS looked_up_at     timestamptz,
+    ADD COLUMN IF NOT EXISTS resynced_at      timestamptz;
+CREATE INDEX IF NOT EXISTS ticket_links_lookup_order ON ticket_sync.ticket_links (connection_id, looked_up_at NULLS FIRST)
     WHERE unlinked_at IS NULL;
 
 -- The mock tracker's own side (it has no server): what happened to its tickets on "the tracker", which its sweep

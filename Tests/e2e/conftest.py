@@ -235,6 +235,16 @@ def assert_problem(response, status):
     return body
 
 
+@pytest.fixture
+def sweeps_due_now():
+    """Sweep rows (ticket_sync.sync_sweeps) are shared by every stack on the database, whose sweep intervals differ
+    from test to test: a sweep test starts with every row due now and unleased, and leaves them so."""
+    reset = "UPDATE ticket_sync.sync_sweeps SET due_at = clock_timestamp(), leased_until = NULL, lease_token = NULL"
+    psql(reset)
+    yield
+    psql(reset)
+
+
 @pytest.fixture(autouse=True)
 def quiet_outbox():
     """Every responder's delivery loop serves every org in the database through its own provider settings, as a

@@ -14,6 +14,11 @@ SECRET = "mock-sweep-webhook-secret"
 ENV = {"TICKET_SYNC_SWEEP_INTERVAL": "1s", "TICKET_SYNC_RESYNC_EVERY": "2s", "TICKET_WEBHOOK_SECRET": SECRET}
 
 
+@pytest.fixture(autouse=True)
+def sweeps_due(sweeps_due_now):
+    """Stacks of other tests (other intervals) share the database: every sweep row starts due now."""
+
+
 @pytest.fixture
 def swept(make_stack):
     return make_stack("sweeps-mock", env=ENV)
@@ -155,6 +160,13 @@ def test_resync_now_reports_what_it_repaired(swept, world):
     ticket = open_ticket(swept, world)
     psql("UPDATE ticket_sync.sync_sweeps SET due_at = clock_timestamp() + interval '1 hour' "
          "WHERE scope = 'deployment:mock'")
+    try:
+        resync_and_check(swept, world, ticket)
+    finally:
+        psql("UPDATE ticket_sync.sync_sweeps SET due_at = clock_timestamp() WHERE scope = 'deployment:mock'")
+
+
+def resync_and_check(swept, world, ticket):
     on_tracker("INSERT INTO ticket_sync.mock_tracker_tickets (external_id, status, status_category, status_at) "
                "VALUES (:'key', 'Done', 'done', clock_timestamp())", key=ticket["external_id"])
     on_tracker("INSERT INTO ticket_sync.mock_tracker_comments VALUES (:'key', 'c-9', 'Tracker User', 'Closing', "
@@ -189,3 +201,51 @@ def test_connection_resync_is_accepted_and_rate_limited(swept, world):
     assert_problem(requests.post(swept.url(other), headers=world.auth("admin_b")), 404)
     wait_for(lambda: psql("SELECT finished_at IS NOT NULL FROM ticket_sync.sync_sweeps WHERE scope = :'id'",
                           id=created.json()["id"]) == "t", seconds=20, what="the connection's sweep")
+
+
+def test_a_poll_only_connection_needs_no_webhook_and_is_swept_on_its_own_interval(make_stack, world):
+    polled = make_stack("sweeps-poll", env={"TICKET_SYNC_SWEEP_INTERVAL": "1h", "TICKET_SYNC_POLL_INTERVAL": "1s"})
+    created = requests.post(polled.url(f"/api/v1/orgs/{world.org}/ticket-sync/connections"),
+                            json={"kind": "webhook", "name": "Behind a firewall", "default": True,
+                                  "settings": {"url": "http://127.0.0.1:9/hook", "inbound_mode": "poll"}},
+                            headers=world.auth("admin"))
+    # The adapter's webhook secret still signs the events sent to it (and verifies its answers to a sweep): still
+    # required in poll mode, though nothing calls the connection's inbound URL (it has none).
+    assert created.status_code == 201, created.text
+    body = created.json()
+    assert body["settings"]["inbound_mode"] == "poll"
+    assert body["inbound"] == "poll" and body["inbound_url"] is None
+    assert body["missing"] == ["secrets.webhook_secret"]
+    mock = requests.post(polled.url(f"/api/v1/orgs/{world.org}/ticket-sync/connections"),
+                         json={"kind": "mock", "name": "Polled mock", "settings": {"inbound_mode": "poll"}},
+                         headers=world.auth("admin"))
+    assert mock.status_code == 201, mock.text
+    assert mock.json()["configured"] is True and mock.json()["missing"] == []
+    bad = requests.post(polled.url(f"/api/v1/orgs/{world.org}/ticket-sync/connections"),
+                        json={"kind": "mock", "name": "x", "settings": {"inbound_mode": "sometimes"}},
+                        headers=world.auth("admin"))
+    assert assert_problem(bad, 422)["field"] == "settings.inbound_mode"
+
+    opened = requests.post(polled.url(world.request_path() + "/ticket"), json={"connection_id": mock.json()["id"]},
+                           headers=world.auth("admin"))
+    assert opened.status_code == 201, opened.text
+    comment(polled, world, "Polled evidence #drop-echo")
+    # Swept every TICKET_SYNC_POLL_INTERVAL (1 s), though the sweep interval is an hour.
+    wait_for(lambda: len(thread(polled, world)) == 2, seconds=20, what="the poll to bring the echo")
+    assert ledger(world, "comment", "sweep") == 1
+
+
+def test_two_responders_sweeping_the_same_trackers_apply_each_change_once(make_stack, world):
+    first = make_stack("sweeps-a", env=ENV)
+    make_stack("sweeps-b", env=ENV)
+    requests_ = [world.r1, world.r2]
+    for request in requests_:
+        open_ticket(first, world, request)
+        for n in range(3):
+            comment(first, world, f"Evidence {n} #drop-echo", request)
+    wait_for(lambda: all(len(thread(first, world, r)) == 6 for r in requests_), seconds=30,
+             what="every echo, swept by either responder")
+    wait_for_sweep()
+    wait_for_sweep()
+    assert [len(thread(first, world, r)) for r in requests_] == [6, 6]
+    assert ledger(world, "comment") == 6

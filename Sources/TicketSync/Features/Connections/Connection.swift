@@ -34,11 +34,9 @@ public struct Connection: Sendable {
     /// Settings with the kind's defaults filled in.
     public var effectiveSettings: [String: String] { spec.defaults.merging(settings) { _, set in set } }
 
-    public var missing: [String] {
-        let missing = spec.missing(settings: effectiveSettings, secrets: Set(secrets.keys))
-        // A poll-only connection's tracker never calls it: no webhook secret is needed.
-        return pollOnly ? missing.filter { $0 != "secrets.webhook_secret" } : missing
-    }
+    /// (A poll-only connection needs no webhook secret for inbound events; only the generic webhook requires one,
+    /// because it also signs the events sent to the adapter and verifies the adapter's answers.)
+    public var missing: [String] { spec.missing(settings: effectiveSettings, secrets: Set(secrets.keys)) }
 
     /// `settings.inbound_mode` is `poll`: swept every TICKET_SYNC_POLL_INTERVAL, its inbound URL closed.
     public var pollOnly: Bool {
@@ -47,6 +45,9 @@ public struct Connection: Sendable {
 
     /// Its inbound URL accepts events only with a secret to verify them.
     public var inboundOpen: Bool { secrets["webhook_secret"] != nil && !disabled && !pollOnly }
+
+    /// What readiness shows: `open`, `closed`, or `poll` (a poll-only connection has no inbound URL at all).
+    public var inboundState: String { pollOnly ? "poll" : inboundOpen ? "open" : "closed" }
 
     /// The API's view: settings as stored with defaults, secrets only as set/unset with their dates.
     public func json(inboundURL: String? = nil) -> JSONValue {
@@ -75,8 +76,8 @@ public struct Connection: Sendable {
             "secrets": .object(secretsJSON),
             "configured": .bool(missing.isEmpty),
             "missing": .array(missing.map(JSONValue.string)),
-            "inbound": .string(inboundOpen ? "open" : "closed"),
-            "inbound_url": .optional(inboundURL),
+            "inbound": .string(inboundState),
+            "inbound_url": .optional(pollOnly ? nil : inboundURL),
             "last_test": lastTest ?? .null,
             "created_by": .optional(createdBy),
             "created_at": .string(createdAt),

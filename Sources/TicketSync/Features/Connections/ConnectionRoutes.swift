@@ -81,6 +81,9 @@ enum ConnectionRoutes {
                 try sealer.write(input.secrets, to: store)
                 let action = input.disabled == true && !connection.disabled ? "connection.disable" : "connection.update"
                 try db.query(audit(context, action, connection: connection.id, detail: changes(input)).statement)
+                // A connection fixed after a failed sweep (a new token, URL or project) is swept at once.
+                try db.query(
+                    SweepStore.sweepNowIfFailedStatement(connectionID: connection.id, kind: connection.kind.rawValue))
             }
         }
         return .json(200, try load(context).json())

@@ -16,7 +16,7 @@ enum StatusRoutes {
                     "default_connection_id": .optional(chosen?.id),
                     "configured": .bool(chosen?.missing.isEmpty ?? false),
                     "missing": .array((chosen?.missing ?? ["a default connection"]).map(JSONValue.string)),
-                    "inbound": .string(chosen?.inboundOpen == true ? "open" : "closed"),
+                    "inbound": .string(chosen?.inboundState ?? "closed"),
                     "inbound_events": .array((chosen?.kind.inboundEvents ?? []).map(JSONValue.string)),
                     "connections": listed,
                 ]))
@@ -42,7 +42,7 @@ enum StatusRoutes {
             "default": .bool(connection.isDefault), "disabled": .bool(connection.disabled),
             "configured": .bool(connection.missing.isEmpty),
             "missing": .array(connection.missing.map(JSONValue.string)),
-            "inbound": .string(connection.inboundOpen ? "open" : "closed"), "last_test": connection.lastTest ?? .null,
+            "inbound": .string(connection.inboundState), "last_test": connection.lastTest ?? .null,
             "inbound_events": .array(connection.kind.inboundEvents.map(JSONValue.string)),
             "status_map": .string(connection.effectiveSettings["status_map"] ?? StatusMap.standard.text),
         ])
