@@ -12,6 +12,8 @@ from connections import create_connection
 import trackers  # noqa: F401  (puts each tracker folder's fake on the import path)
 from linear_fake import FakeLinear, comment_event, send_webhook, state_event
 
+pytestmark = pytest.mark.usefixtures("sweeps_due_now")
+
 SECRET = "linear-sweep-webhook-secret"
 FAST = {"TICKET_DELIVERY_BACKOFF_BASE_MS": "100", "TICKET_DELIVERY_BACKOFF_CAP_S": "1",
         "TICKET_DELIVERY_POLL_MS": "100", "TICKET_DELIVERY_INLINE_TIMEOUT_S": "1", "TICKET_HTTP_TIMEOUT_S": "2"}
