@@ -31,7 +31,7 @@ struct Token: ParsableCommand {
             let lifetime = expiresIn.flatMap(TokenLifetime.seconds)
             let token = try db.transaction { () throws -> String in
                 let user = try auth.ensureUser(email: email, displayName: name)
-                let token = try auth.issueToken(userID: user, name: label, lifetime: lifetime)
+                let token = try auth.issueToken(userID: UserID(user), name: label, lifetime: lifetime)
                 var audit = AuditEvent(org: nil, action: "token.create", actor: .commandLine)
                 audit.detail = [
                     "user_id": .string(user), "label": .string(label), "expires_in": .optional(expiresIn),
@@ -78,7 +78,7 @@ struct Token: ParsableCommand {
             guard let tokenID = UUIDText.canonical(id) else { throw ValidationError("'\(id)' is not a token id") }
             let db = try database.connect()
             let revoked = try db.transaction { () throws -> Bool in
-                guard try AuthStore(db: db).revoke(tokenID: tokenID) else { return false }
+                guard try AuthStore(db: db).revoke(tokenID: TokenID(tokenID)) else { return false }
                 var audit = AuditEvent(org: nil, action: "token.revoke", actor: .commandLine)
                 audit.detail = ["token_id": .string(tokenID)]
                 try db.query(audit.statement)

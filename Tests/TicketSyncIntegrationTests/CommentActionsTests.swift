@@ -10,20 +10,20 @@ struct CommentActionsTests {
     /// The comment's event is written with it and delivered once, inline; the tracker's comment id is stored.
     @Test func aPostedCommentIsDeliveredOnceAndKeepsTheTrackersCommentId() throws {
         let t = try RecordingTracker()
-        let link = try t.actions().createTicket(org: t.org.id, request: t.request, connectionID: nil)
+        let link = try t.actions().createTicket(org: t.org.orgID, request: t.request, connectionID: nil)
         t.http.answer = RecordingTracker.answer(200, #"{"external_comment_id":"ext-c-1"}"#)
         let posted = try t.actions().postComment(
-            org: t.org.id, request: t.request, author: t.admin, body: "Here is the export.", link: link)
-        #expect(posted.comment.syncState == "synced" && posted.comment.externalCommentID == "ext-c-1")
+            org: t.org.orgID, request: t.request, author: t.admin, body: "Here is the export.", link: link)
+        #expect(posted.comment.syncState == .synced && posted.comment.externalCommentID == "ext-c-1")
         let call = try #require(t.calls("ticket.comment").only)
         let body = try JSONParser.parse(call.body)
         #expect(body["comment"]?["body"] == .string("Here is the export."))
         #expect(body["comment"]?["id"] == .number(Double(posted.comment.id)))
-        #expect(body["external_id"] == .string(link.externalID))
+        #expect(body["external_id"] == .string(link.externalID.rawValue))
         let events = try t.db.query(
             "SELECT event_id::text, state, attempts, comment_id FROM ticket_sync.outbox "
                 + "WHERE org_id = $1 AND link_id = $2",
-            [t.org.id, link.id]
+            [t.org.id, link.id.rawValue]
         ).all
         #expect(events.count == 1)
         #expect(events.first?["state"] == "delivered" && events.first?["attempts"] == "1")
@@ -41,7 +41,7 @@ struct CommentActionsTests {
     @Test func withoutALinkNothingIsSent() throws {
         let t = try RecordingTracker()
         let posted = try t.actions().postComment(
-            org: t.org.id, request: t.request, author: t.admin, body: "internal only", link: nil)
+            org: t.org.orgID, request: t.request, author: t.admin, body: "internal only", link: nil)
         #expect(posted.comment.syncState == nil)
         #expect(t.http.sent.isEmpty)
         #expect(try t.count("SELECT 1 FROM ticket_sync.outbox WHERE org_id = $1") == 0)

@@ -27,7 +27,9 @@ struct ConnectionStoreTests {
         // A second default replaces the first.
         let second = try insert(store, org: org.id, name: "Adapter B")
         #expect(
-            try store.list(org: org.id).map { "\($0.name):\($0.isDefault)" } == ["Adapter A:false", "Adapter B:true"])
+            try store.list(org: org.id).map { "\($0.name):\($0.isDefault)" } == [
+                "Adapter A:false", "Adapter B:true",
+            ])
 
         #expect(
             try store.update(
@@ -41,7 +43,7 @@ struct ConnectionStoreTests {
             return
         }
         #expect(try store.find(org: org.id, id: second) == nil)
-        #expect(try store.list(org: org.id).map(\.id) == [first])
+        #expect(try store.list(org: org.id).map(\.id.rawValue) == [first])
         guard case .notFound = try store.delete(org: org.id, id: second) else {
             Issue.record("deleted twice")
             return
@@ -68,7 +70,7 @@ struct ConnectionStoreTests {
         // A create naming it from the other org is refused as not found.
         let t = try RecordingTracker()
         let error = try #require(throws: APIError.self) {
-            try t.actions().createTicket(org: t.org.id, request: t.request, connectionID: id)
+            try t.actions().createTicket(org: t.org.orgID, request: t.request, connectionID: ConnectionID(id))
         }
         #expect(error.status == 404 && error.problem.slug == "not-found")
         #expect(t.http.sent.isEmpty)
@@ -81,9 +83,9 @@ struct ConnectionStoreTests {
         let store = ConnectionStore(db: db)
         let id = try insert(store, org: org.id, name: "Used")
         _ = try TicketLinkStore(db: db).insert(
-            org: org.id, request: org.requestID,
+            org: org.orgID, request: org.evidenceRequestID,
             ticket: CreatedTicket(provider: "webhook", externalID: "wh-used-\(org.id)", externalURL: nil),
-            connectionID: id)
+            connectionID: ConnectionID(id))
         guard case .inUse(1) = try store.delete(org: org.id, id: id) else {
             Issue.record("deleted while in use")
             return

@@ -18,7 +18,7 @@ struct OutboxTests {
         let db = try TestDatabase.connect()
         let org = try TestDatabase.makeOrg(db)
         let link = try TicketLinkStore(db: db).insert(
-            org: org.id, request: org.requestID,
+            org: org.orgID, request: org.evidenceRequestID,
             ticket: CreatedTicket(provider: "webhook", externalID: "wh-test-\(org.id)", externalURL: nil))
         return Fixture(db: db, org: org, link: link)
     }
@@ -54,8 +54,10 @@ struct OutboxTests {
         let first = try claim(f)[0]
         try OutboxStore(db: f.db).markFailed(first, status: 410, reason: "HTTP 410 Gone")
         #expect(try claim(f).isEmpty)
-        #expect(try TicketLinkStore(db: f.db).active(org: f.org.id, request: f.org.requestID)?.syncState == .error)
-        #expect(try OutboxStore(db: f.db).requeueFailed(org: f.org.id, linkID: f.link.id) == 1)
+        #expect(
+            try TicketLinkStore(db: f.db).active(org: f.org.orgID, request: f.org.evidenceRequestID)?.syncState
+                == .error)
+        #expect(try OutboxStore(db: f.db).requeueFailed(org: f.org.orgID, linkID: f.link.id) == 1)
         let again = try claim(f)
         #expect(again.map(\.eventID) == [ids[0]])
         #expect(again.first?.attempts == 1, "a re-queued event starts a fresh attempt budget")
@@ -110,10 +112,10 @@ struct OutboxTests {
         let f = try fixture()
         _ = try enqueue(f, 2)
         let inFlight = try #require(try claim(f).first)
-        #expect(try OutboxStore(db: f.db).cancelUndelivered(org: f.org.id, linkID: f.link.id) == 2)
+        #expect(try OutboxStore(db: f.db).cancelUndelivered(org: f.org.orgID, linkID: f.link.id) == 2)
         #expect(try claim(f, lease: 0).isEmpty)
         #expect(try !OutboxStore(db: f.db).markDelivered(inFlight, status: 200), "an attempt under way is not recorded")
-        let states = try f.db.query("SELECT state FROM ticket_sync.outbox WHERE link_id = $1", [f.link.id]).all
+        let states = try f.db.query("SELECT state FROM ticket_sync.outbox WHERE link_id = $1", [f.link.id.rawValue]).all
         #expect(states.map { $0.string("state") } == ["cancelled", "cancelled"])
     }
 
@@ -123,7 +125,8 @@ struct OutboxTests {
         let outbox = OutboxStore(db: f.db)
         #expect(try outbox.claim(limit: 10, leaseSeconds: 60, linkID: f.link.id, providers: ["mock"]).isEmpty)
         #expect(
-            try outbox.claim(limit: 10, leaseSeconds: 60, linkID: f.link.id, providers: ["mock", "webhook"]).count == 1)
+            try outbox.claim(limit: 10, leaseSeconds: 60, linkID: f.link.id, providers: ["mock", "webhook"])
+                .count == 1)
     }
 
     @Test func deliveredEventsArePrunedAfterTheRetention() throws {
@@ -134,9 +137,10 @@ struct OutboxTests {
         try f.db.query(
             "UPDATE ticket_sync.outbox SET delivered_at = now() - interval '8 days' WHERE id = $1", [String(first.id)])
         #expect(try OutboxStore(db: f.db).pruneDelivered(olderThanDays: 7) >= 1)
-        let left = try f.db.query("SELECT state FROM ticket_sync.outbox WHERE link_id = $1", [f.link.id]).all.map {
-            $0.string("state")
-        }
+        let left = try f.db.query("SELECT state FROM ticket_sync.outbox WHERE link_id = $1", [f.link.id.rawValue]).all
+            .map {
+                $0.string("state")
+            }
         #expect(left == ["pending"], "undelivered events are never pruned")
     }
 
@@ -144,8 +148,8 @@ struct OutboxTests {
         let f = try fixture()
         let comments = CommentStore(db: f.db)
         let comment = try comments.insertInternal(
-            org: f.org.id, request: f.org.requestID, authorID: f.org.adminID,
-            author: "A", body: "b", syncState: "pending")
+            org: f.org.orgID, request: f.org.evidenceRequestID, authorID: f.org.adminID,
+            author: "A", body: "b", syncState: .pending)
         let eventID = UUID().uuidString.lowercased()
         try OutboxStore(db: f.db).enqueue(
             link: f.link, commentID: comment.id,
@@ -160,11 +164,11 @@ struct OutboxTests {
             policy: DeliveryPolicy(baseMilliseconds: 1, capSeconds: 1, maxAttempts: 2))
         let timeouts = HTTPTimeouts(connect: 1, total: 1)
         _ = try deliverer.deliverNow(eventID: eventID, timeouts: timeouts)
-        #expect(try comments.find(org: f.org.id, id: comment.id)?.syncState == "pending")
+        #expect(try comments.find(org: f.org.orgID, id: comment.id)?.syncState == .pending)
         try f.db.query("SELECT pg_sleep(0.05)")
-        _ = try deliverer.deliverNext(linkID: f.link.id, timeouts: timeouts)
-        let failed = try comments.find(org: f.org.id, id: comment.id)
-        #expect(failed?.syncState == "error")
+        _ = try deliverer.deliverNext(linkID: f.link.id.rawValue, timeouts: timeouts)
+        let failed = try comments.find(org: f.org.orgID, id: comment.id)
+        #expect(failed?.syncState == .error)
         #expect(failed?.lastError?.contains("gave up after 2 attempts") == true)
         #expect(http.sent.count == 2)
     }

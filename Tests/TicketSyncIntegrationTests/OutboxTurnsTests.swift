@@ -41,9 +41,9 @@ extension OutboxTests {
             [org.id]
         ).single("request").string("id")
         let link = try TicketLinkStore(db: db).insert(
-            org: org.id, request: request,
+            org: org.orgID, request: EvidenceRequestID(request),
             ticket: CreatedTicket(provider: "webhook", externalID: "wh-\(connection)-\(n)", externalURL: nil),
-            connectionID: connection)
+            connectionID: ConnectionID(connection))
         try OutboxStore(db: db).enqueue(
             link: link, commentID: nil, type: .close, eventID: UUID().uuidString.lowercased(),
             body: .object(["n": .int(n)]))
@@ -82,7 +82,7 @@ extension OutboxTests {
         for _ in 0..<4 {
             guard let turn = try claimTurn(lanes.db, after: lane) else { break }
             lane = turn.lane
-            claimed.append(turn.event.connectionID)
+            claimed.append(turn.event.connectionID?.rawValue)
             // Finished at once: A is never at its cap here, only its turn passes.
             try lanes.db.query(OutboxStore.deliveredStatement(turn.event, status: 200))
         }
@@ -99,7 +99,7 @@ extension OutboxTests {
         for _ in 0..<6 {
             guard let turn = try claimTurn(lanes.db, after: lane) else { break }
             lane = turn.lane
-            claimed.append(turn.event.connectionID)
+            claimed.append(turn.event.connectionID?.rawValue)
         }
         #expect(claimed.filter { $0 == lanes.a }.count == 2, "\(claimed)")
         #expect(claimed.filter { $0 == lanes.b }.count == 1, "\(claimed)")

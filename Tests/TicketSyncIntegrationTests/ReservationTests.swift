@@ -10,19 +10,20 @@ struct ReservationTests {
     /// Reserves, then lets the lease run out (set in the past rather than waited for).
     func expiredReservation(_ db: PGConnection, org: TestDatabase.Org) throws -> Reservation {
         let first = try TicketLinkStore(db: db).reserve(
-            org: org.id, request: org.requestID, provider: "jira", connectionID: nil, leaseSeconds: 30)
+            org: org.orgID, request: org.evidenceRequestID, provider: "jira", connectionID: nil, leaseSeconds: 30)
         try db.query(
             """
             UPDATE ticket_sync.ticket_links SET creating_until = clock_timestamp() - interval '1 second',
                 tracker_attempt_at = clock_timestamp() - interval '40 seconds'
             WHERE id = $1
-            """, [first.link.id])
+            """, [first.link.id.rawValue])
         return first
     }
 
     func ticket(_ id: String) -> CreatedTicket {
         CreatedTicket(
-            provider: "jira", externalID: id, externalURL: "https://jira.invalid/browse/\(id)", externalRef: id)
+            provider: "jira", externalID: ExternalTicketID(id), externalURL: "https://jira.invalid/browse/\(id)",
+            externalRef: id)
     }
 
     @Test func aCreateTakenOverAfterItsLeaseCannotCompleteOverTheOneThatTookOver() throws {
@@ -33,7 +34,7 @@ struct ReservationTests {
         #expect(first.sinceTrackerAttempt == nil, "a fresh reservation resumes nothing")
 
         let second = try #require(
-            try links.takeOverReservation(org: org.id, request: org.requestID, leaseSeconds: 30))
+            try links.takeOverReservation(org: org.orgID, request: org.evidenceRequestID, leaseSeconds: 30))
         #expect(second.link.id == first.link.id && second.token != first.token)
         #expect((second.sinceTrackerAttempt ?? 0) >= 39, "how long ago the first create asked the tracker")
         #expect(try links.markTrackerAttempt(second))
@@ -41,19 +42,19 @@ struct ReservationTests {
 
         // The first create's tracker call finally answers: its completion is refused.
         #expect(try links.complete(first, ticket: ticket("A-1")) == nil)
-        let stillCreating = try #require(try links.active(org: org.id, request: org.requestID))
+        let stillCreating = try #require(try links.active(org: org.orgID, request: org.evidenceRequestID))
         #expect(stillCreating.isCreating)
         // Neither can it fail or drop the reservation it lost.
         try links.failReservation(first, reason: "late failure")
         try links.dropReservation(first)
-        let untouched = try #require(try links.active(org: org.id, request: org.requestID))
+        let untouched = try #require(try links.active(org: org.orgID, request: org.evidenceRequestID))
         #expect(untouched.isCreating && untouched.createError == nil)
 
         // The create that took over completes; the first one still cannot overwrite it.
         let linked = try #require(try links.complete(second, ticket: ticket("A-2")))
         #expect(linked.externalID == "A-2" && !linked.isCreating)
         #expect(try links.complete(first, ticket: ticket("A-1")) == nil)
-        #expect(try links.active(org: org.id, request: org.requestID)?.externalID == "A-2")
+        #expect(try links.active(org: org.orgID, request: org.evidenceRequestID)?.externalID == "A-2")
     }
 
     @Test func aLeaseThatStillRunsCannotBeTakenOverAndAReleasedOneCanAtOnce() throws {
@@ -61,10 +62,11 @@ struct ReservationTests {
         let org = try TestDatabase.makeOrg(db)
         let links = TicketLinkStore(db: db)
         let held = try links.reserve(
-            org: org.id, request: org.requestID, provider: "jira", connectionID: nil, leaseSeconds: 30)
-        #expect(try links.takeOverReservation(org: org.id, request: org.requestID, leaseSeconds: 30) == nil)
+            org: org.orgID, request: org.evidenceRequestID, provider: "jira", connectionID: nil, leaseSeconds: 30)
+        #expect(try links.takeOverReservation(org: org.orgID, request: org.evidenceRequestID, leaseSeconds: 30) == nil)
         try links.releaseReservation(held)
-        let resumed = try #require(try links.takeOverReservation(org: org.id, request: org.requestID, leaseSeconds: 30))
+        let resumed = try #require(
+            try links.takeOverReservation(org: org.orgID, request: org.evidenceRequestID, leaseSeconds: 30))
         #expect(resumed.isResumed && (resumed.sinceTrackerAttempt ?? -1) >= 0)
     }
 
@@ -74,7 +76,7 @@ struct ReservationTests {
         _ = try expiredReservation(db, org: org)
         let results = TestDatabase.concurrently(20) { _ in
             try TicketLinkStore(db: TestDatabase.connect()).takeOverReservation(
-                org: org.id, request: org.requestID, leaseSeconds: 30)
+                org: org.orgID, request: org.evidenceRequestID, leaseSeconds: 30)
         }
         #expect(results.compactMap { try? $0.get() }.compactMap { $0 }.count == 1)
     }

@@ -12,7 +12,7 @@ struct StoreTests {
         let org = try TestDatabase.makeOrg(TestDatabase.connect())
         let results = TestDatabase.concurrently(20) { index in
             try TicketLinkStore(db: TestDatabase.connect()).insert(
-                org: org.id, request: org.requestID,
+                org: org.orgID, request: org.evidenceRequestID,
                 ticket: CreatedTicket(provider: "mock", externalID: "C-\(org.id)-\(index)", externalURL: "u"))
         }
         let successes = results.filter { (try? $0.get()) != nil }
@@ -29,13 +29,13 @@ struct StoreTests {
         let org = try TestDatabase.makeOrg(db)
         let links = TicketLinkStore(db: db)
         _ = try links.insert(
-            org: org.id, request: org.requestID,
+            org: org.orgID, request: org.evidenceRequestID,
             ticket: CreatedTicket(provider: "mock", externalID: "H-\(org.id)", externalURL: "u"))
-        #expect(try links.unlink(org: org.id, request: org.requestID) != nil)
-        #expect(try links.active(org: org.id, request: org.requestID) == nil)
-        #expect(try links.unlink(org: org.id, request: org.requestID) == nil)
+        #expect(try links.unlink(org: org.orgID, request: org.evidenceRequestID) != nil)
+        #expect(try links.active(org: org.orgID, request: org.evidenceRequestID) == nil)
+        #expect(try links.unlink(org: org.orgID, request: org.evidenceRequestID) == nil)
         _ = try links.insert(
-            org: org.id, request: org.requestID,
+            org: org.orgID, request: org.evidenceRequestID,
             ticket: CreatedTicket(provider: "mock", externalID: "H2-\(org.id)", externalURL: "u"))
         let history = try db.query("SELECT count(*) AS n FROM ticket_sync.ticket_links WHERE org_id = $1", [org.id])
         #expect(history.first?.int("n") == 2)
@@ -46,10 +46,10 @@ struct StoreTests {
         let org = try TestDatabase.makeOrg(db)
         let links = TicketLinkStore(db: db)
         let link = try links.insert(
-            org: org.id, request: org.requestID,
+            org: org.orgID, request: org.evidenceRequestID,
             ticket: CreatedTicket(provider: "mock", externalID: "X-\(org.id)", externalURL: "u"))
-        #expect(try links.markClosed(org: org.id, id: link.id)?.closedAt != nil)
-        #expect(try links.markClosed(org: org.id, id: link.id) == nil)
+        #expect(try links.markClosed(org: org.orgID, id: link.id)?.closedAt != nil)
+        #expect(try links.markClosed(org: org.orgID, id: link.id) == nil)
     }
 
     @Test func anotherOrgSeesNothing() throws {
@@ -57,12 +57,17 @@ struct StoreTests {
         let mine = try TestDatabase.makeOrg(db)
         let theirs = try TestDatabase.makeOrg(db)
         _ = try TicketLinkStore(db: db).insert(
-            org: mine.id, request: mine.requestID,
+            org: OrgID(mine.id), request: EvidenceRequestID(mine.requestID),
             ticket: CreatedTicket(provider: "mock", externalID: "O-\(mine.id)", externalURL: "u"))
-        #expect(try EvidenceRequestStore(db: db).find(org: theirs.id, id: mine.requestID) == nil)
-        #expect(try EvidenceRequestStore(db: db).find(org: mine.id, id: mine.requestID) != nil)
-        #expect(try TicketLinkStore(db: db).active(org: theirs.id, request: mine.requestID) == nil)
-        #expect(try CommentStore(db: db).thread(org: theirs.id, request: mine.requestID).isEmpty)
+        #expect(
+            try EvidenceRequestStore(db: db).find(org: OrgID(theirs.id), id: EvidenceRequestID(mine.requestID)) == nil)
+        #expect(
+            try EvidenceRequestStore(db: db).find(org: OrgID(mine.id), id: EvidenceRequestID(mine.requestID)) != nil)
+        #expect(
+            try TicketLinkStore(db: db).active(org: OrgID(theirs.id), request: EvidenceRequestID(mine.requestID)) == nil
+        )
+        #expect(
+            try CommentStore(db: db).thread(org: OrgID(theirs.id), request: EvidenceRequestID(mine.requestID)).isEmpty)
     }
 
     @Test func aLinkCannotPointAtAnotherOrgsRequest() throws {
@@ -70,7 +75,8 @@ struct StoreTests {
         let mine = try TestDatabase.makeOrg(db)
         let theirs = try TestDatabase.makeOrg(db)
         #expect(throws: PGError.self) {
-            try TicketLinkStore(db: db).insert(org: theirs.id, request: mine.requestID, ticket: ticket)
+            try TicketLinkStore(db: db).insert(
+                org: OrgID(theirs.id), request: EvidenceRequestID(mine.requestID), ticket: ticket)
         }
     }
 
@@ -80,20 +86,24 @@ struct StoreTests {
         let comments = CommentStore(db: db)
         #expect(
             try comments.insertExternal(
-                org: org.id, request: org.requestID, author: "Jane", body: "hi", externalCommentID: "ext-1") != nil)
+                org: org.orgID, request: org.evidenceRequestID, author: "Jane", body: "hi",
+                externalCommentID: "ext-1") != nil)
         #expect(
             try comments.insertExternal(
-                org: org.id, request: org.requestID, author: "Jane", body: "hi", externalCommentID: "ext-1") == nil)
+                org: org.orgID, request: org.evidenceRequestID, author: "Jane", body: "hi",
+                externalCommentID: "ext-1") == nil)
         // One of our own pushed comments, replayed by the tracker, is a duplicate too.
         let internalComment = try comments.insertInternal(
-            org: org.id, request: org.requestID, authorID: org.adminID,
-            author: "Admin", body: "mine", syncState: "pending")
-        _ = try comments.markSynced(org: org.id, id: internalComment.id, externalCommentID: "ext-2")
+            org: org.orgID, request: org.evidenceRequestID, authorID: org.adminID,
+            author: "Admin", body: "mine", syncState: .pending)
+        _ = try comments.markSynced(org: org.orgID, id: internalComment.id, externalCommentID: "ext-2")
         #expect(
             try comments.insertExternal(
-                org: org.id, request: org.requestID, author: "Bot", body: "mine", externalCommentID: "ext-2") == nil)
+                org: org.orgID, request: org.evidenceRequestID, author: "Bot", body: "mine",
+                externalCommentID: "ext-2") == nil)
         #expect(
-            try comments.thread(org: org.id, request: org.requestID).map(\.externalCommentID) == ["ext-1", "ext-2"])
+            try comments.thread(org: org.orgID, request: org.evidenceRequestID).map(
+                \.externalCommentID) == ["ext-1", "ext-2"])
     }
 
     @Test func aProviderIdAlreadyInTheThreadFallsBackToAMintedOne() throws {
@@ -101,12 +111,13 @@ struct StoreTests {
         let org = try TestDatabase.makeOrg(db)
         let comments = CommentStore(db: db)
         _ = try comments.insertExternal(
-            org: org.id, request: org.requestID, author: "J", body: "first", externalCommentID: "c-1")
+            org: org.orgID, request: org.evidenceRequestID, author: "J", body: "first",
+            externalCommentID: "c-1")
         let mine = try comments.insertInternal(
-            org: org.id, request: org.requestID, authorID: org.adminID,
-            author: "A", body: "mine", syncState: "pending")
-        let synced = try comments.markSynced(org: org.id, id: mine.id, externalCommentID: "c-1")
-        #expect(synced.syncState == "synced")
+            org: org.orgID, request: org.evidenceRequestID, authorID: org.adminID,
+            author: "A", body: "mine", syncState: .pending)
+        let synced = try comments.markSynced(org: org.orgID, id: mine.id, externalCommentID: "c-1")
+        #expect(synced.syncState == .synced)
         #expect(synced.externalCommentID == Comment.mintedExternalID(mine.id))
     }
 

@@ -10,7 +10,7 @@ struct SweepApplierTests {
     static let now = Int64(Date().timeIntervalSince1970 * 1000)
 
     func linked(_ t: RecordingTracker) throws -> TicketLink {
-        try t.actions().createTicket(org: t.org.id, request: t.request, connectionID: nil)
+        try t.actions().createTicket(org: t.org.orgID, request: t.request, connectionID: nil)
     }
 
     func applier(_ t: RecordingTracker, _ foundBy: String = "sweep") -> SweepApplier {
@@ -56,7 +56,7 @@ struct SweepApplierTests {
         let done = TrackerStatusChange(name: "Done", category: .done, milliseconds: Self.now + 1000)
         let closed = try applier(t).apply(SweptTicket(externalID: link.externalID, status: done), to: link)
         #expect(closed.link == "closed" && closed.requestStatus == "submitted" && closed.statusAfter == "Done")
-        link = try #require(try TicketLinkStore(db: t.db).active(org: t.org.id, request: t.org.requestID))
+        link = try #require(try TicketLinkStore(db: t.db).active(org: t.org.orgID, request: t.org.evidenceRequestID))
         #expect(try applier(t).apply(SweptTicket(externalID: link.externalID, status: done), to: link).count == 0)
         let reopened = TrackerStatusChange(name: "In Progress", category: .indeterminate, milliseconds: Self.now + 2000)
         let repairs = try applier(t, "resync").apply(
@@ -88,7 +88,7 @@ struct SweepApplierTests {
             """
             INSERT INTO ticket_sync.outbox (org_id, link_id, provider, event_type, body, state)
             VALUES ($1, $2, 'webhook', 'ticket.comment', '{}', 'pending')
-            """, [t.org.id, link.id])
+            """, [t.org.id, link.id.rawValue])
         let repairs = try applier(t).apply(
             SweptTicket(externalID: link.externalID, comments: [Self.reply("ours-maybe")]), to: link)
         #expect(repairs.deferred && repairs.commentsAdded == 0)
@@ -101,5 +101,28 @@ struct SweepApplierTests {
     @Test func anUnknownTicketIsIgnored() throws {
         let t = try RecordingTracker()
         #expect(try applier(t).apply(SweptTicket(externalID: "not-ours-\(UUID())", comments: [Self.reply("x")])) == nil)
+    }
+}
+
+/// A status a sweep applied, reported again by the webhook a moment later: nothing more is written.
+@Suite(.enabled(if: TestDatabase.available, "needs DATABASE_URL (make test provides it)"))
+struct LateWebhookAfterSweepTests {
+    @Test func theSameStatusLaterIsNoChange() throws {
+        let t = try RecordingTracker()
+        let link = try t.actions().createTicket(org: t.org.orgID, request: t.request, connectionID: nil)
+        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        let done = TrackerStatusChange(name: "Done", category: .done, milliseconds: now)
+        let swept = SweepApplier(db: t.db, scope: .deployment, statusMap: .standard, foundBy: "sweep", metrics: nil)
+        #expect(try swept.apply(SweptTicket(externalID: link.externalID, status: done), to: link).link == "closed")
+        let closed = try #require(
+            try TicketLinkStore(db: t.db).active(org: t.org.orgID, request: t.org.evidenceRequestID))
+        let webhook = TrackerStatusSync(db: t.db, link: closed, actor: .system)
+        var later = done
+        later.milliseconds += 7
+        #expect(try webhook.apply(later, map: .standard) == .stale)
+        #expect(try t.count("SELECT 1 FROM ticket_sync.comments WHERE org_id = $1 AND source = 'system'") == 1)
+        // Still ordered: an older move is stale against the later time.
+        let older = TrackerStatusChange(name: "In Progress", category: .indeterminate, milliseconds: now + 3)
+        #expect(try webhook.apply(older, map: .standard) == .stale)
     }
 }

@@ -20,24 +20,24 @@ struct TicketActionsTests {
         let t = try RecordingTracker()
         t.http.answer = RecordingTracker.answer(
             201, #"{"external_id":"ADAPT-7","external_url":"https://tracker.example/ADAPT-7"}"#)
-        let link = try t.actions().createTicket(org: t.org.id, request: t.request, connectionID: nil)
+        let link = try t.actions().createTicket(org: t.org.orgID, request: t.request, connectionID: nil)
         #expect(link.externalID == "ADAPT-7" && link.provider == "webhook" && !link.isCreating)
         let call = try #require(t.http.sent.only)
-        #expect(call.headers["X-Event-Type"] == "ticket.create" && call.headers["X-Event-Id"] == link.id)
+        #expect(call.headers["X-Event-Type"] == "ticket.create" && call.headers["X-Event-Id"] == link.id.rawValue)
         let row = try #require(try activeLink(t))
-        #expect(row["id"] == link.id && row["state"] == "linked" && row["external_id"] == "ADAPT-7")
+        #expect(row["id"] == link.id.rawValue && row["state"] == "linked" && row["external_id"] == "ADAPT-7")
         let audit = try #require(
             try t.row(
                 "SELECT link_id::text, detail->>'external_id' AS external_id FROM ticket_sync.audit_events "
                     + "WHERE org_id = $1 AND action = 'ticket.create'"))
-        #expect(audit["link_id"] == link.id && audit["external_id"] == "ADAPT-7")
+        #expect(audit["link_id"] == link.id.rawValue && audit["external_id"] == "ADAPT-7")
     }
 
     @Test func aRefusedCreateDropsTheReservationAndLinksNothing() throws {
         let t = try RecordingTracker()
         t.http.answer = RecordingTracker.answer(422, #"{"error":"project archived"}"#)
         let error = try #require(throws: TrackerError.self) {
-            try t.actions().createTicket(org: t.org.id, request: t.request, connectionID: nil)
+            try t.actions().createTicket(org: t.org.orgID, request: t.request, connectionID: nil)
         }
         #expect(error.status == 502 && error.problem.extensions["tracker_outcome"] == nil)
         #expect(t.http.sent.count == 1)
@@ -51,7 +51,7 @@ struct TicketActionsTests {
         let t = try RecordingTracker()
         t.http.answer = .failure("timed out after 1000 ms")
         let error = try #require(throws: TrackerError.self) {
-            try t.actions().createTicket(org: t.org.id, request: t.request, connectionID: nil)
+            try t.actions().createTicket(org: t.org.orgID, request: t.request, connectionID: nil)
         }
         #expect(error.status == 502 && error.problem.slug == "provider-request-failed")
         #expect(error.problem.extensions["tracker_outcome"] == .string("unknown"))
@@ -59,13 +59,13 @@ struct TicketActionsTests {
         #expect(kept["state"] == "creating" && kept["create_error"]?.isEmpty == false)
 
         t.http.answer = RecordingTracker.answer(200)
-        let (link, requeued) = try t.actions().retrySync(org: t.org.id, request: t.request)
-        #expect(requeued == 0 && link.id == kept["id"] && !link.isCreating)
+        let (link, requeued) = try t.actions().retrySync(org: t.org.orgID, request: t.request)
+        #expect(requeued == 0 && link.id.rawValue == kept["id"] && !link.isCreating)
         let creates = t.calls("ticket.create")
         #expect(creates.count == 2)
-        #expect(creates.map { $0.headers["X-Event-Id"] } == [link.id, link.id])
+        #expect(creates.map { $0.headers["X-Event-Id"] } == [link.id.rawValue, link.id.rawValue])
         let minted = try creates.map { try JSONParser.parse($0.body)["external_id"] }
-        #expect(minted[0] == minted[1] && minted[0] == .string(link.externalID))
+        #expect(minted[0] == minted[1] && minted[0] == .string(link.externalID.rawValue))
         #expect(try activeLink(t)?["state"] == "linked")
         #expect(try t.auditActions().filter { $0 == "ticket.create" }.count == 1)
     }
@@ -81,12 +81,12 @@ struct TicketActionsTests {
                     0,
                     Result {
                         try RecordingTracker.actions(TestDatabase.connect(), providers: providers).createTicket(
-                            org: org, request: request, connectionID: nil)
+                            org: OrgID(org), request: request, connectionID: nil)
                     })
             }
             return RecordingTracker.answer(200)
         }
-        let first = try t.actions().createTicket(org: t.org.id, request: t.request, connectionID: nil)
+        let first = try t.actions().createTicket(org: t.org.orgID, request: t.request, connectionID: nil)
         guard case .failure(let failure) = try #require(second.values.first) else {
             Issue.record("the second create succeeded")
             return
@@ -94,48 +94,50 @@ struct TicketActionsTests {
         let refusal = try #require(failure as? TicketError)
         #expect(refusal == .beingCreated && refusal.status == 409)
         #expect(t.http.sent.count == 1)
-        #expect(try activeLink(t)?["id"] == first.id)
+        #expect(try activeLink(t)?["id"] == first.id.rawValue)
     }
 
     @Test func closeMarksTheLinkAndDeliversOneCloseEvent() throws {
         let t = try RecordingTracker()
-        let link = try t.actions().createTicket(org: t.org.id, request: t.request, connectionID: nil)
-        let closed = try t.actions().closeTicket(org: t.org.id, request: t.request)
+        let link = try t.actions().createTicket(org: t.org.orgID, request: t.request, connectionID: nil)
+        let closed = try t.actions().closeTicket(org: t.org.orgID, request: t.request)
         #expect(closed.isClosed && closed.closedBy == .user)
         let close = try #require(t.calls("ticket.close").only)
         let body = try JSONParser.parse(close.body)
-        #expect(body["external_id"] == .string(link.externalID) && body["org_id"] == .string(t.org.id))
+        #expect(body["external_id"] == .string(link.externalID.rawValue) && body["org_id"] == .string(t.org.id))
         let event = try #require(
             try t.row(
                 "SELECT event_id::text, state FROM ticket_sync.outbox WHERE org_id = $1 AND link_id = $2",
-                [link.id]))
+                [link.id.rawValue]))
         #expect(event["state"] == "delivered" && event["event_id"] == close.headers["X-Event-Id"])
         #expect(try t.auditActions() == ["ticket.create", "ticket.close"])
-        #expect(throws: TicketError.alreadyClosed) { try t.actions().closeTicket(org: t.org.id, request: t.request) }
+        #expect(throws: TicketError.alreadyClosed) { try t.actions().closeTicket(org: t.org.orgID, request: t.request) }
     }
 
     /// Unlinking cancels what was not delivered; the delivery loop never sends it afterwards.
     @Test func unlinkCancelsUndeliveredEventsAndContactsNoTracker() throws {
         let t = try RecordingTracker()
-        let link = try t.actions().createTicket(org: t.org.id, request: t.request, connectionID: nil)
+        let link = try t.actions().createTicket(org: t.org.orgID, request: t.request, connectionID: nil)
         t.http.answer = RecordingTracker.answer(500)
         let posted = try t.actions().postComment(
-            org: t.org.id, request: t.request, author: t.admin, body: "pending one", link: link)
-        #expect(posted.comment.syncState == "pending")
+            org: t.org.orgID, request: t.request, author: t.admin, body: "pending one", link: link)
+        #expect(posted.comment.syncState == .pending)
         let sentBefore = t.http.sent.count
-        try t.actions().unlinkTicket(org: t.org.id, request: t.request)
+        try t.actions().unlinkTicket(org: t.org.orgID, request: t.request)
         #expect(t.http.sent.count == sentBefore)
         #expect(
-            try t.row("SELECT state FROM ticket_sync.outbox WHERE org_id = $1 AND link_id = $2", [link.id])?["state"]
+            try t.row("SELECT state FROM ticket_sync.outbox WHERE org_id = $1 AND link_id = $2", [link.id.rawValue])?[
+                "state"]
                 == "cancelled")
         #expect(try activeLink(t) == nil)
         #expect(
-            try t.row("SELECT unlinked_at FROM ticket_sync.ticket_links WHERE org_id = $1 AND id = $2", [link.id])?[
-                "unlinked_at"] != nil)
+            try t.row(
+                "SELECT unlinked_at FROM ticket_sync.ticket_links WHERE org_id = $1 AND id = $2", [link.id.rawValue])?[
+                    "unlinked_at"] != nil)
         t.http.answer = RecordingTracker.answer(200)
         let deliverer = Deliverer(db: t.db, providers: t.providers, policy: DeliveryPolicy())
         try t.db.query("SELECT pg_sleep(0.01)")
-        _ = try deliverer.deliverNext(linkID: link.id, timeouts: RecordingTracker.timeouts)
+        _ = try deliverer.deliverNext(linkID: link.id.rawValue, timeouts: RecordingTracker.timeouts)
         #expect(t.http.sent.count == sentBefore)
         let unlink = try #require(
             try t.row(
@@ -147,16 +149,16 @@ struct TicketActionsTests {
     /// Another org's request answers like a missing one, and its link is untouched.
     @Test func anotherOrgsRequestIsNotFound() throws {
         let t = try RecordingTracker()
-        let link = try t.actions().createTicket(org: t.org.id, request: t.request, connectionID: nil)
+        let link = try t.actions().createTicket(org: t.org.orgID, request: t.request, connectionID: nil)
         let other = try TestDatabase.makeOrg(t.db)
         let actions = t.actions()
-        #expect(throws: TicketError.noLink) { try actions.closeTicket(org: other.id, request: t.request) }
-        #expect(throws: TicketError.noLink) { try actions.retrySync(org: other.id, request: t.request) }
-        #expect(throws: TicketError.noLink) { try actions.unlinkTicket(org: other.id, request: t.request) }
+        #expect(throws: TicketError.noLink) { try actions.closeTicket(org: OrgID(other.id), request: t.request) }
+        #expect(throws: TicketError.noLink) { try actions.retrySync(org: OrgID(other.id), request: t.request) }
+        #expect(throws: TicketError.noLink) { try actions.unlinkTicket(org: OrgID(other.id), request: t.request) }
         #expect(TicketError.noLink.status == 404)
         #expect(t.http.sent.count == 1)
         let row = try #require(try activeLink(t))
-        #expect(row["id"] == link.id && row["closed_at"] == nil)
+        #expect(row["id"] == link.id.rawValue && row["closed_at"] == nil)
         #expect(
             try TestDatabase.connect().query(
                 "SELECT 1 FROM ticket_sync.audit_events WHERE org_id = $1", [other.id]

@@ -9,8 +9,8 @@ struct TokenLifecycleTests {
         let db = try TestDatabase.connect()
         let org = try TestDatabase.makeOrg(db)
         let auth = AuthStore(db: db)
-        let lasting = try auth.issueToken(userID: org.adminID, name: "lasting", lifetime: 3600)
-        let expiring = try auth.issueToken(userID: org.adminID, name: "expiring", lifetime: 3600)
+        let lasting = try auth.issueToken(userID: UserID(org.adminID), name: "lasting", lifetime: 3600)
+        let expiring = try auth.issueToken(userID: UserID(org.adminID), name: "expiring", lifetime: 3600)
         #expect(try auth.principal(token: expiring, org: org.id)?.tokenExpiresAt != nil)
         try db.query(
             "UPDATE ticket_sync.api_tokens SET expires_at = now() - interval '1 second' WHERE token_sha256 = decode($1, 'hex')",
@@ -43,14 +43,14 @@ struct TokenLifecycleTests {
         let first = try db.query(
             "SELECT last_used_at::text AS at FROM ticket_sync.api_tokens WHERE id = $1",
             [
-                principal.tokenID
+                principal.tokenID.rawValue
             ]
         ).single("token").string("at")
         try auth.recordUse(tokenID: principal.tokenID)
         let second = try db.query(
             "SELECT last_used_at::text AS at FROM ticket_sync.api_tokens WHERE id = $1",
             [
-                principal.tokenID
+                principal.tokenID.rawValue
             ]
         ).single("token").string("at")
         #expect(!first.isEmpty && first == second, "a second use within the minute writes nothing")

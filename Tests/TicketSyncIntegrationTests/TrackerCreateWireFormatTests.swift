@@ -11,7 +11,7 @@ import Testing
 struct TrackerCreateWireFormatTests {
     static let request = EvidenceRequest(
         id: "aaaaaaaa-0000-4000-8000-000000000001", orgID: "11111111-1111-4111-8111-111111111111",
-        title: "SOC 2 CC6.1 — access review", description: "Q3 review", status: "open")
+        title: "SOC 2 CC6.1 — access review", description: "Q3 review", status: .open)
 
     static func provider(_ kind: ProviderKind, _ environment: [String: String], http: RecordingHTTP) throws
         -> any TicketProvider
@@ -47,7 +47,7 @@ struct TrackerCreateWireFormatTests {
         #expect(fields["project"] == .object(["key": .string("GRC")]))
         #expect(fields["summary"] == .string("SOC 2 CC6.1 — access review"))
         #expect(fields["issuetype"] == .object(["name": .string("Evidence")]))
-        #expect(fields["labels"] == .array([.string("ticketsync-L1")]))
+        #expect(fields["labels"] == .array([.string("ticketsync-L1"), .string("ticketsync")]))
         #expect(
             fields["description"]
                 == .string(
@@ -93,11 +93,11 @@ struct TrackerCreateWireFormatTests {
             .webhook, ["TICKET_WEBHOOK_URL": "http://127.0.0.1:9/hook", "TICKET_WEBHOOK_SECRET": "s3cret"],
             http: http)
         let linkID = UUID().uuidString.lowercased()
-        let key = CreationKey(linkID: linkID)
+        let key = CreationKey(linkID: TicketLinkID(linkID))
         let minted = try CreationKey.mint(key.text, from: try #require(hook.mintedSequence), db: TestDatabase.connect())
         let ticket = try hook.createTicket(
-            for: Self.request, key: CreationKey(linkID: linkID, mintedNumber: minted))
-        #expect(ticket.externalID.hasPrefix("wh-"))
+            for: Self.request, key: CreationKey(linkID: TicketLinkID(linkID), mintedNumber: minted))
+        #expect(ticket.externalID.rawValue.hasPrefix("wh-"))
         let sent = try #require(http.sent.only)
         #expect(sent.method == "POST" && sent.url.absoluteString == "http://127.0.0.1:9/hook")
         #expect(sent.headers["X-Event-Type"] == "ticket.create" && sent.headers["X-Event-Id"] == linkID)
@@ -116,7 +116,7 @@ struct TrackerCreateWireFormatTests {
         #expect(Set(members.keys) == Set(expected.keys))
         #expect(Set(request.keys) == Set(expectedRequest.keys))
         #expect(body["event_type"] == .string("ticket.create") && body["event_id"] == .string(linkID))
-        #expect(body["external_id"] == .string(ticket.externalID))
+        #expect(body["external_id"] == .string(ticket.externalID.rawValue))
         #expect(body["evidence_request"]?["title"] == .string("SOC 2 CC6.1 — access review"))
     }
 
@@ -124,7 +124,7 @@ struct TrackerCreateWireFormatTests {
     @Test func mockSendsNothingAndMintsOneNumberPerKey() throws {
         let http = RecordingHTTP()
         let mock = try Self.provider(.mock, [:], http: http)
-        let key = CreationKey(linkID: UUID().uuidString.lowercased())
+        let key = CreationKey(linkID: TicketLinkID(UUID().uuidString.lowercased()))
         let db = try TestDatabase.connect()
         let sequence = try #require(mock.mintedSequence)
         let first = try mock.createTicket(
@@ -135,7 +135,7 @@ struct TrackerCreateWireFormatTests {
             key: CreationKey(
                 linkID: key.linkID, resumed: true,
                 mintedNumber: try CreationKey.mint(key.text, from: sequence, db: db)))
-        #expect(first.externalID.hasPrefix("mock-TCK-") && first == again)
+        #expect(first.externalID.rawValue.hasPrefix("mock-TCK-") && first == again)
         #expect(http.sent.isEmpty)
     }
 }

@@ -9,7 +9,7 @@ struct TrackerStatusSyncTests {
     static let now = Int64(Date().timeIntervalSince1970 * 1000)
 
     func linked(_ t: RecordingTracker) throws -> TicketLink {
-        try t.actions().createTicket(org: t.org.id, request: t.request, connectionID: nil)
+        try t.actions().createTicket(org: t.org.orgID, request: t.request, connectionID: nil)
     }
 
     /// Done closes the link as closed by the tracker, moves the request to submitted (the standard map), writes the
@@ -23,7 +23,7 @@ struct TrackerStatusSyncTests {
         let row = try #require(
             try t.row(
                 "SELECT closed_at, closed_by, tracker_status, tracker_status_category FROM ticket_sync.ticket_links "
-                    + "WHERE org_id = $1 AND id = $2", [link.id]))
+                    + "WHERE org_id = $1 AND id = $2", [link.id.rawValue]))
         #expect(row["closed_at"] != nil && row["closed_by"] == "tracker")
         #expect(row["tracker_status"] == "Done" && row["tracker_status_category"] == "done")
         #expect(
@@ -50,7 +50,7 @@ struct TrackerStatusSyncTests {
         let row = try #require(
             try t.row(
                 "SELECT closed_at, tracker_status FROM ticket_sync.ticket_links WHERE org_id = $1 AND id = $2",
-                [link.id]))
+                [link.id.rawValue]))
         #expect(row["closed_at"] != nil && row["tracker_status"] == "Done")
         #expect(try t.auditActions().filter { $0 == "inbound.applied" }.count == 1)
         // A newer move out of done reopens it.

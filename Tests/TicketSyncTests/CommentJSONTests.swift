@@ -12,8 +12,8 @@ import Testing
             "created_at": .string(comment.createdAt),
         ]
         if comment.source == .internal {
-            members["sync_state"] = .optional(comment.syncState)
-            if comment.syncState == "error" { members["last_error"] = .optional(comment.lastError) }
+            members["sync_state"] = .optional(comment.syncState?.rawValue)
+            if comment.syncState == .error { members["last_error"] = .optional(comment.lastError) }
         }
         return .object(members)
     }
@@ -23,10 +23,10 @@ import Testing
             id: 1, source: .internal, author: "Zoë", body: "a \"quoted\"\nline/with \\ slashes", externalCommentID: nil,
             syncState: nil, lastError: nil, createdAt: "2026-01-01T00:00:00.000000Z"),
         TicketSync.Comment(
-            id: 2, source: .internal, author: "A", body: "b", externalCommentID: "x-1", syncState: "synced",
+            id: 2, source: .internal, author: "A", body: "b", externalCommentID: "x-1", syncState: .synced,
             lastError: nil, createdAt: "t"),
         TicketSync.Comment(
-            id: 3, source: .internal, author: "A", body: "b", externalCommentID: nil, syncState: "error",
+            id: 3, source: .internal, author: "A", body: "b", externalCommentID: nil, syncState: .error,
             lastError: "HTTP 410 Gone", createdAt: "t"),
         TicketSync.Comment(
             id: 4, source: .external, author: "Jane (ext)", body: "\u{01}😀", externalCommentID: "ext-42",

@@ -15,7 +15,7 @@ import Testing
 
     let comment = Comment(
         id: 42, source: .internal, author: "Zoë Auditor", body: "See https://files.example/a.pdf\n\"quoted\"",
-        externalCommentID: nil, syncState: "pending", lastError: nil, createdAt: "2026-01-02T03:04:05.123456Z")
+        externalCommentID: nil, syncState: .pending, lastError: nil, createdAt: "2026-01-02T03:04:05.123456Z")
 
     @Test func commentEventMatchesTheGoldenFile() throws {
         let body = EventPayload.comment(
@@ -28,7 +28,7 @@ import Testing
     @Test func createEventMatchesTheGoldenFile() throws {
         let request = EvidenceRequest(
             id: "aaaaaaaa-0000-4000-8000-000000000001", orgID: "11111111-1111-4111-8111-111111111111",
-            title: "SOC 2 CC6.1 — access review", description: "Q3 review", status: "open")
+            title: "SOC 2 CC6.1 — access review", description: "Q3 review", status: .open)
         let body = EventPayload.create(
             eventID: "0b4e7f0e-0000-4000-8000-000000000002", occurredAt: "2026-01-02T03:04:05.200Z",
             externalID: "wh-7", request: request, link: nil)

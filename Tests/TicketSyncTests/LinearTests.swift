@@ -37,7 +37,7 @@ import Testing
     /// Linear said yes without an issue in the answer: the issue may exist, so it is looked up by its id; when the
     /// look-up finds nothing either, the outcome is unknown (the reservation is kept and a retry looks again).
     @Test func aCreateAnsweredWithoutItsIssueIsLookedUpAndOtherwiseUnknown() throws {
-        let request = EvidenceRequest(id: "r", orgID: "o", title: "t", description: "", status: "open")
+        let request = EvidenceRequest(id: "r", orgID: "o", title: "t", description: "", status: .open)
         let found = RecordingHTTP()
         let yes = json(#"{"data":{"issueCreate":{"success":true}}}"#)
         let issue = json(#"{"data":{"issue":{"id":"i-9","identifier":"GRC-9","url":"https://linear.app/i/grc-9"}}}"#)
@@ -56,7 +56,7 @@ import Testing
         http.answer = json(
             #"{"data":{"issueCreate":{"success":true,"issue":{"id":"i-1","identifier":"GRC-12","url":"https://linear.app/x/issue/grc-12"}}}}"#
         )
-        let request = EvidenceRequest(id: "r", orgID: "o", title: "Access review", description: "Q3", status: "open")
+        let request = EvidenceRequest(id: "r", orgID: "o", title: "Access review", description: "Q3", status: .open)
         let key = CreationKey(linkID: "l-1")
         let input = LinearProvider.issueInput(request, id: LinearID.issue(key), team: "team-1") { _ in nil }
         let linear = try provider(http)

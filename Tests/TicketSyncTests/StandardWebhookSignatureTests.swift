@@ -121,34 +121,34 @@ import Testing
 @Suite struct RequestedStatusTests {
     @Test func plainStatusesPassAndDecisionsNeedTheMap() {
         let standard = StatusMap.standard
-        #expect(standard.requested("submitted", current: "open") == .set("submitted"))
-        #expect(standard.requested("in_progress", current: "open") == .set("in_progress"))
-        #expect(standard.requested("open", current: "open") == .unchanged("open"))
-        guard case .ignored = standard.requested("accepted", current: "submitted") else {
+        #expect(standard.requested("submitted", current: .open) == .set("submitted"))
+        #expect(standard.requested("in_progress", current: .open) == .set("in_progress"))
+        #expect(standard.requested("open", current: .open) == .unchanged("open"))
+        guard case .ignored = standard.requested("accepted", current: .submitted) else {
             Issue.record("accepted without a map entry must be ignored")
             return
         }
         let decisions = try? StatusMap.parse("accepted=accepted, rejected=rejected, done=submitted")
-        #expect(decisions?.requested("accepted", current: "submitted") == .set("accepted"))
+        #expect(decisions?.requested("accepted", current: .submitted) == .set("accepted"))
     }
 
     @Test func anAuditorsDecisionIsNeverMovedBack() {
         let map = try? StatusMap.parse("accepted=accepted, rejected=rejected")
         for status in ["open", "in_progress", "submitted"] {
-            guard case .ignored? = map?.requested(status, current: "accepted") else {
+            guard case .ignored? = map?.requested(status, current: .accepted) else {
                 Issue.record("\(status) moved an accepted request back")
                 return
             }
         }
         // Only to the other decision, when the map names it.
-        #expect(map?.requested("rejected", current: "accepted") == .set("rejected"))
+        #expect(map?.requested("rejected", current: .accepted) == .set("rejected"))
     }
 
     @Test func theMapCanKeepOrTurnOffAndItsKeysWin() throws {
-        #expect(try StatusMap.parse("submitted=keep").requested("submitted", current: "open") == .unchanged(nil))
+        #expect(try StatusMap.parse("submitted=keep").requested("submitted", current: .open) == .unchanged(nil))
         #expect(
-            try StatusMap.parse("Submitted=in_progress").requested("submitted", current: "open") == .set("in_progress"))
-        guard case .ignored = StatusMap.off.requested("submitted", current: "open") else {
+            try StatusMap.parse("Submitted=in_progress").requested("submitted", current: .open) == .set("in_progress"))
+        guard case .ignored = StatusMap.off.requested("submitted", current: .open) else {
             Issue.record("`off` must map nothing")
             return
         }

@@ -34,12 +34,12 @@ import Testing
     }
 
     @Test func anAuditorsDecisionIsOnlyReplacedByAnotherDecisionTheMapNames() {
-        #expect(TrackerStatusSync.target("submitted", current: "in_progress") == "submitted")
-        #expect(TrackerStatusSync.target("submitted", current: "submitted") == nil)
-        #expect(TrackerStatusSync.target("submitted", current: "accepted") == nil)
-        #expect(TrackerStatusSync.target("in_progress", current: "rejected") == nil)
-        #expect(TrackerStatusSync.target("accepted", current: "rejected") == "accepted")
-        #expect(TrackerStatusSync.target(nil, current: "open") == nil)
+        #expect(TrackerStatusSync.target("submitted", current: .inProgress) == .submitted)
+        #expect(TrackerStatusSync.target("submitted", current: .submitted) == nil)
+        #expect(TrackerStatusSync.target("submitted", current: .accepted) == nil)
+        #expect(TrackerStatusSync.target("in_progress", current: .rejected) == nil)
+        #expect(TrackerStatusSync.target("accepted", current: .rejected) == .accepted)
+        #expect(TrackerStatusSync.target(nil, current: .open) == nil)
     }
 
     @Test func serviceNowStatesFallIntoCategories() {

@@ -143,7 +143,7 @@ import Testing
     }
 
     @Test func linkBackNeedsAPublicBaseURL() {
-        let request = EvidenceRequest(id: "r", orgID: "o", title: "t", description: "", status: "open")
+        let request = EvidenceRequest(id: "r", orgID: "o", title: "t", description: "", status: .open)
         #expect(Settings(environment: [:]).evidenceRequestURL(request) == nil)
         #expect(
             Settings(environment: ["PUBLIC_BASE_URL": "https://grc.example/"]).evidenceRequestURL(request)

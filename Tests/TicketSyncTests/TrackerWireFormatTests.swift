@@ -28,7 +28,7 @@ struct TrackerWireFormatTests {
         OutboxEvent(
             id: 1, eventID: "0b4e7f0e-0000-4000-8000-000000000001", orgID: "o", linkID: "l", evidenceRequestID: "r",
             commentID: type == .comment ? 42 : nil, provider: "x", eventType: type, body: body, attempts: 1,
-            externalID: externalID, externalRef: ref)
+            externalID: ExternalTicketID(externalID), externalRef: ref)
     }
 
     static let commentBody = #"{"comment":{"author":"Zoë Auditor","body":"See it","id":42}}"#

@@ -186,6 +186,10 @@ class World:
     def auth(self, role):
         return {"Authorization": f"Bearer {self.tokens[role]}"}
 
+    def sql(self, query, **variables):
+        """psql on this world's database, with `:'org'` bound to org A."""
+        return psql(query, database_url=self.database_url, **{"org": self.org, **variables})
+
     def request_path(self, request=None, org=None):
         return f"/api/v1/orgs/{org or self.org}/evidence-requests/{request or self.r1}"
 
@@ -235,14 +239,20 @@ def assert_problem(response, status):
     return body
 
 
-@pytest.fixture
-def sweeps_due_now():
-    """Sweep rows (ticket_sync.sync_sweeps) are shared by every stack on the database, whose sweep intervals differ
-    from test to test: a sweep test starts with every row due now and unleased, and leaves them so."""
-    reset = "UPDATE ticket_sync.sync_sweeps SET due_at = clock_timestamp(), leased_until = NULL, lease_token = NULL"
-    psql(reset)
-    yield
-    psql(reset)
+def own_world():
+    """A World in a database of its own (migrated, the runtime role granted), with `runtime_url` for its stacks.
+    Every responder sweeps every connection of its database (ticket_sync.sync_sweeps), whatever its interval: sweep
+    tests keep the suite's other responders (the session's stack, other tests' intervals) out of theirs."""
+    url = fresh_database()
+    if RUNTIME_DATABASE_URL != DATABASE_URL:
+        grants = subprocess.run([BIN, "grants", "--role", "ticketsync_runtime"], capture_output=True, text=True,
+                                check=True, env={**os.environ, "DATABASE_URL": url}).stdout
+        psql(grants, database_url=url)
+    world = World(database_url=url)
+    name = url.split("?")[0].rsplit("/", 1)[1]
+    world.runtime_url = (RUNTIME_DATABASE_URL.replace("/ticketsync?", f"/{name}?", 1)
+                         if RUNTIME_DATABASE_URL != DATABASE_URL else url)
+    return world
 
 
 @pytest.fixture(autouse=True)

@@ -7,21 +7,22 @@ import time
 import pytest
 import requests
 
-from conftest import assert_problem, psql, wait_for
+from conftest import assert_problem, own_world, wait_for
 from connections import sign
 
 SECRET = "mock-sweep-webhook-secret"
 ENV = {"TICKET_SYNC_SWEEP_INTERVAL": "1s", "TICKET_SYNC_RESYNC_EVERY": "2s", "TICKET_WEBHOOK_SECRET": SECRET}
 
 
-@pytest.fixture(autouse=True)
-def sweeps_due(sweeps_due_now):
-    """Stacks of other tests (other intervals) share the database: every sweep row starts due now."""
+@pytest.fixture
+def world():
+    """A database of the test's own (see conftest.own_world)."""
+    return own_world()
 
 
 @pytest.fixture
-def swept(make_stack):
-    return make_stack("sweeps-mock", env=ENV)
+def swept(make_stack, world):
+    return make_stack("sweeps-mock", env=ENV, database_url=world.runtime_url)
 
 
 def open_ticket(stack, world, request=None):
@@ -47,25 +48,25 @@ def link(stack, world, request=None):
 
 
 def ledger(world, what=None, found_by=None):
-    return int(psql("SELECT count(*) FROM ticket_sync.audit_events WHERE org_id = :'org' "
+    return int(world.sql("SELECT count(*) FROM ticket_sync.audit_events WHERE org_id = :'org' "
                     "AND action = 'sync.drift_repaired' AND (:'what' = '' OR detail ->> 'what' = :'what') "
                     "AND (:'by' = '' OR detail ->> 'found_by' = :'by')",
-                    org=world.org, what=what or "", by=found_by or ""))
+                    what=what or "", by=found_by or ""))
 
 
-def on_tracker(sql, **variables):
-    psql(sql, **variables)
+def on_tracker(world, sql, **variables):
+    world.sql(sql, **variables)
 
 
-def sweeps_since(scope, finished_after):
+def sweeps_since(world, scope, finished_after):
     """Sweeps of `scope` that finished after `finished_after` (an epoch second)."""
-    return psql("SELECT count(*) FROM ticket_sync.sync_sweeps WHERE scope = :'scope' "
+    return world.sql("SELECT count(*) FROM ticket_sync.sync_sweeps WHERE scope = :'scope' "
                 "AND finished_at > to_timestamp(:'after'::double precision)", scope=scope, after=str(finished_after))
 
 
-def wait_for_sweep(scope="deployment:mock"):
+def wait_for_sweep(world, scope="deployment:mock"):
     started = time.time()
-    wait_for(lambda: sweeps_since(scope, started) == "1", seconds=20, what=f"a sweep of {scope}")
+    wait_for(lambda: sweeps_since(world, scope, started) == "1", seconds=20, what=f"a sweep of {scope}")
 
 
 def test_a_lost_echo_is_repaired_by_the_scheduled_sweep_once(swept, world):
@@ -80,12 +81,12 @@ def test_a_lost_echo_is_repaired_by_the_scheduled_sweep_once(swept, world):
     assert echo["external_comment_id"] == f"{ticket['external_id']}-echo-{posted['comment']['id']}"
     assert echo["body"] == f"Received on {ticket['external_id']}: Uploaded the Q3 export #drop-echo"
     assert ledger(world, "comment", "sweep") == 1
-    verified = psql("SELECT last_verified_at IS NOT NULL FROM ticket_sync.ticket_links "
-                    "WHERE org_id = :'org' AND unlinked_at IS NULL", org=world.org)
+    verified = world.sql("SELECT last_verified_at IS NOT NULL FROM ticket_sync.ticket_links "
+                    "WHERE org_id = :'org' AND unlinked_at IS NULL")
     assert verified == "t"
 
     # A second sweep, and the echo's webhook arriving late, change nothing.
-    wait_for_sweep()
+    wait_for_sweep(world)
     late = json.dumps({"external_id": ticket["external_id"],
                        "comment": {"external_comment_id": echo["external_comment_id"], "author": "x",
                                    "body": "late"}}).encode()
@@ -100,26 +101,26 @@ def test_a_lost_echo_is_repaired_by_the_scheduled_sweep_once(swept, world):
 def test_tracker_side_comment_done_reopen_and_delete_are_each_repaired_once(swept, world):
     ticket = open_ticket(swept, world)
     key = ticket["external_id"]
-    on_tracker("INSERT INTO ticket_sync.mock_tracker_comments VALUES (:'key', 'c-1', 'Tracker User', "
+    on_tracker(world, "INSERT INTO ticket_sync.mock_tracker_comments VALUES (:'key', 'c-1', 'Tracker User', "
                "'Written on the tracker', clock_timestamp())", key=key)
     wait_for(lambda: len(thread(swept, world)) == 1, seconds=20, what="the tracker's comment")
     assert thread(swept, world)[0]["body"] == "Written on the tracker"
 
-    on_tracker("INSERT INTO ticket_sync.mock_tracker_tickets (external_id, status, status_category, status_at) "
+    on_tracker(world, "INSERT INTO ticket_sync.mock_tracker_tickets (external_id, status, status_category, status_at) "
                "VALUES (:'key', 'Done', 'done', clock_timestamp())", key=key)
     wait_for(lambda: link(swept, world)["closed_by"] == "tracker", seconds=20, what="the move to done")
     request = requests.get(swept.url(world.request_path()), headers=world.auth("reader")).json()
     assert request["status"] == "submitted"
     assert ledger(world, "closed", "sweep") == 1
 
-    on_tracker("UPDATE ticket_sync.mock_tracker_tickets SET status = 'In Progress', status_category = "
+    on_tracker(world, "UPDATE ticket_sync.mock_tracker_tickets SET status = 'In Progress', status_category = "
                "'indeterminate', status_at = clock_timestamp(), updated_at = clock_timestamp() "
                "WHERE external_id = :'key'", key=key)
     wait_for(lambda: link(swept, world)["closed_at"] is None, seconds=20, what="the reopen")
     assert link(swept, world)["tracker_status"]["name"] == "In Progress"
     assert ledger(world, "status", "sweep") == 1
 
-    on_tracker("UPDATE ticket_sync.mock_tracker_tickets SET deleted_at = clock_timestamp(), "
+    on_tracker(world, "UPDATE ticket_sync.mock_tracker_tickets SET deleted_at = clock_timestamp(), "
                "updated_at = clock_timestamp() WHERE external_id = :'key'", key=key)
     wait_for(lambda: link(swept, world)["sync_state"] == "error", seconds=20, what="the deletion")
     assert "Deleted in the tracker" in link(swept, world)["last_error"]
@@ -127,8 +128,8 @@ def test_tracker_side_comment_done_reopen_and_delete_are_each_repaired_once(swep
 
     # More sweeps find nothing new: one thread entry per repair, one ledger row each.
     entries = len(thread(swept, world))
-    wait_for_sweep()
-    wait_for_sweep()
+    wait_for_sweep(world)
+    wait_for_sweep(world)
     assert len(thread(swept, world)) == entries
     assert ledger(world) == 4
 
@@ -158,18 +159,18 @@ def test_resync_now_repairs_at_once_and_is_rate_limited(swept, world):
 def test_resync_now_reports_what_it_repaired(swept, world):
     # Sweeps far apart here, so only "Re-sync now" finds the change.
     ticket = open_ticket(swept, world)
-    psql("UPDATE ticket_sync.sync_sweeps SET due_at = clock_timestamp() + interval '1 hour' "
+    world.sql("UPDATE ticket_sync.sync_sweeps SET due_at = clock_timestamp() + interval '1 hour' "
          "WHERE scope = 'deployment:mock'")
     try:
         resync_and_check(swept, world, ticket)
     finally:
-        psql("UPDATE ticket_sync.sync_sweeps SET due_at = clock_timestamp() WHERE scope = 'deployment:mock'")
+        world.sql("UPDATE ticket_sync.sync_sweeps SET due_at = clock_timestamp() WHERE scope = 'deployment:mock'")
 
 
 def resync_and_check(swept, world, ticket):
-    on_tracker("INSERT INTO ticket_sync.mock_tracker_tickets (external_id, status, status_category, status_at) "
+    on_tracker(world, "INSERT INTO ticket_sync.mock_tracker_tickets (external_id, status, status_category, status_at) "
                "VALUES (:'key', 'Done', 'done', clock_timestamp())", key=ticket["external_id"])
-    on_tracker("INSERT INTO ticket_sync.mock_tracker_comments VALUES (:'key', 'c-9', 'Tracker User', 'Closing', "
+    on_tracker(world, "INSERT INTO ticket_sync.mock_tracker_comments VALUES (:'key', 'c-9', 'Tracker User', 'Closing', "
                "clock_timestamp())", key=ticket["external_id"])
     response = requests.post(swept.url(world.request_path() + "/ticket/resync"), headers=world.auth("admin"))
     assert response.status_code == 200, response.text
@@ -199,12 +200,13 @@ def test_connection_resync_is_accepted_and_rate_limited(swept, world):
     # Another org's connection is not found.
     other = f"/api/v1/orgs/{world.org_b}/ticket-sync/connections/{created.json()['id']}/resync"
     assert_problem(requests.post(swept.url(other), headers=world.auth("admin_b")), 404)
-    wait_for(lambda: psql("SELECT finished_at IS NOT NULL FROM ticket_sync.sync_sweeps WHERE scope = :'id'",
+    wait_for(lambda: world.sql("SELECT finished_at IS NOT NULL FROM ticket_sync.sync_sweeps WHERE scope = :'id'",
                           id=created.json()["id"]) == "t", seconds=20, what="the connection's sweep")
 
 
 def test_a_poll_only_connection_needs_no_webhook_and_is_swept_on_its_own_interval(make_stack, world):
-    polled = make_stack("sweeps-poll", env={"TICKET_SYNC_SWEEP_INTERVAL": "1h", "TICKET_SYNC_POLL_INTERVAL": "1s"})
+    polled = make_stack("sweeps-poll", env={"TICKET_SYNC_SWEEP_INTERVAL": "1h", "TICKET_SYNC_POLL_INTERVAL": "1s"},
+                        database_url=world.runtime_url)
     created = requests.post(polled.url(f"/api/v1/orgs/{world.org}/ticket-sync/connections"),
                             json={"kind": "webhook", "name": "Behind a firewall", "default": True,
                                   "settings": {"url": "http://127.0.0.1:9/hook", "inbound_mode": "poll"}},
@@ -236,8 +238,8 @@ def test_a_poll_only_connection_needs_no_webhook_and_is_swept_on_its_own_interva
 
 
 def test_two_responders_sweeping_the_same_trackers_apply_each_change_once(make_stack, world):
-    first = make_stack("sweeps-a", env=ENV)
-    make_stack("sweeps-b", env=ENV)
+    first = make_stack("sweeps-a", env=ENV, database_url=world.runtime_url)
+    make_stack("sweeps-b", env=ENV, database_url=world.runtime_url)
     requests_ = [world.r1, world.r2]
     for request in requests_:
         open_ticket(first, world, request)
@@ -245,7 +247,7 @@ def test_two_responders_sweeping_the_same_trackers_apply_each_change_once(make_s
             comment(first, world, f"Evidence {n} #drop-echo", request)
     wait_for(lambda: all(len(thread(first, world, r)) == 6 for r in requests_), seconds=30,
              what="every echo, swept by either responder")
-    wait_for_sweep()
-    wait_for_sweep()
+    wait_for_sweep(world)
+    wait_for_sweep(world)
     assert [len(thread(first, world, r)) for r in requests_] == [6, 6]
     assert ledger(world, "comment") == 6

@@ -139,7 +139,7 @@ public struct Application: Sendable {
         } else {
             found = try auth.principal(token: token, org: org, request: request)
         }
-        if let found, found.tokenUseIsStale { context.worker.tokenToTouch = found.tokenID }
+        if let found, found.tokenUseIsStale { context.worker.tokenToTouch = found.tokenID.rawValue }
         return found
     }
 }

@@ -40,7 +40,7 @@ public final class WorkerDatabase {
     public func runDeferredWrites() {
         guard let token = tokenToTouch else { return }
         tokenToTouch = nil
-        do { try AuthStore(db: try connection()).recordUse(tokenID: token) } catch {
+        do { try AuthStore(db: try connection()).recordUse(tokenID: TokenID(token)) } catch {
             ServerLog.warning("could not record a token's last use: \(error)")
         }
     }

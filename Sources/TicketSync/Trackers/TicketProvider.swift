@@ -3,7 +3,7 @@ import TicketSyncPlatform
 /// What a provider returns when it has opened a ticket.
 public struct CreatedTicket: Sendable, Equatable {
     public var provider: String
-    public var externalID: String
+    public var externalID: ExternalTicketID
     /// The deep link; nil when the tracker gave none.
     public var externalURL: String?
     /// The tracker's internal id when it differs from the human one (Jira issue id, ServiceNow sys_id).
@@ -12,7 +12,7 @@ public struct CreatedTicket: Sendable, Equatable {
 
 /// The idempotency key of one create: derived from the link it reserved, the same on every attempt to complete it.
 public struct CreationKey: Sendable, Equatable {
-    public let linkID: String
+    public let linkID: TicketLinkID
     /// An earlier attempt of the same reservation may have reached the tracker: look for its ticket before making
     /// one. False for a fresh reservation, which nothing can have made yet (no look-up: one call fewer).
     public let resumed: Bool
@@ -20,7 +20,7 @@ public struct CreationKey: Sendable, Equatable {
     /// same on every attempt; nil for trackers that number their own tickets.
     public let mintedNumber: String?
 
-    public init(linkID: String, resumed: Bool = false, mintedNumber: String? = nil) {
+    public init(linkID: TicketLinkID, resumed: Bool = false, mintedNumber: String? = nil) {
         self.linkID = linkID
         self.resumed = resumed
         self.mintedNumber = mintedNumber

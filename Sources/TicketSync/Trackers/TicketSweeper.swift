@@ -4,7 +4,7 @@ import TicketSyncPlatform
 /// the webhooks' idempotent paths (external comment ids; the status map, ordered by the tracker's time).
 public struct SweptTicket: Sendable, Equatable {
     /// As the link stores it (`PROJ-12`, `INC0010001`, `wh-3`).
-    public var externalID: String
+    public var externalID: ExternalTicketID
     /// Its status now, with the tracker's time of that status (nil when the tracker reports none).
     public var status: TrackerStatusChange?
     /// Comments written on the tracker, oldest first; ours are left out where the tracker can tell (and are
@@ -16,7 +16,7 @@ public struct SweptTicket: Sendable, Equatable {
     public var deleted: Bool
 
     public init(
-        externalID: String, status: TrackerStatusChange? = nil, comments: [InboundEvent.ExternalComment] = [],
+        externalID: ExternalTicketID, status: TrackerStatusChange? = nil, comments: [InboundEvent.ExternalComment] = [],
         changedAt: Int64? = nil, deleted: Bool = false
     ) {
         self.externalID = externalID
@@ -26,7 +26,9 @@ public struct SweptTicket: Sendable, Equatable {
         self.deleted = deleted
     }
 
-    public static func gone(_ externalID: String) -> SweptTicket { SweptTicket(externalID: externalID, deleted: true) }
+    public static func gone(_ externalID: ExternalTicketID) -> SweptTicket {
+        SweptTicket(externalID: externalID, deleted: true)
+    }
 }
 
 /// One page of a tracker's changes: the tickets of ours it changed, oldest change first, and where the next page

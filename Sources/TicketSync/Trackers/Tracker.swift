@@ -54,7 +54,8 @@ extension Tracker {
         _ context: RequestContext, connection: Connection, verified: InboundSignaturePolicy.Verified
     ) throws -> HTTPResponse {
         try InboundRoutes.apply(
-            context, scope: .connection(connection.id), statusMap: connection.statusMap, verified: verified)
+            context, scope: .connection(connection.id), statusMap: connection.statusMap,
+            verified: verified)
     }
 }
 

@@ -50,7 +50,8 @@ public struct TrackerConfig: Sendable {
     {
         func open(_ field: String) throws -> String? {
             guard let state = connection.secrets[field] else { return nil }
-            let aad = SecretBox.associatedData(org: connection.orgID, connection: connection.id, field: field)
+            let aad = SecretBox.associatedData(
+                org: connection.orgID.rawValue, connection: connection.id.rawValue, field: field)
             return try SecretBox.open(state.sealed, aad: aad, ring: keys)
         }
         var secrets: [String: String] = [:]
@@ -58,10 +59,12 @@ public struct TrackerConfig: Sendable {
             secrets[field] = try open(field)
         }
         return TrackerConfig(
-            connectionID: connection.id, version: connection.updatedAt, name: connection.name, kind: connection.kind,
+            connectionID: connection.id.rawValue, version: connection.updatedAt, name: connection.name,
+            kind: connection.kind,
             settings: connection.effectiveSettings, secrets: secrets,
             inboundSecrets: try inboundSecretFields.compactMap { try open($0) }, missing: connection.missing,
-            outboundGuard: check.owned(by: connection.orgID), statusMap: connection.statusMap, orgID: connection.orgID)
+            outboundGuard: check.owned(by: connection.orgID.rawValue), statusMap: try connection.statusMap,
+            orgID: connection.orgID.rawValue)
     }
 
     /// An http(s) base URL setting with trailing slashes removed; nil when unset or unusable.

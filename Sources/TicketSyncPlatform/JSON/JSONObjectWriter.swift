@@ -19,7 +19,7 @@ public struct JSONObjectWriter {
         JSONValue.writeString(value, into: &bytes)
     }
 
-    mutating func field(_ name: StaticString, _ value: String?) {
+    @inlinable public mutating func field(_ name: StaticString, _ value: String?) {
         guard let value else {
             key(name)
             bytes.append(contentsOf: "null".utf8)

@@ -39,10 +39,11 @@ struct RecordingTracker {
     /// The org's evidence request as the routes read it.
     var request: EvidenceRequest {
         EvidenceRequest(
-            id: org.requestID, orgID: org.id, title: "SOC 2 access review", description: "Q3", status: "open")
+            id: EvidenceRequestID(org.requestID), orgID: OrgID(org.id), title: "SOC 2 access review", description: "Q3",
+            status: .open)
     }
 
-    var admin: Principal { Principal(userID: org.adminID, displayName: "Admin", permission: .configure) }
+    var admin: Principal { Principal(userID: UserID(org.adminID), displayName: "Admin", permission: .configure) }
 
     /// The calls of one event type, in order.
     func calls(_ type: String) -> [OutboundRequest] { http.sent.filter { $0.headers["X-Event-Type"] == type } }

@@ -17,6 +17,9 @@ enum TestDatabase {
         let adminID: String
         let adminToken: String
         let readerToken: String
+
+        var orgID: OrgID { OrgID(id) }
+        var evidenceRequestID: EvidenceRequestID { EvidenceRequestID(requestID) }
     }
 
     /// A new org with one evidence request, a configure member and a read-only member.
@@ -34,8 +37,8 @@ enum TestDatabase {
             "INSERT INTO org_memberships VALUES ($1, $2, 'configure'), ($1, $3, 'read')", [org, admin, reader])
         return Org(
             id: org, requestID: request, adminID: admin,
-            adminToken: try auth.issueToken(userID: admin, name: "test"),
-            readerToken: try auth.issueToken(userID: reader, name: "test"))
+            adminToken: try auth.issueToken(userID: UserID(admin), name: "test"),
+            readerToken: try auth.issueToken(userID: UserID(reader), name: "test"))
     }
 
     /// Runs `body` on `count` threads at once, each with its own connection, and collects the results.

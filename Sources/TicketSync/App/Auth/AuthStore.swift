@@ -35,32 +35,32 @@ public struct AuthStore {
 
     /// Issues a new token for the user, valid for `lifetime` seconds (nil: until revoked); only its digest is
     /// stored. Returns the token itself.
-    public func issueToken(userID: String, name: String, lifetime: Int? = nil) throws -> String {
+    public func issueToken(userID: UserID, name: String, lifetime: Int? = nil) throws -> String {
         let token = APIToken.generate()
         try db.query(
             """
             INSERT INTO ticket_sync.api_tokens (user_id, token_sha256, name, expires_at)
             VALUES ($1, decode($2, 'hex'), $3, now() + make_interval(secs => $4::double precision))
             """,
-            [userID, APIToken.digestHex(token), name, lifetime.map(String.init)])
+            [userID.rawValue, APIToken.digestHex(token), name, lifetime.map(String.init)])
         return token
     }
 
     /// Records a use of the token, unless one was recorded within the last minute.
-    public func recordUse(tokenID: String) throws {
+    public func recordUse(tokenID: TokenID) throws {
         try db.query(
             """
             UPDATE ticket_sync.api_tokens SET last_used_at = now()
             WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')
-            """, [tokenID])
+            """, [tokenID.rawValue])
     }
 
     /// Revokes every live token of a user that carries `name`.
-    public func revokeTokens(userID: String, name: String) throws {
+    public func revokeTokens(userID: UserID, name: String) throws {
         try db.query(
             """
             UPDATE ticket_sync.api_tokens SET revoked_at = now()
             WHERE user_id = $1 AND name = $2 AND revoked_at IS NULL
-            """, [userID, name])
+            """, [userID.rawValue, name])
     }
 }

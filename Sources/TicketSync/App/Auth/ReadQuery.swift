@@ -76,22 +76,22 @@ extension AuthStore {
         let rows = try db.query(read.statement, [APIToken.digestHex(token), org, request] + read.params, key: read.key)
             .all
         guard let first = rows.first else { return nil }
-        return (Self.principal(from: first), rows.filter { $0.has("d_found") })
+        return (try Self.principal(from: first), rows.filter { $0.has("d_found") })
     }
 
-    static func principal(from row: PGRow) -> Principal {
+    static func principal(from row: PGRow) throws -> Principal {
         let name = row.string("auth_display_name")
         var principal = Principal(
-            userID: row.string("auth_user_id"), displayName: name.isEmpty ? row.string("auth_email") : name,
+            userID: row.id("auth_user_id"), displayName: name.isEmpty ? row.string("auth_email") : name,
             email: row.string("auth_email"),
-            permission: row["auth_permission"].flatMap(OrgPermission.init(rawValue:)),
-            tokenID: row.string("auth_token_id"), tokenExpiresAt: row["auth_token_expires_at"],
+            permission: try row.parsedIfPresent("auth_permission", OrgPermission.init(rawValue:)),
+            tokenID: row.id("auth_token_id"), tokenExpiresAt: row["auth_token_expires_at"],
             tokenUseIsStale: row.bool("auth_token_stale"))
         if row["auth_request_id"] != nil {
             principal.evidenceRequest = EvidenceRequest(
-                id: row.string("auth_request_id"), orgID: row.string("auth_request_org_id"),
+                id: row.id("auth_request_id"), orgID: row.id("auth_request_org_id"),
                 title: row.string("auth_title"), description: row.string("auth_description"),
-                status: row.string("auth_status"))
+                status: try row.parsed("auth_status", EvidenceRequest.Status.init(rawValue:)))
         }
         return principal
     }

@@ -54,12 +54,12 @@ public struct DemoSeed {
                     INSERT INTO {host}.org_memberships (org_id, user_id, permission) VALUES ($1, $2, $3)
                     ON CONFLICT (org_id, user_id) DO UPDATE SET permission = excluded.permission
                     """, [Self.orgID, user, permission])
-                try auth.revokeTokens(userID: user, name: "demo-seed")
+                try auth.revokeTokens(userID: UserID(user), name: "demo-seed")
             }
             return Result(
                 orgID: Self.orgID, requestIDs: Self.requests.map(\.id),
-                configureToken: try auth.issueToken(userID: admin, name: "demo-seed"),
-                readToken: try auth.issueToken(userID: reader, name: "demo-seed"))
+                configureToken: try auth.issueToken(userID: UserID(admin), name: "demo-seed"),
+                readToken: try auth.issueToken(userID: UserID(reader), name: "demo-seed"))
         }
     }
 }

@@ -62,11 +62,12 @@ enum AuditRoutes {
         let next =
             context.rows.count > page.limit
             ? rows.last.map { PageQuery.encode(["a": .int($0.int("id"))]) } : nil
-        return .json(200, .object(["events": .array(rows.map(event)), "next_cursor": .optional(next)]))
+        return .json(200, .object(["events": .array(try rows.map(event)), "next_cursor": .optional(next)]))
     }
 
-    static func event(_ row: PGRow) -> JSONValue {
-        let detail = (try? JSONParser.parse(Array(row.string("detail").utf8))) ?? .object([:])
+    /// A stored `detail` that is not JSON is a `StoredValueError` (the column is NOT NULL, `{}` by default).
+    static func event(_ row: PGRow) throws -> JSONValue {
+        let detail = try row.json("detail") ?? .object([:])
         return .object([
             "id": .int(row.int("id")), "at": .string(row.string("at")), "action": .string(row.string("action")),
             "actor": .object([

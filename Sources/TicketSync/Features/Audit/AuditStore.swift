@@ -3,17 +3,18 @@ import TicketSyncPlatform
 /// Who acted: a user through a token, a tracker connection (inbound), the service itself, or the command line.
 public struct AuditActor: Sendable {
     public let kind: String
-    public let userID: String?
-    public let tokenID: String?
-    public let connectionID: String?
+    public let userID: UserID?
+    public let tokenID: TokenID?
+    public let connectionID: ConnectionID?
 
     public static func user(_ principal: Principal) -> AuditActor {
         AuditActor(
-            kind: "user", userID: principal.userID, tokenID: principal.tokenID.isEmpty ? nil : principal.tokenID,
+            kind: "user", userID: principal.userID,
+            tokenID: principal.tokenID.rawValue.isEmpty ? nil : principal.tokenID,
             connectionID: nil)
     }
     /// An inbound event, authorised by this connection's signature (nil: the deployment default's).
-    public static func connection(_ id: String?) -> AuditActor {
+    public static func connection(_ id: ConnectionID?) -> AuditActor {
         AuditActor(kind: "connection", userID: nil, tokenID: nil, connectionID: id)
     }
     public static let system = AuditActor(kind: "system", userID: nil, tokenID: nil, connectionID: nil)
@@ -22,19 +23,19 @@ public struct AuditActor: Sendable {
 
 /// One audit row, as a statement to run in the transaction (or pipeline) of the action it records.
 public struct AuditEvent {
-    public var org: String?
+    public var org: OrgID?
     public var action: String
     public var actor: AuditActor
-    public var evidenceRequestID: String? = nil
-    public var linkID: String? = nil
-    public var connectionID: String? = nil
+    public var evidenceRequestID: EvidenceRequestID? = nil
+    public var linkID: TicketLinkID? = nil
+    public var connectionID: ConnectionID? = nil
     /// The comment's id, or nil; `commentJustInserted` takes the id the session's last comment insert got.
     public var commentID: Int? = nil
     public var commentJustInserted = false
     /// Redacted: names, states and ids, never a secret or a token.
     public var detail: [String: JSONValue] = [:]
 
-    public init(org: String?, action: String, actor: AuditActor) {
+    public init(org: OrgID?, action: String, actor: AuditActor) {
         self.org = org
         self.action = action
         self.actor = actor
@@ -59,8 +60,10 @@ public struct AuditEvent {
                     $12, $13::jsonb)
             """,
             [
-                org, action, actor.kind, actor.userID, actor.tokenID, actor.connectionID, evidenceRequestID, linkID,
-                connectionID, commentJustInserted ? "true" : "false", commentID.map(String.init),
+                org?.rawValue, action, actor.kind, actor.userID?.rawValue, actor.tokenID?.rawValue,
+                actor.connectionID?.rawValue,
+                evidenceRequestID?.rawValue, linkID?.rawValue, connectionID?.rawValue,
+                commentJustInserted ? "true" : "false", commentID.map(String.init),
                 ServerLog.requestID, JSONValue.object(detail).text,
             ])
     }

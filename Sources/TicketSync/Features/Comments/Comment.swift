@@ -5,13 +5,16 @@ import TicketSyncPlatform
 public struct Comment: Sendable, Equatable {
     public enum Source: String, Sendable { case `internal`, external, system }
 
+    /// Whether an internal comment reached the ticket: pushed (`synced`), queued (`pending`), or refused (`error`).
+    public enum SyncState: String, Sendable { case synced, pending, error }
+
     public var id: Int
     public var source: Source
     public var author: String
     public var body: String
     public var externalCommentID: String?
-    /// For internal comments: `synced`, `pending` or `error` once a ticket is linked; nil when there was nothing to push to.
-    public var syncState: String?
+    /// For internal comments, once a ticket is linked; nil when there was nothing to push to.
+    public var syncState: SyncState?
     public var lastError: String?
     public var createdAt: String
 
@@ -26,7 +29,7 @@ public struct Comment: Sendable, Equatable {
             author: .string(author), body: .string(body), createdAt: .string(createdAt),
             externalCommentID: externalCommentID.map(JSONText.string), id: .string(String(id)),
             lastError: lastError.map(JSONText.string), source: source,
-            syncState: syncState.map(JSONText.string))
+            syncState: syncState)
     }
 
     /// The one place the comment's JSON is shaped, for a `Comment` and for a row read straight from libpq alike.
@@ -35,7 +38,7 @@ public struct Comment: Sendable, Equatable {
     /// cancelled (the ticket was unlinked before it went out).
     static func json(
         author: JSONText, body: JSONText, createdAt: JSONText, externalCommentID: JSONText?, id: JSONText,
-        lastError: JSONText?, source: Source, syncState: JSONText?
+        lastError: JSONText?, source: Source, syncState: SyncState?
     ) -> JSONValue {
         let isInternal = source == .internal
         var writer = JSONObjectWriter()
@@ -44,11 +47,11 @@ public struct Comment: Sendable, Equatable {
         writer.field("created_at", createdAt)
         writer.field("external_comment_id", externalCommentID)
         writer.field("id", number: id)
-        if isInternal && (syncState?.equals("error") == true || (syncState == nil && lastError != nil)) {
+        if isInternal && (syncState == .error || (syncState == nil && lastError != nil)) {
             writer.field("last_error", lastError)
         }
         writer.field("source", source.rawValue)
-        if isInternal { writer.field("sync_state", syncState) }
+        if isInternal { writer.field("sync_state", syncState?.rawValue) }
         return writer.finish()
     }
 }

@@ -42,7 +42,7 @@ enum CommentRoutes {
         return .json(
             200,
             .object([
-                "comments": .array(shown.map(fetched.json)),
+                "comments": .array(try shown.map(fetched.json)),
                 "next_cursor": .optional(next),
                 "has_more": .bool(hasMore),
                 "previous_cursor": .optional(olderExist ? shown.first.map(fetched.position)?.encoded : nil),
@@ -62,7 +62,7 @@ enum CommentRoutes {
         guard let principal = context.principal else { throw APIError.unauthorized }
         let link = try context.rows.first.map(TicketLinkStore.decode)
         let posted = try actions.postComment(
-            org: context.orgID, request: request, author: principal, body: body, link: link)
+            org: context.org, request: request, author: principal, body: body, link: link)
         return .json(201, .object(["comment": posted.comment.json, "echo": posted.echo?.json ?? .null]))
     }
 

@@ -31,17 +31,29 @@ struct CommentRows {
 
     private func text(_ row: Int, _ column: Int32?) -> JSONText? { JSONText(rows[row].bytes(at: column)) }
 
-    func json(_ row: Int) -> JSONValue {
-        Comment.json(
+    /// A row's JSON; a stored source or sync state that does not parse throws `StoredValueError`.
+    func json(_ row: Int) throws -> JSONValue {
+        try Comment.json(
             author: text(row, author) ?? .string(""), body: text(row, body) ?? .string(""),
             createdAt: .string(createdAtText(row)), externalCommentID: text(row, external),
             id: text(row, id) ?? .string("0"), lastError: text(row, lastError),
-            source: Self.source(text(row, source)), syncState: text(row, syncState))
+            source: Self.source(text(row, source)), syncState: Self.syncState(text(row, syncState)))
     }
 
-    private static func source(_ text: JSONText?) -> Comment.Source {
+    private static func source(_ text: JSONText?) throws -> Comment.Source {
+        if text?.equals("internal") == true { return .internal }
         if text?.equals("external") == true { return .external }
-        return text?.equals("system") == true ? .system : .internal
+        if text?.equals("system") == true { return .system }
+        throw StoredValueError("source", text?.text ?? "")
+    }
+
+    /// Null is nil (nothing to push to); any other value must be a state.
+    private static func syncState(_ text: JSONText?) throws -> Comment.SyncState? {
+        guard let text else { return nil }
+        if text.equals("synced") { return .synced }
+        if text.equals("pending") { return .pending }
+        if text.equals("error") { return .error }
+        throw StoredValueError("sync_state", text.text)
     }
 
     func position(_ row: Int) -> ThreadPosition {

@@ -5,16 +5,17 @@ import TicketSyncPlatform
 /// them in the pipeline changed nothing when the lease was lost, so neither do they).
 extension CommentStore {
     static func internalStatement(
-        org: String, request: String, authorID: String, author: String, body: String, syncState: String?
+        org: OrgID, request: EvidenceRequestID, authorID: String, author: String, body: String,
+        syncState: Comment.SyncState?
     ) -> PGStatement {
         PGStatement(
             """
             INSERT INTO ticket_sync.comments (org_id, evidence_request_id, source, author_user_id, author, body, sync_state)
             VALUES ($1, $2, 'internal', $3, $4, $5, $6) RETURNING \(columns)
-            """, [org, request, authorID, author, body, syncState])
+            """, [org.rawValue, request.rawValue, authorID, author, body, syncState?.rawValue])
     }
 
-    static func syncedStatement(org: String, id: Int, externalCommentID: String, heldBy event: OutboxEvent?)
+    static func syncedStatement(org: OrgID, id: Int, externalCommentID: String, heldBy event: OutboxEvent?)
         -> PGStatement
     {
         let held = OutboxStore.held(event, state: "delivered", firstParameter: 5)
@@ -26,20 +27,20 @@ extension CommentStore {
                     WHERE d.evidence_request_id = c.evidence_request_id AND d.external_comment_id = $3 AND d.id <> c.id)
                 THEN $4 ELSE $3 END
             WHERE c.org_id = $1 AND c.id = $2 AND \(held.sql) RETURNING \(columns)
-            """, [org, String(id), externalCommentID, Comment.mintedExternalID(id)] + held.params)
+            """, [org.rawValue, String(id), externalCommentID, Comment.mintedExternalID(id)] + held.params)
     }
 
-    static func failedStatement(org: String, id: Int, reason: String, heldBy event: OutboxEvent?) -> PGStatement {
+    static func failedStatement(org: OrgID, id: Int, reason: String, heldBy event: OutboxEvent?) -> PGStatement {
         let held = OutboxStore.held(event, state: "failed", firstParameter: 4)
         return PGStatement(
             """
             UPDATE ticket_sync.comments SET sync_state = 'error', last_error = $3
             WHERE org_id = $1 AND id = $2 AND \(held.sql) RETURNING \(columns)
-            """, [org, String(id), reason] + held.params)
+            """, [org.rawValue, String(id), reason] + held.params)
     }
 
     static func externalStatement(
-        org: String, request: String, author: String, body: String, externalCommentID: String,
+        org: OrgID, request: EvidenceRequestID, author: String, body: String, externalCommentID: String,
         heldBy event: OutboxEvent?
     ) -> PGStatement {
         externalStatement(
@@ -49,7 +50,8 @@ extension CommentStore {
 
     /// An external comment, inserted only when `held` (parameters from `$6`) holds.
     static func externalStatement(
-        org: String, request: String, author: String, body: String, externalCommentID: String, onlyIf held: SQLCondition
+        org: OrgID, request: EvidenceRequestID, author: String, body: String, externalCommentID: String,
+        onlyIf held: SQLCondition
     ) -> PGStatement {
         PGStatement(
             """
@@ -58,6 +60,6 @@ extension CommentStore {
             SELECT $1::uuid, $2::uuid, 'external', $3::text, $4::text, $5::text WHERE \(held.sql)
             ON CONFLICT (evidence_request_id, external_comment_id) DO NOTHING
             RETURNING \(columns)
-            """, [org, request, author, body, externalCommentID] + held.params)
+            """, [org.rawValue, request.rawValue, author, body, externalCommentID] + held.params)
     }
 }

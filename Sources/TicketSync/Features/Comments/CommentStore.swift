@@ -50,18 +50,18 @@ public struct CommentStore {
     private static let pageBefore = ReadQuery(
         pageBase + " AND (c.created_at, c.id) < ($5::timestamptz, $6::bigint)" + backward)
 
-    public func thread(org: String, request: String) throws -> [Comment] {
+    public func thread(org: OrgID, request: EvidenceRequestID) throws -> [Comment] {
         try db.query(
             """
             SELECT \(Self.columns) FROM ticket_sync.comments
             WHERE org_id = $1 AND evidence_request_id = $2 ORDER BY created_at, id
-            """, [org, request]
+            """, [org.rawValue, request.rawValue]
         ).all.map(Self.decode)
     }
 
     public func insertInternal(
-        org: String, request: String, authorID: String, author: String,
-        body: String, syncState: String?
+        org: OrgID, request: EvidenceRequestID, authorID: String, author: String,
+        body: String, syncState: Comment.SyncState?
     ) throws -> Comment {
         try Self.decode(
             try db.query(
@@ -73,48 +73,48 @@ public struct CommentStore {
 
     /// Stamps the provider's id onto a pushed internal comment. Should the thread already hold that id (an inbound
     /// comment got there first), the comment keeps a minted id instead, so the delivery is never stuck on it.
-    public func markSynced(org: String, id: Int, externalCommentID: String) throws -> Comment {
+    public func markSynced(org: OrgID, id: Int, externalCommentID: String) throws -> Comment {
         try Self.decode(
             try db.query(Self.syncedStatement(org: org, id: id, externalCommentID: externalCommentID, heldBy: nil))
                 .single("synced comment"))
     }
 
     /// A pushed comment the provider refused for good: shown with its error until someone retries.
-    public func markFailed(org: String, id: Int, reason: String) throws {
+    public func markFailed(org: OrgID, id: Int, reason: String) throws {
         try db.query(Self.failedStatement(org: org, id: id, reason: reason, heldBy: nil))
     }
 
     /// Comments of a link's failed events go back to pending when the events are re-queued.
-    public func markRequeued(org: String, linkID: String) throws {
+    public func markRequeued(org: OrgID, linkID: TicketLinkID) throws {
         try db.query(
             """
             UPDATE ticket_sync.comments SET sync_state = 'pending', last_error = NULL
             WHERE org_id = $1 AND id IN (SELECT comment_id FROM ticket_sync.outbox
                                          WHERE org_id = $1 AND link_id = $2 AND state = 'failed')
-            """, [org, linkID])
+            """, [org.rawValue, linkID.rawValue])
     }
 
     /// Comments whose push was cancelled with their ticket's unlink: not sent, and nothing is linked to send them to.
-    public func markCancelled(org: String, linkID: String) throws {
+    public func markCancelled(org: OrgID, linkID: TicketLinkID) throws {
         try db.query(
             """
             UPDATE ticket_sync.comments SET sync_state = NULL, last_error = 'not sent: the ticket was unlinked first'
             WHERE org_id = $1 AND sync_state IN ('pending', 'error')
               AND id IN (SELECT comment_id FROM ticket_sync.outbox
                          WHERE org_id = $1 AND link_id = $2 AND state = 'cancelled')
-            """, [org, linkID])
+            """, [org.rawValue, linkID.rawValue])
     }
 
-    public func find(org: String, id: Int) throws -> Comment? {
+    public func find(org: OrgID, id: Int) throws -> Comment? {
         try db.query(
             "SELECT \(Self.columns) FROM ticket_sync.comments WHERE org_id = $1 AND id = $2",
-            [org, String(id)]
+            [org.rawValue, String(id)]
         ).first.map(Self.decode)
     }
 
     /// Records an external comment once: nil when a comment with that external id is already in the thread.
     public func insertExternal(
-        org: String, request: String, author: String, body: String,
+        org: OrgID, request: EvidenceRequestID, author: String, body: String,
         externalCommentID: String
     ) throws -> Comment? {
         try db.query(
@@ -128,7 +128,8 @@ public struct CommentStore {
         Comment(
             id: row.int("id"), source: try row.parsed("source", Comment.Source.init(rawValue:)),
             author: row.string("author"), body: row.string("body"),
-            externalCommentID: row["external_comment_id"], syncState: row["sync_state"],
+            externalCommentID: row["external_comment_id"],
+            syncState: try row.parsedIfPresent("sync_state", Comment.SyncState.init(rawValue:)),
             lastError: row["last_error"], createdAt: PGTimestamp.apiText(row.string("created_at")))
     }
 }

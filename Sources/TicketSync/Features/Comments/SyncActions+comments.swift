@@ -12,7 +12,7 @@ extension SyncActions {
     /// `ticket.comment` event is written in the same transaction, then delivered at once within the inline timeout:
     /// the comment comes back `synced` (with the tracker's comment id) or `pending` (the delivery loop retries).
     /// Round trips: the transaction takes two (BEGIN, lock, comment; then event, COMMIT), the attempt's record one.
-    public func postComment(org: String, request: EvidenceRequest, author: Principal, body: String, link: TicketLink?)
+    public func postComment(org: OrgID, request: EvidenceRequest, author: Principal, body: String, link: TicketLink?)
         throws -> PostedComment
     {
         // Pushed only to an open ticket that exists (not to a reservation whose create has not finished).
@@ -43,7 +43,8 @@ extension SyncActions {
         func unsynced() throws -> Comment {
             let rows = try db.pipeline([
                 CommentStore.internalStatement(
-                    org: org, request: request.id, authorID: author.userID, author: author.displayName, body: body,
+                    org: org, request: request.id, authorID: author.userID.rawValue,
+                    author: author.displayName, body: body,
                     syncState: nil),
                 commentAudit(org: org, request: request.id, link: nil).statement,
             ])
@@ -52,7 +53,9 @@ extension SyncActions {
     }
 
     /// The audit row of a posted comment (its id given, or the one the session's comment insert just took).
-    private func commentAudit(org: String, request: String, link: TicketLink?, commentID: Int? = nil) -> AuditEvent {
+    private func commentAudit(org: OrgID, request: EvidenceRequestID, link: TicketLink?, commentID: Int? = nil)
+        -> AuditEvent
+    {
         var event = AuditEvent(org: org, action: "comment.create", actor: actor)
         event.evidenceRequestID = request
         event.linkID = link?.id
@@ -64,7 +67,7 @@ extension SyncActions {
     }
 
     struct CommentDraft {
-        let org: String
+        let org: OrgID
         let request: EvidenceRequest
         let author: Principal
         let body: String
@@ -79,8 +82,8 @@ extension SyncActions {
             let opened = try db.pipeline([
                 PGStatement("BEGIN"), TicketLinkStore.lockOpenStatement(org: draft.org, id: draft.link.id),
                 CommentStore.internalStatement(
-                    org: draft.org, request: draft.request.id, authorID: draft.author.userID,
-                    author: draft.author.displayName, body: draft.body, syncState: "pending"),
+                    org: draft.org, request: draft.request.id, authorID: draft.author.userID.rawValue,
+                    author: draft.author.displayName, body: draft.body, syncState: .pending),
             ])
             guard try opened.at(1).first != nil else {
                 db.rollbackIfInTransaction()
@@ -88,8 +91,9 @@ extension SyncActions {
             }
             let comment = try CommentStore.decode(try opened.at(2).single("inserted comment"))
             let body = EventPayload.comment(
-                eventID: eventID, occurredAt: Timestamp.string(), externalID: draft.link.externalID, orgID: draft.org,
-                evidenceRequestID: draft.request.id, comment: comment)
+                eventID: eventID, occurredAt: Timestamp.string(), externalID: draft.link.externalID.rawValue,
+                orgID: draft.org.rawValue,
+                evidenceRequestID: draft.request.id.rawValue, comment: comment)
             let queued = try db.pipeline([
                 OutboxStore.enqueueCommentStatement(
                     link: draft.link, commentID: comment.id, eventID: eventID, body: body, claimFor: leaseSeconds),
@@ -101,7 +105,8 @@ extension SyncActions {
             guard event["state"] == "delivering" else { return (comment, nil) }
             let claimed = OutboxEvent(
                 id: event.int("id"), eventID: eventID, orgID: draft.org, linkID: draft.link.id,
-                connectionID: draft.link.connectionID, evidenceRequestID: draft.request.id, commentID: comment.id,
+                connectionID: draft.link.connectionID, evidenceRequestID: draft.request.id,
+                commentID: comment.id,
                 provider: draft.link.provider, eventType: .comment, body: body.text, attempts: event.int("attempts"),
                 externalID: draft.link.externalID, externalRef: draft.link.externalRef,
                 leaseToken: event["lease_token"])

@@ -8,13 +8,20 @@ extension Connection {
         effectiveSettings[InboundSignaturePolicy.setting].flatMap(InboundSignaturePolicy.init(rawValue:)) ?? .any
     }
 
-    /// `settings.status_map`; validated when written, so one that no longer parses falls back to the default.
-    var statusMap: StatusMap { effectiveSettings["status_map"].flatMap { try? StatusMap.parse($0) } ?? .standard }
+    /// `settings.status_map`, the default when unset. It is validated when written, so a stored one that does not
+    /// parse is a corrupt row: a `StoredValueError`, never the default in its place.
+    var statusMap: StatusMap {
+        get throws {
+            guard let text = effectiveSettings["status_map"] else { return .standard }
+            guard let map = try? StatusMap.parse(text) else { throw StoredValueError("settings.status_map", text) }
+            return map
+        }
+    }
 
     /// The secrets that verify inbound events, newest first: the current one and, during its grace period, the one
     /// before the last rotation. Only these two are opened.
     func inboundSecrets(keys: SecretKeyRing) throws -> [String] {
-        let sealer = SecretSealer(org: orgID, connection: id, keys: keys)
+        let sealer = SecretSealer(org: orgID.rawValue, connection: id.rawValue, keys: keys)
         return try ["webhook_secret", "webhook_secret_previous"].compactMap { field in
             try secrets[field].map { try sealer.open($0.sealed, field: field) }
         }

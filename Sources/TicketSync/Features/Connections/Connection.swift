@@ -9,8 +9,8 @@ public struct Connection: Sendable {
         public var validUntil: String?
     }
 
-    public var id: String
-    public var orgID: String
+    public var id: ConnectionID
+    public var orgID: OrgID
     public var kind: ProviderKind
     public var name: String
     public var settings: [String: String]
@@ -67,7 +67,7 @@ public struct Connection: Sendable {
             }
         }
         return .object([
-            "id": .string(id),
+            "id": id.json,
             "kind": .string(kind.rawValue),
             "name": .string(name),
             "default": .bool(isDefault),

@@ -86,10 +86,10 @@ extension ConnectionRoutes {
         let check = ConnectionCheck(steps: steps, testedAt: Timestamp.string())
         let db = try context.database()
         try db.transaction {
-            try ConnectionStore(db: db).recordTest(org: context.orgID, id: connection.id, result: check.json)
+            try ConnectionStore(db: db).recordTest(org: context.orgID, id: connection.id.rawValue, result: check.json)
             try db.query(
                 ConnectionRoutes.audit(
-                    context, "connection.test", connection: connection.id,
+                    context, "connection.test", connection: connection.id.rawValue,
                     detail: ["ok": .bool(steps.allSatisfy(\.ok))]
                 ).statement)
         }

@@ -53,6 +53,6 @@ extension ProviderRegistry {
     }
 
     public func config(for link: TicketLink, db: PGConnection) throws -> TrackerConfig {
-        try config(connectionID: link.connectionID, org: link.orgID, kind: link.provider, db: db)
+        try config(connectionID: link.connectionID?.rawValue, org: link.orgID.rawValue, kind: link.provider, db: db)
     }
 }

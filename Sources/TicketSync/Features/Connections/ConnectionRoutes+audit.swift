@@ -7,8 +7,8 @@ extension ConnectionRoutes {
         _ context: RequestContext, _ action: String, connection: String, detail: [String: JSONValue] = [:]
     ) -> AuditEvent {
         var event = AuditEvent(
-            org: context.orgID, action: action, actor: context.principal.map(AuditActor.user) ?? .system)
-        event.connectionID = connection
+            org: context.org, action: action, actor: context.principal.map(AuditActor.user) ?? .system)
+        event.connectionID = ConnectionID(connection)
         event.detail = detail
         return event
     }

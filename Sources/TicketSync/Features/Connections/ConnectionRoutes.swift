@@ -43,7 +43,7 @@ enum ConnectionRoutes {
                 try store.insert(
                     id: id, org: context.orgID, kind: kind, name: name,
                     settings: input.settings.compactMapValues { $0 }, isDefault: input.isDefault ?? false,
-                    createdBy: context.principal?.userID, inboundToken: token)
+                    createdBy: context.principal?.userID.rawValue, inboundToken: token)
                 if input.disabled == true {
                     _ = try store.update(
                         org: context.orgID, id: id, name: nil, settings: nil, isDefault: nil, disabled: true)
@@ -68,22 +68,24 @@ enum ConnectionRoutes {
         var settings = connection.settings
         for (name, value) in input.settings { settings[name] = value }
         let sealer = try SecretSealer(
-            org: context.orgID, connection: connection.id, keys: context.providers.keys,
+            org: context.orgID, connection: connection.id.rawValue, keys: context.providers.keys,
             needed: input.secrets)
         try mappingDefaultRace {
             try db.transaction {
                 guard
                     try store.update(
-                        org: context.orgID, id: connection.id, name: input.name,
+                        org: context.orgID, id: connection.id.rawValue, name: input.name,
                         settings: input.settings.isEmpty ? nil : settings, isDefault: input.isDefault,
                         disabled: input.disabled)
                 else { throw APIError.notFound("No such connection.") }
                 try sealer.write(input.secrets, to: store)
                 let action = input.disabled == true && !connection.disabled ? "connection.disable" : "connection.update"
-                try db.query(audit(context, action, connection: connection.id, detail: changes(input)).statement)
+                try db.query(
+                    audit(context, action, connection: connection.id.rawValue, detail: changes(input)).statement)
                 // A connection fixed after a failed sweep (a new token, URL or project) is swept at once.
                 try db.query(
-                    SweepStore.sweepNowIfFailedStatement(connectionID: connection.id, kind: connection.kind.rawValue))
+                    SweepStore.sweepNowIfFailedStatement(
+                        connectionID: connection.id.rawValue, kind: connection.kind.rawValue))
             }
         }
         return .json(200, try load(context).json())
@@ -113,7 +115,7 @@ enum ConnectionRoutes {
         let db = try context.database()
         let store = ConnectionStore(db: db)
         let fresh = Hex.encode(Crypto.randomBytes(32))
-        let sealer = SecretSealer(org: context.orgID, connection: connection.id, keys: keys)
+        let sealer = SecretSealer(org: context.orgID, connection: connection.id.rawValue, keys: keys)
         let validUntil = try db.transaction { () throws -> String? in
             // Rotations of one connection take turns (the row lock), and each reads the secret it replaces only once
             // it holds the lock: the one before it stays valid for the grace period, so two concurrent rotations
@@ -123,8 +125,8 @@ enum ConnectionRoutes {
                     """
                     SELECT 1 FROM ticket_sync.connections WHERE org_id = $1 AND id = $2 AND deleted_at IS NULL
                     FOR NO KEY UPDATE
-                    """, [context.orgID, connection.id]
-                ).first != nil, let locked = try store.find(org: context.orgID, id: connection.id)
+                    """, [context.orgID, connection.id.rawValue]
+                ).first != nil, let locked = try store.find(org: context.orgID, id: connection.id.rawValue)
             else { throw APIError.notFound("No such connection.") }
             let previous = try locked.secrets["webhook_secret"].map { state in
                 try sealer.open(state.sealed, field: "webhook_secret")
@@ -133,19 +135,19 @@ enum ConnectionRoutes {
             if let previous, let validUntil {
                 try sealer.write(field: "webhook_secret_previous", value: previous, validUntil: validUntil, to: store)
             } else {
-                try store.deleteSecret(connection: connection.id, field: "webhook_secret_previous")
+                try store.deleteSecret(connection: connection.id.rawValue, field: "webhook_secret_previous")
             }
             try sealer.write(field: "webhook_secret", value: fresh, to: store)
-            try store.touch(org: context.orgID, id: connection.id)
+            try store.touch(org: context.orgID, id: connection.id.rawValue)
             try db.query(
                 audit(
-                    context, "connection.rotate_secret", connection: connection.id,
+                    context, "connection.rotate_secret", connection: connection.id.rawValue,
                     detail: ["field": .string("webhook_secret"), "previous_kept": .bool(previous != nil)]
                 ).statement)
             return validUntil
         }
         // Read back, so the time is the database's own format (the same as every other timestamp).
-        let stored = try store.find(org: context.orgID, id: connection.id)?.secrets["webhook_secret_previous"]?
+        let stored = try store.find(org: context.orgID, id: connection.id.rawValue)?.secrets["webhook_secret_previous"]?
             .validUntil
         return .json(
             200,

@@ -244,7 +244,7 @@ public struct ConnectionStore {
             }
         }
         return Connection(
-            id: row.string("id"), orgID: row.string("org_id"),
+            id: row.id("id"), orgID: row.id("org_id"),
             kind: try row.parsed("kind", ProviderKind.init(rawValue:)),
             name: row.string("name"), settings: settings, secrets: secrets, isDefault: row.bool("is_default"),
             disabled: row.bool("disabled"), createdBy: row["created_by"], createdAt: row.string("created_at"),

@@ -38,7 +38,7 @@ enum StatusRoutes {
     /// One connection for the checklist: no settings, no secrets, only what is ready and what is missing.
     static func summary(_ connection: Connection) -> JSONValue {
         .object([
-            "id": .string(connection.id), "kind": .string(connection.kind.rawValue), "name": .string(connection.name),
+            "id": connection.id.json, "kind": .string(connection.kind.rawValue), "name": .string(connection.name),
             "default": .bool(connection.isDefault), "disabled": .bool(connection.disabled),
             "configured": .bool(connection.missing.isEmpty),
             "missing": .array(connection.missing.map(JSONValue.string)),

@@ -38,7 +38,7 @@ public struct Deliverer {
             attempted += 1
             guard try quickly({ try attempt(turn.event, timeouts: timeouts).delivered }) else { continue }
             for _ in 0..<Self.drainLimit {
-                guard let next = try claimNext(linkID: turn.event.linkID, timeouts: timeouts) else { break }
+                guard let next = try claimNext(linkID: turn.event.linkID.rawValue, timeouts: timeouts) else { break }
                 attempted += 1
                 guard try quickly({ try attempt(next, timeouts: timeouts).delivered }) else { break }
             }
@@ -78,7 +78,7 @@ public struct Deliverer {
     static let drainLimit = 64
 
     private func claimNext(linkID: String, timeouts: HTTPTimeouts) throws -> OutboxEvent? {
-        try OutboxStore(db: db).claim(limit: 1, leaseSeconds: Self.lease(timeouts), linkID: linkID).first
+        try OutboxStore(db: db).claim(limit: 1, leaseSeconds: Self.lease(timeouts), linkID: TicketLinkID(linkID)).first
     }
 
     static func lease(_ timeouts: HTTPTimeouts) -> Int { timeouts.totalSeconds + 30 }
@@ -107,7 +107,9 @@ public struct Deliverer {
             let provider =
                 try known
                 ?? providers.provider(
-                    providers.config(connectionID: event.connectionID, org: event.orgID, kind: event.provider, db: db))
+                    providers.config(
+                        connectionID: event.connectionID?.rawValue, org: event.orgID.rawValue, kind: event.provider,
+                        db: db))
             outcome = provider.deliver(event, timeouts: timeouts)
         } catch let error as APIError {
             // Unconfigured provider, disabled connection, or a secret that does not open: keep the event, try later.
@@ -142,7 +144,7 @@ public struct Deliverer {
             let recorded = statements.count
             // The tracker answers again after a failed sweep: sweep it now (webhooks were likely lost meanwhile).
             statements.append(
-                SweepStore.sweepNowIfFailedStatement(connectionID: event.connectionID, kind: event.provider))
+                SweepStore.sweepNowIfFailedStatement(connectionID: event.connectionID?.rawValue, kind: event.provider))
             let rows = try db.pipeline(statements)
             guard try rows.at(0).affected == 1 else { return leaseLost(event) }
             return Attempt(

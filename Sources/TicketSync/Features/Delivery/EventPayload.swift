@@ -22,13 +22,13 @@ public enum EventPayload {
         link: String?
     ) -> JSONValue {
         var members = envelope(
-            .create, eventID: eventID, occurredAt: occurredAt, orgID: request.orgID,
-            evidenceRequestID: request.id, externalID: externalID)
+            .create, eventID: eventID, occurredAt: occurredAt, orgID: request.orgID.rawValue,
+            evidenceRequestID: request.id.rawValue, externalID: externalID)
         members["evidence_request"] = .object([
-            "id": .string(request.id),
+            "id": request.id.json,
             "title": .string(request.title),
             "description": .string(request.description),
-            "status": .string(request.status),
+            "status": .string(request.status.rawValue),
             "url": .optional(link),
         ])
         return .object(members)

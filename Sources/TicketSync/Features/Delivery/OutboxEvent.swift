@@ -10,11 +10,11 @@ public struct OutboxEvent: Sendable, Equatable {
 
     public var id: Int
     public var eventID: String
-    public var orgID: String
-    public var linkID: String
+    public var orgID: OrgID
+    public var linkID: TicketLinkID
     /// The link's org connection; nil for the deployment default.
-    public var connectionID: String?
-    public var evidenceRequestID: String
+    public var connectionID: ConnectionID?
+    public var evidenceRequestID: EvidenceRequestID
     public var commentID: Int?
     public var provider: String
     public var eventType: EventType
@@ -23,7 +23,7 @@ public struct OutboxEvent: Sendable, Equatable {
     /// Attempts so far, this one included.
     public var attempts: Int
     /// The ticket's id in the tracker.
-    public var externalID: String
+    public var externalID: ExternalTicketID
     /// The tracker's internal id of the ticket (Jira issue id, ServiceNow sys_id), when it has one.
     public var externalRef: String? = nil
     /// The lease this claim took: the outcome is recorded only while the event is still held under it.

@@ -64,7 +64,8 @@ extension OutboxStore {
             RETURNING o.id, o.state, o.attempts, o.lease_token
             """,
             [
-                eventID, link.orgID, link.id, String(commentID), link.provider, body.text, link.connectionID,
+                eventID, link.orgID.rawValue, link.id.rawValue, String(commentID), link.provider, body.text,
+                link.connectionID?.rawValue,
                 leaseSeconds.map(String.init),
             ])
     }

@@ -17,8 +17,9 @@ public struct OutboxStore {
             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
             """,
             [
-                eventID, link.orgID, link.id, commentID.map(String.init), link.provider, type.rawValue, body.text,
-                link.connectionID,
+                eventID, link.orgID.rawValue, link.id.rawValue, commentID.map(String.init), link.provider,
+                type.rawValue,
+                body.text, link.connectionID?.rawValue,
             ])
     }
 
@@ -52,7 +53,7 @@ public struct OutboxStore {
     /// configured (say, during a configuration rollout) leaves that provider's events to the processes where it is.
     /// Events of org connections are claimed by any loop, unless their connection is disabled (they wait).
     public func claim(
-        limit: Int, leaseSeconds: Int, eventID: String? = nil, linkID: String? = nil,
+        limit: Int, leaseSeconds: Int, eventID: String? = nil, linkID: TicketLinkID? = nil,
         graceSeconds: Int? = nil, providers: [String]? = nil
     ) throws -> [OutboxEvent] {
         try db.query(
@@ -75,7 +76,7 @@ public struct OutboxStore {
                       o.event_type, o.body, o.attempts, l.external_id, l.external_ref, o.lease_token
             """,
             [
-                String(limit), String(leaseSeconds), eventID, linkID, graceSeconds.map(String.init),
+                String(limit), String(leaseSeconds), eventID, linkID?.rawValue, graceSeconds.map(String.init),
                 providers.map { "{" + $0.joined(separator: ",") + "}" },
             ]
         ).all.map(Self.decode)
@@ -103,13 +104,13 @@ public struct OutboxStore {
     /// Cancels a link's undelivered events (the ticket was unlinked): marked, never sent. An attempt already on
     /// its way finishes, but its outcome is not recorded over the cancellation. Returns how many were cancelled.
     @discardableResult
-    public func cancelUndelivered(org: String, linkID: String) throws -> Int {
+    public func cancelUndelivered(org: OrgID, linkID: TicketLinkID) throws -> Int {
         try db.query(
             """
             UPDATE ticket_sync.outbox SET state = 'cancelled', locked_until = NULL, lease_token = NULL,
                 last_error = 'cancelled: the ticket was unlinked'
             WHERE org_id = $1 AND link_id = $2 AND state IN ('pending', 'delivering', 'failed')
-            """, [org, linkID]
+            """, [org.rawValue, linkID.rawValue]
         ).affected
     }
 
@@ -127,23 +128,23 @@ public struct OutboxStore {
 
     /// Puts a link's failed events back in the queue, due now, with a fresh attempt budget.
     @discardableResult
-    public func requeueFailed(org: String, linkID: String) throws -> Int {
+    public func requeueFailed(org: OrgID, linkID: TicketLinkID) throws -> Int {
         try db.query(
             """
             UPDATE ticket_sync.outbox SET state = 'pending', attempts = 0, next_attempt_at = now(), last_error = NULL
             WHERE org_id = $1 AND link_id = $2 AND state = 'failed'
-            """, [org, linkID]
+            """, [org.rawValue, linkID.rawValue]
         ).affected
     }
 
     static func decode(_ row: PGRow) throws -> OutboxEvent {
         OutboxEvent(
-            id: row.int("id"), eventID: row.string("event_id"), orgID: row.string("org_id"),
-            linkID: row.string("link_id"), connectionID: row["connection_id"],
-            evidenceRequestID: row.string("evidence_request_id"),
+            id: row.int("id"), eventID: row.string("event_id"), orgID: row.id("org_id"),
+            linkID: row.id("link_id"), connectionID: row.optionalID("connection_id"),
+            evidenceRequestID: row.id("evidence_request_id"),
             commentID: row["comment_id"].flatMap(Int.init), provider: row.string("provider"),
             eventType: try row.parsed("event_type", OutboxEvent.EventType.init(rawValue:)),
-            body: row.string("body"), attempts: row.int("attempts"), externalID: row.string("external_id"),
+            body: row.string("body"), attempts: row.int("attempts"), externalID: row.id("external_id"),
             externalRef: row["external_ref"], leaseToken: row["lease_token"])
     }
 }

@@ -1,10 +1,17 @@
 /// An evidence (PBC) request: owned by the host application, read and status-updated by Ticket Sync.
 public struct EvidenceRequest: Sendable, Equatable {
-    public var id: String
-    public var orgID: String
+    public var id: EvidenceRequestID
+    public var orgID: OrgID
     public var title: String
     public var description: String
-    public var status: String
+    public var status: Status
 
-    public static let statuses = ["open", "in_progress", "submitted", "accepted", "rejected"]
+    /// The request's PBC status, as the host's table's CHECK allows it.
+    public enum Status: String, Sendable, Equatable, CaseIterable {
+        case open
+        case inProgress = "in_progress"
+        case submitted, accepted, rejected
+    }
+
+    public static let statuses = Status.allCases.map(\.rawValue)
 }

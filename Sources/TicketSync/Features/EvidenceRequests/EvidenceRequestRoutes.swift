@@ -12,18 +12,19 @@ enum EvidenceRequestRoutes {
         let page = try context.rows.map(EvidenceRequestStore.decodePageRow)
         let items = Array(page.prefix(limit))
         let next =
-            page.count > limit ? items.last.map { ListCursor(title: $0.request.title, id: $0.request.id).encoded } : nil
+            page.count > limit
+            ? items.last.map { ListCursor(title: $0.request.title, id: $0.request.id.rawValue).encoded } : nil
         return .json(
             200,
             .object([
                 "evidence_requests": .array(
                     items.map { item in
                         .object([
-                            "id": .string(item.request.id), "title": .string(item.request.title),
-                            "status": .string(item.request.status),
+                            "id": item.request.id.json, "title": .string(item.request.title),
+                            "status": .string(item.request.status.rawValue),
                             "ticket": item.link.map { link in
                                 .object([
-                                    "provider": .string(link.provider), "external_id": .string(link.externalID),
+                                    "provider": .string(link.provider), "external_id": link.externalID.json,
                                     "sync_state": .string(link.syncState.rawValue), "closed": .bool(link.isClosed),
                                 ])
                             } ?? .null,
@@ -53,8 +54,9 @@ enum EvidenceRequestRoutes {
         return .json(
             200,
             .object([
-                "id": .string(request.id), "title": .string(request.title), "description": .string(request.description),
-                "status": .string(request.status), "ticket": link?.json ?? .null,
+                "id": .string(request.id.rawValue), "title": .string(request.title),
+                "description": .string(request.description),
+                "status": .string(request.status.rawValue), "ticket": link?.json ?? .null,
             ]))
     }
 }

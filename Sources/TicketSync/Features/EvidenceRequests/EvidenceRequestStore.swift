@@ -6,17 +6,18 @@ public struct EvidenceRequestStore {
 
     public init(db: PGConnection) { self.db = db }
 
-    public func find(org: String, id: String) throws -> EvidenceRequest? {
+    public func find(org: OrgID, id: EvidenceRequestID) throws -> EvidenceRequest? {
         try db.query(
             "SELECT id, org_id, title, description, status FROM {host}.evidence_requests WHERE org_id = $1 AND id = $2",
-            [org, id]
+            [org.rawValue, id.rawValue]
         ).first.map(Self.decode)
     }
 
-    static func decode(_ row: PGRow) -> EvidenceRequest {
+    static func decode(_ row: PGRow) throws -> EvidenceRequest {
         EvidenceRequest(
-            id: row.string("id"), orgID: row.string("org_id"), title: row.string("title"),
-            description: row.string("description"), status: row.string("status"))
+            id: row.id("id"), orgID: row.id("org_id"), title: row.string("title"),
+            description: row.string("description"),
+            status: try row.parsed("status", EvidenceRequest.Status.init(rawValue:)))
     }
 }
 
@@ -42,17 +43,20 @@ extension EvidenceRequestStore {
     /// A row of `pageQuery`.
     static func decodePageRow(_ row: PGRow) throws -> (request: EvidenceRequest, link: TicketLink?) {
         let request = EvidenceRequest(
-            id: row.string("rq_id"), orgID: row.string("rq_org_id"), title: row.string("rq_title"),
-            description: row.string("rq_description"), status: row.string("rq_status"))
+            id: row.id("rq_id"), orgID: row.id("rq_org_id"), title: row.string("rq_title"),
+            description: row.string("rq_description"),
+            status: try row.parsed("rq_status", EvidenceRequest.Status.init(rawValue:)))
         return (request, row["id"] == nil ? nil : try TicketLinkStore.decode(row))
     }
 
     /// Applies a PBC status from the tracker (values checked by the caller and by the table's CHECK).
-    public func updateStatus(org: String, id: String, status: String) throws {
+    public func updateStatus(org: OrgID, id: EvidenceRequestID, status: EvidenceRequest.Status) throws {
         try db.query(Self.statusStatement(org: org, id: id, status: status))
     }
 
-    static func statusStatement(org: String, id: String, status: String) -> PGStatement {
-        PGStatement("UPDATE {host}.evidence_requests SET status = $3 WHERE org_id = $1 AND id = $2", [org, id, status])
+    static func statusStatement(org: OrgID, id: EvidenceRequestID, status: EvidenceRequest.Status) -> PGStatement {
+        PGStatement(
+            "UPDATE {host}.evidence_requests SET status = $3 WHERE org_id = $1 AND id = $2",
+            [org.rawValue, id.rawValue, status.rawValue])
     }
 }

@@ -18,10 +18,12 @@ struct InboundRejectionStore {
                     ON CONFLICT (connection_id, minute)
                     DO UPDATE SET rejections = r.rejections + 1, last_reason = excluded.last_reason
                     RETURNING rejections
-                    """, [connection.id, reason]
+                    """, [connection.id.rawValue, reason]
                 ).first?.int("rejections") ?? 0
             guard count == 1 else { return count }
-            var audit = AuditEvent(org: connection.orgID, action: "inbound.rejected", actor: .connection(connection.id))
+            var audit = AuditEvent(
+                org: connection.orgID, action: "inbound.rejected",
+                actor: .connection(connection.id))
             audit.connectionID = connection.id
             // The reason, not the body; the later rejections of this minute are counted, not audited.
             audit.detail = [
@@ -34,7 +36,7 @@ struct InboundRejectionStore {
                     """
                     DELETE FROM ticket_sync.inbound_rejections
                     WHERE connection_id = $1 AND minute < now() - interval '30 days'
-                    """, [connection.id]),
+                    """, [connection.id.rawValue]),
             ])
             return count
         }

@@ -27,13 +27,13 @@ enum InboundRoutes {
         let links = TicketLinkStore(db: db)
         // A status the event asks for is measured against the request's status, read with the link under a row lock
         // in the transaction the writes then commit in.
-        let linked: (link: TicketLink, status: String?)?
+        let linked: (link: TicketLink, status: EvidenceRequest.Status?)?
         if event.status != nil && event.trackerStatus == nil {
-            linked = try links.activeLockingStatus(externalID: event.externalID, scope: scope).map {
+            linked = try links.activeLockingStatus(externalID: ExternalTicketID(event.externalID), scope: scope).map {
                 ($0.link, $0.status)
             }
         } else {
-            linked = try links.active(externalID: event.externalID, scope: scope).map { ($0, nil) }
+            linked = try links.active(externalID: ExternalTicketID(event.externalID), scope: scope).map { ($0, nil) }
         }
         guard let (link, current) = linked else {
             throw APIError.notFound("No linked ticket has external_id \(event.externalID).")
@@ -47,7 +47,7 @@ enum InboundRoutes {
             if case .standard(let id) = verified {
                 guard
                     try seen.recordFirstPruning(
-                        source: deliverySource, deliveryID: id, connectionID: scope.connectionID)
+                        source: deliverySource, deliveryID: id, connectionID: scope.connectionID?.rawValue)
                 else {
                     if inTransaction { _ = try db.execute("ROLLBACK") }
                     var response = InboundApplied.response(
@@ -62,7 +62,8 @@ enum InboundRoutes {
             if inTransaction {
                 _ = try? db.execute("ROLLBACK")
             } else if let recorded {
-                try? seen.forget(source: deliverySource, deliveryID: recorded, connectionID: scope.connectionID)
+                try? seen.forget(
+                    source: deliverySource, deliveryID: recorded, connectionID: scope.connectionID?.rawValue)
             }
             throw error
         }
@@ -72,7 +73,8 @@ enum InboundRoutes {
     static let deliverySource = "webhook-id"
 
     private static func apply(
-        _ event: InboundEvent, link: TicketLink, current: String?, scope: InboundScope, statusMap: StatusMap,
+        _ event: InboundEvent, link: TicketLink, current: EvidenceRequest.Status?, scope: InboundScope,
+        statusMap: StatusMap,
         db: PGConnection
     ) throws -> HTTPResponse {
         // One transaction: the reply (de-duplicated on external_comment_id across the thread, our own pushed comments
@@ -85,14 +87,15 @@ enum InboundRoutes {
         if let incoming = event.comment {
             statements.append(
                 CommentStore.externalStatement(
-                    org: link.orgID, request: link.evidenceRequestID, author: incoming.author, body: incoming.body,
+                    org: link.orgID, request: link.evidenceRequestID, author: incoming.author,
+                    body: incoming.body,
                     externalCommentID: incoming.externalCommentID, heldBy: nil))
         }
         var applied: String?
-        if case .set(let target)? = requested {
+        if case .set(let target)? = requested, let status = EvidenceRequest.Status(rawValue: target) {
             applied = target
             statements.append(
-                EvidenceRequestStore.statusStatement(org: link.orgID, id: link.evidenceRequestID, status: target))
+                EvidenceRequestStore.statusStatement(org: link.orgID, id: link.evidenceRequestID, status: status))
         }
         let audit = AuditEvent(
             "inbound.applied", link: link, actor: .connection(scope.connectionID),

@@ -2,7 +2,7 @@
 /// the seed's inbound routes, those of the deployment default. Never a lookup across connections.
 public enum InboundScope: Sendable, Equatable {
     case deployment
-    case connection(String)
+    case connection(ConnectionID)
 
     /// A SQL condition on a `connection_id` column, its value (if any) bound as `$parameter`.
     func condition(_ column: String, parameter: Int) -> String {
@@ -15,11 +15,11 @@ public enum InboundScope: Sendable, Equatable {
     var parameters: [String?] {
         switch self {
         case .deployment: []
-        case .connection(let id): [id]
+        case .connection(let id): [id.rawValue]
         }
     }
 
-    var connectionID: String? {
+    var connectionID: ConnectionID? {
         if case .connection(let id) = self { return id }
         return nil
     }

@@ -5,7 +5,9 @@ import TicketSyncPlatform
 extension TicketLinkStore {
     /// `active(externalID:scope:)` and the request's current status, its row locked in a transaction begun here
     /// (BEGIN travels with the read). The caller commits or rolls back; with no link, it is rolled back here.
-    func activeLockingStatus(externalID: String, scope: InboundScope) throws -> (link: TicketLink, status: String)? {
+    func activeLockingStatus(externalID: ExternalTicketID, scope: InboundScope) throws -> (
+        link: TicketLink, status: EvidenceRequest.Status
+    )? {
         let found: PGRow?
         do {
             found = try db.pipeline([
@@ -17,7 +19,7 @@ extension TicketLinkStore {
                     WHERE l.external_id = $1 AND \(scope.condition("l.connection_id", parameter: 2))
                       AND l.unlinked_at IS NULL
                     FOR NO KEY UPDATE OF e
-                    """, [externalID] + scope.parameters),
+                    """, [externalID.rawValue] + scope.parameters),
             ]).at(1).first
         } catch {
             _ = try? db.execute("ROLLBACK")
@@ -27,6 +29,6 @@ extension TicketLinkStore {
             _ = try db.execute("ROLLBACK")
             return nil
         }
-        return (try Self.decode(found), found.string("request_status"))
+        return (try Self.decode(found), try found.parsed("request_status", EvidenceRequest.Status.init(rawValue:)))
     }
 }

@@ -70,7 +70,7 @@ struct SweepApplier {
             """
             SELECT EXISTS (SELECT 1 FROM ticket_sync.outbox o WHERE o.link_id = $1 AND o.event_type = 'ticket.comment'
                            AND o.state IN ('pending', 'delivering')) AS busy
-            """, [link.id]
+            """, [link.id.rawValue]
         ).single("outbox").bool("busy")
     }
 
@@ -87,7 +87,7 @@ struct SweepApplier {
             var audit = TrackerStatusSync.Origin.drift(foundBy: foundBy, time: time).audit(
                 link, actor: .connection(link.connectionID), what: "comment",
                 detail: [
-                    "external_id": .string(link.externalID),
+                    "external_id": link.externalID.json,
                     "external_comment_id": .string(comment.externalCommentID),
                 ])
             audit.commentJustInserted = true
@@ -102,7 +102,7 @@ struct SweepApplier {
                 """
                 UPDATE ticket_sync.ticket_links SET last_verified_at = clock_timestamp()
                 WHERE org_id = $1 AND id = $2 AND unlinked_at IS NULL
-                """, [link.orgID, link.id]))
+                """, [link.orgID.rawValue, link.id.rawValue]))
     }
 
     private func count(_ link: TicketLink, _ what: String) {

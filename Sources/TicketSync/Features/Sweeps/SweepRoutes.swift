@@ -16,7 +16,7 @@ enum SweepRoutes {
         }
         guard !connection.disabled else { throw APIError.connectionDisabled(connection.name) }
         if let wait = try SweepStore(db: db).requestNow(
-            org: context.orgID, connection: id, kind: connection.kind.rawValue,
+            org: context.org, connection: ConnectionID(id), kind: connection.kind.rawValue,
             everySeconds: context.settings.sweeps.resyncEverySeconds)
         {
             throw TicketError.resyncTooSoon(retryAfter: wait)
@@ -35,7 +35,7 @@ enum SweepRoutes {
         let request = try context.evidenceRequest()
         let db = try context.database()
         let links = TicketLinkStore(db: db)
-        guard let link = try links.active(org: context.orgID, request: request.id) else { throw TicketError.noLink }
+        guard let link = try links.active(org: context.org, request: request.id) else { throw TicketError.noLink }
         guard !link.isCreating else { throw TicketError.beingCreated }
         if let wait = try SweepStore(db: db).claimResync(link, everySeconds: context.settings.sweeps.resyncEverySeconds)
         {
@@ -58,7 +58,7 @@ enum SweepRoutes {
             db: db, scope: link.connectionID.map(InboundScope.connection) ?? .deployment, statusMap: config.statusMap,
             foundBy: "resync", metrics: providers.metrics)
         let repairs = try applier.apply(ticket, to: link)
-        let now = try links.active(org: context.orgID, request: request.id) ?? link
+        let now = try links.active(org: context.org, request: request.id) ?? link
         return .json(200, .object(["link": now.json, "repairs": repairs.json]))
     }
 }

@@ -9,8 +9,8 @@ struct SweepStore {
     /// A claimed sweep.
     struct Claim: Sendable {
         var scope: String
-        var orgID: String?
-        var connectionID: String?
+        var orgID: OrgID?
+        var connectionID: ConnectionID?
         var kind: String
         /// Epoch ms of the cursor; nil before the first sweep.
         var cursor: Int64?
@@ -87,7 +87,8 @@ struct SweepStore {
             """, [String(leaseSeconds)]
         ).first.map { row in
             Claim(
-                scope: row.string("scope"), orgID: row["org_id"], connectionID: row["connection_id"],
+                scope: row.string("scope"), orgID: row["org_id"].map { OrgID($0) },
+                connectionID: row["connection_id"].map { ConnectionID($0) },
                 kind: row.string("kind"), cursor: row["cursor_ms"].flatMap { Int64($0) },
                 startedAt: Int64(row.string("started_ms")) ?? 0, failures: row.int("failures"),
                 token: row.string("lease_token"))
@@ -134,7 +135,7 @@ struct SweepStore {
 
     /// "Re-sync now" of an org's connection: due at once, unless asked within `everySeconds` (then nil, and the
     /// seconds to wait). Creates the row when the connection has none yet.
-    func requestNow(org: String, connection: String, kind: String, everySeconds: Int) throws -> Int? {
+    func requestNow(org: OrgID, connection: ConnectionID, kind: String, everySeconds: Int) throws -> Int? {
         let row = try db.query(
             """
             INSERT INTO ticket_sync.sync_sweeps AS s (scope, org_id, connection_id, kind, resync_requested_at)
@@ -143,7 +144,7 @@ struct SweepStore {
             WHERE s.org_id = $1::uuid AND (s.resync_requested_at IS NULL
                   OR s.resync_requested_at < clock_timestamp() - make_interval(secs => $4::int))
             RETURNING 0 AS wait
-            """, [org, connection, kind, String(everySeconds)]
+            """, [org.rawValue, connection.rawValue, kind, String(everySeconds)]
         ).first
         if row != nil { return nil }
         let wait = try db.query(
@@ -151,7 +152,7 @@ struct SweepStore {
             SELECT greatest(1, ceil(extract(epoch FROM resync_requested_at + make_interval(secs => $2::int)
                                             - clock_timestamp())))::int AS wait
             FROM ticket_sync.sync_sweeps WHERE scope = $1
-            """, [connection, String(everySeconds)]
+            """, [connection.rawValue, String(everySeconds)]
         ).first
         return wait?.int("wait") ?? 1
     }
@@ -169,7 +170,7 @@ struct SweepStore {
                 (SELECT greatest(1, ceil(extract(epoch FROM resynced_at + make_interval(secs => $3::int)
                                                  - clock_timestamp())))::int
                  FROM ticket_sync.ticket_links WHERE org_id = $1 AND id = $2) AS wait
-            """, [link.orgID, link.id, String(everySeconds)]
+            """, [link.orgID.rawValue, link.id.rawValue, String(everySeconds)]
         ).single("link")
         return row.bool("claimed") ? nil : max(row.int("wait"), 1)
     }
@@ -190,7 +191,7 @@ struct SweepStore {
         _ = try db.query(
             """
             UPDATE ticket_sync.ticket_links SET looked_up_at = clock_timestamp() WHERE org_id = $1 AND id = $2
-            """, [link.orgID, link.id])
+            """, [link.orgID.rawValue, link.id.rawValue])
     }
 
     /// The oldest active link of the scope (epoch ms): where a first sweep starts. Nil: no links, nothing to read.
@@ -206,7 +207,7 @@ struct SweepStore {
 
     /// After a complete sweep: every link of the scope the tracker agreed with (all but `except`, whose comments
     /// could not be compared) was verified as of the sweep's start.
-    func markVerified(_ claim: Claim, except deferred: [String]) throws {
+    func markVerified(_ claim: Claim, except deferred: [TicketLinkID]) throws {
         _ = try db.query(
             """
             UPDATE ticket_sync.ticket_links l SET last_verified_at = greatest(l.last_verified_at,
@@ -214,6 +215,7 @@ struct SweepStore {
             WHERE \(claim.inboundScope.condition("l.connection_id", parameter: 4)) AND l.provider = $1
               AND l.unlinked_at IS NULL AND l.state = 'linked' AND l.tracker_error IS NULL
               AND l.created_at < to_timestamp($2::bigint / 1000.0) AND NOT l.id = ANY ($3::uuid[])
-            """, [claim.kind, String(claim.startedAt), Self.array(deferred)] + claim.inboundScope.parameters)
+            """,
+            [claim.kind, String(claim.startedAt), Self.array(deferred.map(\.rawValue))] + claim.inboundScope.parameters)
     }
 }

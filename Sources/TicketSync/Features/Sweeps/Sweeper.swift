@@ -44,7 +44,7 @@ struct Sweeper {
             let applier = SweepApplier(
                 db: db, scope: claim.inboundScope, statusMap: target.statusMap, foundBy: "sweep",
                 metrics: providers.metrics)
-            var deferred: [String] = []
+            var deferred: [TicketLinkID] = []
             var cursor = claim.startedAt
             var complete = true
             // 1. What changed since the cursor (from the oldest link on a first sweep; nothing without links).
@@ -126,10 +126,10 @@ struct Sweeper {
             guard let kind = ProviderKind(rawValue: claim.kind) else { throw StoredValueError("kind", claim.kind) }
             return (try providers.provider(kind), providers.settings.statusMap, false)
         }
-        guard let connection = try ConnectionStore(db: db).find(id: id), !connection.disabled else {
+        guard let connection = try ConnectionStore(db: db).find(id: id.rawValue), !connection.disabled else {
             throw SweepUnsupported("The connection is disabled or deleted.")
         }
-        return (try providers.provider(try providers.config(connection)), connection.statusMap, connection.pollOnly)
+        return (try providers.provider(try providers.config(connection)), try connection.statusMap, connection.pollOnly)
     }
 
     /// A count shared by the loops of a process.

@@ -9,13 +9,14 @@ extension SyncActions {
     /// creates call the tracker; the others get 409 without calling it. A reservation left by a create that died, or
     /// whose tracker call ended without a clear answer, is resumed: only then is the tracker asked by the creation
     /// key first (a fresh reservation cannot have a ticket yet).
-    public func createTicket(org: String, request: EvidenceRequest, connectionID: String?) throws -> TicketLink {
-        let config = try providers.configForCreate(org: org, requested: connectionID, db: db)
+    public func createTicket(org: OrgID, request: EvidenceRequest, connectionID: ConnectionID?) throws -> TicketLink {
+        let config = try providers.configForCreate(org: org.rawValue, requested: connectionID?.rawValue, db: db)
         let provider = try providers.provider(config)
         let reservation: Reservation
         do {
             reservation = try links.reserve(
-                org: org, request: request.id, provider: config.kind.rawValue, connectionID: config.connectionID,
+                org: org, request: request.id, provider: config.kind.rawValue,
+                connectionID: config.connectionID.map { ConnectionID($0) },
                 leaseSeconds: createLeaseSeconds)
         } catch TicketError.alreadyLinked {
             return try resumeCreate(org: org, request: request)
@@ -24,7 +25,7 @@ extension SyncActions {
     }
 
     /// Takes over the request's unfinished reservation (create or retry): 409 while another create still holds it.
-    func resumeCreate(org: String, request: EvidenceRequest) throws -> TicketLink {
+    func resumeCreate(org: OrgID, request: EvidenceRequest) throws -> TicketLink {
         guard
             let reservation = try links.takeOverReservation(
                 org: org, request: request.id, leaseSeconds: createLeaseSeconds)
@@ -74,7 +75,7 @@ extension SyncActions {
             try db.query(
                 audit(
                     "ticket.create", link: linked,
-                    detail: ["external_id": .string(linked.externalID), "provider": .string(linked.provider)]
+                    detail: ["external_id": linked.externalID.json, "provider": .string(linked.provider)]
                 ).statement)
             return linked
         }
@@ -97,20 +98,22 @@ extension SyncActions {
         let minted = try provider.mintedSequence.map { try CreationKey.mint(text, from: $0, db: db) }
         return try provider.createTicket(
             for: request,
-            key: CreationKey(linkID: reservation.link.id, resumed: reservation.isResumed, mintedNumber: minted))
+            key: CreationKey(linkID: reservation.link.id, resumed: reservation.isResumed, mintedNumber: minted)
+        )
     }
 
     /// This create lost its reservation while the tracker answered (its lease ran out and another create took it
     /// over, or the request was unlinked): the link as it stands when it holds the same ticket, 409 otherwise.
     private func superseded(_ reservation: Reservation, made ticket: CreatedTicket) throws -> TicketLink {
         let current = try links.active(org: reservation.link.orgID, request: reservation.link.evidenceRequestID)
-        if let current, current.id == reservation.link.id, !current.isCreating, current.externalID == ticket.externalID
+        if let current, current.id == reservation.link.id, !current.isCreating,
+            current.externalID == ticket.externalID
         {
             return current
         }
         if let current, current.id == reservation.link.id, current.isCreating { throw TicketError.beingCreated }
         let linkedNow = current?.isCreating == false ? current?.externalID : nil
-        throw TicketError.createSuperseded(made: ticket.externalID, linked: linkedNow)
+        throw TicketError.createSuperseded(made: ticket.externalID.rawValue, linked: linkedNow?.rawValue)
     }
 
     /// An audit row about a link of this org.
@@ -120,7 +123,7 @@ extension SyncActions {
 
     /// Marks the link closed and queues `ticket.close` in one transaction, then delivers it at once. A tracker that
     /// can never close the ticket (no Jira transition to done) refuses before anything is marked.
-    public func closeTicket(org: String, request: EvidenceRequest) throws -> TicketLink {
+    public func closeTicket(org: OrgID, request: EvidenceRequest) throws -> TicketLink {
         let link = try activeLink(org: org, request: request.id)
         guard !link.isCreating else { throw TicketError.beingCreated }
         guard !link.isClosed else { throw TicketError.alreadyClosed }
@@ -135,9 +138,9 @@ extension SyncActions {
             try OutboxStore(db: db).enqueue(
                 link: link, commentID: nil, type: .close, eventID: eventID,
                 body: EventPayload.close(
-                    eventID: eventID, occurredAt: Timestamp.string(), externalID: link.externalID,
-                    orgID: org, evidenceRequestID: request.id, closedAt: closed.closedAt ?? ""))
-            try db.query(audit("ticket.close", link: link, detail: ["external_id": .string(link.externalID)]).statement)
+                    eventID: eventID, occurredAt: Timestamp.string(), externalID: link.externalID.rawValue,
+                    orgID: org.rawValue, evidenceRequestID: request.id.rawValue, closedAt: closed.closedAt ?? ""))
+            try db.query(audit("ticket.close", link: link, detail: ["external_id": link.externalID.json]).statement)
         }
         // The first attempt only with a free slot; otherwise the delivery loop sends it.
         _ = try providers.bulkhead.withSlot(TrackerBulkhead.key(config)) {
@@ -152,7 +155,7 @@ extension SyncActions {
 
     /// Re-queues the link's failed events (and their comments) with a fresh attempt budget and tries the first now.
     /// Returns the link and how many events went back in the queue.
-    public func retrySync(org: String, request: EvidenceRequest) throws -> (link: TicketLink, requeued: Int) {
+    public func retrySync(org: OrgID, request: EvidenceRequest) throws -> (link: TicketLink, requeued: Int) {
         let link = try activeLink(org: org, request: request.id)
         // An unfinished create is resumed (the tracker asked by its key first).
         if link.isCreating { return (try resumeCreate(org: org, request: request), 0) }
@@ -165,7 +168,7 @@ extension SyncActions {
         if requeued > 0 {
             let key = TrackerBulkhead.key(try providers.config(for: link, db: db))
             _ = try providers.bulkhead.withSlot(key) {
-                try deliverer.deliverNext(linkID: link.id, timeouts: inlineTimeouts)
+                try deliverer.deliverNext(linkID: link.id.rawValue, timeouts: inlineTimeouts)
             }
         }
         return (try activeLink(org: org, request: request.id), requeued)
@@ -173,7 +176,7 @@ extension SyncActions {
 
     /// Detaches the ticket without closing it; the link is kept as history. Contacts no tracker. Its undelivered
     /// events are cancelled in the same transaction (never sent afterwards), and their comments say so.
-    public func unlinkTicket(org: String, request: EvidenceRequest) throws {
+    public func unlinkTicket(org: OrgID, request: EvidenceRequest) throws {
         try db.transaction {
             guard let linkID = try links.unlink(org: org, request: request.id) else { throw TicketError.noLink }
             let cancelled = try OutboxStore(db: db).cancelUndelivered(org: org, linkID: linkID)

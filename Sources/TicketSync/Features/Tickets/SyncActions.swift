@@ -27,7 +27,7 @@ public struct SyncActions {
     var deliverer: Deliverer { Deliverer(db: db, providers: providers, policy: policy) }
 
     /// The request's active link; `TicketError.noLink` when it has none.
-    func activeLink(org: String, request: String) throws -> TicketLink {
+    func activeLink(org: OrgID, request: EvidenceRequestID) throws -> TicketLink {
         guard let link = try links.active(org: org, request: request) else { throw TicketError.noLink }
         return link
     }

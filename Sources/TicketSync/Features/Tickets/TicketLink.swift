@@ -2,14 +2,14 @@ import TicketSyncPlatform
 
 /// The link between one evidence request and one ticket in an external tracker.
 public struct TicketLink: Sendable, Equatable {
-    public var id: String
-    public var orgID: String
-    public var evidenceRequestID: String
+    public var id: TicketLinkID
+    public var orgID: OrgID
+    public var evidenceRequestID: EvidenceRequestID
     public var provider: String
     /// The org connection the ticket lives in; nil for the deployment default.
-    public var connectionID: String?
+    public var connectionID: ConnectionID?
     /// Empty while the link is a reservation (`isCreating`): the tracker has not answered yet.
-    public var externalID: String
+    public var externalID: ExternalTicketID
     /// A create reserved this link and has not completed it (it is running, died, or failed: `createError`).
     public var isCreating = false
     public var createError: String? = nil
@@ -32,6 +32,9 @@ public struct TicketLink: Sendable, Equatable {
         case synced, pending, error
     }
 
+    /// The stored `state`: a reservation a create holds (`creating`), or a ticket the tracker answered (`linked`).
+    enum State: String { case creating, linked }
+
     /// Who closed the link: a user here, or the tracker's workflow reaching done.
     public enum ClosedBy: String, Sendable, Equatable {
         case user, tracker
@@ -47,10 +50,10 @@ public struct TicketLink: Sendable, Equatable {
 
     public var json: JSONValue {
         var members: [String: JSONValue] = [
-            "evidence_request_id": .string(evidenceRequestID),
+            "evidence_request_id": evidenceRequestID.json,
             "provider": .string(provider),
             "connection_id": .optional(connectionID),
-            "external_id": isCreating ? .null : .string(externalID),
+            "external_id": isCreating ? .null : externalID.json,
             "state": .string(isCreating ? "creating" : "linked"),
             "external_url": .optional(externalURL),
             "sync_state": .string(syncState.rawValue),

@@ -38,32 +38,32 @@ public struct TicketLinkStore {
 
     /// Locks a link that is still open (linked, neither closed nor unlinked) for the rest of the transaction: writers
     /// of one link's events take turns, so each sees the events before its own. No row: the link is no longer open.
-    static func lockOpenStatement(org: String, id: String) -> PGStatement {
+    static func lockOpenStatement(org: OrgID, id: TicketLinkID) -> PGStatement {
         PGStatement(
             """
             SELECT l.id FROM ticket_sync.ticket_links l
             WHERE l.org_id = $1 AND l.id = $2 AND l.state = 'linked' AND l.closed_at IS NULL AND l.unlinked_at IS NULL
             FOR NO KEY UPDATE
-            """, [org, id])
+            """, [org.rawValue, id.rawValue])
     }
 
-    public func active(org: String, request: String) throws -> TicketLink? {
+    public func active(org: OrgID, request: EvidenceRequestID) throws -> TicketLink? {
         try db.query(
             """
             SELECT \(Self.columns) FROM ticket_sync.ticket_links l
             WHERE l.org_id = $1 AND l.evidence_request_id = $2 AND l.unlinked_at IS NULL
-            """, [org, request]
+            """, [org.rawValue, request.rawValue]
         ).first.map(Self.decode)
     }
 
     /// The active link of an external ticket in one connection's tracker (whatever its org: the inbound wire
     /// carries no org, the connection that signed the event does).
-    public func active(externalID: String, scope: InboundScope) throws -> TicketLink? {
+    public func active(externalID: ExternalTicketID, scope: InboundScope) throws -> TicketLink? {
         try db.query(
             """
             SELECT \(Self.columns) FROM ticket_sync.ticket_links l
             WHERE l.external_id = $1 AND \(scope.condition("l.connection_id", parameter: 2)) AND l.unlinked_at IS NULL
-            """, [externalID] + scope.parameters
+            """, [externalID.rawValue] + scope.parameters
         ).first.map(Self.decode)
     }
 
@@ -79,7 +79,8 @@ public struct TicketLinkStore {
     }
 
     /// Inserts the link; the partial unique indexes turn a second active link into 409.
-    public func insert(org: String, request: String, ticket: CreatedTicket, connectionID: String? = nil) throws
+    public func insert(org: OrgID, request: EvidenceRequestID, ticket: CreatedTicket, connectionID: ConnectionID? = nil)
+        throws
         -> TicketLink
     {
         do {
@@ -90,8 +91,8 @@ public struct TicketLinkStore {
                 VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING \(Self.columns)
                 """,
                 [
-                    org, request, ticket.provider, ticket.externalID, ticket.externalURL, ticket.externalRef,
-                    connectionID,
+                    org.rawValue, request.rawValue, ticket.provider, ticket.externalID.rawValue, ticket.externalURL,
+                    ticket.externalRef, connectionID?.rawValue,
                 ])
             guard let row = rows.first else { throw APIError.internalError }
             return try Self.decode(row)
@@ -99,7 +100,7 @@ public struct TicketLinkStore {
             if error.constraint == "ticket_links_active_external_id"
                 || error.constraint == "ticket_links_active_external_ref"
             {
-                throw TicketError.externalIDInUse(ticket.externalID)
+                throw TicketError.externalIDInUse(ticket.externalID.rawValue)
             }
             throw TicketError.alreadyLinked
         }
@@ -108,7 +109,9 @@ public struct TicketLinkStore {
     /// Reserves the request's one active link for a create (state `creating`, leased for `leaseSeconds`, owned by a
     /// fresh token, its tracker attempt starting now); the one-active-link index turns a second reservation or an
     /// existing link into `TicketError.alreadyLinked`.
-    public func reserve(org: String, request: String, provider: String, connectionID: String?, leaseSeconds: Int) throws
+    public func reserve(
+        org: OrgID, request: EvidenceRequestID, provider: String, connectionID: ConnectionID?, leaseSeconds: Int
+    ) throws
         -> Reservation
     {
         do {
@@ -120,7 +123,7 @@ public struct TicketLinkStore {
                 VALUES ($1, $2, $3, $4, 'creating', clock_timestamp() + make_interval(secs => $5::int),
                         gen_random_uuid(), clock_timestamp())
                 RETURNING \(Self.columns), l.creating_token
-                """, [org, request, provider, connectionID, String(leaseSeconds)]
+                """, [org.rawValue, request.rawValue, provider, connectionID?.rawValue, String(leaseSeconds)]
             ).single("reservation")
             return Reservation(
                 link: try Self.decode(row), token: row.string("creating_token"), sinceTrackerAttempt: nil)
@@ -133,7 +136,7 @@ public struct TicketLinkStore {
     /// waited): a fresh token makes the earlier create's completion fail. Nil when there is none, or a create is
     /// still working on it. Says how long ago a create last started asking the tracker (the reservation's age when
     /// that was never recorded).
-    public func takeOverReservation(org: String, request: String, leaseSeconds: Int) throws -> Reservation? {
+    public func takeOverReservation(org: OrgID, request: EvidenceRequestID, leaseSeconds: Int) throws -> Reservation? {
         try db.query(
             """
             WITH previous AS (
@@ -148,7 +151,7 @@ public struct TicketLinkStore {
             FROM previous p WHERE l.id = p.id
             RETURNING \(Self.columns), l.creating_token,
                 extract(epoch FROM clock_timestamp() - p.attempt_at)::float8 AS since_attempt
-            """, [org, request, String(leaseSeconds)]
+            """, [org.rawValue, request.rawValue, String(leaseSeconds)]
         ).first.map {
             Reservation(
                 link: try Self.decode($0), token: $0.string("creating_token"),
@@ -164,7 +167,7 @@ public struct TicketLinkStore {
             UPDATE ticket_sync.ticket_links SET tracker_attempt_at = clock_timestamp()
             WHERE org_id = $1 AND id = $2 AND state = 'creating' AND unlinked_at IS NULL AND creating_token = $3::uuid
             RETURNING id
-            """, [reservation.link.orgID, reservation.link.id, reservation.token]
+            """, [reservation.link.orgID.rawValue, reservation.link.id.rawValue, reservation.token]
         ).count == 1
     }
 
@@ -182,12 +185,13 @@ public struct TicketLinkStore {
                 RETURNING \(Self.columns)
                 """,
                 [
-                    reservation.link.orgID, reservation.link.id, ticket.externalID, ticket.externalURL,
+                    reservation.link.orgID.rawValue, reservation.link.id.rawValue, ticket.externalID.rawValue,
+                    ticket.externalURL,
                     ticket.externalRef, reservation.token,
                 ]
             ).first.map(Self.decode)
         } catch let error as PGError where error.sqlstate == .uniqueViolation {
-            throw TicketError.externalIDInUse(ticket.externalID)
+            throw TicketError.externalIDInUse(ticket.externalID.rawValue)
         }
     }
 
@@ -198,7 +202,7 @@ public struct TicketLinkStore {
             """
             DELETE FROM ticket_sync.ticket_links
             WHERE org_id = $1 AND id = $2 AND state = 'creating' AND creating_token = $3::uuid
-            """, [reservation.link.orgID, reservation.link.id, reservation.token])
+            """, [reservation.link.orgID.rawValue, reservation.link.id.rawValue, reservation.token])
     }
 
     /// Records why a create failed, if the reservation is still this create's; it stays (visible as `error`) until a
@@ -208,7 +212,7 @@ public struct TicketLinkStore {
             """
             UPDATE ticket_sync.ticket_links SET creating_until = NULL, create_error = $3, updated_at = clock_timestamp()
             WHERE org_id = $1 AND id = $2 AND state = 'creating' AND creating_token = $4::uuid
-            """, [reservation.link.orgID, reservation.link.id, reason, reservation.token])
+            """, [reservation.link.orgID.rawValue, reservation.link.id.rawValue, reason, reservation.token])
     }
 
     /// Gives a reservation back without a verdict (a resume that must wait): the next create or retry may take it
@@ -218,37 +222,39 @@ public struct TicketLinkStore {
             """
             UPDATE ticket_sync.ticket_links SET creating_until = NULL, updated_at = clock_timestamp()
             WHERE org_id = $1 AND id = $2 AND state = 'creating' AND creating_token = $3::uuid
-            """, [reservation.link.orgID, reservation.link.id, reservation.token])
+            """, [reservation.link.orgID.rawValue, reservation.link.id.rawValue, reservation.token])
     }
 
     /// Marks the link closed; nil when it was closed meanwhile (the caller answers 409).
-    public func markClosed(org: String, id: String) throws -> TicketLink? {
+    public func markClosed(org: OrgID, id: TicketLinkID) throws -> TicketLink? {
         try db.query(
             """
             UPDATE ticket_sync.ticket_links AS l
             SET closed_at = clock_timestamp(), closed_by = 'user', updated_at = clock_timestamp()
             WHERE l.org_id = $1 AND l.id = $2 AND l.closed_at IS NULL AND l.unlinked_at IS NULL
             RETURNING \(Self.columns)
-            """, [org, id]
+            """, [org.rawValue, id.rawValue]
         ).first.map(Self.decode)
     }
 
     /// Detaches the active link, keeping it as history. Returns its id; nil when there was none.
-    public func unlink(org: String, request: String) throws -> String? {
+    public func unlink(org: OrgID, request: EvidenceRequestID) throws -> TicketLinkID? {
         try db.query(
             """
             UPDATE ticket_sync.ticket_links SET unlinked_at = clock_timestamp(), updated_at = clock_timestamp()
             WHERE org_id = $1 AND evidence_request_id = $2 AND unlinked_at IS NULL
             RETURNING id
-            """, [org, request]
-        ).first?.string("id")
+            """, [org.rawValue, request.rawValue]
+        ).first?.id("id")
     }
 
     static func decode(_ row: PGRow) throws -> TicketLink {
         TicketLink(
-            id: row.string("id"), orgID: row.string("org_id"), evidenceRequestID: row.string("evidence_request_id"),
-            provider: row.string("provider"), connectionID: row["connection_id"], externalID: row.string("external_id"),
-            isCreating: row["state"] == "creating", createError: row["create_error"],
+            id: row.id("id"), orgID: row.id("org_id"), evidenceRequestID: row.id("evidence_request_id"),
+            provider: row.string("provider"), connectionID: row.optionalID("connection_id"),
+            externalID: row.id("external_id"),
+            isCreating: try row.parsed("state", TicketLink.State.init(rawValue:)) == .creating,
+            createError: row["create_error"],
             externalURL: row["external_url"], externalRef: row["external_ref"],
             syncState: try row.parsed("sync_state", TicketLink.SyncState.init(rawValue:)),
             lastError: row["last_error"], createdAt: row.string("created_at"),

@@ -15,20 +15,20 @@ enum TicketRoutes {
     static func create(_ context: RequestContext) throws -> HTTPResponse {
         let (actions, request) = try context.syncActions()
         let link = try actions.createTicket(
-            org: context.orgID, request: request, connectionID: requestedConnection(context))
+            org: context.org, request: request, connectionID: requestedConnection(context))
         return .json(201, link.json)
     }
 
     static func close(_ context: RequestContext) throws -> HTTPResponse {
         let (actions, request) = try context.syncActions()
         try context.requireNoBody()
-        return .json(200, try actions.closeTicket(org: context.orgID, request: request).json)
+        return .json(200, try actions.closeTicket(org: context.org, request: request).json)
     }
 
     static func retry(_ context: RequestContext) throws -> HTTPResponse {
         let (actions, request) = try context.syncActions()
         try context.requireNoBody()
-        let (link, requeued) = try actions.retrySync(org: context.orgID, request: request)
+        let (link, requeued) = try actions.retrySync(org: context.org, request: request)
         var response = HTTPResponse.json(200, link.json)
         response.headers.append(("X-Requeued-Events", String(requeued)))
         return response
@@ -36,12 +36,12 @@ enum TicketRoutes {
 
     static func unlink(_ context: RequestContext) throws -> HTTPResponse {
         let (actions, request) = try context.syncActions()
-        try actions.unlinkTicket(org: context.orgID, request: request)
+        try actions.unlinkTicket(org: context.org, request: request)
         return .noContent()
     }
 
     /// `connection_id` from create's optional body; any other member is refused (422), not silently dropped.
-    static func requestedConnection(_ context: RequestContext) throws -> String? {
+    static func requestedConnection(_ context: RequestContext) throws -> ConnectionID? {
         guard !context.request.body.isEmpty else { return nil }
         let members = try context.jsonObjectBody()
         if let unknown = members.keys.sorted().first(where: { $0 != "connection_id" }) {
@@ -54,7 +54,7 @@ enum TicketRoutes {
             guard let id = UUIDText.canonical(text) else {
                 throw APIError.invalidField("connection_id", "`connection_id` must be a connection's UUID.")
             }
-            return id
+            return ConnectionID(id)
         default: throw APIError.invalidField("connection_id", "`connection_id` must be a connection's UUID.")
         }
     }

@@ -36,9 +36,10 @@ extension AuthStore {
     }
 
     /// Revokes one token by id: false when there is no such live token (unknown, or already revoked).
-    public func revoke(tokenID: String) throws -> Bool {
+    public func revoke(tokenID: TokenID) throws -> Bool {
         try db.query(
-            "UPDATE ticket_sync.api_tokens SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL", [tokenID]
+            "UPDATE ticket_sync.api_tokens SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL",
+            [tokenID.rawValue]
         ).affected == 1
     }
 }

@@ -14,10 +14,10 @@ enum MeRoutes {
             .object([
                 // The token this request came with: the page shows when the session ends.
                 "token": .object([
-                    "id": .string(principal.tokenID), "expires_at": .optional(principal.tokenExpiresAt),
+                    "id": principal.tokenID.json, "expires_at": .optional(principal.tokenExpiresAt),
                 ]),
                 "user": .object([
-                    "id": .string(principal.userID), "email": .string(principal.email),
+                    "id": principal.userID.json, "email": .string(principal.email),
                     "display_name": .string(principal.displayName),
                 ]),
                 "orgs": .array(

@@ -22,17 +22,18 @@ extension StatusMap {
         case ignored(String)
     }
 
-    func requested(_ name: String, current: String) -> Requested {
+    func requested(_ name: String, current: EvidenceRequest.Status) -> Requested {
         guard let mapped = status(forRequested: name) else {
             if entries.isEmpty { return .ignored("status: the status map is off") }
             if entries[name.lowercased()] != nil { return .unchanged(nil) }  // mapped to keep
             return .ignored("status \(name) is an auditor's decision, which the status map does not name")
         }
-        if mapped == current { return .unchanged(current) }
+        if mapped == current.rawValue { return .unchanged(current.rawValue) }
         guard let target = TrackerStatusSync.target(mapped, current: current) else {
             return .ignored(
-                "status: the evidence request is \(current), an auditor's decision the tracker does not move back")
+                "status: the evidence request is \(current.rawValue), an auditor's decision the tracker does not move back"
+            )
         }
-        return .set(target)
+        return .set(target.rawValue)
     }
 }

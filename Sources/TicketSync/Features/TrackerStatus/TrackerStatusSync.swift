@@ -50,7 +50,8 @@ struct TrackerStatusSync {
             guard
                 let row = try db.query(
                     """
-                    SELECT l.closed_at IS NOT NULL AS closed, e.status AS request_status
+                    SELECT l.closed_at IS NOT NULL AS closed, e.status AS request_status, l.tracker_status,
+                        l.tracker_status_category
                     FROM ticket_sync.ticket_links l
                     JOIN {host}.evidence_requests e ON e.org_id = l.org_id AND e.id = l.evidence_request_id
                     WHERE l.org_id = $1 AND l.id = $2 AND l.unlinked_at IS NULL AND l.state = 'linked'
@@ -59,20 +60,33 @@ struct TrackerStatusSync {
                            OR (l.tracker_status_at = to_timestamp($3::bigint / 1000.0)
                                AND l.tracker_status IS DISTINCT FROM $4))
                     FOR NO KEY UPDATE OF l
-                    """, [link.orgID, link.id, String(change.milliseconds), change.name]
+                    """, [link.orgID.rawValue, link.id.rawValue, String(change.milliseconds), change.name]
                 ).first
             else { return .stale }
             let wasClosed = row.bool("closed")
             let closes = change.category == .done && !wasClosed
             let reopens = change.category != .done && wasClosed
+            // The status the link already has, reported again with a later time (a sweep read it first, then the
+            // webhook came): nothing changed. Only its time moves on, so that older events stay stale.
+            if row["tracker_status"] == change.name && row["tracker_status_category"] == change.category.rawValue
+                && !closes && !reopens
+            {
+                _ = try db.query(
+                    """
+                    UPDATE ticket_sync.ticket_links SET tracker_status_at = to_timestamp($3::bigint / 1000.0)
+                    WHERE org_id = $1 AND id = $2
+                    """, [link.orgID.rawValue, link.id.rawValue, String(change.milliseconds)])
+                return .stale
+            }
             // The tracker status's own entry wins, `keep` too; a generic webhook's `status` only fills in for none.
             let mapped =
                 map.entry(for: change).map { $0 == StatusMap.keep ? nil : $0 }
                 ?? requested.flatMap(map.status(forRequested:))
-            let target = Self.target(mapped, current: row.string("request_status"))
+            let target = Self.target(
+                mapped, current: try row.parsed("request_status", EvidenceRequest.Status.init(rawValue:)))
             let tracker = Self.trackerName(link.provider)
             var entry = change.summary(tracker: tracker, reopens: reopens)
-            if let target { entry += "; evidence request set to \(target)" }
+            if let target { entry += "; evidence request set to \(target.rawValue)" }
 
             var statements = [
                 PGStatement(
@@ -85,7 +99,8 @@ struct TrackerStatusSync {
                     WHERE org_id = $1 AND id = $2
                     """,
                     [
-                        link.orgID, link.id, change.name, change.category.rawValue, String(change.milliseconds),
+                        link.orgID.rawValue, link.id.rawValue, change.name, change.category.rawValue,
+                        String(change.milliseconds),
                         closes ? "true" : "false", reopens ? "true" : "false",
                     ]),
                 systemEntry(
@@ -97,15 +112,15 @@ struct TrackerStatusSync {
                     EvidenceRequestStore.statusStatement(org: link.orgID, id: link.evidenceRequestID, status: target))
             }
             var detail: [String: JSONValue] = [
-                "external_id": .string(link.externalID), "tracker_status": .string(change.name),
-                "tracker_status_category": .string(change.category.rawValue), "status": .optional(target),
+                "external_id": link.externalID.json, "tracker_status": .string(change.name),
+                "tracker_status_category": .string(change.category.rawValue), "status": .optional(target?.rawValue),
             ]
             if closes { detail["link"] = .string("closed") }
             if reopens { detail["link"] = .string("reopened") }
             let what = closes ? "closed" : "status"
             statements.append(origin.audit(link, actor: actor, what: what, detail: detail).statement)
             _ = try db.pipeline(statements)
-            return .applied(status: target, link: closes ? "closed" : reopens ? "reopened" : nil)
+            return .applied(status: target?.rawValue, link: closes ? "closed" : reopens ? "reopened" : nil)
         }
     }
 
@@ -119,14 +134,14 @@ struct TrackerStatusSync {
                 """
                 UPDATE ticket_sync.ticket_links SET tracker_error = $3, updated_at = clock_timestamp()
                 WHERE org_id = $1 AND id = $2 AND unlinked_at IS NULL AND tracker_error IS NULL
-                """, [link.orgID, link.id, reason]
+                """, [link.orgID.rawValue, link.id.rawValue, reason]
             ).affected
             guard marked == 1 else { return false }
             _ = try db.pipeline([
                 systemEntry(author: actorName ?? tracker, body: reason, key: "tracker-deleted"),
                 origin.audit(
                     link, actor: actor, what: "deleted",
-                    detail: ["external_id": .string(link.externalID), "link": .string("deleted")]
+                    detail: ["external_id": link.externalID.json, "link": .string("deleted")]
                 ).statement,
             ])
             return true
@@ -135,9 +150,9 @@ struct TrackerStatusSync {
 
     /// The mapped status, unless the request already has it, or an auditor's decision (accepted, rejected) would
     /// be overwritten by anything but another decision the mapping names.
-    static func target(_ mapped: String?, current: String) -> String? {
-        guard let mapped, mapped != current else { return nil }
-        let decisions = ["accepted", "rejected"]
+    static func target(_ mapped: String?, current: EvidenceRequest.Status) -> EvidenceRequest.Status? {
+        guard let mapped = mapped.flatMap(EvidenceRequest.Status.init(rawValue:)), mapped != current else { return nil }
+        let decisions: [EvidenceRequest.Status] = [.accepted, .rejected]
         if decisions.contains(current) && !decisions.contains(mapped) { return nil }
         return mapped
     }
@@ -149,6 +164,6 @@ struct TrackerStatusSync {
             INSERT INTO ticket_sync.comments (org_id, evidence_request_id, source, author, body, external_comment_id)
             VALUES ($1, $2, 'system', $3, $4, $5)
             ON CONFLICT (evidence_request_id, external_comment_id) DO NOTHING
-            """, [link.orgID, link.evidenceRequestID, String(author.prefix(255)), body, key])
+            """, [link.orgID.rawValue, link.evidenceRequestID.rawValue, String(author.prefix(255)), body, key])
     }
 }

@@ -9,6 +9,8 @@ public struct JiraIdentity: Sendable, Equatable {
     /// Data Center.
     public var name: String?
     public var key: String?
+    /// The account's time zone (`Europe/Berlin`): JQL reads the times a sweep searches by in it.
+    public var timeZone: String? = nil
 
     /// Whether a webhook's `comment.author` is this account.
     func matches(_ author: JSONValue?) -> Bool {
@@ -37,6 +39,12 @@ final class JiraIdentityCache: @unchecked Sendable {
         self.bulkhead = bulkhead
         self.slot = slot
     }
+
+    /// The identity, if it was fetched already (nothing is asked).
+    var known: JiraIdentity? { lock.withLock { identity } }
+
+    /// Keeps an identity fetched elsewhere (a sweep asks `/myself` itself, to see why it failed).
+    func remember(_ fetched: JiraIdentity) { lock.withLock { identity = identity ?? fetched } }
 
     /// The identity, or nil when it is unknown for now (the fetch failed lately, or the tracker's slots are taken).
     func get(_ fetch: () -> JiraIdentity?) -> JiraIdentity? {

@@ -2,8 +2,8 @@ import Foundation
 import TicketSyncPlatform
 
 /// Jira through REST v2, which Cloud and Data Center both serve with plain-text bodies (the one call that differs, the
-/// issue search, is chosen per deployment: see `findIssue`). external_id is the issue key, external_ref the numeric
-/// issue id.
+/// issue search, is chosen per deployment: see `findIssue`); the sweep reads Cloud through v3 (`JiraSweeper`).
+/// external_id is the issue key, external_ref the numeric issue id.
 public struct JiraProvider: TicketProvider {
     public let kind = ProviderKind.jira
     let settings: JiraSettings
@@ -29,13 +29,18 @@ public struct JiraProvider: TicketProvider {
         return "Bearer \(apiToken)"
     }
 
-    func call(_ method: String, _ path: String, _ body: JSONValue? = nil, timeouts: HTTPTimeouts) -> OutboundResult {
+    /// `api`: 2 (plain-text bodies, Cloud and Data Center), or 3 (Cloud only: Atlassian Document Format bodies).
+    func call(_ method: String, _ path: String, _ body: JSONValue? = nil, api: Int = 2, timeouts: HTTPTimeouts)
+        -> OutboundResult
+    {
         var headers = [
             "Authorization": authorization, "Accept": "application/json",
             "User-Agent": TicketSyncVersion.userAgent,
         ]
         if body != nil { headers["Content-Type"] = "application/json" }
-        guard let url = URL(string: baseURL.absoluteString + "/rest/api/2" + path) else { return .failure("bad URL") }
+        guard let url = URL(string: baseURL.absoluteString + "/rest/api/\(api)" + path) else {
+            return .failure("bad URL")
+        }
         return http.send(
             OutboundRequest(url: url, method: method, headers: headers, body: body?.serialized() ?? []),
             timeout: timeouts)
@@ -45,7 +50,8 @@ public struct JiraProvider: TicketProvider {
         key.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-_."))) ?? key
     }
 
-    /// The issue carries the creation key as a label; on a resumed create, an issue already labelled with it (made by
+    /// The issue carries the creation key as a label, and `ticketsync` (every issue of ours: what a sweep's search is
+    /// bounded by, see `JiraSweeper`); on a resumed create, an issue already labelled with it (made by
     /// a create that died or failed before recording it) is found with a JQL search and returned instead of a second
     /// one. A fresh create searches nothing.
     public func createTicket(for request: EvidenceRequest, key: CreationKey) throws -> CreatedTicket {
@@ -60,7 +66,7 @@ public struct JiraProvider: TicketProvider {
                 "summary": .string(String(request.title.prefix(255))),
                 "description": .string(description),
                 "issuetype": .object(["name": .string(settings.issueType)]),
-                "labels": .array([.string(key.text)]),
+                "labels": .array([.string(key.text), .string(JiraSweepQuery.label)]),
             ])
         ])
         let result = call("POST", "/issue", body, timeouts: timeouts)
@@ -72,7 +78,8 @@ public struct JiraProvider: TicketProvider {
 
     func ticket(key: String, id: String) -> CreatedTicket {
         CreatedTicket(
-            provider: kind.rawValue, externalID: key, externalURL: "\(baseURL.absoluteString)/browse/\(key)",
+            provider: kind.rawValue, externalID: ExternalTicketID(key),
+            externalURL: "\(baseURL.absoluteString)/browse/\(key)",
             externalRef: id)
     }
 
@@ -174,7 +181,7 @@ public struct JiraProvider: TicketProvider {
             "key": .string(Self.commentProperty), "value": .object(["event_id": .string(event.eventID)]),
         ])
         let result = call(
-            "POST", "/issue/\(Self.escaped(event.externalID))/comment",
+            "POST", "/issue/\(Self.escaped(event.externalID.rawValue))/comment",
             .object(["body": .string(text), "properties": .array([property])]), timeouts: timeouts)
         guard let status = result.status, (200..<300).contains(status) else { return Self.failure.outcome(result) }
         return .delivered(externalCommentID: result.jsonObject.flatMap { Self.identifier($0["id"]) }, echo: nil)
@@ -193,7 +200,7 @@ public struct JiraProvider: TicketProvider {
         }
         let expand = deployment == .cloud ? "" : "expand=properties&"
         let result = call(
-            "GET", "/issue/\(Self.escaped(event.externalID))/comment?\(expand)orderBy=-created&maxResults=100",
+            "GET", "/issue/\(Self.escaped(event.externalID.rawValue))/comment?\(expand)orderBy=-created&maxResults=100",
             timeouts: timeouts)
         guard let status = result.status, (200..<300).contains(status),
             case .array(var comments)? = result.jsonObject?["comments"]
@@ -220,7 +227,7 @@ public struct JiraProvider: TicketProvider {
 
     /// Closing is a workflow transition: the one whose target status category is `done` (never matched by name).
     private func close(_ event: OutboxEvent, timeouts: HTTPTimeouts) -> DeliveryOutcome {
-        let listed = transitions(event.externalID, timeouts: timeouts)
+        let listed = transitions(event.externalID.rawValue, timeouts: timeouts)
         guard case .success(let available) = listed else {
             if case .failure(let failed) = listed { return Self.failure.outcome(failed.result) }
             return .retry(reason: "no answer", status: nil, retryAfter: nil)
@@ -229,7 +236,7 @@ public struct JiraProvider: TicketProvider {
             return .giveUp(reason: Self.noDoneTransition(available), status: nil)
         }
         let result = call(
-            "POST", "/issue/\(Self.escaped(event.externalID))/transitions",
+            "POST", "/issue/\(Self.escaped(event.externalID.rawValue))/transitions",
             .object(["transition": .object(["id": .string(done.id)])]), timeouts: timeouts)
         guard let status = result.status, (200..<300).contains(status) else { return Self.failure.outcome(result) }
         return .delivered(externalCommentID: nil, echo: nil)
@@ -238,7 +245,7 @@ public struct JiraProvider: TicketProvider {
     /// A workflow that cannot reach done fails the close before anything is marked closed.
     /// Credentials refused fail it too; a Jira that is merely down or busy does not (the outbox retries).
     public func prepareClose(_ link: TicketLink) throws {
-        switch transitions(link.externalID, timeouts: timeouts) {
+        switch transitions(link.externalID.rawValue, timeouts: timeouts) {
         case .success(let available):
             guard available.contains(where: { $0.category == "done" }) else {
                 throw TrackerError(
@@ -283,16 +290,23 @@ public struct JiraProvider: TicketProvider {
 
     /// The integration account, asked once per process.
     public func identity() -> JiraIdentity? {
-        identityCache.get {
-            let result = call("GET", "/myself", timeouts: timeouts)
-            guard let status = result.status, (200..<300).contains(status), let me = result.jsonObject else {
-                return nil
-            }
-            return JiraIdentity(
-                accountID: me["accountId"]?.stringValue, name: me["name"]?.stringValue,
-                key: me["key"]?.stringValue)
-        }
+        identityCache.get { try? fetchIdentity().get() }
     }
+
+    /// `GET /rest/api/2/myself`: the account's ids (which comments are ours) and its time zone (how JQL reads times).
+    func fetchIdentity() -> Result<JiraIdentity, FailedCall> {
+        let result = call("GET", "/myself", timeouts: timeouts)
+        guard let status = result.status, (200..<300).contains(status), let me = result.jsonObject else {
+            return .failure(FailedCall(result: result))
+        }
+        return .success(
+            JiraIdentity(
+                accountID: me["accountId"]?.stringValue, name: me["name"]?.stringValue, key: me["key"]?.stringValue,
+                timeZone: me["timeZone"]?.stringValue))
+    }
+
+    /// Swept by searching the project's issues labelled `ticketsync` and looking issues up (`JiraSweeper`).
+    public func sweeper(reading db: PGConnection) -> (any TicketSweeper)? { JiraSweeper(jira: self) }
 
     /// Jira ids are strings in JSON, but accept numbers too.
     static func identifier(_ value: JSONValue?) -> String? {

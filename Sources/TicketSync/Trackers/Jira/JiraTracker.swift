@@ -75,7 +75,9 @@ enum JiraTracker: Tracker {
     static func applyInbound(
         _ context: RequestContext, connection: Connection, verified: InboundSignaturePolicy.Verified
     ) throws -> HTTPResponse {
-        try JiraWebhookRoutes.apply(context, scope: .connection(connection.id), statusMap: connection.statusMap) {
+        try JiraWebhookRoutes.apply(
+            context, scope: .connection(connection.id), statusMap: connection.statusMap
+        ) {
             (try? context.providers.config(connection)).flatMap {
                 try? context.providers.provider($0) as? JiraProvider
             }

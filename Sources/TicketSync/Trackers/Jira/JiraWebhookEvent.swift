@@ -43,27 +43,8 @@ struct JiraCommentCreated: Equatable {
         return id.allSatisfy(\.isNumber) ? String(id) : nil
     }
 
-    /// A string stays as it is; an ADF document becomes its text, one line per block.
+    /// A string stays as it is; an ADF document becomes its text, one line per block (`JiraADF`).
     static func plainText(_ value: JSONValue) -> JSONValue {
-        guard case .object = value else { return value }
-        var lines: [String] = []
-        func walk(_ node: JSONValue, into line: inout String) {
-            if node["type"]?.stringValue == "text", let text = node["text"]?.stringValue { line += text }
-            if case .array(let children)? = node["content"] {
-                for child in children {
-                    if case .array? = child["content"] {
-                        var inner = ""
-                        walk(child, into: &inner)
-                        if !inner.isEmpty { lines.append(inner) }
-                    } else {
-                        walk(child, into: &line)
-                    }
-                }
-            }
-        }
-        var top = ""
-        walk(value, into: &top)
-        if !top.isEmpty { lines.append(top) }
-        return .string(lines.joined(separator: "\n"))
+        JiraADF.plainText(value).map(JSONValue.string) ?? value
     }
 }

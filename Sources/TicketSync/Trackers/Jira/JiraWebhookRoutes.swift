@@ -63,7 +63,9 @@ enum JiraWebhookRoutes {
                 // push of this link that may have reached Jira without its comment id stamped yet can come back as
                 // an echo: then Jira is asked to send again later (503; a redelivery keeps its identifier), when
                 // the stamp de-duplicates it. Otherwise the comment is imported, de-duplicated by its Jira id.
-                if try OutboxStore(db: context.database()).commentPushUnsettled(org: link.orgID, linkID: link.id) {
+                if try OutboxStore(db: context.database()).commentPushUnsettled(
+                    org: link.orgID, linkID: link.id)
+                {
                     throw APIError.identityUnknown
                 }
                 ours = false
@@ -85,20 +87,21 @@ enum JiraWebhookRoutes {
         if ours {
             guard let deliveryID else { return "skipped" }
             let first = try deliveries.recordFirst(
-                source: "jira", deliveryID: deliveryID, connectionID: scope.connectionID)
+                source: "jira", deliveryID: deliveryID, connectionID: scope.connectionID?.rawValue)
             return first ? "skipped" : "duplicate"
         }
         let condition =
             deliveryID.map {
                 InboundDeliveryStore.firstSeen(
-                    source: "jira", deliveryID: $0, connectionID: scope.connectionID, firstParameter: 6)
+                    source: "jira", deliveryID: $0, connectionID: scope.connectionID?.rawValue, firstParameter: 6)
             } ?? .always
         let audit = AuditEvent(
             "inbound.applied", link: link, actor: .connection(scope.connectionID),
-            detail: ["external_id": .string(link.externalID), "external_comment_id": .string(event.commentID)])
+            detail: ["external_id": link.externalID.json, "external_comment_id": .string(event.commentID)])
         let rows = try db.pipeline([
             CommentStore.externalStatement(
-                org: link.orgID, request: link.evidenceRequestID, author: event.authorName, body: event.body,
+                org: link.orgID, request: link.evidenceRequestID, author: event.authorName,
+                body: event.body,
                 externalCommentID: event.commentID, onlyIf: condition),
             audit.statement,
         ])
@@ -108,7 +111,7 @@ enum JiraWebhookRoutes {
     /// By issue key, else by the numeric issue id; only links made with the Jira provider, within `scope`.
     static func resolve(_ issue: JiraWebhook.Issue, scope: InboundScope, db: PGConnection) throws -> TicketLink? {
         let links = TicketLinkStore(db: db)
-        if let key = issue.key, let link = try links.active(externalID: key, scope: scope),
+        if let key = issue.key, let link = try links.active(externalID: ExternalTicketID(key), scope: scope),
             link.provider == ProviderKind.jira.rawValue
         {
             return link

@@ -66,7 +66,8 @@ struct LinearProvider: TicketProvider {
     func ticket(_ issue: JSONValue) -> CreatedTicket? {
         guard let id = issue["id"]?.stringValue, let identifier = issue["identifier"]?.stringValue else { return nil }
         return CreatedTicket(
-            provider: kind.rawValue, externalID: identifier, externalURL: issue["url"]?.stringValue, externalRef: id)
+            provider: kind.rawValue, externalID: ExternalTicketID(identifier), externalURL: issue["url"]?.stringValue,
+            externalRef: id)
     }
 
     func deliver(_ event: OutboxEvent, timeouts: HTTPTimeouts) -> DeliveryOutcome {

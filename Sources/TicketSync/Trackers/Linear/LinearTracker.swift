@@ -63,7 +63,8 @@ enum LinearTracker: Tracker {
     static func applyInbound(
         _ context: RequestContext, connection: Connection, verified: InboundSignaturePolicy.Verified
     ) throws -> HTTPResponse {
-        try LinearWebhookRoutes.apply(context, scope: .connection(connection.id), statusMap: connection.statusMap)
+        try LinearWebhookRoutes.apply(
+            context, scope: .connection(connection.id), statusMap: connection.statusMap)
     }
 }
 

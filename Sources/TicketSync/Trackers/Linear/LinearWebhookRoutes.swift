@@ -27,7 +27,7 @@ enum LinearWebhookRoutes {
         if let deliveryID {
             guard
                 try deliveries.recordFirst(
-                    source: deliverySource, deliveryID: deliveryID, connectionID: scope.connectionID)
+                    source: deliverySource, deliveryID: deliveryID, connectionID: scope.connectionID?.rawValue)
             else {
                 var response = InboundApplied.response(ignored: "duplicate Linear-Delivery: already received")
                 response.inboundOutcome = .duplicate
@@ -38,7 +38,8 @@ enum LinearWebhookRoutes {
             return try apply(event, link: link, scope: scope, statusMap: statusMap, db: db)
         } catch {
             if let deliveryID {
-                try? deliveries.forget(source: deliverySource, deliveryID: deliveryID, connectionID: scope.connectionID)
+                try? deliveries.forget(
+                    source: deliverySource, deliveryID: deliveryID, connectionID: scope.connectionID?.rawValue)
             }
             throw error
         }
@@ -53,7 +54,7 @@ enum LinearWebhookRoutes {
             if try ours(commentID: commentID, link: link, db: db) { return InboundApplied.response(comment: "skipped") }
             let audit = AuditEvent(
                 "inbound.applied", link: link, actor: .connection(scope.connectionID),
-                detail: ["external_id": .string(link.externalID), "external_comment_id": .string(commentID)])
+                detail: ["external_id": link.externalID.json, "external_comment_id": .string(commentID)])
             let rows = try db.pipeline([
                 CommentStore.externalStatement(
                     org: link.orgID, request: link.evidenceRequestID, author: author, body: body,
@@ -79,7 +80,7 @@ enum LinearWebhookRoutes {
             """
             SELECT event_id::text AS event_id FROM ticket_sync.outbox
             WHERE org_id = $1 AND link_id = $2 AND event_type = 'ticket.comment'
-            """, [link.orgID, link.id])
+            """, [link.orgID.rawValue, link.id.rawValue])
         let wanted = commentID.lowercased()
         return rows.all.contains { LinearID.comment(eventID: $0.string("event_id")) == wanted }
     }

@@ -14,7 +14,9 @@ public struct MockProvider: TicketProvider {
     public func createTicket(for request: EvidenceRequest, key: CreationKey) throws -> CreatedTicket {
         guard let number = key.mintedNumber else { throw APIError.internalError }  // minted by the use case
         let externalID = "mock-TCK-\(number)"
-        return CreatedTicket(provider: kind.rawValue, externalID: externalID, externalURL: Self.browseBase + externalID)
+        return CreatedTicket(
+            provider: kind.rawValue, externalID: ExternalTicketID(externalID), externalURL: Self.browseBase + externalID
+        )
     }
 
     public func deliver(_ event: OutboxEvent, timeouts: HTTPTimeouts) -> DeliveryOutcome {
@@ -33,7 +35,7 @@ public struct MockProvider: TicketProvider {
     public static let dropEchoMarker = "#drop-echo"
 
     /// The mock's reply to one of our comments: the same whether reported at once or found by a sweep.
-    static func echo(externalID: String, commentID: String, text: String) -> ExternalReply {
+    static func echo(externalID: ExternalTicketID, commentID: String, text: String) -> ExternalReply {
         ExternalReply(
             externalCommentID: "\(externalID)-echo-\(commentID)", author: "\(externalID) (ext)",
             body: "Received on \(externalID): \(text)")

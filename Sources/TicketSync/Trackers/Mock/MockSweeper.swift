@@ -34,7 +34,7 @@ struct MockSweeper: TicketSweeper {
                 (extract(epoch FROM status_at) * 1000)::bigint AS status_ms,
                 (extract(epoch FROM updated_at) * 1000)::bigint AS updated_ms
             FROM ticket_sync.mock_tracker_tickets WHERE external_id = $1
-            """, [link.externalID]
+            """, [link.externalID.rawValue]
         ).first
         if state?.bool("deleted") == true { return .gone(link.externalID) }
         var status: TrackerStatusChange?
@@ -56,7 +56,7 @@ struct MockSweeper: TicketSweeper {
             WHERE c.org_id = $2 AND c.evidence_request_id = $3 AND c.source = 'internal'
               AND c.external_comment_id = $1 || '-c' || c.id
             ORDER BY created_at
-            """, [link.externalID, link.orgID, link.evidenceRequestID]
+            """, [link.externalID.rawValue, link.orgID.rawValue, link.evidenceRequestID.rawValue]
         ).all.map { row in
             InboundEvent.ExternalComment(
                 externalCommentID: row.string("external_comment_id"), author: row.string("author"),
@@ -67,7 +67,8 @@ struct MockSweeper: TicketSweeper {
             guard comment.externalCommentID.hasPrefix("\(link.externalID)-echo-") else { return comment }
             let echo = MockProvider.echo(
                 externalID: link.externalID,
-                commentID: String(comment.externalCommentID.dropFirst(link.externalID.count + 6)), text: comment.body)
+                commentID: String(comment.externalCommentID.dropFirst(link.externalID.rawValue.count + 6)),
+                text: comment.body)
             return InboundEvent.ExternalComment(
                 externalCommentID: echo.externalCommentID, author: echo.author, body: echo.body)
         }

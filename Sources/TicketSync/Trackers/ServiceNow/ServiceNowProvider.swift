@@ -28,15 +28,17 @@ public struct ServiceNowProvider: TicketProvider {
         guard var components = URLComponents(string: baseURL.absoluteString + path) else { return .failure("bad URL") }
         if !query.isEmpty { components.queryItems = query }
         guard let url = components.url else { return .failure("bad URL") }
-        var headers = [
-            authHeader.name: authHeader.value, "Accept": "application/json",
-            "User-Agent": TicketSyncVersion.userAgent,
-        ]
+        var headers = self.headers
         if body != nil { headers["Content-Type"] = "application/json" }
         return http.send(
             OutboundRequest(
                 url: url, method: method, headers: headers,
                 body: body?.serialized() ?? []), timeout: timeouts)
+    }
+
+    /// Every call's headers but Content-Type (writes add it).
+    var headers: [String: String] {
+        [authHeader.name: authHeader.value, "Accept": "application/json", "User-Agent": TicketSyncVersion.userAgent]
     }
 
     var tablePath: String { "/api/now/table/\(settings.table)" }
@@ -85,7 +87,7 @@ public struct ServiceNowProvider: TicketProvider {
 
     func ticket(number: String, sysID: String) -> CreatedTicket {
         CreatedTicket(
-            provider: kind.rawValue, externalID: number,
+            provider: kind.rawValue, externalID: ExternalTicketID(number),
             externalURL: "\(baseURL.absoluteString)/nav_to.do?uri=\(settings.table).do?sys_id=\(sysID)",
             externalRef: sysID)
     }

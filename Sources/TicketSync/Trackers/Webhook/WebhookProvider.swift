@@ -22,10 +22,10 @@ public struct WebhookProvider: TicketProvider {
         let minted = "wh-\(number)"
         let eventID = key.linkID
         let body = EventPayload.create(
-            eventID: eventID, occurredAt: Timestamp.string(), externalID: minted,
+            eventID: eventID.rawValue, occurredAt: Timestamp.string(), externalID: minted,
             request: request, link: linkBack(request))
         let result = send(
-            type: OutboxEvent.EventType.create.rawValue, eventID: eventID, body: Array(body.text.utf8),
+            type: OutboxEvent.EventType.create.rawValue, eventID: eventID.rawValue, body: Array(body.text.utf8),
             timeouts: timeouts)
         guard let status = result.status, (200..<300).contains(status) else {
             throw TrackerError(
@@ -34,7 +34,7 @@ public struct WebhookProvider: TicketProvider {
         }
         let answer = result.jsonObject
         return try CreatedTicket(
-            provider: kind.rawValue, externalID: Self.externalID(answer?["external_id"]) ?? minted,
+            provider: kind.rawValue, externalID: ExternalTicketID(Self.externalID(answer?["external_id"]) ?? minted),
             externalURL: Self.externalURL(answer?["external_url"]))
     }
 

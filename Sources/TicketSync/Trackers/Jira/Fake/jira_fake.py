@@ -2,8 +2,11 @@
 documented wire format (docs/trackers/jira.md, ../shared/reference/providers.md and trackers-2026.md: method, path,
 auth header, JSON shape) and answers with the documented bodies. `answer(...)` queues forced answers."""
 import base64
+import re
 import time
 import uuid
+from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
 
 from fake_server import FakeServer
 
@@ -14,13 +17,21 @@ class FakeJira(FakeServer):
     Cloud answers 410 Gone on `/rest/api/{2,3}/search` (CHANGE-2046) and serves `/rest/api/{2,3}/search/jql`
     (`nextPageToken`/`isLast`, no total, `fields` default id only), whose index lags: an issue is invisible to it for
     `search_lag` seconds after its create unless named in `reconcileIssues`. Data Center serves `/rest/api/2/search`
-    (`startAt`/`maxResults`/`total`) and has no `/search/jql`."""
+    (`startAt`/`maxResults`/`total`) and has no `/search/jql`.
+
+    What a sweep reads: the JQL Ticket Sync sends (`project`, `labels`, `updated >= "yyyy/MM/dd HH:mm"` read in the
+    account's `time_zone`, `ORDER BY updated ASC`), `fields` status/updated/comment (an issue's `updated` and comment
+    times are written in that zone with its offset, as Jira writes them), at most `comment_embed` comments embedded in
+    an issue (the rest from `GET /issue/{key}/comment`, `startAt`-paged), at most `page_cap` issues a page whatever
+    `maxResults` asks. v3 (Cloud) bodies are Atlassian Document Format, v2 bodies plain text. A deleted issue answers
+    404. The test helpers `add_comment`, `transition`, `resolve`, `reopen` and `delete` change an issue "on the
+    tracker" without any webhook; `comment_webhook` / `status_webhook` build the webhook Jira would have sent."""
 
     REMOVED = ("The requested API has been removed. Please migrate to the /rest/api/3/search/jql API. A full "
                "migration guideline is available at https://developer.atlassian.com/changelog/#CHANGE-2046")
 
     def __init__(self, token="jira-api-token", email=None, project=None, context="/jira", has_done=True,
-                 deployment="cloud", search_lag=0.0):
+                 deployment="cloud", search_lag=0.0, time_zone="America/Los_Angeles", comment_embed=20, page_cap=50):
         # Issue keys are unique per Jira; every fake gets its own project so tests never share a key.
         project = project or "SOX" + "".join(chr(65 + b % 26) for b in uuid.uuid4().bytes[:4])
         self.token, self.email, self.project, self.context = token, email, project, context
@@ -29,8 +40,10 @@ class FakeJira(FakeServer):
         self.deployment, self.search_lag = deployment, search_lag
         self.issues = {}
         self.next_id = 10000 + uuid.uuid4().int % 90_000_000  # ids unique per Jira, so across fakes too
+        self.time_zone, self.comment_embed, self.page_cap = time_zone, comment_embed, page_cap
         self.myself = {"accountId": "5b10ac8d82e05b22cc7d4ef5", "displayName": "Ticket Sync Bot",
-                       "name": "ticketsync", "key": "ticketsync"}
+                       "name": "ticketsync", "key": "ticketsync", "timeZone": time_zone}
+        self.deleted = {}  # key -> issue, for a test to look at
         super().__init__()
         self.base = f"http://127.0.0.1:{self.port}{context}"
 
@@ -46,6 +59,96 @@ class FakeJira(FakeServer):
     def error(status, messages=(), errors=None):
         return status, {}, {"errorMessages": list(messages), "errors": errors or {}}
 
+    # --- times, as Jira writes and reads them ---------------------------------------------------------------------
+
+    def zone(self):
+        return ZoneInfo(self.time_zone) if self.time_zone else timezone.utc
+
+    @staticmethod
+    def now_ms():
+        return int(time.time() * 1000)
+
+    def jira_time(self, ms):
+        """`2026-12-05T09:41:07.123+1300`: the account's zone, with its offset."""
+        moment = datetime.fromtimestamp(ms / 1000, tz=self.zone())
+        return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{ms % 1000:03d}" + moment.strftime("%z")
+
+    def jql_time(self, text):
+        """A JQL date (`yyyy/MM/dd HH:mm` or `yyyy/MM/dd`) in epoch ms, read in the account's zone."""
+        for pattern in ("%Y/%m/%d %H:%M", "%Y-%m-%d %H:%M", "%Y/%m/%d", "%Y-%m-%d"):
+            try:
+                local = datetime.strptime(text, pattern)
+            except ValueError:
+                continue
+            return int(local.replace(tzinfo=self.zone()).timestamp() * 1000)
+        return None
+
+    # --- changes on the tracker's side, without any webhook ----------------------------------------------------
+
+    def touch(self, issue, ms=None):
+        issue["updated"] = ms or self.now_ms()
+        return issue["updated"]
+
+    def add_comment(self, key, text="Attached the report.", author=None, adf=None):
+        """A comment written on Jira by someone (not the integration account, unless `author` says so); `adf` is its
+        v3 body (default: `text` as paragraphs). Returns the comment."""
+        issue = self.issues[key]
+        comment_id = str(self.next_id)
+        self.next_id += 1
+        ms = self.now_ms()
+        comment = {"id": comment_id, "body": text, "adf": adf, "properties": [], "created": ms,
+                   "author": author or {"accountId": "5a1b0e47748e770ed11f338c", "displayName": "Jane Auditor",
+                                        "name": "jane", "key": "JIRAUSER10100"}}
+        issue["comments"].append(comment)
+        self.touch(issue, ms)
+        return comment
+
+    STATUSES = {"new": ("To Do", 2), "indeterminate": ("In Progress", 4), "done": ("Done", 3)}
+
+    def transition(self, key, category, name=None):
+        """Moves the issue to a status of `category` (new, indeterminate, done), named `name`."""
+        issue = self.issues[key]
+        issue["status"] = category
+        issue["status_name"] = name or self.STATUSES[category][0]
+        ms = self.touch(issue)
+        issue["status_changed"] = ms
+        return ms
+
+    def resolve(self, key, name="Done"):
+        return self.transition(key, "done", name)
+
+    def reopen(self, key, name="Reopened"):
+        return self.transition(key, "new", name)
+
+    def delete(self, key):
+        self.deleted[key] = self.issues.pop(key)
+
+    def status_of(self, issue):
+        category = issue.get("status", "new")
+        name = issue.get("status_name") or self.STATUSES[category][0]
+        return {"self": f"{self.base}/rest/api/2/status/1", "name": name, "id": "1",
+                "statusCategory": {"self": f"{self.base}/rest/api/2/statuscategory/{self.STATUSES[category][1]}",
+                                   "id": self.STATUSES[category][1], "key": category,
+                                   "name": {"new": "To Do", "indeterminate": "In Progress", "done": "Done"}[category]}}
+
+    def comment_webhook(self, key, comment):
+        """The `comment_created` delivery Jira would have sent for `comment` (v2 body, as Jira's webhooks carry)."""
+        issue = self.issues[key]
+        return {"timestamp": comment["created"], "webhookEvent": "comment_created",
+                "comment": self.shown_comment(issue, comment, 2),
+                "issue": {"id": issue["id"], "key": key, "fields": {"summary": "x"}}}
+
+    def status_webhook(self, key, ms):
+        """The `jira:issue_updated` delivery Jira would have sent for the status change at `ms`."""
+        issue = self.issues[key]
+        status = self.status_of(issue)
+        return {"timestamp": ms, "webhookEvent": "jira:issue_updated",
+                "user": {"displayName": "Jane Auditor", "name": "jane"},
+                "issue": {"id": issue["id"], "key": key, "fields": {"status": status}},
+                "changelog": {"items": [{"field": "status", "toString": status["name"]}]}}
+
+    # --- the API --------------------------------------------------------------------------------------------------
+
     def searches(self):
         """Every issue search Ticket Sync made, whichever endpoint."""
         return [c for c in self.calls("GET") if "/search" in c["path"]] + \
@@ -57,11 +160,16 @@ class FakeJira(FakeServer):
         if r["path"].startswith(v3) and self.deployment == "cloud":
             if r["headers"].get("Authorization") != self.expected_auth():
                 return self.error(401, ["You are not authenticated."])
+            if r["method"] in ("POST", "PUT") and r["headers"].get("Content-Type") != "application/json":
+                return self.error(415, ["Unsupported media type"])
             path = r["path"][len(v3):]
+            parts = path.strip("/").split("/")
             if path in ("/search", "/search/"):
                 return self.error(410, [self.REMOVED])
             if path == "/search/jql" and r["method"] in ("GET", "POST"):
-                return self.search_jql(r)
+                return self.search_jql(r, api=3)
+            if r["method"] == "GET" and len(parts) in (2, 3) and parts[0] == "issue" and parts[2:] in ([], ["comment"]):
+                return self.read_issue(r, parts, api=3)
             return self.error(404, ["No such path"])
         if not r["path"].startswith(api):
             return self.error(404, ["No such path"])
@@ -103,29 +211,22 @@ class FakeJira(FakeServer):
                 for c in found]}
         if r["method"] == "POST" and path == "/issue":
             return self.create(body)
+        if r["method"] == "GET" and len(parts) in (2, 3) and parts[0] == "issue" and parts[2:] in ([], ["comment"]):
+            return self.read_issue(r, parts, api=2)
         if len(parts) >= 2 and parts[0] == "issue":
-            issue = self.issues.get(parts[1]) or next((i for i in self.issues.values() if i["id"] == parts[1]), None)
+            issue = self.find(parts[1])
             if issue is None:
                 return self.error(404, ["Issue does not exist or you do not have permission to see it."])
-            if r["method"] == "GET" and parts[2:] == []:
-                return 200, {}, {"id": issue["id"], "key": issue["key"],
-                                 "self": f"{self.base}/rest/api/2/issue/{issue['id']}", "fields": {}}
             if r["method"] == "POST" and parts[2:] == ["comment"]:
                 if not isinstance(body, dict) or not isinstance(body.get("body"), str) or not body["body"]:
                     return self.error(400, [], {"comment": "Comment body can not be empty!"})
                 comment_id = str(self.next_id)
                 self.next_id += 1
-                issue["comments"].append({"id": comment_id, "body": body["body"],
-                                          "properties": body.get("properties", [])})
-                return 201, {}, {"id": comment_id, "body": body["body"], "author": self.myself,
-                                 "self": f"{self.base}/rest/api/2/issue/{issue['id']}/comment/{comment_id}",
-                                 "created": "2026-01-17T12:34:00.000+0000"}
-            if r["method"] == "GET" and parts[2:] == ["comment"]:
-                # Cloud documents only `renderedBody` here (properties: POST /comment/list); Data Center expands them.
-                expand = "properties" in r["query"].get("expand", [""])[0] and self.deployment != "cloud"
-                return 200, {}, {"total": len(issue["comments"]), "comments": [
-                    {"id": c["id"], "body": c["body"], **({"properties": c["properties"]} if expand else {})}
-                    for c in reversed(issue["comments"])]}
+                comment = {"id": comment_id, "body": body["body"], "properties": body.get("properties", []),
+                           "author": self.myself, "created": self.now_ms()}
+                issue["comments"].append(comment)
+                self.touch(issue, comment["created"])
+                return 201, {}, self.shown_comment(issue, comment, 2)
             if parts[2:] == ["transitions"]:
                 return self.transitions(r["method"], issue, body)
         return self.error(404, ["No such path"])
@@ -147,9 +248,10 @@ class FakeJira(FakeServer):
             return self.error(400, [], errors)
         issue_id = str(self.next_id)
         self.next_id += 1
-        key = f"{self.project}-{len(self.issues) + 1}"
+        key = f"{self.project}-{len(self.issues) + len(self.deleted) + 1}"
+        now = self.now_ms()
         self.issues[key] = {"id": issue_id, "key": key, "fields": fields, "comments": [], "status": "new",
-                            "created": time.monotonic()}
+                            "created": time.monotonic(), "updated": now, "status_changed": now}
         return 201, {}, {"id": issue_id, "key": key, "self": f"{self.base}/rest/api/2/issue/{issue_id}"}
 
     @staticmethod
@@ -160,22 +262,95 @@ class FakeJira(FakeServer):
             return {k: (v if isinstance(v, list) else [str(v)]) for k, v in body.items()}
         return {k: (",".join(v).split(",") if k in ("fields", "reconcileIssues") else v) for k, v in r["query"].items()}
 
-    def matching(self, jql):
-        """Only what Ticket Sync asks: `labels = "<label>"`. None: JQL the fake does not take."""
-        import re
-        match = re.fullmatch(r'labels = "([^"]+)"', jql)
-        if not match:
-            return None
-        return [issue for issue in self.issues.values() if match.group(1) in issue.get("fields", {}).get("labels", [])]
+    JQL_CLAUSE = re.compile(r'(project|labels|updated)\s*(=|>=)\s*"([^"]*)"')
 
-    def shown(self, issue, fields):
+    def matching(self, jql):
+        """Only what Ticket Sync asks: `labels = "<label>"`, or a sweep's `project = "P" AND labels = "L" AND updated
+        >= "yyyy/MM/dd HH:mm" ORDER BY updated ASC`. None: JQL the fake does not take."""
+        query, _, order = jql.partition(" ORDER BY ")
+        if order not in ("", "updated ASC"):
+            return None
+        found = list(self.issues.values())
+        for clause in query.split(" AND "):
+            match = self.JQL_CLAUSE.fullmatch(clause.strip())
+            if not match:
+                return None
+            field, op, value = match.groups()
+            if (field, op) == ("project", "="):
+                found = [i for i in found if i["key"].rsplit("-", 1)[0] == value]
+            elif (field, op) == ("labels", "="):
+                found = [i for i in found if value in i.get("fields", {}).get("labels", [])]
+            elif (field, op) == ("updated", ">="):
+                since = self.jql_time(value)
+                if since is None:
+                    return None
+                found = [i for i in found if i.get("updated", 0) >= since]
+            else:
+                return None
+        if order:
+            found.sort(key=lambda i: i.get("updated", 0))
+        return found
+
+    def find(self, key_or_id):
+        return self.issues.get(key_or_id) or next((i for i in self.issues.values() if i["id"] == key_or_id), None)
+
+    def shown_comment(self, issue, comment, api):
+        body = comment["body"]
+        if api == 3:
+            body = comment.get("adf") or {"type": "doc", "version": 1, "content": [
+                {"type": "paragraph", "content": [{"type": "text", "text": line}]} if line else {"type": "paragraph"}
+                for line in body.split("\n")]}
+        created = self.jira_time(comment.get("created", 0))
+        return {"self": f"{self.base}/rest/api/{api}/issue/{issue['id']}/comment/{comment['id']}",
+                "id": comment["id"], "author": comment.get("author"), "body": body,
+                "updateAuthor": comment.get("author"), "created": created, "updated": created}
+
+    def field(self, issue, name, api):
+        """One field of an issue as Jira shows it."""
+        if name == "status":
+            return self.status_of(issue)
+        if name == "updated":
+            return self.jira_time(issue.get("updated", 0))
+        if name == "statuscategorychangedate":
+            return self.jira_time(issue.get("status_changed", 0))
+        if name == "comment":
+            comments = issue.get("comments", [])
+            return {"comments": [self.shown_comment(issue, c, api) for c in comments[:self.comment_embed]],
+                    "self": f"{self.base}/rest/api/{api}/issue/{issue['id']}/comment",
+                    "maxResults": self.comment_embed, "total": len(comments), "startAt": 0}
+        return issue.get("fields", {}).get(name)
+
+    def shown(self, issue, fields, api=2):
         """An issue as search shows it: `id` always; `key`, `self` and `fields` only when fields were asked for."""
         if not fields or fields == ["id"]:
             return {"id": issue["id"]}
-        return {"id": issue["id"], "key": issue["key"], "self": f"{self.base}/rest/api/2/issue/{issue['id']}",
-                "fields": {f: issue["fields"].get(f) for f in fields if f in issue["fields"]}}
+        known = ("status", "updated", "statuscategorychangedate", "comment")
+        return {"id": issue["id"], "key": issue["key"], "self": f"{self.base}/rest/api/{api}/issue/{issue['id']}",
+                "fields": {f: self.field(issue, f, api) for f in fields
+                           if f in known or f in issue.get("fields", {})}}
 
-    def search_jql(self, r):
+    def read_issue(self, r, parts, api):
+        """`GET /issue/{key}` (its `fields`, default all we know) and `GET /issue/{key}/comment` (`startAt`,
+        `maxResults`, `orderBy` created or -created)."""
+        issue = self.find(parts[1])
+        if issue is None:
+            return self.error(404, ["Issue does not exist or you do not have permission to see it."])
+        if parts[2:] == []:
+            fields = ",".join(r["query"].get("fields", [])).split(",") if r["query"].get("fields") else \
+                ["status", "updated", "comment", "summary", "labels"]
+            return 200, {}, self.shown(issue, [f for f in fields if f], api)
+        start = int(r["query"].get("startAt", ["0"])[0])
+        limit = min(int(r["query"].get("maxResults", ["5000"])[0]), 5000)
+        ordered = list(issue["comments"])
+        if r["query"].get("orderBy", [""])[0] == "-created":
+            ordered.reverse()
+        # Cloud documents only `renderedBody` here (properties: POST /comment/list); Data Center expands them.
+        expand = "properties" in r["query"].get("expand", [""])[0] and self.deployment != "cloud"
+        page = [{**self.shown_comment(issue, c, api), **({"properties": c["properties"]} if expand else {})}
+                for c in ordered[start:start + limit]]
+        return 200, {}, {"startAt": start, "maxResults": limit, "total": len(ordered), "comments": page}
+
+    def search_jql(self, r, api=2):
         """Cloud: bounded JQL, token paging, no total; eventually consistent unless reconciled."""
         params = self.search_params(r)
         jql = params.get("jql", [""])[0]
@@ -187,10 +362,10 @@ class FakeJira(FakeServer):
         reconcile = {str(i) for i in params.get("reconcileIssues", [])}
         now = time.monotonic()
         found = [i for i in found if now - i.get("created", 0) >= self.search_lag or i["id"] in reconcile]
-        limit = int(params.get("maxResults", ["50"])[0])
+        limit = min(int(params.get("maxResults", ["50"])[0]), self.page_cap)
         start = int(params.get("nextPageToken", ["0"])[0] or 0)
         page = found[start:start + limit]
-        answer = {"issues": [self.shown(i, params.get("fields")) for i in page],
+        answer = {"issues": [self.shown(i, params.get("fields"), api) for i in page],
                   "isLast": start + limit >= len(found)}
         if not answer["isLast"]:
             answer["nextPageToken"] = str(start + limit)
@@ -203,12 +378,11 @@ class FakeJira(FakeServer):
         found = self.matching(jql)
         if found is None:
             return self.error(400, [f"Unsupported JQL in the fake: {jql}"])
-        start, limit = int(params.get("startAt", ["0"])[0]), int(params.get("maxResults", ["50"])[0])
+        start = int(params.get("startAt", ["0"])[0])
+        limit = min(int(params.get("maxResults", ["50"])[0]), self.page_cap)
         fields = params.get("fields") or ["*navigable"]
         return 200, {}, {"startAt": start, "maxResults": limit, "total": len(found),
-                         "issues": [{"id": i["id"], "key": i["key"], "self": f"{self.base}/rest/api/2/issue/{i['id']}",
-                                     "fields": {f: i["fields"].get(f) for f in fields if f in i["fields"]}}
-                                    for i in found[start:start + limit]]}
+                         "issues": [self.shown(i, fields) for i in found[start:start + limit]]}
 
     def available_transitions(self):
         def transition(tid, name, category):
@@ -228,6 +402,6 @@ class FakeJira(FakeServer):
         match = [t for t in self.available_transitions() if t["id"] == chosen]
         if not match:
             return self.error(400, ["Transition id is not valid for this issue."])
-        issue["status"] = match[0]["to"]["statusCategory"]["key"]
+        self.transition(issue["key"], match[0]["to"]["statusCategory"]["key"], match[0]["to"]["name"])
         return 204, {}, None
 
