@@ -7,17 +7,22 @@ import time
 import pytest
 import requests
 
-from conftest import psql, wait_for
+from conftest import own_world, wait_for
 from connections import create_connection
 import trackers  # noqa: F401  (puts each tracker folder's fake on the import path)
 from linear_fake import FakeLinear, comment_event, send_webhook, state_event
-
-pytestmark = pytest.mark.usefixtures("sweeps_due_now")
 
 SECRET = "linear-sweep-webhook-secret"
 FAST = {"TICKET_DELIVERY_BACKOFF_BASE_MS": "100", "TICKET_DELIVERY_BACKOFF_CAP_S": "1",
         "TICKET_DELIVERY_POLL_MS": "100", "TICKET_DELIVERY_INLINE_TIMEOUT_S": "1", "TICKET_HTTP_TIMEOUT_S": "2"}
 SCHEDULED = {**FAST, "TICKET_SYNC_SWEEP_INTERVAL": "1s", "TICKET_SYNC_RESYNC_EVERY": "1s"}
+
+
+@pytest.fixture
+def world():
+    """The orgs in a database of the test's own (conftest.own_world): every responder sweeps every connection of its
+    database, whatever its interval, so the suite's other responders would claim these sweeps too."""
+    return own_world()
 
 
 @pytest.fixture
@@ -59,46 +64,28 @@ def request_status(stack, world, request=None):
 
 
 def ledger(world, what=None, found_by=None):
-    return int(psql("SELECT count(*) FROM ticket_sync.audit_events WHERE org_id = :'org' "
+    return int(world.sql("SELECT count(*) FROM ticket_sync.audit_events WHERE org_id = :'org' "
                     "AND action = 'sync.drift_repaired' AND (:'what' = '' OR detail ->> 'what' = :'what') "
                     "AND (:'by' = '' OR detail ->> 'found_by' = :'by')",
-                    org=world.org, what=what or "", by=found_by or ""))
+                    what=what or "", by=found_by or ""))
 
 
-def pull_due(scope):
-    """Every responder of the suite sweeps every connection in the shared database, each with its own interval: one
-    started with the default (15 min) may make this connection's row, or sweep it, and set it due that far out. A row
-    not backing off is brought back to this test's interval; one backing off (an error) is left alone."""
-    psql("UPDATE ticket_sync.sync_sweeps SET due_at = clock_timestamp() WHERE scope = :'scope' AND error IS NULL "
-         "AND due_at > clock_timestamp() + interval '3 seconds'", scope=scope)
-
-
-def swept(predicate, scope, what, seconds=20):
-    """Waits for a scheduled sweep of `scope` to make `predicate` true."""
-    def check():
-        if predicate():
-            return True
-        pull_due(scope)
-        return False
-    wait_for(check, seconds=seconds, what=what)
-
-
-def hold_sweeps(scope):
+def hold_sweeps(world, scope):
     """Only "Re-sync now" reads Linear for this connection: its sweep row is made due in an hour once it exists and
-    no sweep holds it (the responder's short interval stays, so rows other tests share are not pushed out)."""
-    wait_for(lambda: psql("UPDATE ticket_sync.sync_sweeps SET due_at = clock_timestamp() + interval '1 hour' "
-                          "WHERE scope = :'scope' AND (leased_until IS NULL OR leased_until < clock_timestamp()) "
-                          "RETURNING 1", scope=scope) == "1", what="the connection's sweep row")
+    no sweep holds it."""
+    wait_for(lambda: world.sql("UPDATE ticket_sync.sync_sweeps SET due_at = clock_timestamp() + interval '1 hour' "
+                               "WHERE scope = :'scope' AND (leased_until IS NULL OR leased_until < clock_timestamp())"
+                               " RETURNING 1", scope=scope) == "1", what="the connection's sweep row")
 
 
-def sweeps_since(scope, after):
-    return int(psql("SELECT count(*) FROM ticket_sync.sync_sweeps WHERE scope = :'scope' AND error IS NULL "
+def sweeps_since(world, scope, after):
+    return int(world.sql("SELECT count(*) FROM ticket_sync.sync_sweeps WHERE scope = :'scope' AND error IS NULL "
                     "AND finished_at > to_timestamp(:'after'::double precision)", scope=scope, after=str(after)))
 
 
-def wait_for_sweep(scope):
+def wait_for_sweep(world, scope):
     started = time.time()
-    swept(lambda: sweeps_since(scope, started) >= 1, scope, "a completed sweep")
+    wait_for(lambda: sweeps_since(world, scope, started) >= 1, seconds=20, what="a completed sweep")
 
 
 def sweep_calls(fake):
@@ -117,7 +104,7 @@ def late_webhooks(stack, hook, issue, comment, done_at, fake):
 
 
 def test_a_scheduled_sweep_repairs_a_comment_done_reopen_and_delete_once_each(make_stack, world, linear):
-    stack = make_stack("linear-sweeps", SCHEDULED)
+    stack = make_stack("linear-sweeps", SCHEDULED, database_url=world.runtime_url)
     connection = connect(stack, world, linear)
     issue = open_ticket(stack, world, linear)
     # One of ours goes to Linear as well: the sweep sees it there and leaves it out.
@@ -126,34 +113,34 @@ def test_a_scheduled_sweep_repairs_a_comment_done_reopen_and_delete_once_each(ma
     assert ours["sync_state"] == "synced"
 
     written = linear.add_comment(issue, "Evidence attached in Linear.")
-    swept(lambda: external(stack, world) == [("Sam Auditor", "Evidence attached in Linear.")], connection["id"],
-          "the comment written on Linear")
+    wait_for(lambda: external(stack, world) == [("Sam Auditor", "Evidence attached in Linear.")], seconds=20,
+             what="the comment written on Linear")
     assert ledger(world, "comment", "sweep") == 1
     changes = [r["json"]["variables"] for r in sweep_calls(linear) if r["operation"] == "SweepIssues"]
     assert changes and changes[-1]["filter"]["and"][0] == {"team": {"id": {"eq": linear.team}}}
 
     linear.complete(issue)
     done_at = linear.node(issue, "", {})["updatedAt"]
-    swept(lambda: link(stack, world)["closed_by"] == "tracker", connection["id"], "the move to done")
+    wait_for(lambda: link(stack, world)["closed_by"] == "tracker", seconds=20, what="the move to done")
     assert link(stack, world)["tracker_status"]["name"] == "Done"
     assert request_status(stack, world) == "submitted"
     assert ledger(world, "closed", "sweep") == 1
 
     linear.reopen(issue)
-    swept(lambda: link(stack, world)["closed_at"] is None, connection["id"], "the reopen")
+    wait_for(lambda: link(stack, world)["closed_at"] is None, seconds=20, what="the reopen")
     status = link(stack, world)["tracker_status"]
     assert (status["name"], status["category"]) == ("Todo", "new")
     assert ledger(world, "status", "sweep") == 1
 
     linear.delete(issue)
-    swept(lambda: link(stack, world)["sync_state"] == "error", connection["id"], "the deletion")
+    wait_for(lambda: link(stack, world)["sync_state"] == "error", seconds=20, what="the deletion")
     assert "Deleted in Linear" in link(stack, world)["last_error"]
     assert ledger(world, "deleted", "sweep") == 1
 
     # Two more sweeps and the late webhooks change nothing: one thread entry and one ledger row per repair.
     entries = len(thread(stack, world))
-    wait_for_sweep(connection["id"])
-    wait_for_sweep(connection["id"])
+    wait_for_sweep(world, connection["id"])
+    wait_for_sweep(world, connection["id"])
     late_webhooks(stack, connection["inbound_url"], issue, written, done_at, linear)
     assert len(thread(stack, world)) == entries
     assert external(stack, world) == [("Sam Auditor", "Evidence attached in Linear.")]
@@ -161,9 +148,9 @@ def test_a_scheduled_sweep_repairs_a_comment_done_reopen_and_delete_once_each(ma
 
 
 def test_resync_now_repairs_each_change_once_and_reports_it(make_stack, world, linear):
-    stack = make_stack("linear-resync", SCHEDULED)
+    stack = make_stack("linear-resync", SCHEDULED, database_url=world.runtime_url)
     connection = connect(stack, world, linear)
-    hold_sweeps(connection["id"])
+    hold_sweeps(world, connection["id"])
     issue = open_ticket(stack, world, linear)
     before = len(sweep_calls(linear))
     path = world.request_path() + "/ticket/resync"
@@ -212,11 +199,11 @@ def test_resync_now_repairs_each_change_once_and_reports_it(make_stack, world, l
 
 
 def test_changes_are_read_page_by_page_and_other_team_issues_are_passed_over(make_stack, world, linear):
-    stack = make_stack("linear-sweep-pages", SCHEDULED)
+    stack = make_stack("linear-sweep-pages", SCHEDULED, database_url=world.runtime_url)
     connection = connect(stack, world, linear)
     first = open_ticket(stack, world, linear)
     second = open_ticket(stack, world, linear, world.r2)
-    wait_for_sweep(connection["id"])
+    wait_for_sweep(world, connection["id"])
     linear.page_limit = 2
     others = [linear.add_issue(f"Not ours {n}") for n in range(3)]
     started = len(sweep_calls(linear))
@@ -227,8 +214,8 @@ def test_changes_are_read_page_by_page_and_other_team_issues_are_passed_over(mak
     for other in others:
         linear.add_comment(other, "Not ours")
     linear.complete(second)
-    swept(lambda: external(stack, world) == notes and link(stack, world, world.r2)["closed_by"] == "tracker",
-          connection["id"], "both repairs")
+    wait_for(lambda: external(stack, world) == notes and link(stack, world, world.r2)["closed_by"] == "tracker",
+             seconds=20, what="both repairs")
     calls = sweep_calls(linear)[started:]
     pages = [r["json"]["variables"] for r in calls if r["operation"] == "SweepIssues"]
     assert len(pages) >= 3 and "before" not in pages[0] and pages[1]["before"], pages
@@ -240,21 +227,23 @@ def test_changes_are_read_page_by_page_and_other_team_issues_are_passed_over(mak
 
 
 def test_a_rate_limited_sweep_waits_for_linears_reset(make_stack, world, linear):
-    stack = make_stack("linear-sweep-429", SCHEDULED)
+    stack = make_stack("linear-sweep-429", SCHEDULED, database_url=world.runtime_url)
     connection = connect(stack, world, linear)
     issue = open_ticket(stack, world, linear)
-    wait_for_sweep(connection["id"])
+    wait_for_sweep(world, connection["id"])
 
     linear.rate_limit(calls=1, reset_seconds=6)
-    swept(lambda: any(r.get("rate_limited") for r in sweep_calls(linear)), connection["id"], "a rate-limited sweep")
+    wait_for(lambda: any(r.get("rate_limited") for r in sweep_calls(linear)), seconds=20,
+             what="a rate-limited sweep")
     limited = next(r for r in sweep_calls(linear) if r.get("rate_limited"))
-    error = psql("SELECT error FROM ticket_sync.sync_sweeps WHERE scope = :'id'", id=connection["id"])
+    error = world.sql("SELECT error FROM ticket_sync.sync_sweeps WHERE scope = :'id'", id=connection["id"])
     assert "Rate limit exceeded" in error
     linear.add_comment(issue, "Written while Linear throttled us")
-    swept(lambda: external(stack, world) == [("Sam Auditor", "Written while Linear throttled us")], connection["id"],
-          "the sweep after the reset", seconds=30)
+    wait_for(lambda: external(stack, world) == [("Sam Auditor", "Written while Linear throttled us")], seconds=30,
+             what="the sweep after the reset")
     after = [r for r in sweep_calls(linear) if r["at"] > limited["at"]]
     # Retry-After is the whole seconds to Linear's reset (6 s, less the moment the answer took).
     assert after and after[0]["at"] - limited["at"] >= 5, "no sweep call before Linear's reset"
-    assert psql("SELECT error IS NULL FROM ticket_sync.sync_sweeps WHERE scope = :'id'", id=connection["id"]) == "t"
+    recovered = world.sql("SELECT error IS NULL FROM ticket_sync.sync_sweeps WHERE scope = :'id'", id=connection["id"])
+    assert recovered == "t"
     assert ledger(world, "comment", "sweep") == 1

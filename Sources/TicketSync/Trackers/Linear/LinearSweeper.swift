@@ -37,7 +37,8 @@ struct LinearSweeper: TicketSweeper {
     func lookup(_ link: TicketLink) throws -> SweptTicket {
         let action = "look up issue \(link.externalID)"
         let result = client.send(
-            LinearDocument.sweepIssue, ["id": .string(link.externalRef ?? link.externalID)], timeouts: timeouts)
+            LinearDocument.sweepIssue, ["id": .string(link.externalRef ?? link.externalID.rawValue)], timeouts: timeouts
+        )
         if LinearGraphQL.notFound(result) { return .gone(link.externalID) }
         guard let issue = LinearGraphQL.data(result, "issue") else {
             throw LinearProvider.failure.apiError(result, action: action).lookupOnly

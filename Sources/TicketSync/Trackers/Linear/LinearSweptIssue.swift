@@ -16,8 +16,8 @@ enum LinearSweptIssue {
     /// The ticket: in the trash → deleted; otherwise its state (Linear's type gives the category) at the issue's
     /// `updatedAt`, and the comments written on Linear, oldest first. `externalID` is the link's, when known (an
     /// issue moved to another team has a new identifier). Nil when the node lacks what a ticket needs.
-    static func ticket(_ issue: JSONValue, comments: [JSONValue], externalID: String? = nil) -> SweptTicket? {
-        guard let identifier = externalID ?? issue["identifier"]?.stringValue,
+    static func ticket(_ issue: JSONValue, comments: [JSONValue], externalID: ExternalTicketID? = nil) -> SweptTicket? {
+        guard let identifier = externalID ?? issue["identifier"]?.stringValue.map({ ExternalTicketID($0) }),
             let updated = issue["updatedAt"]?.stringValue.flatMap(TrackerTime.milliseconds)
         else { return nil }
         // Linear's delete moves an issue to the trash (purged later); an archived issue is still there.
