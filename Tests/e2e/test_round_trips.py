@@ -53,6 +53,7 @@ def test_every_read_route_is_one_round_trip(counted):
         world.request_path(),
         f"/api/v1/orgs/{world.org}/evidence-requests",
         f"/api/v1/orgs/{world.org}/ticket-sync/status",
+        f"/api/v1/orgs/{world.org}/ticket-sync/health",
         connections_path(world.org),
         connections_path(world.org) + "/" + connection["id"],
         "/api/v1/me",

@@ -1,6 +1,7 @@
 """The page's Connections panel, the confirmed sign-in link and the other page safeguards, in headless Chromium."""
 import pytest
 import requests
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
 
 from browser import Page, chromium
 from conftest import psql
@@ -23,8 +24,15 @@ def row(page, name):
 
 
 def click_action(page, name, action):
-    page.wait(lambda driver: any(r.text.startswith(name) for r in page.find("#connections-table tbody tr")))
-    row(page, name).find_element("css selector", f"button[data-action='{action}']").click()
+    """Clicks the row's button; the panel redraws its rows after each action's answer, so a row found just before a
+    redraw is found again."""
+    def clicked(driver):
+        try:
+            row(page, name).find_element("css selector", f"button[data-action='{action}']").click()
+            return True
+        except (AssertionError, StaleElementReferenceException, NoSuchElementException):
+            return False
+    page.wait(clicked)
 
 
 def test_a_link_signs_in_only_after_the_user_confirms_the_account(stack, world, browser):

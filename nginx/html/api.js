@@ -77,4 +77,8 @@ export const api = {
   closeTicket: (org, id) => call("POST", `${request(org, id)}/ticket/close`),
   retryTicket: (org, id) => call("POST", `${request(org, id)}/ticket/retry`),
   unlinkTicket: (org, id) => call("DELETE", `${request(org, id)}/ticket`),
+  resyncTicket: (org, id) => call("POST", `${request(org, id)}/ticket/resync`),
+  health: (org, cursor) =>
+    call("GET", `/api/v1/orgs/${encodeURIComponent(org)}/ticket-sync/health?limit=50${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`),
+  resyncConnection: (org, id) => call("POST", `${connection(org, id)}/resync`),
 };

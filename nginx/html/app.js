@@ -3,6 +3,7 @@
 import { api, ApiError, session } from "./api.js";
 import { connectionsOf, loadConnections } from "./connections.js";
 import { $, badge, el, safeHref, show, showError, when } from "./dom.js";
+import { loadHealth, refreshHealth } from "./health.js";
 
 const POLL_MS = 3000;
 
@@ -102,7 +103,8 @@ async function selectOrg(orgID) {
   $("org").value = orgID;
   $("requests").tBodies[0].replaceChildren();
   state.cursor = null;
-  await Promise.all([loadSetup(), loadRequests(), loadConnections(orgID, state.permission, () => loadSetup())]);
+  await Promise.all([loadSetup(), loadRequests(), loadConnections(orgID, state.permission, () => loadSetup()),
+    loadHealth(orgID, state.permission, () => loadRequests())]);
 }
 
 async function loadSetup() {
@@ -201,6 +203,7 @@ function closeModal() {
   show($("modal-backdrop"), false);
   state.lastFocus?.focus();
   loadRequests();
+  refreshHealth();
 }
 
 /** The request's audit trail (configure members only), newest first: loaded when opened, and on each refresh. */

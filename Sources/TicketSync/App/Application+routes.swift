@@ -20,6 +20,9 @@ extension Application {
         router.add(
             "GET", "/api/v1/orgs/{org_id}/ticket-sync/status", .org(.read), reads: ConnectionRoutes.listQuery,
             StatusRoutes.status)
+        router.add(
+            "GET", "/api/v1/orgs/{org_id}/ticket-sync/health", .org(.read), reads: SyncHealthRoutes.query,
+            SyncHealthRoutes.health)
 
         router.add("GET", "/api/v1/me", .user, reads: MeRoutes.membershipsQuery, MeRoutes.me)
         router.add(

@@ -22,6 +22,8 @@ public struct Connection: Sendable {
     public var createdAt: String
     public var updatedAt: String
     public var lastTest: JSONValue?
+    /// Its last sweep (`SweepState`), as the API shows it; nil before the first one.
+    public var lastSweep: JSONValue? = nil
 
     public var spec: ConnectionSpec { ConnectionSpec.of(kind) }
 
@@ -79,6 +81,7 @@ public struct Connection: Sendable {
             "inbound": .string(inboundState),
             "inbound_url": .optional(pollOnly ? nil : inboundURL),
             "last_test": lastTest ?? .null,
+            "last_sweep": lastSweep ?? .null,
             "created_by": .optional(createdBy),
             "created_at": .string(createdAt),
             "updated_at": .string(updatedAt),

@@ -16,7 +16,8 @@ public struct ConnectionStore {
                     'sealed', s.sealed, 'updated_at', \(SQLFragments.timestamp("s.updated_at")),
                     'valid_until', \(SQLFragments.timestamp("s.valid_until")))), '{}')::text
          FROM ticket_sync.connection_secrets s
-         WHERE s.connection_id = c.id AND (s.valid_until IS NULL OR s.valid_until > now())) AS secrets
+         WHERE s.connection_id = c.id AND (s.valid_until IS NULL OR s.valid_until > now())) AS secrets,
+        \(SweepState.lastSweep("c.id")) AS last_sweep
         """
 
     /// The path's org's connections, read with the authorization.
@@ -249,7 +250,7 @@ public struct ConnectionStore {
             name: row.string("name"), settings: settings, secrets: secrets, isDefault: row.bool("is_default"),
             disabled: row.bool("disabled"), createdBy: row["created_by"], createdAt: row.string("created_at"),
             updatedAt: row.string("updated_at"),
-            lastTest: try row.json("last_test"))
+            lastTest: try row.json("last_test"), lastSweep: try row.json("last_sweep"))
     }
 }
 

@@ -25,6 +25,8 @@ public struct TicketLink: Sendable, Equatable {
     public var closedBy: ClosedBy? = nil
     /// The tracker's status as last applied from its webhook.
     public var trackerStatus: TrackerStatus? = nil
+    /// When the tracker last agreed with the link (a sweep or a re-sync saw its ticket as we have it); nil: never.
+    public var lastVerifiedAt: String? = nil
 
     /// Whether the tracker has everything the link sent it: `pending` while an event is queued (or the create runs),
     /// `error` when one gave up (or the create failed, or the ticket is gone), `synced` otherwise.
@@ -66,6 +68,7 @@ public struct TicketLink: Sendable, Equatable {
                     "name": .string($0.name), "category": .string($0.category), "changed_at": .string($0.changedAt),
                 ])
             } ?? .null,
+            "last_verified_at": .optional(lastVerifiedAt),
         ]
         if syncState == .error { members["last_error"] = .optional(lastError) }
         return .object(members)

@@ -25,7 +25,8 @@ public struct TicketLinkStore {
         \(SQLFragments.timestamp("l.created_at")) AS created_at,
         \(SQLFragments.timestamp("l.updated_at")) AS updated_at,
         \(SQLFragments.timestamp("l.closed_at")) AS closed_at, l.closed_by, l.tracker_status, l.tracker_status_category,
-        \(SQLFragments.timestamp("l.tracker_status_at")) AS tracker_status_at
+        \(SQLFragments.timestamp("l.tracker_status_at")) AS tracker_status_at,
+        \(SQLFragments.timestamp("l.last_verified_at")) AS last_verified_at
         """
 
     /// The path's active link, read with the authorization.
@@ -269,6 +270,6 @@ public struct TicketLinkStore {
                 TicketLink.TrackerStatus(
                     name: $0, category: row.string("tracker_status_category"),
                     changedAt: row.string("tracker_status_at"))
-            })
+            }, lastVerifiedAt: row["last_verified_at"])
     }
 }

@@ -107,7 +107,8 @@ struct LinearProvider: TicketProvider {
     static func commentInput(_ event: OutboxEvent, id: String, issueID: String) -> [String: JSONValue] {
         let comment = event.payload["comment"]
         let text = comment?["body"]?.stringValue ?? ""
-        let body = "\(text)\n\n— \(comment?["author"]?.stringValue ?? "Ticket Sync"), via Ticket Sync"
+        let author = comment?["author"]?.stringValue ?? "Ticket Sync"
+        let body = "\(text)\n\n— \(author)\(LinearSweptIssue.signature)"
         return ["id": .string(id), "issueId": .string(issueID), "body": .string(body)]
     }
 
