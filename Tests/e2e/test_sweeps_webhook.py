@@ -235,6 +235,15 @@ def test_an_adapter_answering_404_cannot_be_swept(adapted, world, adapter):
     app = adapted("sweeps-webhook-404")
     wait_for(lambda: app.sweep_row()[0] == "f", seconds=20, what="the sweep to find no endpoint")
     assert "cannot be swept" in app.sweep_row()[1] and "HTTP 404" in app.sweep_row()[1]
+    # The connection and the sync-health view say so.
+    connections = f"/api/v1/orgs/{world.org}/ticket-sync/connections"
+    read = requests.get(app.stack.url(f"{connections}/{app.connection['id']}"), headers=world.auth("reader")).json()
+    assert read["last_sweep"]["sweepable"] is False and "cannot be swept" in read["last_sweep"]["error"]
+    health = requests.get(app.stack.url(f"/api/v1/orgs/{world.org}/ticket-sync/health"), headers=world.auth("reader"))
+    assert health.status_code == 200, health.text
+    [sweep] = [s for s in health.json()["sweeps"] if s["connection_id"] == app.connection["id"]]
+    assert sweep["last_sweep"]["sweepable"] is False and "HTTP 404" in sweep["last_sweep"]["error"]
+    assert health.json()["counts"]["sweeps_failing"] == 1
     # "Re-sync now" says so too, and marks nothing deleted.
     problem = assert_problem(app.resync(), 409)
     assert problem["type"].endswith("cannot-be-swept") and "HTTP 404" in problem["detail"]
