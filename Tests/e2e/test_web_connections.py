@@ -172,3 +172,19 @@ def test_a_long_thread_loads_the_newest_page_then_earlier_ones_on_demand(stack, 
          "VALUES (:'org', :'r', 'external', 'Ext', 'brand new')", org=world.org, r=world.r1)
     page.text_in("#thread", "brand new")
     assert len(page.find("#thread li.comment")) == 121
+
+
+def test_a_poll_only_connection_is_added_from_the_page_without_an_inbound_url(stack, world, browser):
+    page = sign_in(browser, stack, world, "admin")
+    page.click("#add-connection")
+    page.visible("#connection-kind")
+    browser.find_element("css selector", "#connection-kind option[value='mock']").click()
+    page.visible("#connection-name").send_keys("Behind the firewall")
+    browser.find_element("css selector", "#field-inbound_mode option[value='poll']").click()
+    page.click("#connection-save")
+    page.text_in("#poll-only-note", "Poll-only")
+    assert not page.find("#new-inbound-url")
+    page.text_in("#connections-table", "inbound poll")
+    listed = requests.get(stack.url(connections_path(world.org)), headers=world.auth("admin")).json()
+    chosen = [c for c in listed["connections"] if c["name"] == "Behind the firewall"]
+    assert chosen and chosen[0]["settings"]["inbound_mode"] == "poll" and chosen[0]["inbound"] == "poll"

@@ -7,6 +7,11 @@ import { $, badge, el, show, showError, shownOnce, when } from "./dom.js";
 const STATUS_MAP = { name: "status_map", label: "Status map",
   hint: "Tracker status=evidence status, comma-separated (keep: no change). Default: done=submitted" };
 
+// How the tracker's changes come back (every kind; see docs/reliability.md, "Sweeps").
+const INBOUND_MODE = { name: "inbound_mode", label: "Inbound", options: ["", "webhook", "poll"],
+  hint: "Empty or webhook: the tracker calls the inbound URL, sweeps repair what is lost. " +
+    "poll: it cannot reach us (behind a firewall): swept every TICKET_SYNC_POLL_INTERVAL, no inbound URL" };
+
 // What each kind asks for, with hints. `secret: true` fields go in `secrets` and are never shown again.
 const KINDS = {
   jira: {
@@ -19,7 +24,7 @@ const KINDS = {
         hint: "Empty: asked from Jira (serverInfo) when needed. Decides how Ticket Sync searches for issues" },
       { name: "api_token", label: "API token", secret: true, required: true },
       { name: "webhook_secret", label: "Webhook secret", secret: true, hint: "Verifies Jira's X-Hub-Signature on the inbound URL" },
-      STATUS_MAP,
+      STATUS_MAP, INBOUND_MODE,
     ],
   },
   servicenow: {
@@ -31,7 +36,7 @@ const KINDS = {
       { name: "close_state", label: "Close state", hint: "Default: 6 (Resolved)" },
       { name: "api_token", label: "API token", secret: true, required: true },
       { name: "webhook_secret", label: "Webhook secret", secret: true, hint: "Verifies the Business Rule's X-Signature" },
-      STATUS_MAP,
+      STATUS_MAP, INBOUND_MODE,
     ],
   },
   linear: {
@@ -41,7 +46,7 @@ const KINDS = {
       { name: "api_key", label: "API key", secret: true, required: true, hint: "A personal API key (lin_api_…)" },
       { name: "webhook_secret", label: "Webhook signing secret", secret: true,
         hint: "Verifies Linear-Signature on the inbound URL" },
-      STATUS_MAP,
+      STATUS_MAP, INBOUND_MODE,
     ],
   },
   webhook: {
@@ -49,12 +54,13 @@ const KINDS = {
       { name: "url", label: "Adapter URL", hint: "Your adapter's https endpoint for signed events", required: true },
       { name: "webhook_secret", label: "Webhook secret", secret: true, required: true,
         hint: "Signs outbound events and verifies replies (X-Signature)" },
-      STATUS_MAP,
+      STATUS_MAP, INBOUND_MODE,
     ],
   },
   mock: {
     label: "Mock (demo)", fields: [
       { name: "webhook_secret", label: "Webhook secret", secret: true, hint: "Optional: opens the inbound URL" },
+      INBOUND_MODE,
     ],
   },
 };
@@ -232,9 +238,11 @@ async function save(kind, name, isDefault) {
       note(`Saved ${name}.`);
     } else {
       const created = await api.createConnection(panel.org, { kind, ...body });
-      $("connection-result").replaceChildren(
-        shownOnce("Inbound URL", created.inbound_url, "new-inbound-url"),
-        el("p", { class: "hint", text: "Register it in the tracker's webhook (see docs/trackers/); it is not shown again." }));
+      $("connection-result").replaceChildren(...(created.inbound_url
+        ? [shownOnce("Inbound URL", created.inbound_url, "new-inbound-url"),
+          el("p", { class: "hint", text: "Register it in the tracker's webhook (see docs/trackers/); it is not shown again." })]
+        : [el("p", { class: "hint", id: "poll-only-note",
+          text: "Poll-only: no inbound URL; Ticket Sync reads the tracker's changes itself." })]));
     }
     show($("connection-form"), false);
     await refreshList();
