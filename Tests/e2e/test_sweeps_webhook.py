@@ -239,6 +239,10 @@ def test_an_adapter_answering_404_cannot_be_swept(adapted, world, adapter):
     connections = f"/api/v1/orgs/{world.org}/ticket-sync/connections"
     read = requests.get(app.stack.url(f"{connections}/{app.connection['id']}"), headers=world.auth("reader")).json()
     assert read["last_sweep"]["sweepable"] is False and "cannot be swept" in read["last_sweep"]["error"]
+    readiness = requests.get(app.stack.url(f"/api/v1/orgs/{world.org}/ticket-sync/status"),
+                             headers=world.auth("reader")).json()
+    [listed] = [c for c in readiness["connections"] if c["id"] == app.connection["id"]]
+    assert listed["last_sweep"]["sweepable"] is False
     health = requests.get(app.stack.url(f"/api/v1/orgs/{world.org}/ticket-sync/health"), headers=world.auth("reader"))
     assert health.status_code == 200, health.text
     [sweep] = [s for s in health.json()["sweeps"] if s["connection_id"] == app.connection["id"]]

@@ -43,6 +43,8 @@ enum StatusRoutes {
             "configured": .bool(connection.missing.isEmpty),
             "missing": .array(connection.missing.map(JSONValue.string)),
             "inbound": .string(connection.inboundState), "last_test": connection.lastTest ?? .null,
+            // Whether its tracker can be swept, and how the last sweep went.
+            "last_sweep": connection.lastSweep ?? .null,
             "inbound_events": .array(connection.kind.inboundEvents.map(JSONValue.string)),
             "status_map": .string(connection.effectiveSettings["status_map"] ?? StatusMap.standard.text),
         ])
