@@ -1,0 +1,262 @@
+"""Jira Cloud connected the hosted way (docs/trackers/jira-cloud.md): OAuth 2.0 (3LO) against a fake Atlassian with
+rotating refresh tokens, calls through /ex/jira/{cloudId}/rest/api/3 with ADF bodies, the connection's own webhooks
+(JWT-signed deliveries) and their removal. Each test has a database of its own (conftest.own_world): other
+responders' sweeps and delivery loops must not touch its connections."""
+import threading
+import time
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+import requests
+
+from conftest import assert_problem, own_world
+from trackers import FakeAtlassian
+
+REDIRECT = "https://grc.example.com/api/v1/ticket-sync/oauth/jira/callback"
+FAST = {"TICKET_DELIVERY_BACKOFF_BASE_MS": "100", "TICKET_DELIVERY_BACKOFF_CAP_S": "1", "TICKET_DELIVERY_POLL_MS": "100",
+        "TICKET_DELIVERY_INLINE_TIMEOUT_S": "2", "TICKET_HTTP_TIMEOUT_S": "3"}
+
+
+@pytest.fixture
+def atlassian():
+    fake = FakeAtlassian()
+    yield fake
+    fake.stop()
+
+
+def oauth_env(fake, **extra):
+    return {"TICKET_JIRA_OAUTH_CLIENT_ID": fake.client_id, "TICKET_JIRA_OAUTH_CLIENT_SECRET": fake.client_secret,
+            "TICKET_JIRA_OAUTH_REDIRECT_URL": REDIRECT, "TICKET_ATLASSIAN_AUTH_URL": fake.base,
+            "TICKET_ATLASSIAN_API_URL": fake.base, "PUBLIC_BASE_URL": "https://grc.example.com",
+            "TICKET_ENV_FALLBACK": "off", **FAST, **extra}
+
+
+def start(stack, world, body):
+    return requests.post(stack.url(f"/api/v1/orgs/{world.org}/ticket-sync/connections/oauth/jira"), json=body,
+                         headers=world.auth("admin"))
+
+
+def callback(stack, code, state):
+    return requests.get(stack.url("/api/v1/ticket-sync/oauth/jira/callback"), params={"code": code, "state": state},
+                        allow_redirects=False)
+
+
+def fragment(response):
+    assert response.status_code == 303, response.text
+    location = response.headers["Location"]
+    assert location.startswith("https://grc.example.com/#"), location
+    return {k: v[0] for k, v in parse_qs(urlsplit(location).fragment).items()}
+
+
+def connect(stack, world, fake, **body):
+    started = start(stack, world, {"project_key": fake.jira.project, "default": True, **body})
+    assert started.status_code == 201, started.text
+    code, state = fake.authorize(started.json()["authorize_url"], REDIRECT)
+    done = fragment(callback(stack, code, state))
+    assert done["jira_cloud"] == "connected", done
+    return done["connection"]
+
+
+def hook_url(stack, fake):
+    """Where the connection's webhook delivers: its registered (public) inbound URL, reached through this stack."""
+    [hook] = fake.webhooks.values()
+    return stack.url(urlsplit(hook["url"]).path)
+
+
+def comment_delivery(fake, key, comment, matched):
+    issue = fake.jira.issues[key]
+    return {**fake.jira.comment_webhook(key, comment), "matchedWebhookIds": matched}
+
+
+def thread(stack, world, request=None):
+    return requests.get(stack.url(world.request_path(request) + "/comments"),
+                        headers=world.auth("reader")).json()["comments"]
+
+
+def test_without_the_settings_the_route_answers_503_naming_them(stack, world):
+    answer = requests.post(stack.url(f"/api/v1/orgs/{world.org}/ticket-sync/connections/oauth/jira"), json={},
+                           headers=world.auth("admin"))
+    body = assert_problem(answer, 503)
+    assert body["missing_keys"] == ["TICKET_JIRA_OAUTH_CLIENT_ID", "TICKET_JIRA_OAUTH_CLIENT_SECRET",
+                                    "TICKET_JIRA_OAUTH_REDIRECT_URL"]
+
+
+def test_connect_ticket_comments_close_and_webhooks(make_stack, atlassian):
+    world = own_world()
+    stack = make_stack("jira-oauth", oauth_env(atlassian), database_url=world.runtime_url)
+    reader = requests.post(stack.url(f"/api/v1/orgs/{world.org}/ticket-sync/connections/oauth/jira"), json={},
+                           headers=world.auth("reader"))
+    assert reader.status_code in (403, 404), reader.text
+
+    started = start(stack, world, {"project_key": atlassian.jira.project, "default": True})
+    assert started.status_code == 201, started.text
+    assert set(started.json()) == {"authorize_url", "expires_at"}
+    code, state = atlassian.authorize(started.json()["authorize_url"], REDIRECT)
+    # An unknown state is refused before anything is exchanged.
+    assert_problem(callback(stack, code, "0" * 64), 400)
+    assert atlassian.token_calls() == []
+    done = fragment(callback(stack, code, state))
+    assert done["jira_cloud"] == "connected"
+    connection_id = done["connection"]
+    # The state is single-use.
+    assert_problem(callback(stack, code, state), 400)
+    [exchange] = atlassian.token_calls("authorization_code")
+    assert exchange["json"] == {"grant_type": "authorization_code", "client_id": atlassian.client_id,
+                                "client_secret": atlassian.client_secret, "code": code, "redirect_uri": REDIRECT}
+
+    shown = requests.get(stack.url(f"/api/v1/orgs/{world.org}/ticket-sync/connections/{connection_id}"),
+                         headers=world.auth("admin")).json()
+    assert shown["kind"] == "jira_cloud" and shown["configured"] is True and shown["default"] is True
+    settings = shown["settings"]
+    assert settings["cloud_id"] == atlassian.cloud_id and settings["site_url"] == atlassian.sites[0]["url"]
+    assert settings["account_id"] == atlassian.jira.myself["accountId"] and "manage:jira-webhook" in settings["scopes"]
+    assert shown["secrets"]["refresh_token"]["set"] is True
+    assert "rt-" not in str(shown) and "at-" not in str(shown), "tokens are never returned"
+    stored = world.sql("SELECT string_agg(sealed, ',') FROM ticket_sync.connection_secrets")
+    assert "rt-" not in stored and "at-" not in stored, "tokens are sealed at rest"
+
+    # The connection registered its own webhook on its inbound URL, for the project (no labels in the filter).
+    [(webhook_id, hook)] = atlassian.webhooks.items()
+    assert hook["jqlFilter"] == f"project = {atlassian.jira.project}"
+    assert hook["events"] == ["jira:issue_updated", "jira:issue_deleted", "comment_created", "comment_updated"]
+    assert hook["url"].startswith("https://grc.example.com/api/v1/ticket-sync/hooks/")
+
+    # A ticket through /ex/jira/{cloudId}/rest/api/3, its description in ADF.
+    created = requests.post(stack.url(world.request_path() + "/ticket"), headers=world.auth("admin"))
+    assert created.status_code == 201, created.text
+    link = created.json()
+    key = atlassian.jira.key(1)
+    assert link["provider"] == "jira_cloud" and link["external_id"] == key
+    assert link["external_url"] == f"{atlassian.sites[0]['url']}/browse/{key}"
+    [create_call] = atlassian.calls("POST", "/rest/api/3/issue")
+    assert create_call["path"] == f"/ex/jira/{atlassian.cloud_id}/rest/api/3/issue"
+    assert create_call["headers"]["Authorization"].startswith("Bearer at-")
+    description = create_call["json"]["fields"]["description"]
+    assert description["type"] == "doc" and description["content"][0]["content"][0]["text"] == "Q3 access review"
+    labels = create_call["json"]["fields"]["labels"]
+    assert "ticketsync" in labels and any(label.startswith("ticketsync-") for label in labels)
+
+    # A comment out, in ADF with its ticketsync property.
+    posted = requests.post(stack.url(world.request_path() + "/comments"), json={"body": "Please attach it."},
+                           headers=world.auth("reader")).json()["comment"]
+    assert posted["sync_state"] == "synced", posted
+    [comment_call] = [c for c in atlassian.calls("POST", "/comment") if c["path"].endswith(f"/issue/{key}/comment")]
+    assert comment_call["json"]["body"]["type"] == "doc"
+    assert comment_call["json"]["properties"][0]["key"] == "ticketsync"
+    assert "Please attach it." in atlassian.jira.issues[key]["comments"][0]["body"]
+
+    # A comment in, on our webhook's JWT-signed delivery.
+    url = hook_url(stack, atlassian)
+    theirs = atlassian.jira.add_comment(key, "Attached the report.")
+    delivered = atlassian.delivery(url, comment_delivery(atlassian, key, theirs, [webhook_id]))
+    assert delivered.status_code == 200, delivered.text
+    assert delivered.json()["applied"]["comment"] == "created"
+    assert thread(stack, world)[-1]["body"] == "Attached the report."
+
+    # Refused before the body is read: forged, expired, wrongly signed, missing, or another algorithm.
+    now = int(time.time())
+    other = atlassian.jira.add_comment(key, "Never imported.")
+    payload = comment_delivery(atlassian, key, other, [webhook_id])
+    for attempt in [dict(secret="not-the-client-secret"), dict(claims={"iat": now - 600, "exp": now - 300}),
+                    dict(claims={"iat": now + 600, "exp": now + 900}), dict(token="not.a.jwt"),
+                    dict(token=atlassian_token_none(now))]:
+        refused = atlassian.delivery(url, payload, **attempt)
+        assert_problem(refused, 401)
+    refused = requests.post(url, json=payload)
+    assert_problem(refused, 401)
+    # Not one of ours: acknowledged, nothing applied.
+    ignored = atlassian.delivery(url, comment_delivery(atlassian, key, other, [webhook_id + 1000]))
+    assert ignored.status_code == 200 and ignored.json()["applied"]["comment"] is None, ignored.text
+    assert "Never imported." not in [c["body"] for c in thread(stack, world)]
+
+    # A close by the transition to done.
+    closed = requests.post(stack.url(world.request_path() + "/ticket/close"), headers=world.auth("admin"))
+    assert closed.status_code == 200, closed.text
+    assert atlassian.jira.issues[key]["status"] == "done"
+
+    # Disabling the connection deletes its webhooks at Atlassian.
+    disabled = requests.patch(stack.url(f"/api/v1/orgs/{world.org}/ticket-sync/connections/{connection_id}"),
+                              json={"disabled": True}, headers=world.auth("admin"))
+    assert disabled.status_code == 200, disabled.text
+    assert atlassian.webhooks == {}
+    [deleted] = atlassian.calls("DELETE", "/rest/api/3/webhook")
+    assert deleted["json"] == {"webhookIds": [webhook_id]}
+
+
+def atlassian_token_none(now):
+    """An unsigned token (`alg: none`)."""
+    from atlassian_fake import b64url
+    import json
+    return (b64url(json.dumps({"alg": "none"}).encode()) + "." +
+            b64url(json.dumps({"iat": now, "exp": now + 60}).encode()) + ".")
+
+
+def test_two_processes_needing_a_refresh_at_once_make_one_refresh_call(make_stack, atlassian):
+    world = own_world()
+    env = oauth_env(atlassian)
+    first = make_stack("jira-oauth-a", env, database_url=world.runtime_url)
+    second = make_stack("jira-oauth-b", env, database_url=world.runtime_url)
+    connect(first, world, atlassian)
+    assert requests.post(first.url(world.request_path() + "/ticket"), headers=world.auth("admin")).status_code == 201
+    assert requests.post(first.url(world.request_path(world.r2) + "/ticket"),
+                         headers=world.auth("admin")).status_code == 201
+    # The hour passes: Atlassian expires the access token, and so does the stored copy.
+    atlassian.expire_access()
+    world.sql("UPDATE ticket_sync.connection_secrets SET valid_until = now() - interval '1 second' "
+              "WHERE field = 'access_token'")
+    atlassian.slow = 0.3  # the refresh takes a moment, so both processes wait on the same lock
+    answers = {}
+
+    def post(name, stack, request):
+        answers[name] = requests.post(stack.url(world.request_path(request) + "/comments"),
+                                      json={"body": f"from {name}"}, headers=world.auth("reader"))
+
+    threads = [threading.Thread(target=post, args=("a", first, world.r1)),
+               threading.Thread(target=post, args=("b", second, world.r2))]
+    for thread_ in threads:
+        thread_.start()
+    for thread_ in threads:
+        thread_.join()
+    atlassian.slow = 0
+    assert [a.status_code for a in answers.values()] == [201, 201], {k: v.text for k, v in answers.items()}
+    assert len(atlassian.token_calls("refresh_token")) == 1
+    assert {c["json"]["body"]["content"][0]["content"][0]["text"] for c in atlassian.calls("POST", "/comment")
+            if isinstance(c["json"], dict) and isinstance(c["json"].get("body"), dict)} >= {"from a", "from b"}
+    # Both proceeded with the new token; the old refresh token was never sent again.
+    refresh_tokens = [c["json"]["refresh_token"] for c in atlassian.token_calls("refresh_token")]
+    assert len(set(refresh_tokens)) == len(refresh_tokens)
+
+
+def test_invalid_grant_needs_reconnect_and_reconnect_keeps_the_links(make_stack, atlassian):
+    world = own_world()
+    stack = make_stack("jira-oauth-reconnect", oauth_env(atlassian), database_url=world.runtime_url)
+    connection_id = connect(stack, world, atlassian)
+    created = requests.post(stack.url(world.request_path() + "/ticket"), headers=world.auth("admin"))
+    assert created.status_code == 201, created.text
+    atlassian.revoke_all()
+    world.sql("UPDATE ticket_sync.connection_secrets SET valid_until = now() - interval '1 second' "
+              "WHERE field = 'access_token'")
+    refused = requests.post(stack.url(world.request_path(world.r2) + "/ticket"), headers=world.auth("admin"))
+    body = assert_problem(refused, 503)
+    assert body["type"].endswith("connection-needs-reconnect") and body["connection_id"] == connection_id
+    shown = requests.get(stack.url(f"/api/v1/orgs/{world.org}/ticket-sync/connections/{connection_id}"),
+                         headers=world.auth("admin")).json()
+    assert "needs_reconnect" in shown["settings"]
+    audited = world.sql("SELECT detail->>'state' FROM ticket_sync.audit_events WHERE connection_id = :'c' "
+                        "AND action = 'connection.update'", c=connection_id)
+    assert "needs_reconnect" in audited
+    # Still refused, without asking Atlassian again.
+    calls = len(atlassian.token_calls())
+    assert_problem(requests.post(stack.url(world.request_path(world.r2) + "/ticket"), headers=world.auth("admin")), 503)
+    assert len(atlassian.token_calls()) == calls
+
+    again = connect(stack, world, atlassian, connection_id=connection_id)
+    assert again == connection_id
+    shown = requests.get(stack.url(f"/api/v1/orgs/{world.org}/ticket-sync/connections/{connection_id}"),
+                         headers=world.auth("admin")).json()
+    assert "needs_reconnect" not in shown["settings"]
+    link = requests.get(stack.url(world.request_path() + "/ticket"), headers=world.auth("reader"))
+    assert link.status_code == 200 and link.json()["external_id"] == atlassian.jira.key(1)
+    posted = requests.post(stack.url(world.request_path() + "/comments"), json={"body": "after reconnect"},
+                           headers=world.auth("reader")).json()["comment"]
+    assert posted["sync_state"] == "synced", posted
