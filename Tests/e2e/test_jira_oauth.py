@@ -9,7 +9,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import requests
 
-from conftest import assert_problem, own_world
+from conftest import assert_problem, own_world, wait_for
 from trackers import FakeAtlassian
 
 REDIRECT = "https://grc.example.com/api/v1/ticket-sync/oauth/jira/callback"
@@ -260,3 +260,56 @@ def test_invalid_grant_needs_reconnect_and_reconnect_keeps_the_links(make_stack,
     posted = requests.post(stack.url(world.request_path() + "/comments"), json={"body": "after reconnect"},
                            headers=world.auth("reader")).json()["comment"]
     assert posted["sync_state"] == "synced", posted
+
+
+def test_an_access_token_expiring_mid_run_is_refreshed_once_and_the_call_goes_through(make_stack, atlassian):
+    world = own_world()
+    stack = make_stack("jira-oauth-midrun", oauth_env(atlassian), database_url=world.runtime_url)
+    connect(stack, world, atlassian)
+    assert requests.post(stack.url(world.request_path() + "/ticket"), headers=world.auth("admin")).status_code == 201
+    # Atlassian ends the token before the expiry we stored: the call is refused once, refreshed, and sent again.
+    atlassian.expire_access()
+    posted = requests.post(stack.url(world.request_path() + "/comments"), json={"body": "still works"},
+                           headers=world.auth("reader")).json()["comment"]
+    assert posted["sync_state"] == "synced", posted
+    assert len(atlassian.token_calls("refresh_token")) == 1
+    assert "still works" in atlassian.jira.issues[atlassian.jira.key(1)]["comments"][0]["body"]
+
+
+def test_an_expired_webhook_is_registered_again_by_the_sweep(make_stack, atlassian):
+    world = own_world()
+    stack = make_stack("jira-oauth-hooks", oauth_env(atlassian, TICKET_SYNC_RESYNC_EVERY="1"),
+                       database_url=world.runtime_url)
+    connection_id = connect(stack, world, atlassian)
+    [(first_id, hook)] = atlassian.webhooks.items()
+    # 30 days pass without a refresh: Atlassian drops it; our record says it expired.
+    atlassian.webhooks.clear()
+    world.sql("UPDATE ticket_sync.jira_cloud_webhooks SET expires_at = now() - interval '1 second'")
+    resync = requests.post(stack.url(f"/api/v1/orgs/{world.org}/ticket-sync/connections/{connection_id}/resync"),
+                           headers=world.auth("admin"))
+    assert resync.status_code in (200, 202), resync.text
+    wait_for(lambda: len(atlassian.webhooks) == 1, seconds=20, what="the webhook registered again")
+    [(second_id, again)] = atlassian.webhooks.items()
+    assert second_id != first_id and again["url"] == hook["url"] and again["jqlFilter"] == hook["jqlFilter"]
+    wait_for(lambda: world.sql("SELECT array_to_string(webhook_ids, ',') FROM ticket_sync.jira_cloud_webhooks")
+             == str(second_id), what="the new id stored")
+    # Deliveries of the new registration are ours; those naming only the old one are not.
+    assert requests.post(stack.url(world.request_path() + "/ticket"), headers=world.auth("admin")).status_code == 201
+    key = atlassian.jira.key(1)
+    url = hook_url(stack, atlassian)
+    old = atlassian.delivery(url, comment_delivery(atlassian, key, atlassian.jira.add_comment(key, "old"), [first_id]))
+    assert old.status_code == 200 and old.json()["applied"]["comment"] is None, old.text
+    new = atlassian.delivery(url, comment_delivery(atlassian, key, atlassian.jira.add_comment(key, "new"), [second_id]))
+    assert new.status_code == 200 and new.json()["applied"]["comment"] == "created", new.text
+
+
+def test_deleting_the_connection_deletes_its_webhooks(make_stack, atlassian):
+    world = own_world()
+    stack = make_stack("jira-oauth-delete", oauth_env(atlassian), database_url=world.runtime_url)
+    connection_id = connect(stack, world, atlassian)
+    [webhook_id] = atlassian.webhooks
+    deleted = requests.delete(stack.url(f"/api/v1/orgs/{world.org}/ticket-sync/connections/{connection_id}"),
+                              headers=world.auth("admin"))
+    assert deleted.status_code == 204, deleted.text
+    assert atlassian.webhooks == {}
+    assert atlassian.calls("DELETE", "/rest/api/3/webhook")[0]["json"] == {"webhookIds": [webhook_id]}

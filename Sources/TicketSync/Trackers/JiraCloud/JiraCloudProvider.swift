@@ -25,9 +25,14 @@ struct JiraCloudProvider: TicketProvider {
 
     func checkConnection() -> [ConnectionCheck.Step] { jira.checkConnection() }
 
-    /// Jira's sweep, which first keeps the webhooks alive (in the sweeping loop's database session).
+    /// Jira's sweep. Each sweep (and each "Re-sync now") asks for it first, so this is where the connection's webhooks
+    /// are kept alive, in the sweeping loop's database session, whether or not the connection has links yet. Best
+    /// effort: a failure is logged and the sweep goes on (the next one tries again).
     func sweeper(reading db: PGConnection) -> (any TicketSweeper)? {
-        JiraCloudSweeper(inner: JiraSweeper(jira: jira), upkeep: { try maintainWebhooks(db: db) })
+        do { try maintainWebhooks(db: db) } catch {
+            ServerLog.warning("connection \(connectionID): Jira Cloud webhook upkeep failed: \(error)")
+        }
+        return JiraSweeper(jira: jira)
     }
 
     /// Refreshes the registrations when fewer than 10 days remain; registers them again when they expired or
@@ -45,21 +50,6 @@ struct JiraCloudProvider: TicketProvider {
         let ids = try hooks.register(url: inboundURL)
         try store.save(connection: connectionID, ids: ids)
     }
-}
-
-/// A sweep that runs its upkeep (best effort: a failure is logged, the sweep goes on) before its first page.
-struct JiraCloudSweeper: TicketSweeper {
-    let inner: JiraSweeper
-    let upkeep: () throws -> Void
-
-    func changes(since: Int64, page: String?) throws -> SweepPage {
-        if page == nil {
-            do { try upkeep() } catch { ServerLog.warning("Jira Cloud webhook upkeep failed: \(error)") }
-        }
-        return try inner.changes(since: since, page: page)
-    }
-
-    func lookup(_ link: TicketLink) throws -> SweptTicket { try inner.lookup(link) }
 }
 
 extension JiraCloudTracker {

@@ -49,9 +49,11 @@ enum JiraCloudTracker: Tracker {
             let site = config.serviceURL("site_url"), let project = jira.projectKey,
             let base = URL(string: "\(oauth.apiURL.absoluteString)/ex/jira/\(cloudID)")
         else { throw APIError.providerNotConfigured(config) }
-        let token = try JiraOAuthTokens(config: config, context: context).accessToken()
+        let tokens = JiraOAuthTokens(config: config, context: context)
+        let token = try tokens.accessToken()
         let provider = JiraProvider(
-            settings: jira, baseURL: base, apiToken: token, projectKey: project, http: context.http,
+            settings: jira, baseURL: base, apiToken: token, projectKey: project,
+            http: JiraCloudHTTP(context.http, tokens: tokens, accessToken: token),
             timeouts: context.settings.httpTimeouts, identityCache: context.registry.jiraIdentity(config),
             deploymentCache: context.registry.jiraDeployment(config, baseURL: base),
             cloudSearchLagSeconds: context.settings.jiraCloudSearchLagSeconds, linkBack: context.linkBack,

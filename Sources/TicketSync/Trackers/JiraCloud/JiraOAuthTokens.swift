@@ -17,8 +17,10 @@ struct JiraOAuthTokens {
     let context: ProviderContext
 
     /// The access token to call with: the loaded one while valid, else one refreshed under the connection's lock.
-    func accessToken() throws -> String {
-        if let token = config.secrets["access_token"] { return token }
+    /// `replacing`: a token Atlassian just refused (it expired or was revoked early): any other stored one is taken,
+    /// else a refresh is made even though the stored expiry had not come.
+    func accessToken(replacing stale: String? = nil) throws -> String {
+        if stale == nil, let token = config.secrets["access_token"] { return token }
         guard let connection = config.connectionID, let org = config.orgID else {
             throw APIError.providerNotConfigured(config)
         }
@@ -52,7 +54,8 @@ struct JiraOAuthTokens {
                     WHERE connection_id = $1 AND field = 'access_token' AND valid_until > now()
                     """, [connection]
                 ).first?.string("sealed") {
-                    return .token(try sealer.open(fresh, field: "access_token"))
+                    let opened = try sealer.open(fresh, field: "access_token")
+                    if opened != stale { return .token(opened) }
                 }
                 switch client.refresh(try sealer.open(refresh, field: "refresh_token")) {
                 case .success(let tokens):
