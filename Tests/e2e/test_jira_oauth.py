@@ -241,7 +241,10 @@ def test_invalid_grant_needs_reconnect_and_reconnect_keeps_the_links(make_stack,
     assert body["type"].endswith("connection-needs-reconnect") and body["connection_id"] == connection_id
     shown = requests.get(stack.url(f"/api/v1/orgs/{world.org}/ticket-sync/connections/{connection_id}"),
                          headers=world.auth("admin")).json()
-    assert "needs_reconnect" in shown["settings"]
+    assert "needs_reconnect" in shown["settings"] and shown["state"] == "needs_reconnect"
+    readiness = requests.get(stack.url(f"/api/v1/orgs/{world.org}/ticket-sync/status"), headers=world.auth("reader"))
+    [summary] = [c for c in readiness.json()["connections"] if c["id"] == connection_id]
+    assert summary["state"] == "needs_reconnect"
     audited = world.sql("SELECT detail->>'state' FROM ticket_sync.audit_events WHERE connection_id = :'c' "
                         "AND action = 'connection.update'", c=connection_id)
     assert "needs_reconnect" in audited
@@ -254,7 +257,7 @@ def test_invalid_grant_needs_reconnect_and_reconnect_keeps_the_links(make_stack,
     assert again == connection_id
     shown = requests.get(stack.url(f"/api/v1/orgs/{world.org}/ticket-sync/connections/{connection_id}"),
                          headers=world.auth("admin")).json()
-    assert "needs_reconnect" not in shown["settings"]
+    assert "needs_reconnect" not in shown["settings"] and shown["state"] == "ok"
     link = requests.get(stack.url(world.request_path() + "/ticket"), headers=world.auth("reader"))
     assert link.status_code == 200 and link.json()["external_id"] == atlassian.jira.key(1)
     posted = requests.post(stack.url(world.request_path() + "/comments"), json={"body": "after reconnect"},

@@ -42,6 +42,7 @@ enum StatusRoutes {
             "default": .bool(connection.isDefault), "disabled": .bool(connection.disabled),
             "configured": .bool(connection.missing.isEmpty),
             "missing": .array(connection.missing.map(JSONValue.string)),
+            "state": .string(connection.state),
             "inbound": .string(connection.inboundState), "last_test": connection.lastTest ?? .null,
             "inbound_events": .array(connection.kind.inboundEvents.map(JSONValue.string)),
             "status_map": .string(connection.effectiveSettings["status_map"] ?? StatusMap.standard.text),
