@@ -316,3 +316,57 @@ def test_deleting_the_connection_deletes_its_webhooks(make_stack, atlassian):
     assert deleted.status_code == 204, deleted.text
     assert atlassian.webhooks == {}
     assert atlassian.calls("DELETE", "/rest/api/3/webhook")[0]["json"] == {"webhookIds": [webhook_id]}
+
+
+def test_several_sites_are_chosen_by_starting_again_with_one(make_stack):
+    fake = FakeAtlassian(sites=2)
+    try:
+        world = own_world()
+        stack = make_stack("jira-oauth-sites", oauth_env(fake), database_url=world.runtime_url)
+        started = start(stack, world, {"project_key": fake.jira.project})
+        code, state = fake.authorize(started.json()["authorize_url"], REDIRECT)
+        asked = fragment(callback(stack, code, state))
+        assert asked["jira_cloud"] == "choose_site"
+        assert asked["sites"].split(",") == [f"{s['id']}|{s['url']}" for s in fake.sites]
+        assert world.sql("SELECT count(*) FROM ticket_sync.connections") == "0", "nothing stored before the choice"
+        second = fake.sites[1]
+        connection_id = connect(stack, world, fake, site=second["url"])
+        shown = requests.get(stack.url(f"/api/v1/orgs/{world.org}/ticket-sync/connections/{connection_id}"),
+                             headers=world.auth("admin")).json()
+        assert shown["settings"]["cloud_id"] == second["id"] and shown["settings"]["site_url"] == second["url"]
+    finally:
+        fake.stop()
+
+
+def test_status_in_redelivery_deduplicated_and_the_sweep_reads_through_the_gateway(make_stack, atlassian):
+    world = own_world()
+    stack = make_stack("jira-oauth-sweep", oauth_env(atlassian, TICKET_SYNC_RESYNC_EVERY="1"),
+                       database_url=world.runtime_url)
+    connection_id = connect(stack, world, atlassian)
+    assert requests.post(stack.url(world.request_path() + "/ticket"), headers=world.auth("admin")).status_code == 201
+    key = atlassian.jira.key(1)
+    [webhook_id] = atlassian.webhooks
+    url = hook_url(stack, atlassian)
+
+    # A status change in, from our webhook's delivery.
+    moved = atlassian.jira.transition(key, "indeterminate", "In Review")
+    status = atlassian.delivery(url, {**atlassian.jira.status_webhook(key, moved), "matchedWebhookIds": [webhook_id]})
+    assert status.status_code == 200, status.text
+    link = requests.get(stack.url(world.request_path() + "/ticket"), headers=world.auth("reader")).json()
+    assert link["tracker_status"]["name"] == "In Review", link
+
+    # A redelivery (same X-Atlassian-Webhook-Identifier) imports nothing twice.
+    comment = atlassian.jira.add_comment(key, "Once only.")
+    first = atlassian.delivery(url, comment_delivery(atlassian, key, comment, [webhook_id]), identifier="delivery-1")
+    again = atlassian.delivery(url, comment_delivery(atlassian, key, comment, [webhook_id]), identifier="delivery-1")
+    assert first.json()["applied"]["comment"] == "created" and again.json()["applied"]["comment"] == "duplicate"
+    assert [c["body"] for c in thread(stack, world)].count("Once only.") == 1
+
+    # A comment made on Jira whose webhook never came: the sweep finds it through /ex/jira/{cloudId}/rest/api/3.
+    atlassian.jira.add_comment(key, "Missed by the webhook.")
+    resync = requests.post(stack.url(f"/api/v1/orgs/{world.org}/ticket-sync/connections/{connection_id}/resync"),
+                           headers=world.auth("admin"))
+    assert resync.status_code == 202, resync.text
+    wait_for(lambda: "Missed by the webhook." in [c["body"] for c in thread(stack, world)], seconds=20,
+             what="the sweep to import the missed comment")
+    assert any(c["path"] == f"/ex/jira/{atlassian.cloud_id}/rest/api/3/search/jql" for c in atlassian.calls("POST"))
