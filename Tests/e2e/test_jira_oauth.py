@@ -370,3 +370,39 @@ def test_status_in_redelivery_deduplicated_and_the_sweep_reads_through_the_gatew
     wait_for(lambda: "Missed by the webhook." in [c["body"] for c in thread(stack, world)], seconds=20,
              what="the sweep to import the missed comment")
     assert any(c["path"] == f"/ex/jira/{atlassian.cloud_id}/rest/api/3/search/jql" for c in atlassian.calls("POST"))
+
+
+def test_the_page_connects_reconnects_and_shows_the_state(make_stack, atlassian):
+    from browser import chromium
+    from test_web_page import sign_in
+    world = own_world()
+    env = oauth_env(atlassian)
+    env.pop("PUBLIC_BASE_URL")  # the callback returns to the page it was started from
+    stack = make_stack("jira-oauth-page", env, database_url=world.runtime_url)
+    driver = chromium()
+    try:
+        page = sign_in(driver, stack, world, "admin")
+        page.click("#connect-jira-cloud")
+        page.wait(lambda d: d.current_url.startswith(atlassian.base + "/authorize"))
+        code, state = atlassian.authorize(driver.current_url, REDIRECT)
+        # Atlassian's redirect, as the browser would follow it.
+        driver.get(stack.url(f"/api/v1/ticket-sync/oauth/jira/callback?code={code}&state={state}"))
+        page.text_in("#jira-cloud-outcome", "Jira Cloud is connected")
+        assert "jira_cloud" not in driver.current_url, "the outcome leaves the address bar"
+        page.text_in("#connections-table", "acting as Ticket Sync Bot")
+        page.text_in("#connections-table", "missing settings.project_key")
+        # Atlassian ends the grant: the row says so and offers Reconnect.
+        [connection_id] = world.sql("SELECT id FROM ticket_sync.connections").split()
+        world.sql("UPDATE ticket_sync.connections SET settings = settings || '{\"needs_reconnect\": \"now\"}'")
+        driver.get(stack.url("/"))
+        page.text_in("#connections-table", "needs reconnect")
+        page.click("#connections-table button[data-action='reconnect']")
+        page.wait(lambda d: d.current_url.startswith(atlassian.base + "/authorize"))
+        code, state = atlassian.authorize(driver.current_url, REDIRECT)
+        driver.get(stack.url(f"/api/v1/ticket-sync/oauth/jira/callback?code={code}&state={state}"))
+        page.text_in("#jira-cloud-outcome", "Jira Cloud is connected")
+        page.wait(lambda d: "needs reconnect" not in page.find("#connections-table")[0].text)
+        assert world.sql("SELECT id FROM ticket_sync.connections").split() == [connection_id]
+        assert not page.find("#connections-table button[data-action='rotate']"), "no inbound secret to rotate"
+    finally:
+        driver.quit()
