@@ -164,6 +164,16 @@ def test_connect_ticket_comments_close_and_webhooks(make_stack, atlassian):
         assert_problem(refused, 401)
     refused = requests.post(url, json=payload)
     assert_problem(refused, 401)
+    # Nothing of the body is read before the token verifies: a body that is no JSON still gets the same 401.
+    garbage = requests.post(url, data=b"{not json", headers={"Content-Type": "application/json",
+                                                              "Authorization": "Bearer a.b.c"})
+    assert_problem(garbage, 401)
+    assert_problem(atlassian.delivery(url, {"webhookEvent": 1}, secret="wrong"), 401)
+    # The flow's own settings are not the org's to change.
+    for field in ("cloud_id", "needs_reconnect"):
+        patched = requests.patch(stack.url(f"/api/v1/orgs/{world.org}/ticket-sync/connections/{connection_id}"),
+                                 json={"settings": {field: None}}, headers=world.auth("admin"))
+        assert_problem(patched, 422)
     # Not one of ours: acknowledged, nothing applied.
     ignored = atlassian.delivery(url, comment_delivery(atlassian, key, other, [webhook_id + 1000]))
     assert ignored.status_code == 200 and ignored.json()["applied"]["comment"] is None, ignored.text
@@ -406,3 +416,20 @@ def test_the_page_connects_reconnects_and_shows_the_state(make_stack, atlassian)
         assert not page.find("#connections-table button[data-action='rotate']"), "no inbound secret to rotate"
     finally:
         driver.quit()
+
+
+def test_webhooks_with_fewer_than_ten_days_left_are_refreshed(make_stack, atlassian):
+    world = own_world()
+    stack = make_stack("jira-oauth-refresh-hooks", oauth_env(atlassian, TICKET_SYNC_RESYNC_EVERY="1"),
+                       database_url=world.runtime_url)
+    connection_id = connect(stack, world, atlassian)
+    [webhook_id] = atlassian.webhooks
+    world.sql("UPDATE ticket_sync.jira_cloud_webhooks SET expires_at = now() + interval '5 days'")
+    resync = requests.post(stack.url(f"/api/v1/orgs/{world.org}/ticket-sync/connections/{connection_id}/resync"),
+                           headers=world.auth("admin"))
+    assert resync.status_code == 202, resync.text
+    wait_for(lambda: atlassian.calls("PUT", "/rest/api/3/webhook/refresh"), seconds=20, what="the refresh")
+    assert atlassian.calls("PUT", "/rest/api/3/webhook/refresh")[0]["json"] == {"webhookIds": [webhook_id]}
+    wait_for(lambda: world.sql("SELECT expires_at > now() + interval '29 days' FROM ticket_sync.jira_cloud_webhooks")
+             == "t", what="the new expiry stored")
+    assert list(atlassian.webhooks) == [webhook_id] and not atlassian.calls("POST", "/rest/api/3/webhook")[1:]

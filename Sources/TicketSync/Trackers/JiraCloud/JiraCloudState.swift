@@ -1,6 +1,7 @@
 import TicketSyncPlatform
 
-/// What the OAuth flow keeps in a `jira_cloud` connection's settings (written by the flow, never by PATCH):
+/// What the OAuth flow keeps in a `jira_cloud` connection's settings (written by the flow; not among the kind's
+/// settings, so never by PATCH):
 /// the site (`cloud_id`, `site_url`), the granted `scopes`, the account it acts as (`account_id`, `account_name`),
 /// and `needs_reconnect` (when Atlassian refused its grant; cleared by a reconnect).
 enum JiraCloudState {

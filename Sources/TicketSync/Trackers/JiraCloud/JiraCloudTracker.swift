@@ -13,7 +13,9 @@ enum JiraCloudTracker: Tracker {
 
     static let connectionSpec = ConnectionSpec(
         kind: .jiraCloud,
-        settings: ["project_key", "issue_type", "status_map"] + JiraCloudState.flowSettings,
+        // The flow's own settings (`JiraCloudState.flowSettings`) are stored with these but are not among them: a
+        // PATCH cannot set or remove them (422, not a jira_cloud setting).
+        settings: ["project_key", "issue_type", "status_map"],
         defaults: ["issue_type": "Task", "status_map": StatusMap.standard.text],
         secrets: ["access_token", "refresh_token", "inbound_url"],
         required: ["settings.cloud_id", "settings.site_url", "settings.project_key", "secrets.refresh_token"])
@@ -29,10 +31,7 @@ enum JiraCloudTracker: Tracker {
     static var inboundSource: InboundSource? { nil }
 
     static func validate(setting name: String, _ text: String, field: String) throws -> String? {
-        if JiraCloudState.flowSettings.contains(name) {
-            throw APIError.invalidField(field, "`\(field)` is set by Connect Jira Cloud (OAuth), not by hand.")
-        }
-        return try JiraTracker.validate(setting: name, text, field: field)
+        try JiraTracker.validate(setting: name, text, field: field)
     }
 
     static func makeProvider(_ config: TrackerConfig, _ context: ProviderContext) throws -> any TicketProvider {
