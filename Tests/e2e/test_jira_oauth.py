@@ -110,6 +110,7 @@ def test_connect_ticket_comments_close_and_webhooks(make_stack, atlassian):
     settings = shown["settings"]
     assert settings["cloud_id"] == atlassian.cloud_id and settings["site_url"] == atlassian.sites[0]["url"]
     assert settings["account_id"] == atlassian.jira.myself["accountId"] and "manage:jira-webhook" in settings["scopes"]
+    assert settings["webhooks_expire_at"] > time.strftime("%Y-%m-%dT", time.gmtime(time.time() + 29 * 86400))
     assert shown["secrets"]["refresh_token"]["set"] is True
     assert "rt-" not in str(shown) and "at-" not in str(shown), "tokens are never returned"
     stored = world.sql("SELECT string_agg(sealed, ',') FROM ticket_sync.connection_secrets")
@@ -401,6 +402,7 @@ def test_the_page_connects_reconnects_and_shows_the_state(make_stack, atlassian)
         assert "jira_cloud" not in driver.current_url, "the outcome leaves the address bar"
         page.text_in("#connections-table", "acting as Ticket Sync Bot")
         page.text_in("#connections-table", "missing settings.project_key")
+        page.text_in("#connections-table", "webhooks not registered yet")  # no project key: nothing to filter on
         # Atlassian ends the grant: the row says so and offers Reconnect.
         [connection_id] = world.sql("SELECT id FROM ticket_sync.connections").split()
         world.sql("UPDATE ticket_sync.connections SET settings = settings || '{\"needs_reconnect\": \"now\"}'")
@@ -414,6 +416,14 @@ def test_the_page_connects_reconnects_and_shows_the_state(make_stack, atlassian)
         page.wait(lambda d: "needs reconnect" not in page.find("#connections-table")[0].text)
         assert world.sql("SELECT id FROM ticket_sync.connections").split() == [connection_id]
         assert not page.find("#connections-table button[data-action='rotate']"), "no inbound secret to rotate"
+        # With a project key, the next sweep registers the webhooks, and the row says when they expire.
+        requests.patch(stack.url(f"/api/v1/orgs/{world.org}/ticket-sync/connections/{connection_id}"),
+                       json={"settings": {"project_key": atlassian.jira.project}}, headers=world.auth("admin"))
+        requests.post(stack.url(f"/api/v1/orgs/{world.org}/ticket-sync/connections/{connection_id}/resync"),
+                      headers=world.auth("admin"))
+        wait_for(lambda: len(atlassian.webhooks) == 1, seconds=20, what="the webhooks registered")
+        driver.get(stack.url("/"))
+        page.text_in("#connections-table", "webhooks expire in 29 days")
     finally:
         driver.quit()
 

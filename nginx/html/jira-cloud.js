@@ -38,5 +38,12 @@ export function jiraCloudBadges(connection) {
   if (connection.kind === "jira_cloud" && connection.settings.account_name) {
     parts.push(badge("synced", `acting as ${connection.settings.account_name}`));
   }
+  const expires = connection.kind === "jira_cloud" ? Date.parse(connection.settings.webhooks_expire_at || "") : NaN;
+  if (!Number.isNaN(expires)) {
+    const days = Math.max(0, Math.floor((expires - Date.now()) / 86400000));
+    parts.push(badge(days >= 10 ? "synced" : "pending", `webhooks expire in ${days} days`));
+  } else if (connection.kind === "jira_cloud" && !connection.disabled) {
+    parts.push(badge("pending", "webhooks not registered yet"));
+  }
   return parts;
 }

@@ -3,10 +3,13 @@ import TicketSyncPlatform
 /// What the OAuth flow keeps in a `jira_cloud` connection's settings (written by the flow; not among the kind's
 /// settings, so never by PATCH):
 /// the site (`cloud_id`, `site_url`), the granted `scopes`, the account it acts as (`account_id`, `account_name`),
-/// and `needs_reconnect` (when Atlassian refused its grant; cleared by a reconnect).
+/// `needs_reconnect` (when Atlassian refused its grant; cleared by a reconnect), and `webhooks_expire_at` (when its
+/// webhooks expire unless refreshed; `JiraCloudWebhookStore`).
 enum JiraCloudState {
     static let needsReconnect = "needs_reconnect"
-    static let flowSettings = ["cloud_id", "site_url", "scopes", "account_id", "account_name", needsReconnect]
+    static let flowSettings = [
+        "cloud_id", "site_url", "scopes", "account_id", "account_name", needsReconnect, "webhooks_expire_at",
+    ]
 
     /// Marks the connection (in the caller's transaction) and audits it once: its tickets answer 503 naming it until
     /// it is connected again.

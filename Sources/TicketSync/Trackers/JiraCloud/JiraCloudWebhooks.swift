@@ -89,18 +89,29 @@ struct JiraCloudWebhookStore {
         return Registered(ids: ids, secondsLeft: Double(row.string("seconds_left")) ?? 0)
     }
 
+    /// Also shown in the connection's settings (`webhooks_expire_at`), for the page; one statement.
     func save(connection: String, ids: [Int]) throws {
         try db.query(
             """
-            INSERT INTO ticket_sync.jira_cloud_webhooks (connection_id, webhook_ids, expires_at)
-            VALUES ($1, string_to_array($2, ',')::bigint[], clock_timestamp() + interval '30 days')
-            ON CONFLICT (connection_id) DO UPDATE
-            SET webhook_ids = excluded.webhook_ids, expires_at = excluded.expires_at, refreshed_at = clock_timestamp()
+            WITH saved AS (
+                INSERT INTO ticket_sync.jira_cloud_webhooks (connection_id, webhook_ids, expires_at)
+                VALUES ($1, string_to_array($2, ',')::bigint[], clock_timestamp() + interval '30 days')
+                ON CONFLICT (connection_id) DO UPDATE
+                SET webhook_ids = excluded.webhook_ids, expires_at = excluded.expires_at,
+                    refreshed_at = clock_timestamp()
+                RETURNING expires_at)
+            UPDATE ticket_sync.connections SET settings = settings || jsonb_build_object('webhooks_expire_at',
+                (SELECT \(SQLFragments.timestamp("expires_at")) FROM saved))
+            WHERE id = $1
             """, [connection, ids.map(String.init).joined(separator: ",")])
     }
 
     func remove(connection: String) throws {
-        try db.query("DELETE FROM ticket_sync.jira_cloud_webhooks WHERE connection_id = $1", [connection])
+        try db.query(
+            """
+            WITH removed AS (DELETE FROM ticket_sync.jira_cloud_webhooks WHERE connection_id = $1)
+            UPDATE ticket_sync.connections SET settings = settings - 'webhooks_expire_at' WHERE id = $1
+            """, [connection])
     }
 
     /// The ids a delivery names that are ours.
