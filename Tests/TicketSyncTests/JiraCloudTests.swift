@@ -55,4 +55,29 @@ struct JiraCloudTests {
                 + "write%3Ajira-work%20read%3Ajira-user%20manage%3Ajira-webhook%20offline_access&redirect_uri=https%3A"
                 + "%2F%2Fx.example%2Fcb&state=abc&response_type=code&prompt=consent")
     }
+
+    @Test func oauthSettingsReadTheSecretFileAndDefaultAtlassiansURLs() throws {
+        let path = NSTemporaryDirectory() + "jira-oauth-secret-\(UUID().uuidString)"
+        try "from-file\n".write(toFile: path, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let settings = Settings(environment: [
+            "TICKET_JIRA_OAUTH_CLIENT_ID": "cid", "TICKET_JIRA_OAUTH_CLIENT_SECRET": "from-env",
+            "TICKET_JIRA_OAUTH_CLIENT_SECRET_FILE": path,
+            "TICKET_JIRA_OAUTH_REDIRECT_URL": "https://grc.example.com/api/v1/ticket-sync/oauth/jira/callback",
+        ])
+        #expect(settings.jiraOAuth.clientSecret == "from-file" && settings.jiraOAuth.missing.isEmpty)
+        #expect(settings.jiraOAuth.authURL.absoluteString == "https://auth.atlassian.com")
+        #expect(settings.jiraOAuth.apiURL.absoluteString == "https://api.atlassian.com")
+        #expect(settings.errors.isEmpty)
+        let none = Settings(environment: [:])
+        #expect(
+            none.jiraOAuth.missing == [
+                "TICKET_JIRA_OAUTH_CLIENT_ID", "TICKET_JIRA_OAUTH_CLIENT_SECRET", "TICKET_JIRA_OAUTH_REDIRECT_URL",
+            ])
+        let bad = Settings(environment: [
+            "TICKET_JIRA_OAUTH_CLIENT_SECRET_FILE": path + ".missing", "TICKET_ATLASSIAN_API_URL": "ftp://x",
+        ])
+        #expect(bad.errors.contains { $0.hasPrefix("TICKET_JIRA_OAUTH_CLIENT_SECRET_FILE") })
+        #expect(bad.errors.contains { $0.hasPrefix("TICKET_ATLASSIAN_API_URL") })
+    }
 }
