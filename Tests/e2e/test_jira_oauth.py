@@ -98,6 +98,12 @@ def test_connect_ticket_comments_close_and_webhooks(make_stack, atlassian):
     done = fragment(callback(stack, code, state))
     assert done["jira_cloud"] == "connected"
     connection_id = done["connection"]
+    # A state whose user no longer configures the org is refused like an unknown one.
+    demoted = start(stack, world, {})
+    _, demoted_state = atlassian.authorize(demoted.json()["authorize_url"], REDIRECT)
+    world.sql("UPDATE org_memberships SET permission = 'read' WHERE user_id = :'u'", u=world.user_ids["admin"])
+    assert_problem(callback(stack, "any-code", demoted_state), 400)
+    world.sql("UPDATE org_memberships SET permission = 'configure' WHERE user_id = :'u'", u=world.user_ids["admin"])
     # The state is single-use.
     assert_problem(callback(stack, code, state), 400)
     [exchange] = atlassian.token_calls("authorization_code")

@@ -36,14 +36,17 @@ struct JiraOAuthStateStore {
         ).single("oauth state").string("expires_at")
     }
 
-    /// Uses the state up: what it was started with, or nil when it is unknown, used or expired.
+    /// Uses the state up: what it was started with, or nil when it is unknown, used or expired, or when the user who
+    /// started it no longer configures the org.
     func use(state: String) throws -> Started? {
         guard
             let row = try db.query(
                 """
-                UPDATE ticket_sync.jira_oauth_states SET used_at = clock_timestamp()
-                WHERE state_sha256 = decode($1, 'hex') AND used_at IS NULL AND expires_at > clock_timestamp()
-                RETURNING org_id, user_id, connection_id, name, is_default, project_key, site
+                UPDATE ticket_sync.jira_oauth_states s SET used_at = clock_timestamp()
+                WHERE s.state_sha256 = decode($1, 'hex') AND s.used_at IS NULL AND s.expires_at > clock_timestamp()
+                  AND EXISTS (SELECT 1 FROM {host}.org_memberships m
+                              WHERE m.org_id = s.org_id AND m.user_id = s.user_id AND m.permission = 'configure')
+                RETURNING s.org_id, s.user_id, s.connection_id, s.name, s.is_default, s.project_key, s.site
                 """, [Self.digest(state)]
             ).first
         else { return nil }
