@@ -43,7 +43,12 @@ def test_nginx_serves_the_spec(stack):
 
 @pytest.fixture
 def fuzz_target():
-    stack = Stack("schemathesis", {"TICKET_WEBHOOK_SECRET": "fuzz", "JIRA_WEBHOOK_SECRET": "fuzz"}, threads=8).start()
+    stack = Stack("schemathesis", {"TICKET_WEBHOOK_SECRET": "fuzz", "JIRA_WEBHOOK_SECRET": "fuzz",
+                                    # Connect Jira Cloud answers with its authorize URL (it calls Atlassian only
+                                    # on the callback, whose state a fuzzer cannot know).
+                                    "TICKET_JIRA_OAUTH_CLIENT_ID": "fuzz", "TICKET_JIRA_OAUTH_CLIENT_SECRET": "fuzz",
+                                    "TICKET_JIRA_OAUTH_REDIRECT_URL": "https://grc.example.com/callback"},
+                  threads=8).start()
     yield stack
     stack.stop()
 

@@ -32,6 +32,11 @@ def test_mock_is_configured_and_inbound_closed_by_default(stack, world):
                     "inbound_events": ["comment", "tracker_status"]},
         "jira": {"configured": False, "missing_keys": ["JIRA_BASE_URL", "JIRA_API_TOKEN", "JIRA_PROJECT_KEY"],
                  "inbound": "closed", "inbound_events": ["comment_created", "jira:issue_updated", "jira:issue_deleted"]},
+        # Never a deployment default: its connections are made per org with OAuth.
+        "jira_cloud": {"configured": False,
+                       "missing_keys": ["an org connection (POST /api/v1/orgs/{org_id}/ticket-sync/connections/oauth/jira)"],
+                       "inbound": "closed",
+                       "inbound_events": ["jira:issue_updated", "jira:issue_deleted", "comment_created", "comment_updated"]},
         "servicenow": {"configured": False, "missing_keys": ["SERVICENOW_BASE_URL", "SERVICENOW_API_TOKEN"],
                        "inbound": "closed", "inbound_events": ["sys_journal_field after insert (comments)",
                                                                "incident after update when state changes"]},

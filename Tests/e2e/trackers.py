@@ -9,9 +9,10 @@ for _fake in sorted(_TRACKERS.glob("*/Fake")):
     if str(_fake) not in sys.path:
         sys.path.insert(0, str(_fake))
 
+from atlassian_fake import FakeAtlassian  # noqa: E402
 from jira_fake import FakeJira  # noqa: E402
 from linear_fake import FakeLinear  # noqa: E402
 from servicenow_fake import FakeServiceNow  # noqa: E402
 from webhook_fake import Receiver  # noqa: E402
 
-__all__ = ["FakeJira", "FakeLinear", "FakeServiceNow", "Receiver"]
+__all__ = ["FakeAtlassian", "FakeJira", "FakeLinear", "FakeServiceNow", "Receiver"]

@@ -74,6 +74,7 @@ export const api = {
   deleteConnection: (org, id) => call("DELETE", connection(org, id)),
   testConnection: (org, id) => call("POST", `${connection(org, id)}/test`),
   rotateInboundSecret: (org, id) => call("POST", `${connection(org, id)}/inbound-secret`),
+  connectJiraCloud: (org, body) => call("POST", `${connections(org)}/oauth/jira`, body),
   closeTicket: (org, id) => call("POST", `${request(org, id)}/ticket/close`),
   retryTicket: (org, id) => call("POST", `${request(org, id)}/ticket/retry`),
   unlinkTicket: (org, id) => call("DELETE", `${request(org, id)}/ticket`),

@@ -2,6 +2,7 @@
 // their inbound secret; read members see their state. Secrets are write-only: the page never receives them back.
 import { api } from "./api.js";
 import { $, badge, el, show, showError, shownOnce, when } from "./dom.js";
+import { jiraCloudBadges, startJiraCloud, takeJiraCloudOutcome } from "./jira-cloud.js";
 
 // Where the tracker's statuses lead the evidence request (every kind; see docs/two-way-status.md).
 const STATUS_MAP = { name: "status_map", label: "Status map",
@@ -25,6 +26,14 @@ const KINDS = {
       { name: "api_token", label: "API token", secret: true, required: true },
       { name: "webhook_secret", label: "Webhook secret", secret: true, hint: "Verifies Jira's X-Hub-Signature on the inbound URL" },
       STATUS_MAP, INBOUND_MODE,
+    ],
+  },
+  // Made by "Connect Jira Cloud" (OAuth), never through the form; the form edits what the flow leaves to the org.
+  jira_cloud: {
+    label: "Jira Cloud (OAuth)", oauth: true, fields: [
+      { name: "project_key", label: "Project key", hint: "Issues are created here, e.g. GRC", required: true },
+      { name: "issue_type", label: "Issue type", hint: "Default: Task" },
+      STATUS_MAP,
     ],
   },
   servicenow: {
@@ -74,6 +83,9 @@ export async function loadConnections(org, permission, onChange) {
   show($("connection-form"), false);
   $("connection-result").replaceChildren();
   show($("add-connection"), permission === "configure");
+  show($("connect-jira-cloud"), permission === "configure");
+  const outcome = takeJiraCloudOutcome(org, (error) => showError($("connections-error"), error));
+  if (outcome) $("connection-result").replaceChildren(outcome);
   await refreshList();
 }
 
@@ -106,6 +118,7 @@ function state(connection) {
   const parts = [];
   if (connection.disabled) parts.push(badge("closed", "disabled"));
   parts.push(connection.configured ? badge("synced", "configured") : badge("error", `missing ${connection.missing.join(", ")}`));
+  parts.push(...jiraCloudBadges(connection));
   parts.push(badge(connection.inbound === "open" ? "synced" : "pending", `inbound ${connection.inbound}`));
   const test = connection.last_test;
   if (test) parts.push(badge(test.ok ? "synced" : "error", test.ok ? `tested ${when(test.tested_at)}` : `test failed: ${failed(test)}`));
@@ -135,7 +148,10 @@ function actions(connection) {
       () => api.updateConnection(panel.org, connection.id, { disabled: !connection.disabled })),
     connection.default ? null : button("Make default", "default", connection,
       () => api.updateConnection(panel.org, connection.id, { default: true })),
-    button("Rotate inbound secret", "rotate", connection, async () => {
+    KINDS[connection.kind]?.oauth ? button("Reconnect", "reconnect", connection,
+      () => startJiraCloud(panel.org, { connection_id: connection.id })) : null,
+    // An OAuth connection's deliveries are signed by Atlassian with the app's secret: it has no inbound secret.
+    KINDS[connection.kind]?.oauth ? null : button("Rotate inbound secret", "rotate", connection, async () => {
       const rotated = await api.rotateInboundSecret(panel.org, connection.id);
       $("connection-result").replaceChildren(shownOnce("New inbound secret", rotated.webhook_secret, "new-inbound-secret"),
         el("p", { class: "hint", text: rotated.previous_valid_until
@@ -173,7 +189,8 @@ function openForm(connection = null) {
   panel.editing = connection;
   const form = $("connection-form");
   const kind = el("select", { id: "connection-kind", name: "kind" },
-    ...Object.entries(KINDS).map(([value, spec]) => el("option", { value, text: spec.label })));
+    ...Object.entries(KINDS).filter(([value, spec]) => !spec.oauth || connection?.kind === value)
+      .map(([value, spec]) => el("option", { value, text: spec.label })));
   if (connection) { kind.value = connection.kind; kind.disabled = true; }
   const fields = el("div", { id: "connection-fields", class: "fields" });
   const drawFields = () => fields.replaceChildren(...KINDS[kind.value].fields.map((field) => input(field, connection)));
@@ -254,3 +271,5 @@ async function save(kind, name, isDefault) {
 }
 
 $("add-connection").addEventListener("click", () => openForm());
+$("connect-jira-cloud").addEventListener("click", () =>
+  startJiraCloud(panel.org).catch((error) => showError($("connections-error"), error)));

@@ -47,6 +47,10 @@ extension Application {
         router.add(
             "POST", "\(connections)/{connection_id}/inbound-secret", .org(.configure),
             ConnectionRoutes.rotateInboundSecret)
+        // Jira Cloud with OAuth 2.0: start (or restart, for a reconnect), and Atlassian's redirect back (the state
+        // authenticates it).
+        router.add("POST", "\(connections)/oauth/jira", .org(.configure), JiraOAuthRoutes.connect)
+        router.add("GET", "/api/v1/ticket-sync/oauth/jira/callback", .open, JiraOAuthRoutes.callback)
 
         // The deployment default's inbound routes (the seed's), and one inbound URL per org connection.
         router.add("POST", "/api/v1/ticket-sync/hooks/{inbound_token}", .connectionHook, HookRoutes.hook)

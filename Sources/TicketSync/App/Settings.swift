@@ -65,6 +65,8 @@ public struct Settings: Sendable {
     public var sweeps = SweepPolicy()
     /// A tracker's answer larger than this fails the call (TICKET_HTTP_MAX_RESPONSE_BYTES, default 1 MiB).
     public var maxResponseBytes = 1 << 20
+    /// The Atlassian OAuth 2.0 app `jira_cloud` connections are made with (TICKET_JIRA_OAUTH_*, TICKET_ATLASSIAN_*).
+    public var jiraOAuth = JiraOAuthSettings()
 
     public static let defaultMaxBody = 1 << 20
 
@@ -159,6 +161,7 @@ public struct Settings: Sendable {
             errors.append("\(key) holds no secret (only commas and spaces); set it or leave it unset")
         }
         envFallback = onOff("TICKET_ENV_FALLBACK")
+        jiraOAuth = JiraOAuthSettings(value, errors: &errors)
         if let text = value("TICKET_STATUS_MAP") {
             do { statusMap = try StatusMap.parse(text) } catch { errors.append("TICKET_STATUS_MAP: \(error)") }
         }

@@ -34,6 +34,9 @@ protocol Tracker: Sendable {
     static func applyInbound(
         _ context: RequestContext, connection: Connection, verified: InboundSignaturePolicy.Verified
     ) throws -> HTTPResponse
+    /// Before a connection is disabled or deleted: undoes what it set up on the tracker's side for itself (Jira
+    /// Cloud's own webhooks). Best effort: it never stops the change.
+    static func closing(_ context: RequestContext, connection: Connection)
 }
 
 /// What the generic inbound scheme does; a tracker with a webhook of its own (Jira) replaces these.
@@ -49,6 +52,8 @@ extension Tracker {
     {
         connection.inboundSignature.verify(request, secrets: secrets)
     }
+
+    static func closing(_ context: RequestContext, connection: Connection) {}
 
     static func applyInbound(
         _ context: RequestContext, connection: Connection, verified: InboundSignaturePolicy.Verified

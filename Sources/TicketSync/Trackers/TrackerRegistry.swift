@@ -5,6 +5,7 @@ enum Trackers {
         MockTracker.self,
         WebhookTracker.self,
         JiraTracker.self,
+        JiraCloudTracker.self,
         ServiceNowTracker.self,
         LinearTracker.self,
     ]

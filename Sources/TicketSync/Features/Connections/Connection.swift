@@ -48,6 +48,10 @@ public struct Connection: Sendable {
     /// Its inbound URL accepts events only with a secret to verify them.
     public var inboundOpen: Bool { secrets["webhook_secret"] != nil && !disabled && !pollOnly }
 
+    /// `needs_reconnect` when the tracker refused the connection's grant (Jira Cloud's OAuth: an admin must connect
+    /// it again), else `ok`.
+    public var state: String { settings["needs_reconnect"] != nil ? "needs_reconnect" : "ok" }
+
     /// What readiness shows: `open`, `closed`, or `poll` (a poll-only connection has no inbound URL at all).
     public var inboundState: String { pollOnly ? "poll" : inboundOpen ? "open" : "closed" }
 
@@ -78,6 +82,7 @@ public struct Connection: Sendable {
             "secrets": .object(secretsJSON),
             "configured": .bool(missing.isEmpty),
             "missing": .array(missing.map(JSONValue.string)),
+            "state": .string(state),
             "inbound": .string(inboundState),
             "inbound_url": .optional(pollOnly ? nil : inboundURL),
             "last_test": lastTest ?? .null,

@@ -70,6 +70,9 @@ enum ConnectionRoutes {
         let sealer = try SecretSealer(
             org: context.orgID, connection: connection.id.rawValue, keys: context.providers.keys,
             needed: input.secrets)
+        if input.disabled == true, !connection.disabled {
+            connection.kind.tracker.closing(context, connection: connection)
+        }
         try mappingDefaultRace {
             try db.transaction {
                 guard
@@ -93,6 +96,9 @@ enum ConnectionRoutes {
 
     static func delete(_ context: RequestContext) throws -> HTTPResponse {
         let id = try context.uuidParameter("connection_id")
+        if let connection = try ConnectionStore(db: context.database()).find(org: context.orgID, id: id) {
+            connection.kind.tracker.closing(context, connection: connection)
+        }
         let audit = audit(context, "connection.delete", connection: id)
         switch try ConnectionStore(db: context.database()).delete(org: context.orgID, id: id, audit: audit) {
         case .deleted: return .noContent()

@@ -42,6 +42,7 @@ enum StatusRoutes {
             "default": .bool(connection.isDefault), "disabled": .bool(connection.disabled),
             "configured": .bool(connection.missing.isEmpty),
             "missing": .array(connection.missing.map(JSONValue.string)),
+            "state": .string(connection.state),
             "inbound": .string(connection.inboundState), "last_test": connection.lastTest ?? .null,
             // Whether its tracker can be swept, and how the last sweep went.
             "last_sweep": connection.lastSweep ?? .null,

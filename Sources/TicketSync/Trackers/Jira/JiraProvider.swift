@@ -3,9 +3,10 @@ import TicketSyncPlatform
 
 /// Jira through REST v2, which Cloud and Data Center both serve with plain-text bodies (the one call that differs, the
 /// issue search, is chosen per deployment: see `findIssue`); the sweep reads Cloud through v3 (`JiraSweeper`).
-/// external_id is the issue key, external_ref the numeric issue id.
+/// external_id is the issue key, external_ref the numeric issue id. With a `cloudSite` (the `jira_cloud` kind) every
+/// call goes through REST v3 with Atlassian Document Format bodies.
 public struct JiraProvider: TicketProvider {
-    public let kind = ProviderKind.jira
+    public var kind: ProviderKind { cloudSite == nil ? .jira : .jiraCloud }
     let settings: JiraSettings
     let baseURL: URL
     let apiToken: String
@@ -18,6 +19,8 @@ public struct JiraProvider: TicketProvider {
     /// How long after a create attempt Cloud's search may still miss its issue (JIRA_CLOUD_SEARCH_LAG_S).
     let cloudSearchLagSeconds: Int
     let linkBack: @Sendable (EvidenceRequest) -> String?
+    /// Set for a Jira Cloud site reached through Atlassian's API gateway with OAuth (`jira_cloud`); nil for `jira`.
+    var cloudSite: JiraCloudSite? = nil
 
     static let failure = TrackerFailure(tracker: "Jira", credentialStatuses: [401, 403], details: errorCollection)
 
@@ -38,7 +41,8 @@ public struct JiraProvider: TicketProvider {
             "User-Agent": TicketSyncVersion.userAgent,
         ]
         if body != nil { headers["Content-Type"] = "application/json" }
-        guard let url = URL(string: baseURL.absoluteString + "/rest/api/\(api)" + path) else {
+        let version = cloudSite == nil ? api : 3
+        guard let url = URL(string: baseURL.absoluteString + "/rest/api/\(version)" + path) else {
             return .failure("bad URL")
         }
         return http.send(
@@ -64,7 +68,7 @@ public struct JiraProvider: TicketProvider {
             "fields": .object([
                 "project": .object(["key": .string(projectKey)]),
                 "summary": .string(String(request.title.prefix(255))),
-                "description": .string(description),
+                "description": richText(description),
                 "issuetype": .object(["name": .string(settings.issueType)]),
                 "labels": .array([.string(key.text), .string(JiraSweepQuery.label)]),
             ])
@@ -79,7 +83,7 @@ public struct JiraProvider: TicketProvider {
     func ticket(key: String, id: String) -> CreatedTicket {
         CreatedTicket(
             provider: kind.rawValue, externalID: ExternalTicketID(key),
-            externalURL: "\(baseURL.absoluteString)/browse/\(key)",
+            externalURL: "\((cloudSite?.siteURL ?? baseURL).absoluteString)/browse/\(key)",
             externalRef: id)
     }
 
@@ -182,12 +186,15 @@ public struct JiraProvider: TicketProvider {
         ])
         let result = call(
             "POST", "/issue/\(Self.escaped(event.externalID.rawValue))/comment",
-            .object(["body": .string(text), "properties": .array([property])]), timeouts: timeouts)
+            .object(["body": richText(text), "properties": .array([property])]), timeouts: timeouts)
         guard let status = result.status, (200..<300).contains(status) else { return Self.failure.outcome(result) }
         return .delivered(externalCommentID: result.jsonObject.flatMap { Self.identifier($0["id"]) }, echo: nil)
     }
 
     static let commentProperty = "ticketsync"
+
+    /// A description or comment body: plain text for REST v2, an Atlassian Document Format document for v3.
+    func richText(_ text: String) -> JSONValue { cloudSite == nil ? .string(text) : JiraADF.document(text) }
 
     /// The id of the issue's comment that carries this event's id, if an earlier attempt posted it: the newest 100
     /// comments with their properties. Data Center expands them on the list itself; Cloud documents that expand only

@@ -14,7 +14,8 @@ enum JiraWebhookRoutes {
 
     /// Applies a verified Jira event to the links of `scope`; `jira` builds that tracker's provider (for its account).
     static func apply(
-        _ context: RequestContext, scope: InboundScope, statusMap: StatusMap, jira: () -> JiraProvider?
+        _ context: RequestContext, scope: InboundScope, statusMap: StatusMap, provider: ProviderKind = .jira,
+        jira: () -> JiraProvider?
     ) throws -> HTTPResponse {
         let event = try JiraWebhook.decode(context.parsedBody())
         let issue: JiraWebhook.Issue
@@ -24,7 +25,7 @@ enum JiraWebhookRoutes {
         case .issueUpdated(let updated, _, _), .issueDeleted(let updated, _): issue = updated
         }
         let db = try context.database()
-        guard let link = try resolve(issue, scope: scope, db: db) else {
+        guard let link = try resolve(issue, scope: scope, provider: provider, db: db) else {
             // A global Jira webhook also reports issues nobody linked: acknowledge, so Jira does not retry.
             return InboundApplied.response(ignored: "no linked ticket")
         }
@@ -108,16 +109,19 @@ enum JiraWebhookRoutes {
         return try rows.at(0).first == nil ? "duplicate" : "created"
     }
 
-    /// By issue key, else by the numeric issue id; only links made with the Jira provider, within `scope`.
-    static func resolve(_ issue: JiraWebhook.Issue, scope: InboundScope, db: PGConnection) throws -> TicketLink? {
+    /// By issue key, else by the numeric issue id; only links made with `provider` (`jira`, or `jira_cloud`),
+    /// within `scope`.
+    static func resolve(
+        _ issue: JiraWebhook.Issue, scope: InboundScope, provider: ProviderKind = .jira, db: PGConnection
+    ) throws -> TicketLink? {
         let links = TicketLinkStore(db: db)
         if let key = issue.key, let link = try links.active(externalID: ExternalTicketID(key), scope: scope),
-            link.provider == ProviderKind.jira.rawValue
+            link.provider == provider.rawValue
         {
             return link
         }
         if let id = issue.id {
-            return try links.active(provider: ProviderKind.jira.rawValue, externalRef: id, scope: scope)
+            return try links.active(provider: provider.rawValue, externalRef: id, scope: scope)
         }
         return nil
     }
