@@ -265,6 +265,14 @@ def test_invalid_grant_needs_reconnect_and_reconnect_keeps_the_links(make_stack,
     audited = world.sql("SELECT detail->>'state' FROM ticket_sync.audit_events WHERE connection_id = :'c' "
                         "AND action = 'connection.update'", c=connection_id)
     assert "needs_reconnect" in audited
+    # The sync-health view says so, for the connection and for its tickets.
+    health = requests.get(stack.url(f"/api/v1/orgs/{world.org}/ticket-sync/health"), headers=world.auth("reader"))
+    assert health.status_code == 200, health.text
+    assert health.json()["counts"]["connections_needing_reconnect"] == 1
+    [sweep] = [s for s in health.json()["sweeps"] if s["connection_id"] == connection_id]
+    assert sweep["state"] == "needs_reconnect"
+    assert all("needs_reconnect" in item["reasons"] for item in health.json()["links"])
+    assert health.json()["links"]
     # Still refused, without asking Atlassian again.
     calls = len(atlassian.token_calls())
     assert_problem(requests.post(stack.url(world.request_path(world.r2) + "/ticket"), headers=world.auth("admin")), 503)

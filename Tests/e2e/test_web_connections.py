@@ -178,6 +178,8 @@ def test_a_poll_only_connection_is_added_from_the_page_without_an_inbound_url(st
     page = sign_in(browser, stack, world, "admin")
     page.click("#add-connection")
     page.visible("#connection-kind")
+    # This deployment has no Atlassian OAuth app: "Connect Jira Cloud" is not offered.
+    assert not page.find("#connect-jira-cloud")[0].is_displayed()
     browser.find_element("css selector", "#connection-kind option[value='mock']").click()
     page.visible("#connection-name").send_keys("Behind the firewall")
     browser.find_element("css selector", "#field-inbound_mode option[value='poll']").click()

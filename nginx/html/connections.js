@@ -83,7 +83,7 @@ export async function loadConnections(org, permission, onChange) {
   show($("connection-form"), false);
   $("connection-result").replaceChildren();
   show($("add-connection"), permission === "configure");
-  show($("connect-jira-cloud"), permission === "configure");
+  show($("connect-jira-cloud"), false);
   const outcome = takeJiraCloudOutcome(org, (error) => showError($("connections-error"), error));
   if (outcome) $("connection-result").replaceChildren(outcome);
   await refreshList();
@@ -92,7 +92,10 @@ export async function loadConnections(org, permission, onChange) {
 async function refreshList() {
   showError($("connections-error"), null);
   try {
-    panel.list = (await api.connections(panel.org)).connections;
+    const answer = await api.connections(panel.org);
+    panel.list = answer.connections;
+    // Offered only where the deployment has an Atlassian OAuth app (otherwise the route answers 503).
+    show($("connect-jira-cloud"), panel.permission === "configure" && answer.jira_cloud_oauth?.configured === true);
   } catch (error) {
     panel.list = [];
     showError($("connections-error"), error);

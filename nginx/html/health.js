@@ -10,6 +10,7 @@ const REASONS = {
   delivery_retrying: ["pending", "delivery retrying"],
   unverified: ["pending", "not verified"],
   sweep_failed: ["error", "sweep failed"],
+  needs_reconnect: ["error", "connection needs reconnect"],
 };
 
 const panel = { org: null, permission: null, cursor: null, onChange: () => {} };
@@ -50,7 +51,8 @@ function renderCounts(counts, thresholds) {
     item("comments_pending", `comment still waiting after ${minutes} min`, `comments still waiting after ${minutes} min`),
     item("deliveries_retrying", "delivery retrying", "deliveries retrying"),
     item("links_unverified", "ticket not verified for two sweep intervals", "tickets not verified for two sweep intervals"),
-    item("sweeps_failing", "sweep failing", "sweeps failing"));
+    item("sweeps_failing", "sweep failing", "sweeps failing"),
+    item("connections_needing_reconnect", "connection needs a reconnect", "connections need a reconnect"));
 }
 
 function linkRow(link) {
@@ -96,7 +98,8 @@ function renderSweeps(sweeps) {
   const rows = sweeps.map((sweep) => el("tr", { "data-id": sweep.connection_id || `deployment:${sweep.kind}` },
     el("td", {}, el("strong", { text: sweep.name || "Deployment default" }), ` ${sweep.kind}`,
       sweep.inbound_mode === "poll" ? badge("closed", "poll-only") : null,
-      sweep.disabled ? badge("closed", "disabled") : null),
+      sweep.disabled ? badge("closed", "disabled") : null,
+      sweep.state === "needs_reconnect" ? badge("error", "needs reconnect") : null),
     el("td", {}, sweepState(sweep.last_sweep)),
     el("td", { text: sweep.last_sweep ? when(sweep.last_sweep.next_at) : "" }),
     el("td", { class: "row-actions" }, ...sweepActions(sweep))));

@@ -6,7 +6,13 @@ import TicketSyncPlatform
 enum ConnectionRoutes {
     static func list(_ context: RequestContext) throws -> HTTPResponse {
         let connections = try context.rows.map(ConnectionStore.decode)
-        return .json(200, .object(["connections": .array(connections.map { $0.json() })]))
+        return .json(
+            200,
+            .object([
+                "connections": .array(connections.map { $0.json() }),
+                // The page offers "Connect Jira Cloud" only when the deployment has an OAuth app.
+                "jira_cloud_oauth": .object(["configured": .bool(context.settings.jiraOAuth.missing.isEmpty)]),
+            ]))
     }
 
     /// The org's connections, read with the authorization (the list, and the readiness checklist).

@@ -26,7 +26,8 @@ enum SyncHealthQuery {
                     AND coalesce(l.last_verified_at, l.created_at) < clock_timestamp() - make_interval(
                         secs => 2 * CASE WHEN cn.settings ->> 'inbound_mode' = 'poll' THEN $6::int ELSE $5::int END)
                    ) AS unverified,
-                   coalesce(s.error IS NOT NULL, false) AS sweep_failed
+                   coalesce(s.error IS NOT NULL, false) AS sweep_failed,
+                   coalesce(cn.settings ? 'needs_reconnect', false) AS needs_reconnect
             FROM ticket_sync.ticket_links l
             JOIN {host}.evidence_requests r ON r.org_id = l.org_id AND r.id = l.evidence_request_id
             LEFT JOIN ticket_sync.connections cn ON cn.id = l.connection_id AND cn.org_id = l.org_id
@@ -38,24 +39,28 @@ enum SyncHealthQuery {
                        CASE WHEN comments_pending > 0 THEN 'comment_pending' END,
                        CASE WHEN deliveries_retrying > 0 THEN 'delivery_retrying' END,
                        CASE WHEN unverified THEN 'unverified' END,
-                       CASE WHEN sweep_failed THEN 'sweep_failed' END], NULL) AS reasons
+                       CASE WHEN sweep_failed THEN 'sweep_failed' END,
+                       CASE WHEN needs_reconnect THEN 'needs_reconnect' END], NULL) AS reasons
             FROM links
         ), sweeps AS (
             SELECT 0 AS rank, c.created_at, c.id::text AS sort, json_build_object(
                        'connection_id', c.id, 'name', c.name, 'kind', c.kind, 'disabled', c.disabled,
+                       'state', CASE WHEN c.settings ? 'needs_reconnect' THEN 'needs_reconnect' ELSE 'ok' END,
                        'inbound_mode', coalesce(c.settings ->> 'inbound_mode', 'webhook'),
                        'last_sweep', CASE WHEN s.started_at IS NULL THEN NULL ELSE \(SweepState.object("s")) END
-                   ) AS item, coalesce(s.error IS NOT NULL OR NOT s.sweepable, false) AS failing
+                   ) AS item,
+                   coalesce(s.error IS NOT NULL OR NOT s.sweepable, false) OR c.settings ? 'needs_reconnect' AS failing,
+                   c.settings ? 'needs_reconnect' AS reconnect
             FROM ticket_sync.connections c
             LEFT JOIN ticket_sync.sync_sweeps s ON s.connection_id = c.id
             WHERE c.org_id = $2::uuid AND c.deleted_at IS NULL
             UNION ALL
             SELECT 1, NULL, k.provider, json_build_object(
                        'connection_id', NULL, 'name', NULL, 'kind', k.provider, 'disabled', false,
-                       'inbound_mode', 'webhook',
+                       'state', 'ok', 'inbound_mode', 'webhook',
                        'last_sweep', CASE WHEN s.started_at IS NULL THEN NULL
                                           ELSE \(SweepState.object("s", shared: true)) END),
-                   coalesce(s.error IS NOT NULL OR NOT s.sweepable, false)
+                   coalesce(s.error IS NOT NULL OR NOT s.sweepable, false), false
             FROM (SELECT DISTINCT provider FROM links WHERE connection_id IS NULL) k
             LEFT JOIN ticket_sync.sync_sweeps s ON s.scope = 'deployment:' || k.provider
         )
@@ -67,7 +72,8 @@ enum SyncHealthQuery {
                  'comments_pending', coalesce(sum(comments_pending), 0),
                  'deliveries_retrying', coalesce(sum(deliveries_retrying), 0),
                  'links_unverified', count(*) FILTER (WHERE unverified),
-                 'sweeps_failing', (SELECT count(*) FROM sweeps WHERE failing))
+                 'sweeps_failing', (SELECT count(*) FROM sweeps WHERE failing),
+                 'connections_needing_reconnect', (SELECT count(*) FROM sweeps WHERE reconnect))
              FROM judged)::text AS counts,
             (SELECT coalesce(json_agg(json_build_object(
                          'evidence_request_id', p.evidence_request_id, 'title', p.title,
