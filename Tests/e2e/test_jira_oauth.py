@@ -438,6 +438,12 @@ def test_the_page_connects_reconnects_and_shows_the_state(make_stack, atlassian)
         wait_for(lambda: len(atlassian.webhooks) == 1, seconds=20, what="the webhooks registered")
         driver.get(stack.url("/"))
         page.text_in("#connections-table", "webhooks expire in 29 days")
+        # Disconnect: the connection goes, and so do the webhooks it registered.
+        page.click("#connections-table button[data-action='delete']")
+        page.text_in("#connections-table", "Disconnect (delete the connection and its webhooks)?")
+        page.click("#connections-table button[data-action='delete-confirm']")
+        page.text_in("#connections-table", "No connection")
+        wait_for(lambda: not atlassian.webhooks, seconds=10, what="the webhooks deleted")
     finally:
         driver.quit()
 

@@ -133,7 +133,9 @@ const failed = (test) => test.steps.filter((step) => !step.ok).map((step) => `${
 function actions(connection) {
   if (panel.permission !== "configure") return [];
   if (panel.confirming === connection.id) {
-    return [el("span", { text: "Delete this connection? " }),
+    // An OAuth connection is "disconnected": deleting it also removes the webhooks it registered in the tracker.
+    const oauth = KINDS[connection.kind]?.oauth;
+    return [el("span", { text: oauth ? "Disconnect (delete the connection and its webhooks)? " : "Delete this connection? " }),
       button("Yes, delete", "delete-confirm", connection, async () => {
         await api.deleteConnection(panel.org, connection.id);
         panel.confirming = null;
@@ -161,7 +163,8 @@ function actions(connection) {
           ? `The previous secret keeps working until ${when(rotated.previous_valid_until)}: update the tracker before then.`
           : "Set it in the tracker's webhook now." }));
     }),
-    el("button", { type: "button", class: "small danger", text: "Delete", "data-action": "delete",
+    el("button", { type: "button", class: "small danger", text: KINDS[connection.kind]?.oauth ? "Disconnect" : "Delete",
+      "data-action": "delete",
       onclick: () => { panel.confirming = connection.id; renderList(); } }),
   ].filter(Boolean);
 }
