@@ -37,12 +37,12 @@ struct Sweeper {
         do {
             let target = try resolve(claim)
             poll = target.poll
-            guard let sweeper = target.provider.sweeper(reading: db) else {
+            guard let sweeper = try providers.provider(target.config).sweeper(reading: db) else {
                 throw SweepUnsupported(
                     "\(ProviderKind(rawValue: claim.kind)?.tracker.displayName ?? claim.kind) cannot be swept.")
             }
             let applier = SweepApplier(
-                db: db, scope: claim.inboundScope, statusMap: target.statusMap, foundBy: "sweep",
+                db: db, scope: claim.inboundScope, statusMap: target.config.statusMap, foundBy: "sweep",
                 metrics: providers.metrics)
             var deferred: [TicketLinkID] = []
             var cursor = claim.startedAt
@@ -118,18 +118,16 @@ struct Sweeper {
         }
     }
 
-    /// The claim's tracker: its provider, status map, and whether it is poll-only.
-    private func resolve(_ claim: SweepStore.Claim) throws -> (
-        provider: any TicketProvider, statusMap: StatusMap, poll: Bool
-    ) {
+    /// The claim's tracker: its configuration (with its status map), and whether it is poll-only.
+    private func resolve(_ claim: SweepStore.Claim) throws -> (config: TrackerConfig, poll: Bool) {
         guard let id = claim.connectionID else {
             guard let kind = ProviderKind(rawValue: claim.kind) else { throw StoredValueError("kind", claim.kind) }
-            return (try providers.provider(kind), providers.settings.statusMap, false)
+            return (providers.deployment(kind), false)
         }
         guard let connection = try ConnectionStore(db: db).find(id: id.rawValue), !connection.disabled else {
             throw SweepUnsupported("The connection is disabled or deleted.")
         }
-        return (try providers.provider(try providers.config(connection)), try connection.statusMap, connection.pollOnly)
+        return (try providers.config(connection), connection.pollOnly)
     }
 
     /// A count shared by the loops of a process.
