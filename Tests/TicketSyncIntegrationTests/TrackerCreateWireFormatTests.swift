@@ -36,7 +36,7 @@ struct TrackerCreateWireFormatTests {
                 "PUBLIC_BASE_URL": "https://grc.example.com",
             ], http: http)
         let ticket = try jira.createTicket(
-            for: Self.request, key: CreationKey(linkID: "L1"))
+            TicketDraft(request: Self.request), key: CreationKey(linkID: "L1"))
         #expect(ticket.externalID == "GRC-12" && ticket.externalRef == "10001")
         #expect(ticket.externalURL == "https://grc.atlassian.net/browse/GRC-12")
         let sent = try #require(http.sent.only)
@@ -65,7 +65,7 @@ struct TrackerCreateWireFormatTests {
         let now = try Self.provider(
             .servicenow, ["SERVICENOW_BASE_URL": "https://acme.service-now.com", "SERVICENOW_API_TOKEN": "sn-key"],
             http: http)
-        let ticket = try now.createTicket(for: Self.request, key: CreationKey(linkID: "L1"))
+        let ticket = try now.createTicket(TicketDraft(request: Self.request), key: CreationKey(linkID: "L1"))
         #expect(ticket.externalID == "INC0010002" && ticket.externalRef == "abc123")
         let sent = try #require(http.sent.only)
         let url = try #require(URLComponents(url: sent.url, resolvingAgainstBaseURL: false))
@@ -96,7 +96,7 @@ struct TrackerCreateWireFormatTests {
         let key = CreationKey(linkID: TicketLinkID(linkID))
         let minted = try CreationKey.mint(key.text, from: try #require(hook.mintedSequence), db: TestDatabase.connect())
         let ticket = try hook.createTicket(
-            for: Self.request, key: CreationKey(linkID: TicketLinkID(linkID), mintedNumber: minted))
+            TicketDraft(request: Self.request), key: CreationKey(linkID: TicketLinkID(linkID), mintedNumber: minted))
         #expect(ticket.externalID.rawValue.hasPrefix("wh-"))
         let sent = try #require(http.sent.only)
         #expect(sent.method == "POST" && sent.url.absoluteString == "http://127.0.0.1:9/hook")
@@ -128,10 +128,10 @@ struct TrackerCreateWireFormatTests {
         let db = try TestDatabase.connect()
         let sequence = try #require(mock.mintedSequence)
         let first = try mock.createTicket(
-            for: Self.request,
+            TicketDraft(request: Self.request),
             key: CreationKey(linkID: key.linkID, mintedNumber: try CreationKey.mint(key.text, from: sequence, db: db)))
         let again = try mock.createTicket(
-            for: Self.request,
+            TicketDraft(request: Self.request),
             key: CreationKey(
                 linkID: key.linkID, resumed: true,
                 mintedNumber: try CreationKey.mint(key.text, from: sequence, db: db)))

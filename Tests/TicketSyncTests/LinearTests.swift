@@ -42,11 +42,13 @@ import Testing
         let yes = json(#"{"data":{"issueCreate":{"success":true}}}"#)
         let issue = json(#"{"data":{"issue":{"id":"i-9","identifier":"GRC-9","url":"https://linear.app/i/grc-9"}}}"#)
         found.script = { _, index in index == 0 ? yes : issue }
-        #expect(try provider(found).createTicket(for: request, key: CreationKey(linkID: "l-9")).externalID == "GRC-9")
+        #expect(
+            try provider(found).createTicket(TicketDraft(request: request), key: CreationKey(linkID: "l-9")).externalID
+                == "GRC-9")
         let missing = RecordingHTTP()
         missing.answer = json(#"{"data":{"issueCreate":{"success":true}}}"#)
         let error = try #require(throws: TrackerError.self) {
-            try provider(missing).createTicket(for: request, key: CreationKey(linkID: "l-9"))
+            try provider(missing).createTicket(TicketDraft(request: request), key: CreationKey(linkID: "l-9"))
         }
         #expect(error.outcomeUnknown && missing.sent.count == 2)
     }

@@ -59,7 +59,8 @@ def test_create_answers_secrets_as_set_only_and_the_inbound_url_once(stack, worl
     created = create_connection(stack, world, jira_connection(jira))
     assert created["kind"] == "jira" and created["default"] is True and created["disabled"] is False
     assert created["settings"] == {"base_url": jira.base, "project_key": jira.project, "email": "bot@example.com",
-                                   "issue_type": "Task", "status_map": "done=submitted", "inbound_mode": "webhook"}
+                                   "issue_type": "Task", "status_map": "done=submitted", "inbound_mode": "webhook",
+                                   "assignee": "none"}
     assert created["secrets"]["api_token"]["set"] is True and created["secrets"]["api_token"]["updated_at"]
     assert created["secrets"]["webhook_secret"]["set"] is True
     assert created["configured"] is True and created["missing"] == [] and created["inbound"] == "open"

@@ -35,7 +35,10 @@ public final class RequestContext {
         var actions = SyncActions(
             db: try database(), providers: providers, policy: settings.delivery,
             inlineTimeouts: settings.inlineTimeouts, createLeaseSeconds: 2 * settings.httpTimeouts.totalSeconds + 5)
-        if let principal { actions.actor = .user(principal) }
+        if let principal {
+            actions.actor = .user(principal)
+            actions.requester = (principal.email, principal.displayName)
+        }
         return (actions, request)
     }
 

@@ -34,6 +34,9 @@ public struct Settings: Sendable {
     public var envFallback = true
     /// The deployment default's map from tracker status to evidence-request status (TICKET_STATUS_MAP).
     public var statusMap = StatusMap.standard
+    /// The deployment default's field mapping (TICKET_FIELDS, JSON) and assignee rule (TICKET_ASSIGNEE).
+    public var fieldMapping = FieldMapping.empty
+    public var assignee = AssigneeRule.none
     /// TICKET_WEBHOOK_INBOUND_SIGNATURE: `any` (default) or `standard` (Standard Webhooks only) on the generic route.
     public var inboundSignature = InboundSignaturePolicy.any
     /// TICKETSYNC_LOG_FORMAT: `text` (default) or `json` (one object per line).
@@ -125,6 +128,7 @@ public struct Settings: Sendable {
         sweeps.pageBudget = positive("TICKET_SYNC_SWEEP_PAGES", 10)
         sweeps.lookupBudget = positive("TICKET_SYNC_SWEEP_LOOKUPS", 20)
         sweeps.resyncEverySeconds = duration("TICKET_SYNC_RESYNC_EVERY", 10)
+        sweeps.dueDateWatchSeconds = duration("TICKET_SYNC_DUE_DATE_INTERVAL", 60)
         databaseLimits.connectTimeoutSeconds = positive("TICKETSYNC_DB_CONNECT_TIMEOUT_S", 5)
         databaseLimits.statementTimeoutMilliseconds = positive("TICKETSYNC_DB_STATEMENT_TIMEOUT_MS", 5000)
         databaseLimits.lockTimeoutMilliseconds = positive("TICKETSYNC_DB_LOCK_TIMEOUT_MS", 2000)
@@ -165,6 +169,7 @@ public struct Settings: Sendable {
         if let text = value("TICKET_STATUS_MAP") {
             do { statusMap = try StatusMap.parse(text) } catch { errors.append("TICKET_STATUS_MAP: \(error)") }
         }
+        readTicketFields(value)
         if let text = value("TICKET_WEBHOOK_INBOUND_SIGNATURE") {
             if let policy = InboundSignaturePolicy(rawValue: text.lowercased()) {
                 inboundSignature = policy

@@ -21,6 +21,7 @@ public final class ProviderRegistry: @unchecked Sendable {
     static let jiraCacheCapacity = 1000
     let jiraIdentities = TrackerCache<JiraIdentityCache>(capacity: jiraCacheCapacity)
     let jiraDeployments = TrackerCache<JiraDeploymentCache>(capacity: jiraCacheCapacity)
+    let assigneeBooks = TrackerCache<AssigneeBook>(capacity: jiraCacheCapacity)
 
     public init(
         settings: Settings, http: any OutboundHTTP = CurlHTTP(), keys: SecretKeyRing = .empty, metrics: Metrics? = nil
@@ -71,6 +72,11 @@ public final class ProviderRegistry: @unchecked Sendable {
     /// not decide ours), and a new base URL asks again.
     func jiraDeployment(_ config: TrackerConfig, baseURL: URL) -> JiraDeploymentCache {
         jiraDeployments.value(tracker: Self.tracker(config), version: baseURL.absoluteString) { JiraDeploymentCache() }
+    }
+
+    /// The tracker accounts this connection (version) found by e-mail.
+    func assignees(_ config: TrackerConfig) -> AssigneeBook {
+        assigneeBooks.value(tracker: Self.tracker(config), version: config.version) { AssigneeBook() }
     }
 
     func jiraIdentity(_ config: TrackerConfig) -> JiraIdentityCache {

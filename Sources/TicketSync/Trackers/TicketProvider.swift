@@ -41,6 +41,30 @@ public struct CreationKey: Sendable, Equatable {
     }
 }
 
+/// What a new ticket is made from: the evidence request, the connection's field mapping rendered for it, and who
+/// it is assigned to. Each tracker sends `fields` next to the fields it owns (its `Tracker.ownedFields`), adding
+/// labels to its own rather than replacing them.
+public struct TicketDraft: Sendable, Equatable {
+    public var request: EvidenceRequest
+    /// `settings.fields` (TICKET_FIELDS) rendered for this request, the tracker's due-date field included when the
+    /// request has a due date and the mapping does not set the field.
+    public var fields: [String: JSONValue] = [:]
+    /// The tracker account the ticket is assigned to; nil: unassigned.
+    public var assignee: String? = nil
+
+    public init(request: EvidenceRequest, fields: [String: JSONValue] = [:], assignee: String? = nil) {
+        self.request = request
+        self.fields = fields
+        self.assignee = assignee
+    }
+}
+
+/// A tracker user looked up by e-mail (`settings.assignee = creator`).
+public enum AccountLookup: Sendable, Equatable {
+    case found(String)
+    case notFound
+}
+
 /// A synthetic reply a provider reports back at once (only the mock does this).
 public struct ExternalReply: Sendable, Equatable {
     public var externalCommentID: String
@@ -56,14 +80,18 @@ public protocol TicketProvider: Sendable {
     /// Opens a ticket for the evidence request, idempotently: when `key.resumed`, a ticket already made with `key`
     /// (by a create that died or failed before it could record it) is found and returned instead of a second one.
     /// Providers hold no database connection: what they need from the database (a minted number) comes with the key.
-    func createTicket(for request: EvidenceRequest, key: CreationKey) throws -> CreatedTicket
+    func createTicket(_ draft: TicketDraft, key: CreationKey) throws -> CreatedTicket
+    /// The tracker account with this e-mail, for `settings.assignee = creator` (remembered per connection by the
+    /// registry's `AssigneeCache`). Throws a `TrackerError` when the tracker could not be asked.
+    func account(email: String) throws -> AccountLookup
     /// The sequence the service mints this tracker's numbers from, when the tracker does not number its tickets
     /// itself; nil otherwise.
     var mintedSequence: String? { get }
     /// Asked before a resumed create, whose earlier attempt started `sinceAttempt` seconds ago: the seconds until
     /// this tracker's look-up surely finds a ticket that attempt made (its search lags), or nil to go ahead now.
     func resumeDelay(sinceAttempt: Double) throws -> Int?
-    /// One attempt at an outbox event (`ticket.comment` or `ticket.close`). Must not throw: every failure is an outcome.
+    /// One attempt at an outbox event (`ticket.comment`, `ticket.close`, or `ticket.update`: a changed due date,
+    /// see `OutboxEvent.dueDateUpdate`). Must not throw: every failure is an outcome.
     func deliver(_ event: OutboxEvent, timeouts: HTTPTimeouts) -> DeliveryOutcome
     /// Checked while the close request waits, before anything is marked closed: throws when the tracker can
     /// never close this ticket (e.g. a Jira workflow without a transition to done). Transient failures pass.

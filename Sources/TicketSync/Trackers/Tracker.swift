@@ -18,6 +18,10 @@ protocol Tracker: Sendable {
     /// Checks one of its own settings (422 naming `field`) and returns the value to store; nil when the setting has
     /// no check of its own (the shared checks of `ConnectionSpec` still apply).
     static func validate(setting name: String, _ text: String, field: String) throws -> String?
+    /// The fields Ticket Sync sets itself on a new ticket: `settings.fields` cannot map them (422).
+    static var ownedFields: [String] { get }
+    /// Where a request's due date goes when the mapping does not say (`duedate`); nil when it has none.
+    static var dueDateField: String? { get }
     /// What its webhook must send for replies and status changes to come back (the readiness view shows it).
     static var inboundEvents: [String] { get }
     /// The deployment-level inbound route its webhooks use (the generic one unless it declares its own); nil when
@@ -44,6 +48,10 @@ extension Tracker {
     static var inboundSource: InboundSource? { .generic }
 
     static var deploymentWebhook: Router.Handler? { nil }
+
+    static var ownedFields: [String] { [] }
+
+    static var dueDateField: String? { nil }
 
     static func validate(setting name: String, _ text: String, field: String) throws -> String? { nil }
 

@@ -28,6 +28,10 @@ public struct TrackerConfig: Sendable {
     public var statusMap = StatusMap.standard
     /// The org whose connection this is (its trackers share a cap of request threads); nil for the deployment default.
     public var orgID: String? = nil
+    /// `settings.fields` (TICKET_FIELDS): what new tickets carry besides the fields Ticket Sync owns.
+    public var fields = FieldMapping.empty
+    /// `settings.assignee` (TICKET_ASSIGNEE): who new tickets are assigned to.
+    public var assignee = AssigneeRule.none
 
     /// The secret fields that verify inbound events (the current one and, during a rotation's grace, the previous).
     static let inboundSecretFields = ["webhook_secret", "webhook_secret_previous"]
@@ -41,7 +45,8 @@ public struct TrackerConfig: Sendable {
             settings: values.filter { !secretNames.contains($0.key) },
             secrets: values.filter { secretNames.contains($0.key) && !inboundSecretFields.contains($0.key) },
             inboundSecrets: Settings.secrets(values["webhook_secret"]), missing: settings.missingKeys(for: kind),
-            outboundGuard: nil, statusMap: settings.statusMap)
+            outboundGuard: nil, statusMap: settings.statusMap, fields: settings.fieldMapping,
+            assignee: settings.assignee)
     }
 
     /// An org connection with its secrets opened. Throws `SecretBox.Failure` when a secret does not open.
@@ -64,7 +69,7 @@ public struct TrackerConfig: Sendable {
             settings: connection.effectiveSettings, secrets: secrets,
             inboundSecrets: try inboundSecretFields.compactMap { try open($0) }, missing: connection.missing,
             outboundGuard: check.owned(by: connection.orgID.rawValue), statusMap: try connection.statusMap,
-            orgID: connection.orgID.rawValue)
+            orgID: connection.orgID.rawValue, fields: try connection.fieldMapping, assignee: try connection.assignee)
     }
 
     /// An http(s) base URL setting with trailing slashes removed; nil when unset or unusable.

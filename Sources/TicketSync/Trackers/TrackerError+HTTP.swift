@@ -9,6 +9,7 @@ extension TrackerError: HTTPResponseError {
         case .timedOut: 504
         case .unavailable: 503
         case .cannotClose: 409
+        case .fieldsRefused: 422
         case .unreachable, .credentialsRejected, .failed, .refused, .notAccepted, .invalidAnswer: 502
         }
     }
@@ -45,6 +46,14 @@ extension TrackerError: HTTPResponseError {
                 502, "provider-request-failed",
                 "\(tracker) answered \(action) with an invalid `\(field)`: it \(rule); no ticket was linked.")
             problem.extensions["field"] = .string(field)
+        case .fieldsRefused(let fields):
+            let named = fields.map { "\($0.field): \($0.message)" }.joined(separator: "; ")
+            problem = Self.problem(
+                422, "tracker-field-refused",
+                "\(tracker) refused to \(action) because of \(fields.count == 1 ? "a field" : "fields") (\(named)); "
+                    + "set \(fields.count == 1 ? "it" : "them") in the connection's field mapping (settings.fields) "
+                    + "and create again. No ticket was made.")
+            problem.extensions["fields"] = .array(fields.map(\.json))
         case .cannotClose(let detail, let options):
             problem = Self.problem(409, "no-done-transition", detail)
             problem.extensions["transitions"] = .array(options.map(JSONValue.string))

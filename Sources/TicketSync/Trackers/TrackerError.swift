@@ -1,3 +1,5 @@
+import TicketSyncPlatform
+
 /// A tracker call that failed, in the use cases' terms: what happened, and whether the tracker may have done it all
 /// the same. Providers throw it; the use cases decide on `outcomeUnknown` (a create keeps its reservation), never on
 /// problem text; `TrackerError+HTTP` words it as a problem, in one place.
@@ -19,6 +21,9 @@ public struct TrackerError: Error, Sendable, Equatable {
         case notAccepted(String)
         /// An answer that cannot be stored: `field` broke `rule`.
         case invalidAnswer(field: String, rule: String)
+        /// The tracker refused the ticket because of these fields (required, or a value it does not allow): fixed in
+        /// the connection's field mapping, not by retrying.
+        case fieldsRefused([TrackerFieldProblem])
         /// The tracker can never close this ticket (a Jira workflow without a transition to done).
         case cannotClose(String, options: [String])
     }
@@ -38,4 +43,18 @@ public struct TrackerError: Error, Sendable, Equatable {
         error.outcomeUnknown = false
         return error
     }
+}
+
+/// One field a tracker refused, in its words: its id (`customfield_10010`, `assignment_group`) or, where the tracker
+/// names fields by label only (ServiceNow's Data Policy), that label.
+public struct TrackerFieldProblem: Sendable, Equatable {
+    public var field: String
+    public var message: String
+
+    public init(field: String, message: String) {
+        self.field = field
+        self.message = message
+    }
+
+    public var json: JSONValue { .object(["field": .string(field), "message": .string(message)]) }
 }

@@ -10,6 +10,9 @@ struct TrackerFailure: Sendable {
     let credentialStatuses: Set<Int>
     /// The tracker's error body in words, if it has one.
     let details: @Sendable (OutboundResult) -> String?
+    /// The fields a 4xx answer blames, in the tracker's words (Jira's `errors`, ServiceNow's Data Policy); nil or
+    /// empty when the refusal is not about fields.
+    var fields: @Sendable (OutboundResult) -> [TrackerFieldProblem]? = { _ in nil }
 
     private func describe(_ result: OutboundResult) -> String {
         details(result).map { "HTTP \(result.status ?? 0): \($0)" } ?? result.summary
@@ -37,6 +40,7 @@ struct TrackerFailure: Sendable {
         guard let status = result.status else {
             return result.summary.hasPrefix("timed out") ? .timedOut : .unreachable(result.summary)
         }
+        if (400..<500).contains(status), let blamed = fields(result), !blamed.isEmpty { return .fieldsRefused(blamed) }
         if credentialStatuses.contains(status) { return .credentialsRejected(status) }
         if status == 429 || status == 503 {
             return .unavailable(

@@ -27,3 +27,19 @@ extension Connection {
         }
     }
 }
+
+extension Connection {
+    /// `settings.fields`, checked when written: a stored one that does not parse is a StoredValueError.
+    public var fieldMapping: FieldMapping {
+        get throws { try FieldMapping.stored(settings[ConnectionSpec.fields], field: "settings.fields") }
+    }
+
+    /// `settings.assignee` (none unless set).
+    public var assignee: AssigneeRule {
+        get throws {
+            let text = effectiveSettings[ConnectionSpec.assignee] ?? "none"
+            guard let rule = AssigneeRule(text) else { throw StoredValueError("settings.assignee", text) }
+            return rule
+        }
+    }
+}

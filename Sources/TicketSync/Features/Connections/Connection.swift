@@ -55,6 +55,15 @@ public struct Connection: Sendable {
     /// What readiness shows: `open`, `closed`, or `poll` (a poll-only connection has no inbound URL at all).
     public var inboundState: String { pollOnly ? "poll" : inboundOpen ? "open" : "closed" }
 
+    /// Settings as the API shows them: strings, but `fields` as the object it was saved as.
+    var settingsJSON: [String: JSONValue] {
+        var out = effectiveSettings.mapValues(JSONValue.string)
+        if let mapping = try? fieldMapping, !mapping.fields.isEmpty {
+            out[ConnectionSpec.fields] = .object(mapping.fields)
+        }
+        return out
+    }
+
     /// The API's view: settings as stored with defaults, secrets only as set/unset with their dates.
     public func json(inboundURL: String? = nil) -> JSONValue {
         var secretsJSON: [String: JSONValue] = [:]
@@ -78,7 +87,7 @@ public struct Connection: Sendable {
             "name": .string(name),
             "default": .bool(isDefault),
             "disabled": .bool(disabled),
-            "settings": .object(effectiveSettings.mapValues(JSONValue.string)),
+            "settings": .object(settingsJSON),
             "secrets": .object(secretsJSON),
             "configured": .bool(missing.isEmpty),
             "missing": .array(missing.map(JSONValue.string)),

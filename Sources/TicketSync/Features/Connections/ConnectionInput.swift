@@ -15,9 +15,11 @@ struct ConnectionInput {
     static let members: Set<String> = ["kind", "name", "default", "disabled", "settings", "secrets"]
 
     /// `existingKind` is nil on create (where `kind` and `name` are required) and the stored kind on PATCH.
-    static func decode(_ body: [String: JSONValue], existingKind: ProviderKind?, urls check: SavedURLCheck) throws
-        -> ConnectionInput
-    {
+    /// `dueDate` says whether the host's table has a due_date column; asked only when `settings.fields` is sent.
+    static func decode(
+        _ body: [String: JSONValue], existingKind: ProviderKind?, urls check: SavedURLCheck,
+        dueDate: () throws -> Bool = { false }
+    ) throws -> ConnectionInput {
         if let unknown = body.keys.sorted().first(where: { !members.contains($0) }) {
             throw APIError.invalidField(unknown, "`\(unknown)` is not a connection field.")
         }
@@ -60,7 +62,8 @@ struct ConnectionInput {
                     "`settings.\(name)` is not a \(spec.kind.rawValue) setting; accepted: \(spec.settings.joined(separator: ", "))."
                 )
             }
-            input.settings[name] = value == .null ? .some(nil) : try spec.validated(setting: name, value, urls: check)
+            input.settings[name] =
+                value == .null ? .some(nil) : try spec.validated(setting: name, value, urls: check, dueDate: dueDate)
         }
         for (name, value) in try object(body["secrets"], field: "secrets") {
             guard spec.secrets.contains(name) else {

@@ -33,7 +33,7 @@ enum ConnectionRoutes {
     static func create(_ context: RequestContext) throws -> HTTPResponse {
         let input = try ConnectionInput.decode(
             context.jsonObjectBody(), existingKind: nil,
-            urls: urlCheck(context))
+            urls: urlCheck(context), dueDate: { try EvidenceRequestStore(db: context.database()).hasDueDate() })
         guard let kind = input.kind, let name = input.name else {
             throw APIError.invalidField("kind", "`kind` is required.")
         }
@@ -68,7 +68,7 @@ enum ConnectionRoutes {
         let connection = try load(context)
         let input = try ConnectionInput.decode(
             context.jsonObjectBody(), existingKind: connection.kind,
-            urls: urlCheck(context))
+            urls: urlCheck(context), dueDate: { try EvidenceRequestStore(db: context.database()).hasDueDate() })
         let db = try context.database()
         let store = ConnectionStore(db: db)
         var settings = connection.settings

@@ -20,7 +20,8 @@ public struct ConnectionSpec: Sendable {
     ) {
         self.kind = kind
         self.settings = settings + Self.shared.filter { !settings.contains($0) }
-        self.defaults = [Self.inboundMode: InboundMode.webhook.rawValue].merging(defaults) { _, own in own }
+        self.defaults = [Self.inboundMode: InboundMode.webhook.rawValue, Self.assignee: AssigneeRule.none.text]
+            .merging(defaults) { _, own in own }
         self.secrets = secrets
         self.required = required
     }
@@ -29,7 +30,11 @@ public struct ConnectionSpec: Sendable {
     /// `poll` (a tracker that cannot reach the service: no inbound URL or webhook secret is needed, and it is swept
     /// every TICKET_SYNC_POLL_INTERVAL).
     public static let inboundMode = "inbound_mode"
-    static let shared = [inboundMode]
+    /// `fields`: the field mapping (`FieldMapping`), a JSON object stored as its text.
+    public static let fields = "fields"
+    /// `assignee`: none, creator or account:<id> (`AssigneeRule`).
+    public static let assignee = "assignee"
+    static let shared = [inboundMode, fields, assignee]
 
     public enum InboundMode: String, Sendable {
         case webhook, poll
@@ -50,8 +55,15 @@ public struct ConnectionSpec: Sendable {
     public static let maxSecretLength = 4096
 
     /// One setting's value checked (422 naming `settings.<name>`), URLs through the outbound guard.
-    func validated(setting name: String, _ value: JSONValue, urls check: SavedURLCheck) throws -> String {
+    /// `dueDate` says whether the host's evidence_requests has a due_date column (asked only for `fields`).
+    func validated(
+        setting name: String, _ value: JSONValue, urls check: SavedURLCheck, dueDate: () throws -> Bool = { false }
+    ) throws -> String {
         let field = "settings.\(name)"
+        if name == Self.fields {
+            return try FieldMapping.parse(value, owned: kind.tracker.ownedFields, dueDate: try dueDate(), field: field)
+                .text
+        }
         guard case .string(let raw) = value else { throw APIError.invalidField(field, "`\(field)` must be a string.") }
         let text = raw.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !text.isEmpty, text.utf8.count <= Self.maxSettingLength,
@@ -75,6 +87,8 @@ public struct ConnectionSpec: Sendable {
                 throw APIError.invalidField(field, "`\(field)` must be webhook or poll.")
             }
             return mode.rawValue
+        case Self.assignee:
+            return try AssigneeRule.parse(text, field: field).text
         case "status_map":
             do { return try StatusMap.parse(text).text } catch {
                 throw APIError.invalidField(field, "`\(field)`: \(error.description).")

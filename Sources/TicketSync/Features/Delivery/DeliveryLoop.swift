@@ -46,6 +46,7 @@ public final class DeliveryLoop: @unchecked Sendable {
         // The connection (lane) served last: the next claim starts after it.
         var lane: String?
         var lastSweepRows = DispatchTime(uptimeNanoseconds: 0)
+        var lastDueDateWatch = DispatchTime(uptimeNanoseconds: 0)
         while !isStopping {
             if DispatchTime.now().uptimeNanoseconds - lastPrune.uptimeNanoseconds > Self.pruneEveryNanoseconds {
                 lastPrune = .now()
@@ -77,6 +78,13 @@ public final class DeliveryLoop: @unchecked Sendable {
                     if DispatchTime.now().uptimeNanoseconds - lastSweepRows.uptimeNanoseconds > Self.sweepRowsEvery {
                         lastSweepRows = .now()
                         try SweepStore(db: db).ensureRows(deployment: providers.deliverable, policy: settings.sweeps)
+                    }
+                    let watchEvery = UInt64(settings.sweeps.dueDateWatchSeconds) * 1_000_000_000
+                    if DispatchTime.now().uptimeNanoseconds - lastDueDateWatch.uptimeNanoseconds > watchEvery {
+                        lastDueDateWatch = .now()
+                        let queued = try DueDateWatch(db: db).run()
+                        // A full batch: more are waiting, so the next idle turn looks again.
+                        if queued >= DueDateWatch.batch { lastDueDateWatch = DispatchTime(uptimeNanoseconds: 0) }
                     }
                     swept = try Sweeper(
                         db: db, providers: providers, policy: settings.sweeps, timeouts: settings.httpTimeouts

@@ -17,9 +17,11 @@ public enum EventPayload {
         ]
     }
 
+    /// `fields`: the connection's mapping rendered (the due date as `due_date`); `assignee`: the account or, for
+    /// `creator`, the requester's e-mail (the adapter finds the user); both only when set.
     public static func create(
         eventID: String, occurredAt: String, externalID: String, request: EvidenceRequest,
-        link: String?
+        link: String?, fields: [String: JSONValue] = [:], assignee: String? = nil
     ) -> JSONValue {
         var members = envelope(
             .create, eventID: eventID, occurredAt: occurredAt, orgID: request.orgID.rawValue,
@@ -31,6 +33,8 @@ public enum EventPayload {
             "status": .string(request.status.rawValue),
             "url": .optional(link),
         ])
+        if !fields.isEmpty { members["fields"] = .object(fields) }
+        if let assignee { members["assignee"] = .string(assignee) }
         return .object(members)
     }
 
@@ -58,6 +62,18 @@ public enum EventPayload {
             .close, eventID: eventID, occurredAt: occurredAt, orgID: orgID,
             evidenceRequestID: evidenceRequestID, externalID: externalID)
         members["closed_at"] = .string(closedAt)
+        return .object(members)
+    }
+
+    /// A changed due date (`DueDateWatch`): `due_date` is YYYY-MM-DD, or null when the host removed it.
+    public static func update(
+        eventID: String, occurredAt: String, externalID: String, orgID: String,
+        evidenceRequestID: String, dueDate: String?
+    ) -> JSONValue {
+        var members = envelope(
+            .update, eventID: eventID, occurredAt: occurredAt, orgID: orgID,
+            evidenceRequestID: evidenceRequestID, externalID: externalID)
+        members["due_date"] = .optional(dueDate)
         return .object(members)
     }
 }

@@ -6,6 +6,8 @@ public struct OutboxEvent: Sendable, Equatable {
         case create = "ticket.create"
         case comment = "ticket.comment"
         case close = "ticket.close"
+        /// A changed due date (`DueDateWatch`), ordered with the link's other events.
+        case update = "ticket.update"
     }
 
     public var id: Int
@@ -32,6 +34,16 @@ public struct OutboxEvent: Sendable, Equatable {
     /// The body decoded again, for providers that send their own format rather than the event itself; nil when the
     /// stored body is not JSON (the deliverer then fails the event for good instead of sending an empty one).
     public var parsedPayload: JSONValue? { try? JSONParser.parse(Array(body.utf8)) }
+
+    /// A `ticket.update` event's fields for this tracker: the new due date (null: removed) in every field the
+    /// mapping sends it to (`FieldMapping.dueDateTargets`). Empty: nothing of this tracker's to update.
+    public func dueDateUpdate(_ mapping: FieldMapping, dueDateField: String?) -> [String: JSONValue] {
+        guard eventType == .update else { return [:] }
+        let due = payload["due_date"]?.stringValue.map(JSONValue.string) ?? .null
+        var fields: [String: JSONValue] = [:]
+        for target in mapping.dueDateTargets(dueDateField: dueDateField) { fields[target] = due }
+        return fields
+    }
 
     /// The decoded body; only reached for events whose body `Deliverer.attempt` found parseable.
     public var payload: JSONValue { parsedPayload ?? .null }

@@ -5,6 +5,9 @@ public struct EvidenceRequest: Sendable, Equatable {
     public var title: String
     public var description: String
     public var status: Status
+    /// `evidence_requests.due_date` (YYYY-MM-DD) where the host's table has that optional column; read only when a
+    /// ticket is made (`EvidenceRequestStore.ticketFacts`).
+    public var dueDate: String? = nil
 
     /// The request's PBC status, as the host's table's CHECK allows it.
     public enum Status: String, Sendable, Equatable, CaseIterable {

@@ -20,6 +20,8 @@ public struct SweepPolicy: Sendable, Equatable {
     static let firstRetrySeconds = 30
     /// "Re-sync now" of one connection, or of one evidence request's ticket, at most this often.
     public var resyncEverySeconds = 10
+    /// TICKET_SYNC_DUE_DATE_INTERVAL: how often the host's due dates are compared with the tickets' (`DueDateWatch`).
+    public var dueDateWatchSeconds = 60
 
     public init() {}
 

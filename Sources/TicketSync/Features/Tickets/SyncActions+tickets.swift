@@ -44,12 +44,17 @@ extension SyncActions {
         _ reservation: Reservation, request: EvidenceRequest, config: TrackerConfig, provider: any TicketProvider
     ) throws -> TicketLink {
         let resumed = reservation.isResumed
+        let (request, orgName) = try withTicketFacts(request)
         let ticket: CreatedTicket
+        let prepared: PreparedDraft
         do {
             guard
                 let made = try providers.bulkhead.withSlot(
                     TrackerBulkhead.key(config),
-                    { try makeTicket(reservation, request: request, provider: provider) })
+                    {
+                        let prepared = try prepareDraft(request, orgName: orgName, config: config, provider: provider)
+                        return (try makeTicket(reservation, draft: prepared.draft, provider: provider), prepared)
+                    })
             else {
                 if resumed {
                     try links.failReservation(reservation, reason: "the tracker was busy")
@@ -58,9 +63,13 @@ extension SyncActions {
                 }
                 throw APIError.trackerBusy(config)
             }
-            ticket = made
+            (ticket, prepared) = made
         } catch let error as TrackerError {
-            if resumed || error.outcomeUnknown {
+            if case .fieldsRefused = error.reason {
+                // Refused as drawn up, after any look-up by key found nothing: no ticket exists, so the reservation
+                // goes and a create with the mapping fixed starts at once.
+                try links.dropReservation(reservation)
+            } else if resumed || error.outcomeUnknown {
                 // The tracker may have made it: keep the reservation (shown as error) so a retry looks it up by key.
                 try links.failReservation(reservation, reason: error.problem.detail)
             } else {
@@ -72,6 +81,7 @@ extension SyncActions {
         // The link and its audit row in one transaction.
         let linked = try db.transaction { () throws -> TicketLink? in
             guard let linked = try links.complete(reservation, ticket: ticket) else { return nil }
+            try recordDraft(prepared, link: linked)
             try db.query(
                 audit(
                     "ticket.create", link: linked,
@@ -84,7 +94,7 @@ extension SyncActions {
 
     /// Inside the tracker slot. A resumed create first lets the tracker's search catch up with the earlier attempt
     /// (503 with Retry-After, the reservation given back meanwhile), then records its own attempt.
-    private func makeTicket(_ reservation: Reservation, request: EvidenceRequest, provider: any TicketProvider) throws
+    private func makeTicket(_ reservation: Reservation, draft: TicketDraft, provider: any TicketProvider) throws
         -> CreatedTicket
     {
         if let since = reservation.sinceTrackerAttempt {
@@ -97,7 +107,7 @@ extension SyncActions {
         let text = CreationKey(linkID: reservation.link.id).text
         let minted = try provider.mintedSequence.map { try CreationKey.mint(text, from: $0, db: db) }
         return try provider.createTicket(
-            for: request,
+            draft,
             key: CreationKey(linkID: reservation.link.id, resumed: reservation.isResumed, mintedNumber: minted)
         )
     }

@@ -11,6 +11,9 @@ public struct SyncActions {
     let createLeaseSeconds: Int
     /// Who the audit trail names for these actions.
     var actor = AuditActor.system
+    /// Who asks (a signed-in user): their e-mail and name fill `{{user.email}}`/`{{user.name}}` and find the
+    /// assignee for `settings.assignee = creator`.
+    var requester: (email: String, name: String)? = nil
 
     public init(
         db: PGConnection, providers: ProviderRegistry, policy: DeliveryPolicy, inlineTimeouts: HTTPTimeouts,

@@ -58,7 +58,8 @@ public struct JiraProvider: TicketProvider {
     /// bounded by, see `JiraSweeper`); on a resumed create, an issue already labelled with it (made by
     /// a create that died or failed before recording it) is found with a JQL search and returned instead of a second
     /// one. A fresh create searches nothing.
-    public func createTicket(for request: EvidenceRequest, key: CreationKey) throws -> CreatedTicket {
+    public func createTicket(_ draft: TicketDraft, key: CreationKey) throws -> CreatedTicket {
+        let request = draft.request
         if key.resumed, let existing = try findIssue(labelled: key.text) { return existing }
         var description = request.description
         if let link = linkBack(request) {
@@ -79,6 +80,8 @@ public struct JiraProvider: TicketProvider {
         else { throw Self.failure.apiError(result, action: "create the issue") }
         return ticket(key: issueKey, id: id)
     }
+
+    public func account(email: String) throws -> AccountLookup { .notFound }  // HELPER-PENDING
 
     func ticket(key: String, id: String) -> CreatedTicket {
         CreatedTicket(
@@ -164,6 +167,7 @@ public struct JiraProvider: TicketProvider {
         case .comment: comment(event, timeouts: timeouts)
         case .close: close(event, timeouts: timeouts)
         case .create: .giveUp(reason: "ticket.create is never queued", status: nil)
+        case .update: .giveUp(reason: "HELPER-PENDING", status: nil)
         }
     }
 

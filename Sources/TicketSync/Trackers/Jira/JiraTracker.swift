@@ -5,6 +5,10 @@ enum JiraTracker: Tracker {
     static let kindName = "jira"
     static let displayName = "Jira"
 
+    /// Jira: `labels` in a mapping are added to ours (the creation key and `ticketsync`). The fields Ticket Sync sets itself cannot be mapped.
+    static let ownedFields: [String] = ["project", "summary", "issuetype"]
+    static let dueDateField: String? = "duedate"
+
     static let connectionSpec = ConnectionSpec(
         kind: .jira, settings: ["base_url", "project_key", "issue_type", "email", "deployment", "status_map"],
         defaults: ["issue_type": "Task", "status_map": StatusMap.standard.text],

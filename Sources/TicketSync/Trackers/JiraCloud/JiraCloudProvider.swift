@@ -11,9 +11,11 @@ struct JiraCloudProvider: TicketProvider {
 
     var kind: ProviderKind { jira.kind }
 
-    func createTicket(for request: EvidenceRequest, key: CreationKey) throws -> CreatedTicket {
-        try jira.createTicket(for: request, key: key)
+    func createTicket(_ draft: TicketDraft, key: CreationKey) throws -> CreatedTicket {
+        try jira.createTicket(draft, key: key)
     }
+
+    func account(email: String) throws -> AccountLookup { try jira.account(email: email) }
 
     func resumeDelay(sinceAttempt: Double) throws -> Int? { try jira.resumeDelay(sinceAttempt: sinceAttempt) }
 

@@ -11,6 +11,10 @@ enum JiraCloudTracker: Tracker {
     static let kindName = "jira_cloud"
     static let displayName = "Jira"
 
+    /// As `jira`. The fields Ticket Sync sets itself cannot be mapped.
+    static let ownedFields: [String] = JiraTracker.ownedFields
+    static let dueDateField: String? = "duedate"
+
     static let connectionSpec = ConnectionSpec(
         kind: .jiraCloud,
         // The flow's own settings (`JiraCloudState.flowSettings`) are stored with these but are not among them: a

@@ -19,7 +19,8 @@ struct LinearProvider: TicketProvider {
     /// earlier attempt made is returned instead of a second one (Linear reads what it wrote: no lag). A create that
     /// Linear refuses is looked up too before it fails: Linear refuses an id it already has, so a create that raced
     /// another attempt of the same key finds that attempt's issue.
-    func createTicket(for request: EvidenceRequest, key: CreationKey) throws -> CreatedTicket {
+    func createTicket(_ draft: TicketDraft, key: CreationKey) throws -> CreatedTicket {
+        let request = draft.request
         let id = LinearID.issue(key)
         if key.resumed, let existing = try findIssue(id: id) { return existing }
         let result = client.send(
@@ -70,6 +71,8 @@ struct LinearProvider: TicketProvider {
             externalRef: id)
     }
 
+    public func account(email: String) throws -> AccountLookup { .notFound }  // HELPER-PENDING
+
     func deliver(_ event: OutboxEvent, timeouts: HTTPTimeouts) -> DeliveryOutcome {
         guard let issueID = event.externalRef else {
             return .giveUp(reason: "the link has no Linear issue id", status: nil)
@@ -78,6 +81,7 @@ struct LinearProvider: TicketProvider {
         case .comment: return comment(event, issueID: issueID, timeouts: timeouts)
         case .close: return close(issueID: issueID, timeouts: timeouts)
         case .create: return .giveUp(reason: "ticket.create is never queued", status: nil)
+        case .update: return .giveUp(reason: "HELPER-PENDING", status: nil)
         }
     }
 

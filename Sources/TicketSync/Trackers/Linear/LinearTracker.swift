@@ -8,6 +8,10 @@ enum LinearTracker: Tracker {
     static let kindName = "linear"
     static let displayName = "Linear"
 
+    /// Linear: `issueCreate` input fields. The fields Ticket Sync sets itself cannot be mapped.
+    static let ownedFields: [String] = ["teamId", "id"]
+    static let dueDateField: String? = "dueDate"
+
     static let connectionSpec = ConnectionSpec(
         kind: .linear, settings: ["base_url", "team_id", "status_map"],
         defaults: ["base_url": LinearSettings.defaultBaseURL, "status_map": StatusMap.standard.text],

@@ -11,13 +11,17 @@ public struct MockProvider: TicketProvider {
 
     public let mintedSequence: String? = "ticket_sync.mock_ticket_number"
 
-    public func createTicket(for request: EvidenceRequest, key: CreationKey) throws -> CreatedTicket {
+    public func createTicket(_ draft: TicketDraft, key: CreationKey) throws -> CreatedTicket {
+        let request = draft.request
         guard let number = key.mintedNumber else { throw APIError.internalError }  // minted by the use case
         let externalID = "mock-TCK-\(number)"
         return CreatedTicket(
             provider: kind.rawValue, externalID: ExternalTicketID(externalID), externalURL: Self.browseBase + externalID
         )
     }
+
+    /// Everyone has an account in the demo tracker: `creator` assigns the requester's e-mail itself.
+    public func account(email: String) throws -> AccountLookup { .found(email) }
 
     public func deliver(_ event: OutboxEvent, timeouts: HTTPTimeouts) -> DeliveryOutcome {
         guard event.eventType == .comment, let commentID = event.commentID else {

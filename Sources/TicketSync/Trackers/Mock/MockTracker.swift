@@ -12,6 +12,9 @@ enum MockTracker: Tracker {
 
     static let inboundEvents: [String] = []
 
+    /// The demo tracker has no fields: a mapping is checked and previewed, and its tickets carry nothing of it.
+    static let dueDateField: String? = nil
+
     static func makeProvider(_ config: TrackerConfig, _ context: ProviderContext) throws -> any TicketProvider {
         MockProvider()
     }

@@ -47,7 +47,8 @@ public struct ServiceNowProvider: TicketProvider {
     /// create, a record already carrying it (made by a create that died or failed before recording it) is found first
     /// and returned instead; a fresh create asks nothing first. The Table API reads the table itself, so a record
     /// made a moment ago is found at once (no lag to wait out).
-    public func createTicket(for request: EvidenceRequest, key: CreationKey) throws -> CreatedTicket {
+    public func createTicket(_ draft: TicketDraft, key: CreationKey) throws -> CreatedTicket {
+        let request = draft.request
         if key.resumed, let existing = try findRecord(correlated: key.text) { return existing }
         var description = request.description
         if let link = linkBack(request) {
@@ -92,6 +93,8 @@ public struct ServiceNowProvider: TicketProvider {
             externalRef: sysID)
     }
 
+    public func account(email: String) throws -> AccountLookup { .notFound }  // HELPER-PENDING
+
     public func deliver(_ event: OutboxEvent, timeouts: HTTPTimeouts) -> DeliveryOutcome {
         guard let sysID = event.externalRef else {
             return .giveUp(reason: "the link has no ServiceNow sys_id", status: nil)
@@ -129,6 +132,8 @@ public struct ServiceNowProvider: TicketProvider {
             return .delivered(externalCommentID: nil, echo: nil)
         case .create:
             return .giveUp(reason: "ticket.create is never queued", status: nil)
+        case .update:
+            return .giveUp(reason: "HELPER-PENDING", status: nil)
         }
     }
 

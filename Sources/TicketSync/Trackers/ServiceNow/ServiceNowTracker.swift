@@ -6,6 +6,10 @@ enum ServiceNowTracker: Tracker {
     static let kindName = "servicenow"
     static let displayName = "ServiceNow"
 
+    /// ServiceNow: columns of the table. The fields Ticket Sync sets itself cannot be mapped.
+    static let ownedFields: [String] = ["short_description", "correlation_id"]
+    static let dueDateField: String? = "due_date"
+
     static let connectionSpec = ConnectionSpec(
         kind: .servicenow, settings: ["base_url", "table", "auth", "close_code", "close_state", "status_map"],
         defaults: [

@@ -20,13 +20,14 @@ public struct WebhookProvider: TicketProvider {
     /// and the same minted `wh-<n>`, so an adapter that de-duplicates on the event id makes one ticket.
     public let mintedSequence: String? = "ticket_sync.webhook_ticket_number"
 
-    public func createTicket(for request: EvidenceRequest, key: CreationKey) throws -> CreatedTicket {
+    public func createTicket(_ draft: TicketDraft, key: CreationKey) throws -> CreatedTicket {
+        let request = draft.request
         guard let number = key.mintedNumber else { throw APIError.internalError }  // minted by the use case
         let minted = "wh-\(number)"
         let eventID = key.linkID
         let body = EventPayload.create(
             eventID: eventID.rawValue, occurredAt: Timestamp.string(), externalID: minted,
-            request: request, link: linkBack(request))
+            request: request, link: linkBack(request), fields: draft.fields, assignee: draft.assignee)
         let result = send(
             type: OutboxEvent.EventType.create.rawValue, eventID: eventID.rawValue, body: Array(body.text.utf8),
             timeouts: timeouts)
@@ -40,6 +41,9 @@ public struct WebhookProvider: TicketProvider {
             provider: kind.rawValue, externalID: ExternalTicketID(Self.externalID(answer?["external_id"]) ?? minted),
             externalURL: Self.externalURL(answer?["external_url"]))
     }
+
+    /// The adapter is the one to find a user by e-mail: `assignee` in `ticket.create` carries the e-mail itself.
+    public func account(email: String) throws -> AccountLookup { .found(email) }
 
     /// Through the adapter's optional `GET <url>/changes` (docs/webhooks.md, "Sweeps").
     public func sweeper(reading db: PGConnection) -> (any TicketSweeper)? { sweeper }

@@ -21,6 +21,9 @@ enum WebhookTracker: Tracker {
 
     static let inboundEvents = ["comment", "tracker_status"]
 
+    /// The adapter gets the mapping's fields as `fields` in `ticket.create` (and the due date as `due_date`).
+    static let dueDateField: String? = "due_date"
+
     /// The first inbound secret signs outbound events (the others verify inbound ones during a rotation).
     static func makeProvider(_ config: TrackerConfig, _ context: ProviderContext) throws -> any TicketProvider {
         guard let url = Settings.httpURL(config.settings["url"]), let secret = config.inboundSecrets.first else {
