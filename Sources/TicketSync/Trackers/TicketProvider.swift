@@ -98,6 +98,10 @@ public protocol TicketProvider: Sendable {
     func prepareClose(_ link: TicketLink) throws
     /// Asks the tracker whether this configuration works (the connection test), step by step.
     func checkConnection() -> [ConnectionCheck.Step]
+    /// The fields the tracker requires on a new ticket without a default of its own (Jira's create metadata), for
+    /// the connection test's preflight; nil when the tracker does not publish them. A failed read is a failed
+    /// step, named as the connection test names its steps.
+    func requiredFields() -> RequiredFieldsRead?
     /// How this tracker is swept; nil when it cannot be. `db` is for the mock alone, whose "tracker" lives in the
     /// service's own database; a real tracker's sweeper never touches it.
     func sweeper(reading db: PGConnection) -> (any TicketSweeper)?
@@ -105,6 +109,8 @@ public protocol TicketProvider: Sendable {
 
 extension TicketProvider {
     public var mintedSequence: String? { nil }
+
+    public func requiredFields() -> RequiredFieldsRead? { nil }
 
     public func prepareClose(_ link: TicketLink) throws {}
     /// Most trackers' look-ups read what was written (ServiceNow's Table API, the adapter's event-id store).

@@ -26,11 +26,17 @@ public struct ConnectionCheck: Sendable {
 
     public var steps: [Step]
     public var testedAt: String
+    /// The required-field preflight (`FieldPreflight.json`), when the tracker publishes its required fields.
+    public var preflight: JSONValue? = nil
 
     public var ok: Bool { !steps.isEmpty && steps.allSatisfy(\.ok) }
 
     public var json: JSONValue {
-        .object(["ok": .bool(ok), "steps": .array(steps.map(\.json)), "tested_at": .string(testedAt)])
+        var members: [String: JSONValue] = [
+            "ok": .bool(ok), "steps": .array(steps.map(\.json)), "tested_at": .string(testedAt),
+        ]
+        if let preflight { members["preflight"] = preflight }
+        return .object(members)
     }
 
     /// One HTTP step judged: 2xx whose body `accept`s passes; everything else is classified.
@@ -73,17 +79,37 @@ extension ConnectionRoutes {
         let connection = try load(context)
         try context.requireNoBody()
         let config = try context.providers.config(connection)
-        let steps: [ConnectionCheck.Step]
+        var steps: [ConnectionCheck.Step]
+        var preflight: JSONValue?
         if config.missing.isEmpty {
             let provider = try context.providers.provider(config)
             guard
-                let checked = context.providers.bulkhead.withSlot(TrackerBulkhead.key(config), provider.checkConnection)
+                let checked = context.providers.bulkhead.withSlot(
+                    TrackerBulkhead.key(config),
+                    { () -> ([ConnectionCheck.Step], RequiredFieldsRead?) in
+                        let steps = provider.checkConnection()
+                        // The preflight only once the tracker answered: it reads the project the steps found.
+                        return (steps, steps.allSatisfy(\.ok) ? provider.requiredFields() : nil)
+                    })
             else { throw APIError.trackerBusy(config) }
-            steps = checked
+            steps = checked.0
+            switch checked.1 {
+            case .read(let required)?:
+                let missing = FieldPreflight.missing(
+                    required, mapping: config.fields, owned: config.kind.tracker.ownedFields, assignee: config.assignee)
+                preflight = FieldPreflight.json(required: required, missing: missing)
+                steps.append(
+                    ConnectionCheck.Step(
+                        name: "required-fields", ok: missing.isEmpty, error: missing.isEmpty ? nil : "fields-missing",
+                        status: nil))
+            case .failed(let step)?: steps.append(step)
+            case nil: break
+            }
         } else {
             steps = [ConnectionCheck.Step(name: "configuration", ok: false, error: "not-configured", status: nil)]
         }
-        let check = ConnectionCheck(steps: steps, testedAt: Timestamp.string())
+        var check = ConnectionCheck(steps: steps, testedAt: Timestamp.string())
+        check.preflight = preflight
         let db = try context.database()
         try db.transaction {
             try ConnectionStore(db: db).recordTest(org: context.orgID, id: connection.id.rawValue, result: check.json)

@@ -48,6 +48,21 @@ enum StatusRoutes {
             "last_sweep": connection.lastSweep ?? .null,
             "inbound_events": .array(connection.kind.inboundEvents.map(JSONValue.string)),
             "status_map": .string(connection.effectiveSettings["status_map"] ?? StatusMap.standard.text),
+            "fields": fieldsReadiness(connection),
+        ])
+    }
+
+    /// The required-field preflight as of the last connection test, against the mapping as it is now: null when no
+    /// test has read the tracker's required fields (or it cannot publish them).
+    static func fieldsReadiness(_ connection: Connection) -> JSONValue {
+        guard let required = FieldPreflight.stored(connection.lastTest),
+            let mapping = try? connection.fieldMapping, let assignee = try? connection.assignee
+        else { return .null }
+        let missing = FieldPreflight.missing(
+            required, mapping: mapping, owned: connection.kind.tracker.ownedFields, assignee: assignee)
+        return .object([
+            "checked_at": connection.lastTest?["tested_at"] ?? .null, "ok": .bool(missing.isEmpty),
+            "missing": .array(missing.map(\.json)),
         ])
     }
 
