@@ -58,7 +58,7 @@ public struct Connection: Sendable {
     /// Settings as the API shows them: strings, but `fields` as the object it was saved as.
     var settingsJSON: [String: JSONValue] {
         var out = effectiveSettings.mapValues(JSONValue.string)
-        if let mapping = try? fieldMapping, !mapping.fields.isEmpty {
+        if settings[ConnectionSpec.fields] != nil, let mapping = try? fieldMapping {
             out[ConnectionSpec.fields] = .object(mapping.fields)
         }
         return out
