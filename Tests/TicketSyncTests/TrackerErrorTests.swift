@@ -1,4 +1,5 @@
 import Testing
+import TicketSyncPlatform
 
 @testable import TicketSync
 
@@ -18,6 +19,10 @@ struct TrackerErrorTests {
         (.notAccepted("HTTP 500"), 502, "provider-request-failed"),
         (.invalidAnswer(field: "external_url", rule: "must be http(s)"), 502, "provider-request-failed"),
         (.cannotClose("no transition", options: ["Reopen"]), 409, "no-done-transition"),
+        (
+            .fieldsRefused([TrackerFieldProblem(field: "priority", message: "Priority is required.")]), 422,
+            "tracker-field-refused"
+        ),
     ])
     func eachReasonHasItsStatusAndSlug(reason: TrackerError.Reason, status: Int, slug: String) {
         #expect(error(reason).status == status)
@@ -43,5 +48,34 @@ struct TrackerErrorTests {
         #expect(unknown.problem.extensions["tracker_outcome"] == .string("unknown"))
         #expect(unknown.lookupOnly.problem.extensions["tracker_outcome"] == nil)
         #expect(!unknown.lookupOnly.outcomeUnknown)
+    }
+
+    @Test func aFieldRefusalNamesEveryFieldInTheTrackersWords() {
+        let refused = error(
+            .fieldsRefused([
+                TrackerFieldProblem(field: "customfield_10010", message: "Team is required."),
+                TrackerFieldProblem(field: "priority", message: "Priority is required."),
+            ]))
+        #expect(
+            refused.problem.detail.contains("customfield_10010: Team is required.; priority: Priority is required."))
+        #expect(
+            refused.problem.extensions["fields"]?.text
+                == #"[{"field":"customfield_10010","message":"Team is required."},{"field":"priority","message":"Priority is required."}]"#
+        )
+    }
+
+    @Test func aTrackersFieldsClosureDecidesBeforeTheCredentialStatuses() {
+        // ServiceNow refuses a Data Policy breach with 403, which otherwise means refused credentials.
+        let failure = TrackerFailure(
+            tracker: "ServiceNow", credentialStatuses: [401, 403], details: { _ in nil },
+            fields: { result in
+                result.status == 403 ? [TrackerFieldProblem(field: "Category", message: "mandatory")] : nil
+            })
+        let blamed = failure.apiError(OutboundResult.response(status: 403, headers: [:], body: []), action: "create")
+        #expect(blamed.reason == .fieldsRefused([TrackerFieldProblem(field: "Category", message: "mandatory")]))
+        let plain = TrackerFailure(tracker: "ServiceNow", credentialStatuses: [401, 403], details: { _ in nil })
+        #expect(
+            plain.apiError(OutboundResult.response(status: 403, headers: [:], body: []), action: "x").reason
+                == .credentialsRejected(403))
     }
 }
