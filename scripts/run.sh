@@ -10,21 +10,28 @@ RUN=.run
 mkdir -p "$RUN"
 ensure_packages
 
-log "building (release)"
-swift build -c release >&2
-bin=$(swift build -c release --show-bin-path)/ticketsync
+if [ -n "${TICKETSYNC_BIN:-}" ]; then
+    bin=$TICKETSYNC_BIN  # a binary built already (the tests' debug build)
+else
+    log "building (release)"
+    swift build -c release >&2
+    bin=$(swift build -c release --show-bin-path)/ticketsync
+fi
 
 pids=()
 started_pg=0
+# Ends with the status the script stopped with: non-zero whenever the service did not start (Ctrl-C is a clean stop).
 cleanup() {
+    local status=$?
     trap - EXIT INT TERM
     log "stopping"
     for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
     for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-    [ "$started_pg" -eq 1 ] && bash scripts/pg.sh stop "$RUN/pg"
-    exit 0
+    if [ "$started_pg" -eq 1 ]; then bash scripts/pg.sh stop "$RUN/pg" || true; fi
+    exit "$status"
 }
-trap cleanup EXIT INT TERM
+trap cleanup EXIT
+trap 'exit 0' INT TERM
 
 if [ -z "${DATABASE_URL:-}" ]; then
     log "starting PostgreSQL in $RUN/pg"
@@ -51,7 +58,11 @@ fi
 socket="$RUN/ticketsync.sock"
 "$bin" serve --listen "$socket" --workers "${WORKERS:-2}" --threads "${THREADS:-8}" &
 pids+=($!)
-for _ in $(seq 1 50); do [ -S "$socket" ] && break; sleep 0.1; done
+for _ in $(seq 1 50); do
+    [ -S "$socket" ] && break
+    kill -0 "${pids[-1]}" 2>/dev/null || break  # it stopped (its reason is above)
+    sleep 0.1
+done
 [ -S "$socket" ] || { log "the responder did not start"; exit 1; }
 
 conf=$(bash scripts/render-nginx.sh "$RUN/nginx" "$PORT" "$socket")
@@ -84,4 +95,5 @@ Try:
 INFO
 fi
 wait -n "${pids[@]}" || true
-log "a process exited"
+log "a process exited: stopping the rest"
+exit 1

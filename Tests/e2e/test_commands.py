@@ -68,3 +68,14 @@ def test_serve_over_tcp(make_stack, world):
     tcp = make_stack("tcp", tcp=True)
     assert tcp.listen.startswith("127.0.0.1:")
     assert requests.get(tcp.url(world.request_path() + "/comments"), headers=world.auth("reader")).status_code == 200
+
+
+def test_make_run_exits_non_zero_when_the_service_does_not_start(tmp_path):
+    """`make run` (scripts/run.sh) ends with a failure status whenever the service did not start: here the
+    responder refuses an unusable setting. (It used to print "the responder did not start" and exit 0.)"""
+    import os
+    env = {**os.environ, "TICKETSYNC_BIN": BIN, "DATABASE_URL": DATABASE_URL, "DEMO_SEED": "0", "PORT": "1",
+           "TICKET_SECRET_KEYS_FILE": str(tmp_path / "none"), "TICKET_STATUS_MAP": "done=nonsense"}
+    ran = subprocess.run(["bash", "scripts/run.sh"], cwd=REPO, env=env, capture_output=True, text=True, timeout=120)
+    assert ran.returncode != 0, ran.stderr[-2000:]
+    assert "did not start" in ran.stderr, ran.stderr[-2000:]

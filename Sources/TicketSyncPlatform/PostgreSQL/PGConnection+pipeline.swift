@@ -25,12 +25,12 @@ extension PGConnection {
     /// Runs one statement whose text never changes for `key` (see `query(_:_:)`).
     @discardableResult
     public func query(_ sql: String, _ params: [String?], key: PGStatementKey) throws -> PGRows {
-        guard limits.preparedStatements, let name = preparedByKey[key] else {
+        guard usesPreparedStatements, let name = preparedByKey[key] else {
             let rows = try query(sql, params)
-            if limits.preparedStatements { preparedByKey[key] = prepared[sql] }
+            if usesPreparedStatements { preparedByKey[key] = prepared[sql] }
             return rows
         }
-        return try execute(prepared: name, params)
+        return try recoveringFromPooler({ try execute(prepared: name, params) }, then: { try self.query(sql, params) })
     }
 
     /// Runs one statement (see `query(_:_:)`).
@@ -41,7 +41,8 @@ extension PGConnection {
     /// BEGIN they run in one implicit transaction, so they all take effect or none does. Statements not yet prepared
     /// on this session are prepared in the same round trip. Returns each statement's rows; throws the first failure.
     public func pipeline(_ statements: [PGStatement]) throws -> [PGRows] {
-        try meter.measure { try sendAndRead(statements) }
+        let run = { try self.meter.measure { try self.sendAndRead(statements) } }
+        return try recoveringFromPooler(run, then: run)
     }
 
     private enum Step {
@@ -60,8 +61,8 @@ extension PGConnection {
         var preparing: [String: String] = [:]
         for statement in statements {
             let count = Int32(statement.params.count)
-            var name = limits.preparedStatements ? prepared[statement.sql] ?? preparing[statement.sql] : nil
-            if limits.preparedStatements, name == nil, prepared.count + preparing.count < Self.maxPrepared {
+            var name = usesPreparedStatements ? prepared[statement.sql] ?? preparing[statement.sql] : nil
+            if usesPreparedStatements, name == nil, prepared.count + preparing.count < Self.maxPrepared {
                 let fresh = "ts\(prepared.count + preparing.count + 1)"
                 guard PQsendPrepare(handle, fresh, limits.hostSchema.resolve(statement.sql), count, nil) == 1 else {
                     throw error(of: nil)

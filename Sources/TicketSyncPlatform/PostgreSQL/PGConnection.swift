@@ -98,7 +98,7 @@ public final class PGConnection {
     /// statements are on (the preparation travels with the first execution: still one round trip).
     @discardableResult
     public func query(_ sql: String, _ params: [String?] = []) throws -> PGRows {
-        guard limits.preparedStatements else {
+        guard usesPreparedStatements else {
             return try meter.measure {
                 try withCStrings(params) { values in
                     try consume(
@@ -108,7 +108,7 @@ public final class PGConnection {
             }
         }
         guard let name = prepared[sql] else { return try pipeline([PGStatement(sql, params)]).at(0) }
-        return try execute(prepared: name, params)
+        return try recoveringFromPooler({ try execute(prepared: name, params) }, then: { try self.query(sql, params) })
     }
 
     /// Runs a statement prepared on this session under `name`: one round trip.
