@@ -15,10 +15,10 @@ enum FieldPreviewRoutes {
         let kind = try Self.kind(body["kind"])
         let store = EvidenceRequestStore(db: try context.database())
         let dueDate = try store.hasDueDate()
-        let mapping =
-            try body["fields"].flatMap { $0 == .null ? nil : $0 }.map {
-                try FieldMapping.parse($0, owned: kind.tracker.ownedFields, dueDate: dueDate, field: "fields")
-            } ?? .empty
+        var mapping = FieldMapping.empty  // absent or null: no mapping, as a saved `fields: null` removes it
+        if let value = body["fields"], value != .null {
+            mapping = try FieldMapping.parse(value, owned: kind.tracker.ownedFields, dueDate: dueDate, field: "fields")
+        }
         let assignee = try Self.assignee(body["assignee"])
         let request = try Self.request(body["evidence_request_id"], store: store, org: context.org)
         let values: FieldValues
