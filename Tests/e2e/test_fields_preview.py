@@ -154,3 +154,29 @@ def test_with_a_due_date_column_the_placeholder_is_offered_and_the_default_field
     undated = preview(dated, world, {"kind": "servicenow", "evidence_request_id": world.r2,
                                      "fields": {"u_due": "{{request.due_date}}"}}).json()
     assert undated["fields"] == {}, "a lone placeholder with no due date is left out"
+
+
+HOSTILE = {  # (ids, not the bodies, name the tests: a 2 MiB test id would not fit in a child's environment)
+    "invalid UTF-8": (b'{"kind": "jira", "fields": {"x": "\xff\xfe"}}', 400),
+    "duplicate keys": (b'{"kind": "jira", "kind": "mock"}', 400),
+    "10,000 levels": (b'{"kind": "jira", "fields": ' + b"[" * 10_000 + b"]" * 10_000 + b"}", 400),
+    "2 MiB": (b'{"kind": "jira", "fields": {"x": "' + b"x" * (2 * 1024 * 1024) + b'"}}', 413),
+    "NUL in a field name": (b'{"kind": "jira", "fields": {"a\\u0000b": 1}}', 422),
+    "not an object": (b'["kind"]', 422),
+}
+
+
+@pytest.mark.parametrize("attack", list(HOSTILE))
+def test_hostile_bodies_get_their_documented_answer(stack, world, attack):
+    body, status = HOSTILE[attack]
+    response = requests.post(stack.url(preview_path(world.org)), data=body,
+                             headers={**world.auth("admin"), "Content-Type": "application/json"})
+    assert_problem(response, status)
+    assert_problem(requests.post(stack.url(preview_path(world.org)), data=b'{"kind": "jira"}',
+                                 headers={**world.auth("admin"), "Content-Type": "text/plain"}), 415)
+
+
+def test_control_characters_in_a_value_come_back_as_valid_json(stack, world):
+    response = preview(stack, world, {"kind": "jira", "fields": {"customfield_1": "a\u0000b\n{{request.title}}\u2028"}})
+    assert response.status_code == 200, response.text
+    assert response.json()["fields"] == {"customfield_1": "a\u0000b\nAccess review\u2028"}
