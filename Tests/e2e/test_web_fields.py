@@ -47,6 +47,7 @@ def test_the_mapping_is_previewed_checked_saved_and_the_unset_required_fields_li
          test=json.dumps(LAST_TEST), id=connection["id"])
     page = sign_in(browser, stack, world, "admin")
     page.text_in("#connections-table", "required fields unset: customfield_10010, priority")
+    page.text_in("#setup-list", "Required fields: unset: customfield_10010 (Severity), priority (Priority)")
 
     click_action(page, "GRC Jira", "edit")
     page.text_in("#fields-missing", "customfield_10010 Severity — allowed: Low, High")
@@ -94,6 +95,7 @@ def test_the_mapping_is_previewed_checked_saved_and_the_unset_required_fields_li
 
     # Readiness recomputes against the saved mapping: only priority is left unset.
     page.text_in("#connections-table", "required fields unset: priority")
+    page.text_in("#setup-list", "Required fields: unset: priority (Priority)")
     click_action(page, "GRC Jira", "edit")
     page.text_in("#fields-missing", "priority Priority")
     assert "customfield_10010" not in page.visible("#fields-missing").text
