@@ -82,4 +82,5 @@ export const api = {
   health: (org, cursor) =>
     call("GET", `/api/v1/orgs/${encodeURIComponent(org)}/ticket-sync/health?limit=50${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`),
   resyncConnection: (org, id) => call("POST", `${connection(org, id)}/resync`),
+  previewFields: (org, body) => call("POST", `/api/v1/orgs/${encodeURIComponent(org)}/ticket-sync/fields/preview`, body),
 };

@@ -138,7 +138,17 @@ function setupItems(status) {
     item(status.inbound === "open", "Inbound sync: ",
       status.inbound === "open" ? "open" : "closed (set the connection's webhook secret to receive replies)"),
     ...subscribeItem(status.inbound_events, chosen?.status_map),
+    ...requiredFieldsItem(chosen?.fields, item),
   ];
+}
+
+// The required fields the default connection's mapping leaves unset, as of its last test (readiness recomputes them
+// against the saved mapping); nothing when no test has read them.
+function requiredFieldsItem(fields, item) {
+  if (!fields) return [];
+  const unset = fields.missing.map((field) => `${field.id} (${field.name})`).join(", ");
+  return [item(fields.ok, "Required fields: ", fields.ok ? "every field the tracker requires is set"
+    : `unset: ${unset} — map them in the connection's ticket fields, or creating a ticket is refused`)];
 }
 
 // What the tracker's webhook must send for replies and status changes to come back, and where statuses lead.

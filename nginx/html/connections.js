@@ -2,6 +2,7 @@
 // their inbound secret; read members see their state. Secrets are write-only: the page never receives them back.
 import { api } from "./api.js";
 import { $, badge, el, show, showError, shownOnce, when } from "./dom.js";
+import { fieldsEditor } from "./fields.js";
 import { jiraCloudBadges, startJiraCloud, takeJiraCloudOutcome } from "./jira-cloud.js";
 
 // Where the tracker's statuses lead the evidence request (every kind; see docs/two-way-status.md).
@@ -74,7 +75,9 @@ const KINDS = {
   },
 };
 
-const panel = { org: null, permission: null, list: [], editing: null, confirming: null, onChange: () => {} };
+// `readiness`: each connection's required-field line of the readiness checklist (its `fields`), by id.
+const panel = { org: null, permission: null, list: [], readiness: {}, editing: null, confirming: null, editor: null,
+  onChange: () => {} };
 
 export const connectionsOf = () => panel.list;
 
@@ -94,6 +97,7 @@ async function refreshList() {
   try {
     const answer = await api.connections(panel.org);
     panel.list = answer.connections;
+    panel.readiness = await readiness();
     // Offered only where the deployment has an Atlassian OAuth app (otherwise the route answers 503).
     show($("connect-jira-cloud"), panel.permission === "configure" && answer.jira_cloud_oauth?.configured === true);
   } catch (error) {
@@ -102,6 +106,17 @@ async function refreshList() {
   }
   renderList();
   panel.onChange(panel.list);
+}
+
+// The required fields each connection's mapping leaves unset, recomputed by readiness from its last test (the list
+// still shows without it).
+async function readiness() {
+  try {
+    const status = await api.status(panel.org);
+    return Object.fromEntries((status.connections || []).map((summary) => [summary.id, summary.fields]));
+  } catch {
+    return {};
+  }
 }
 
 function renderList() {
@@ -125,6 +140,8 @@ function state(connection) {
   parts.push(badge(connection.inbound === "open" ? "synced" : "pending", `inbound ${connection.inbound}`));
   const test = connection.last_test;
   if (test) parts.push(badge(test.ok ? "synced" : "error", test.ok ? `tested ${when(test.tested_at)}` : `test failed: ${failed(test)}`));
+  const unset = (panel.readiness[connection.id] ?? test?.preflight)?.missing;
+  if (unset?.length) parts.push(badge("error", `required fields unset: ${unset.map((field) => field.id).join(", ")}`));
   return el("span", {}, ...parts);
 }
 
@@ -145,8 +162,11 @@ function actions(connection) {
   return [
     button("Test", "test", connection, async () => {
       const result = await api.testConnection(panel.org, connection.id);
+      const unset = result.preflight?.missing?.length
+        ? ` The tracker requires fields nothing sets: ${result.preflight.missing.map((f) => `${f.id} (${f.name})`).join(", ")}.`
+        : "";
       result.ok ? note(`Test of ${connection.name}: every step worked (${result.steps.map((s) => s.name).join(", ")}).`)
-        : note(`Test of ${connection.name} failed: ${failed(result)}.`, true);
+        : note(`Test of ${connection.name} failed: ${failed(result)}.${unset}`, true);
     }),
     el("button", { type: "button", class: "small", text: "Edit", "data-action": "edit", onclick: () => openForm(connection) }),
     button(connection.disabled ? "Enable" : "Disable", "toggle", connection,
@@ -202,6 +222,7 @@ function openForm(connection = null) {
   const drawFields = () => fields.replaceChildren(...KINDS[kind.value].fields.map((field) => input(field, connection)));
   kind.addEventListener("change", drawFields);
   drawFields();
+  panel.editor = fieldsEditor(panel.org, connection, () => kind.value, connection && panel.readiness[connection.id]);
   const name = el("input", { id: "connection-name", name: "name", required: "", maxlength: "200",
     value: connection?.name || "" });
   const isDefault = el("input", { id: "connection-default", type: "checkbox" });
@@ -211,6 +232,7 @@ function openForm(connection = null) {
     el("label", { for: "connection-kind", text: "Tracker" }), kind,
     el("label", { for: "connection-name", text: "Name" }), name,
     fields,
+    panel.editor.node,
     el("label", { class: "inline" }, isDefault, " Default for new tickets"),
     el("p", { id: "connection-form-error", class: "error", role: "alert", hidden: "" }),
     el("div", { class: "actions" },
@@ -251,9 +273,12 @@ async function save(kind, name, isDefault) {
       settings[control.name] = null;
     }
   }
-  const body = { name, default: isDefault, settings, secrets };
   const error = $("connection-form-error");
   showError(error, null);
+  const ticketFields = panel.editor.settings();
+  if (ticketFields === undefined) return; // the mapping is not JSON: said next to it
+  Object.assign(settings, ticketFields);
+  const body = { name, default: isDefault, settings, secrets };
   $("connection-save").disabled = true;
   try {
     if (panel.editing) {
@@ -270,7 +295,7 @@ async function save(kind, name, isDefault) {
     show($("connection-form"), false);
     await refreshList();
   } catch (failure) {
-    showError(error, failure);
+    if (!panel.editor.showProblem(failure)) showError(error, failure);
   } finally {
     $("connection-save").disabled = false;
   }

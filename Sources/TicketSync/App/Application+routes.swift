@@ -47,6 +47,9 @@ extension Application {
         router.add(
             "POST", "\(connections)/{connection_id}/inbound-secret", .org(.configure),
             ConnectionRoutes.rotateInboundSecret)
+        // A field mapping checked and rendered for one of the org's requests, before it is saved.
+        router.add(
+            "POST", "/api/v1/orgs/{org_id}/ticket-sync/fields/preview", .org(.configure), FieldPreviewRoutes.preview)
         // Jira Cloud with OAuth 2.0: start (or restart, for a reconnect), and Atlassian's redirect back (the state
         // authenticates it).
         router.add("POST", "\(connections)/oauth/jira", .org(.configure), JiraOAuthRoutes.connect)
