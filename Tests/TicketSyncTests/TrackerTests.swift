@@ -14,10 +14,14 @@ import Testing
 
     @Test func jiraErrorCollectionIsPassedThrough() {
         let error = jira.apiError(
-            response(400, #"{"errorMessages":["Field 'priority' is required"],"errors":{"summary":"too long"}}"#),
+            response(400, #"{"errorMessages":["Field 'priority' is required"],"errors":{}}"#),
             action: "create the issue")
         #expect(error.status == 502)
-        #expect(error.problem.detail.contains("Field 'priority' is required; summary: too long"))
+        #expect(error.problem.detail.contains("Field 'priority' is required"))
+        // Fields named in `errors` are a field refusal (JiraFieldsTests): 422, in Jira's words.
+        let fields = jira.apiError(
+            response(400, #"{"errorMessages":[],"errors":{"summary":"too long"}}"#), action: "create the issue")
+        #expect(fields.status == 422 && fields.problem.detail.contains("summary: too long"))
     }
 
     @Test func credentialsTimeoutsAndRateLimitsGetTheirOwnStatus() {

@@ -208,7 +208,8 @@ def test_the_test_action_checks_jira_for_real_and_reports_a_safe_class(stack, wo
     result = requests.post(path, headers=world.auth("admin"))
     assert result.status_code == 200, result.text
     assert result.json()["ok"] is True
-    assert [(s["name"], s["ok"]) for s in result.json()["steps"]] == [("myself", True), ("project", True)]
+    assert [(s["name"], s["ok"]) for s in result.json()["steps"]] == [
+        ("myself", True), ("project", True), ("required-fields", True)]
     requests.patch(stack.url(f"{connections_path(world.org)}/{created['id']}"), headers=world.auth("admin"),
                    json={"settings": {"project_key": "NOPE"}})
     failed = requests.post(path, headers=world.auth("admin")).json()

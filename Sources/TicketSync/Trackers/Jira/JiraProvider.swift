@@ -21,8 +21,12 @@ public struct JiraProvider: TicketProvider {
     let linkBack: @Sendable (EvidenceRequest) -> String?
     /// Set for a Jira Cloud site reached through Atlassian's API gateway with OAuth (`jira_cloud`); nil for `jira`.
     var cloudSite: JiraCloudSite? = nil
+    /// `settings.fields` (TICKET_FIELDS): which fields a due-date change (`ticket.update`) is pushed to.
+    var fieldMapping = FieldMapping.empty
 
-    static let failure = TrackerFailure(tracker: "Jira", credentialStatuses: [401, 403], details: errorCollection)
+    /// A 400 whose ErrorCollection names fields (`errors`) is a field refusal (`refusedFields`): 422, not 502.
+    static let failure = TrackerFailure(
+        tracker: "Jira", credentialStatuses: [401, 403], details: errorCollection, fields: refusedFields)
 
     /// Basic `email:token` for Cloud API tokens; Bearer for Data Center personal access tokens.
     var authorization: String {
@@ -57,31 +61,19 @@ public struct JiraProvider: TicketProvider {
     /// The issue carries the creation key as a label, and `ticketsync` (every issue of ours: what a sweep's search is
     /// bounded by, see `JiraSweeper`); on a resumed create, an issue already labelled with it (made by
     /// a create that died or failed before recording it) is found with a JQL search and returned instead of a second
-    /// one. A fresh create searches nothing.
+    /// one. A fresh create searches nothing. The mapped fields and the assignee go with ours (`issueFields`); a field
+    /// Jira refuses is named in its words (`refusedFields`).
     public func createTicket(_ draft: TicketDraft, key: CreationKey) throws -> CreatedTicket {
-        let request = draft.request
         if key.resumed, let existing = try findIssue(labelled: key.text) { return existing }
-        var description = request.description
-        if let link = linkBack(request) {
-            description += (description.isEmpty ? "" : "\n\n") + "Evidence request: \(link)"
-        }
-        let body = JSONValue.object([
-            "fields": .object([
-                "project": .object(["key": .string(projectKey)]),
-                "summary": .string(String(request.title.prefix(255))),
-                "description": richText(description),
-                "issuetype": .object(["name": .string(settings.issueType)]),
-                "labels": .array([.string(key.text), .string(JiraSweepQuery.label)]),
-            ])
-        ])
+        // Cloud assigns by accountId, Data Center by user name: the deployment is asked only for an assignee.
+        let assignee = try draft.assignee.map { (id: $0, deployment: try deployment()) }
+        let body = JSONValue.object(["fields": .object(issueFields(draft, key: key, assignee: assignee))])
         let result = call("POST", "/issue", body, timeouts: timeouts)
         guard let status = result.status, (200..<300).contains(status), let answer = result.jsonObject,
             let issueKey = answer["key"]?.stringValue, let id = Self.identifier(answer["id"])
         else { throw Self.failure.apiError(result, action: "create the issue") }
         return ticket(key: issueKey, id: id)
     }
-
-    public func account(email: String) throws -> AccountLookup { .notFound }  // HELPER-PENDING
 
     func ticket(key: String, id: String) -> CreatedTicket {
         CreatedTicket(
@@ -167,7 +159,7 @@ public struct JiraProvider: TicketProvider {
         case .comment: comment(event, timeouts: timeouts)
         case .close: close(event, timeouts: timeouts)
         case .create: .giveUp(reason: "ticket.create is never queued", status: nil)
-        case .update: .giveUp(reason: "HELPER-PENDING", status: nil)
+        case .update: update(event, timeouts: timeouts)
         }
     }
 

@@ -59,7 +59,8 @@ enum JiraTracker: Tracker {
             settings: jira, baseURL: baseURL, apiToken: token, projectKey: project, http: context.http,
             timeouts: context.settings.httpTimeouts, identityCache: context.registry.jiraIdentity(config),
             deploymentCache: context.registry.jiraDeployment(config, baseURL: baseURL),
-            cloudSearchLagSeconds: context.settings.jiraCloudSearchLagSeconds, linkBack: context.linkBack)
+            cloudSearchLagSeconds: context.settings.jiraCloudSearchLagSeconds, linkBack: context.linkBack,
+            fieldMapping: config.fields)
     }
 
     /// `X-Hub-Signature` over the raw body, with the connection's secrets.

@@ -27,6 +27,8 @@ struct JiraCloudProvider: TicketProvider {
 
     func checkConnection() -> [ConnectionCheck.Step] { jira.checkConnection() }
 
+    func requiredFields() -> RequiredFieldsRead? { jira.requiredFields() }
+
     /// Jira's sweep. Each sweep (and each "Re-sync now") asks for it first, so this is where the connection's webhooks
     /// are kept alive, in the sweeping loop's database session, whether or not the connection has links yet. Best
     /// effort: a failure is logged and the sweep goes on (the next one tries again).

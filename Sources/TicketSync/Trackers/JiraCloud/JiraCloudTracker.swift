@@ -60,7 +60,7 @@ enum JiraCloudTracker: Tracker {
             timeouts: context.settings.httpTimeouts, identityCache: context.registry.jiraIdentity(config),
             deploymentCache: context.registry.jiraDeployment(config, baseURL: base),
             cloudSearchLagSeconds: context.settings.jiraCloudSearchLagSeconds, linkBack: context.linkBack,
-            cloudSite: JiraCloudSite(siteURL: site))
+            cloudSite: JiraCloudSite(siteURL: site), fieldMapping: config.fields)
         return JiraCloudProvider(
             jira: provider, connectionID: connectionID, inboundURL: config.secrets["inbound_url"])
     }

@@ -25,13 +25,29 @@ class FakeJira(FakeServer):
     an issue (the rest from `GET /issue/{key}/comment`, `startAt`-paged), at most `page_cap` issues a page whatever
     `maxResults` asks. v3 (Cloud) bodies are Atlassian Document Format, v2 bodies plain text. A deleted issue answers
     404. The test helpers `add_comment`, `transition`, `resolve`, `reopen` and `delete` change an issue "on the
-    tracker" without any webhook; `comment_webhook` / `status_webhook` build the webhook Jira would have sent."""
+    tracker" without any webhook; `comment_webhook` / `status_webhook` build the webhook Jira would have sent.
+
+    Fields (issue 23): `required` (field id -> {"name", "allowed"}) is what the project requires on create without a
+    default; a create missing one is refused with Jira's 400 ErrorCollection naming each (`"errors": {"customfield_10010":
+    "Team is required."}`), as is a value it does not allow, a field not on the create screen, a malformed `duedate`
+    or an unknown assignee. The create metadata is served one project at a time (`GET /issue/createmeta/{project}/
+    issuetypes[/{issueTypeId}]`, paged by `meta_page`; Cloud pages name their items `issueTypes`/`fields`, Data Center
+    `values` with `isLast`), while the all-projects `GET /issue/createmeta` is refused (gone in Data Center 9.0,
+    JRASERVER-74965; deprecated on Cloud, CHANGE-1304). `users` is who `GET /user/search` finds (`query=` on Cloud,
+    where hidden e-mail addresses are left out of the answer; `username=` on Data Center). `PUT /issue/{key}` edits an
+    issue's fields (204). An issue's stored fields are `issues[key]["fields"]`."""
+
+    ISSUE_TYPES = [("10001", "Bug"), ("10002", "Story"), ("10003", "Task"), ("10004", "Epic")]
+    PRIORITIES = [("1", "High"), ("2", "Medium"), ("3", "Low")]
+    DEPRECATED_CREATEMETA = ("This endpoint has been deprecated (CHANGE-1304). Use GET /rest/api/2/issue/createmeta/"
+                             "{projectIdOrKey}/issuetypes and /issuetypes/{issueTypeId} instead.")
 
     REMOVED = ("The requested API has been removed. Please migrate to the /rest/api/3/search/jql API. A full "
                "migration guideline is available at https://developer.atlassian.com/changelog/#CHANGE-2046")
 
     def __init__(self, token="jira-api-token", email=None, project=None, context="/jira", has_done=True,
-                 deployment="cloud", search_lag=0.0, time_zone="America/Los_Angeles", comment_embed=20, page_cap=50):
+                 deployment="cloud", search_lag=0.0, time_zone="America/Los_Angeles", comment_embed=20, page_cap=50,
+                 required=None, users=None, meta_page=50):
         # Issue keys are unique per Jira; every fake gets its own project so tests never share a key.
         project = project or "SOX" + "".join(chr(65 + b % 26) for b in uuid.uuid4().bytes[:4])
         self.token, self.email, self.project, self.context = token, email, project, context
@@ -44,6 +60,11 @@ class FakeJira(FakeServer):
         self.myself = {"accountId": "5b10ac8d82e05b22cc7d4ef5", "displayName": "Ticket Sync Bot",
                        "name": "ticketsync", "key": "ticketsync", "timeZone": time_zone}
         self.deleted = {}  # key -> issue, for a test to look at
+        # field id -> {"name": "Team", "allowed": ["Platform", ...]}: required on create, without a default.
+        self.required = dict(required or {})
+        # {"accountId", "name", "displayName", "email", "visible" (e-mail shown, Cloud), "active", "accountType"}
+        self.users = list(users or [])
+        self.meta_page = meta_page
         super().__init__()
         self.base = f"http://127.0.0.1:{self.port}{context}"
 
@@ -211,6 +232,12 @@ class FakeJira(FakeServer):
                 for c in found]}
         if r["method"] == "POST" and path == "/issue":
             return self.create(body)
+        if r["method"] == "GET" and parts[:2] == ["issue", "createmeta"]:
+            return self.createmeta(r, parts[2:])
+        if r["method"] == "GET" and path == "/user/search":
+            return self.user_search(r["query"])
+        if r["method"] == "PUT" and len(parts) == 2 and parts[0] == "issue":
+            return self.edit(parts[1], body)
         if r["method"] == "GET" and len(parts) in (2, 3) and parts[0] == "issue" and parts[2:] in ([], ["comment"]):
             return self.read_issue(r, parts, api=2)
         if len(parts) >= 2 and parts[0] == "issue":
@@ -244,6 +271,7 @@ class FakeJira(FakeServer):
             errors["issuetype"] = "issue type is required"
         if not isinstance(fields.get("description", ""), str):
             errors["description"] = "REST API v2 takes a plain string"
+        errors.update(self.field_errors(fields, creating=True))
         if errors:
             return self.error(400, [], errors)
         issue_id = str(self.next_id)
@@ -253,6 +281,150 @@ class FakeJira(FakeServer):
         self.issues[key] = {"id": issue_id, "key": key, "fields": fields, "comments": [], "status": "new",
                             "created": time.monotonic(), "updated": now, "status_changed": now}
         return 201, {}, {"id": issue_id, "key": key, "self": f"{self.base}/rest/api/2/issue/{issue_id}"}
+
+    # --- fields: create metadata, required fields, users, edits ---------------------------------------------------
+
+    def field_meta(self):
+        """The create screen's fields (the same for every issue type), as createmeta lists them."""
+        def meta(field_id, name, schema, required=False, default=False, allowed=None):
+            entry = {"fieldId": field_id, "key": field_id, "name": name, "required": required,
+                     "hasDefaultValue": default, "operations": ["set"], "schema": schema}
+            if allowed is not None:
+                entry["allowedValues"] = allowed
+            return entry
+        fields = [
+            meta("summary", "Summary", {"type": "string", "system": "summary"}, required=True),
+            meta("issuetype", "Issue Type", {"type": "issuetype", "system": "issuetype"}, required=True,
+                 allowed=[{"id": i, "name": n, "subtask": False} for i, n in self.ISSUE_TYPES]),
+            meta("project", "Project", {"type": "project", "system": "project"}, required=True,
+                 allowed=[{"id": "10000", "key": self.project, "name": "Compliance"}]),
+            meta("reporter", "Reporter", {"type": "user", "system": "reporter"}, required=True, default=True),
+            meta("description", "Description", {"type": "string", "system": "description"}),
+            meta("labels", "Labels", {"type": "array", "items": "string", "system": "labels"}),
+            meta("duedate", "Due date", {"type": "date", "system": "duedate"}),
+            meta("assignee", "Assignee", {"type": "user", "system": "assignee"}),
+            meta("priority", "Priority", {"type": "priority", "system": "priority"},
+                 required="priority" in self.required, default="priority" not in self.required,
+                 allowed=[{"id": i, "name": n} for i, n in self.PRIORITIES]),
+        ]
+        for n, (field_id, spec) in enumerate(sorted(self.required.items())):
+            if field_id == "priority":
+                continue
+            fields.append(meta(field_id, spec["name"], {"type": "option", "custom": "com.atlassian.jira.plugin."
+                                                        "system.customfieldtypes:select", "customId": 10010 + n},
+                               required=True, allowed=[{"id": str(20000 + k), "value": v}
+                                                       for k, v in enumerate(spec.get("allowed") or [])]))
+        return fields
+
+    def paged(self, r, items, name):
+        start = int(r["query"].get("startAt", ["0"])[0])
+        limit = min(int(r["query"].get("maxResults", ["50"])[0]), self.meta_page)
+        page = items[start:start + limit]
+        if self.deployment == "cloud":
+            return 200, {}, {name: page, "maxResults": limit, "startAt": start, "total": len(items)}
+        return 200, {}, {"values": page, "maxResults": limit, "startAt": start, "total": len(items),
+                         "isLast": start + limit >= len(items)}
+
+    def createmeta(self, r, rest):
+        if not rest:
+            if self.deployment == "cloud":
+                return self.error(410, [self.DEPRECATED_CREATEMETA])
+            return self.error(404, ["No such path"])
+        if rest[0] not in (self.project, "10000"):
+            return self.error(404, [f"No project could be found with key '{rest[0]}'."])
+        if rest[1:] == ["issuetypes"]:
+            types = [{"self": f"{self.base}/rest/api/2/issuetype/{i}", "id": i, "name": n, "subtask": False,
+                      "description": ""} for i, n in self.ISSUE_TYPES]
+            return self.paged(r, types, "issueTypes")
+        if len(rest) == 3 and rest[1] == "issuetypes" and rest[2] in [i for i, _ in self.ISSUE_TYPES]:
+            return self.paged(r, self.field_meta(), "fields")
+        return self.error(404, ["The issue type selected is invalid."])
+
+    @staticmethod
+    def chosen(value):
+        if isinstance(value, dict):
+            return value.get("name") or value.get("value") or value.get("id")
+        return None
+
+    def field_errors(self, fields, creating):
+        """Jira's 400 `errors` for these fields: missing required ones (on create), values not allowed, fields not on
+        the screen, a malformed due date, an unknown assignee, labels with spaces."""
+        errors = {}
+        screen = {f["fieldId"]: f for f in self.field_meta()}
+        for name, value in fields.items():
+            if name not in screen:
+                errors[name] = f"Field '{name}' cannot be set. It is not on the appropriate screen, or unknown."
+            elif name == "duedate" and value is not None and \
+                    not (isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value)):
+                errors[name] = f"Error parsing date string: {value}"
+            elif name == "labels" and (not isinstance(value, list) or
+                                       not all(isinstance(v, str) and v and " " not in v for v in value)):
+                errors[name] = "The label must be a string without spaces."
+            elif name == "assignee" and value is not None and self.user(value) is None:
+                errors[name] = "Specified user does not exist or you do not have required permissions"
+        for field_id, spec in self.required.items():
+            value = fields.get(field_id)
+            if value in (None, "", {}, []):
+                if creating:
+                    errors[field_id] = f"{spec['name']} is required."
+                continue
+            allowed = [n for _, n in self.PRIORITIES] if field_id == "priority" else spec.get("allowed") or []
+            if allowed and self.chosen(value) not in allowed:
+                errors[field_id] = (f"Specify a valid value for {spec['name']}" if self.chosen(value) is None
+                                    else f"Option value '{self.chosen(value)}' is not valid")
+        return errors
+
+    def user(self, ref):
+        """The user an assignee object names: `accountId` on Cloud, `name` on Data Center."""
+        if not isinstance(ref, dict):
+            return None
+        key = "accountId" if self.deployment == "cloud" else "name"
+        return next((u for u in self.users + [self.myself] if ref.get(key) and u.get(key) == ref.get(key)
+                     and set(ref) == {key}), None)
+
+    def user_search(self, query):
+        """Cloud: `query` (a prefix of the display name or e-mail, hidden ones included) answers active users, their
+        address only when they let it show; `username` is refused in GDPR strict mode. Data Center: `username`
+        (a prefix of the user name, display name or e-mail)."""
+        if self.deployment == "cloud":
+            if "username" in query:
+                return self.error(400, ["The query parameter 'username' is not supported in GDPR strict mode."])
+            if not query.get("query"):
+                return self.error(400, ["One of 'query' or 'accountId' query parameters must be provided."])
+            text = query["query"][0].lower()
+            found = [u for u in self.users if u.get("active", True) and
+                     (u.get("email", "").lower().startswith(text) or u.get("displayName", "").lower().startswith(text))]
+            return 200, {}, [{"self": f"{self.base}/rest/api/2/user?accountId={u['accountId']}",
+                              "accountId": u["accountId"], "accountType": u.get("accountType", "atlassian"),
+                              "displayName": u.get("displayName", ""), "active": True,
+                              **({"emailAddress": u["email"]} if u.get("visible") else {})} for u in found]
+        if not query.get("username"):
+            return self.error(400, ["The username query parameter was not provided"])
+        text = query["username"][0].lower()
+        found = [u for u in self.users if u.get("active", True) and any(
+            u.get(k, "").lower().startswith(text) for k in ("name", "displayName", "email"))]
+        return 200, {}, [{"self": f"{self.base}/rest/api/2/user?username={u['name']}", "key": u.get("key", u["name"]),
+                          "name": u["name"], "emailAddress": u.get("email", ""), "displayName": u.get("displayName", ""),
+                          "active": True} for u in found]
+
+    def edit(self, key, body):
+        """`PUT /issue/{key}` with `fields`: 204, the fields stored on the issue."""
+        issue = self.find(key)
+        if issue is None:
+            return self.error(404, ["Issue does not exist or you do not have permission to see it."])
+        fields = body.get("fields") if isinstance(body, dict) else None
+        if not isinstance(fields, dict) or not fields:
+            return self.error(400, ["No fields to edit"])
+        errors = self.field_errors(fields, creating=False)
+        if errors:
+            return self.error(400, [], errors)
+        issue["fields"].update(fields)
+        self.touch(issue)
+        return 204, {}, None
+
+    def edits(self, key=None):
+        """Every `PUT /issue/{key}` Ticket Sync sent (to `key` when given)."""
+        return [c for c in self.calls("PUT", "/issue/") if key is None or c["path"].endswith(f"/issue/{key}")]
 
     @staticmethod
     def search_params(r):
