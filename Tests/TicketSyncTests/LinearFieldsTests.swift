@@ -105,7 +105,7 @@ import Testing
         let body = try JSONParser.parse(try #require(http.sent.first).body)
         #expect(body["query"]?.stringValue == LinearDocument.users)
         #expect(body["variables"] == .object(["email": .string("dana@example.com")]))
-        #expect(LinearDocument.users.contains("users(filter: { email: { eq: $email } }"))
+        #expect(LinearDocument.users.contains("users(filter: { email: { eqIgnoreCase: $email } }"))
         http.answer = json(#"{"data":{"users":{"nodes":[]}}}"#)
         #expect(try provider(http).account(email: "nobody@example.com") == .notFound)
         http.answer = json(#"{"errors":[{"message":"Rate limit exceeded","extensions":{"code":"RATELIMITED"}}]}"#)

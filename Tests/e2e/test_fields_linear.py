@@ -1,5 +1,5 @@
 """Ticket fields with Linear (issue 23; docs/trackers/linear.md): the connection's mapping sent as issueCreate input
-next to the team and id Ticket Sync owns, the assignee found by e-mail (`users(filter: {email})`, or the ticket made
+next to the team and id Ticket Sync owns, the assignee found by e-mail (`users(filter: {email: {eqIgnoreCase}})`, or the ticket made
 unassigned and the thread told), the host's due date sent as `dueDate` and each change of it pushed once with
 issueUpdate, and Linear's input errors named as the mapped field they blame (422, the reservation dropped)."""
 import time
@@ -56,7 +56,7 @@ def system_entries(stack, world):
 def test_the_create_carries_the_mapping_the_assignee_and_the_due_date(stack, world, linear):
     world.sql("UPDATE evidence_requests SET due_date = '2026-12-31' WHERE id = :'r'", r=world.r1)
     admin_email = f"{world.user_ids['admin']}@e2e.example"
-    dana = linear.add_user("Dana", admin_email)
+    dana = linear.add_user("Dana", admin_email.upper())  # the same address, spelt in capitals in Linear
     (project,) = linear.projects
     (label,) = linear.labels
     connect(stack, world, linear, assignee="creator", fields={

@@ -106,7 +106,7 @@ enum LinearDocument {
         + "{ issueUpdate(id: $id, input: $input) { success } }"
     static let users =
         "query Users($email: String!) "  // trap-safe: GraphQL text
-        + "{ users(filter: { email: { eq: $email } }, first: 1) { nodes { id } } }"
+        + "{ users(filter: { email: { eqIgnoreCase: $email } }, first: 1) { nodes { id } } }"
     static let viewer = "query Viewer { viewer { id name } }"
     static let team =
         "query Team($id: String!) "  // trap-safe: GraphQL text

@@ -17,8 +17,9 @@ extension LinearProvider {
         return input
     }
 
-    /// `users(filter: {email: {eq: $email}})`: the (active: Linear leaves out disabled users unless asked) user
-    /// with this e-mail; none is `.notFound`.
+    /// `users(filter: {email: {eqIgnoreCase: $email}})`: the user with this e-mail, whatever its case (the host and
+    /// Linear may spell an address differently); Linear leaves disabled users out unless asked (`includeDisabled`,
+    /// default false in its schema). None is `.notFound`.
     func account(email: String) throws -> AccountLookup {
         let result = client.send(LinearDocument.users, ["email": .string(email)], timeouts: timeouts)
         guard case .array(let nodes)? = LinearGraphQL.data(result, "users")?["nodes"] else {

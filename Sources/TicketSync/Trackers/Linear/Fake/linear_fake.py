@@ -8,7 +8,8 @@ first/after | last/before)` with Linear's filter objects (`and`/`or`, comparator
 trashed issues hidden unless `includeArchived`; `issue(id:)` by id or identifier (a trashed issue answers with
 `trashed: true`, a deleted one "Entity not found"); each issue's `comments(filter:, first:, after:)`.
 
-Ticket fields (issue 23): `users(filter: {email: {eq: $email}})` over the users a test adds (`add_user`);
+Ticket fields (issue 23): `users(filter: {email: {eq | eqIgnoreCase: $email}})` over the users a test adds
+(`add_user`), disabled ones left out (`includeDisabled` defaults to false in Linear's schema);
 issueCreate takes `priority`, `labelIds`, `projectId`, `dueDate`, `assigneeId` and checks them as Linear's input
 validation does (type-graphql's "Argument Validation Error", `extensions.code` INVALID_INPUT, type "invalid input",
 `userError`, a `userPresentableMessage` naming the property: the shape Linear's SDK reads in `error.ts`); an unknown
@@ -335,11 +336,14 @@ class FakeLinear(FakeServer):
                     issue["updatedAt"] = self.now()
             return 200, {}, {"data": {"issueUpdate": {"success": True}}}
         if has("users"):
-            # users(filter: { email: { eq: $email } }): members with that e-mail, disabled ones left out.
-            if not re.search(r"email\s*:\s*\{\s*eq\s*:\s*\$email\s*\}", query):
+            # users(filter: { email: { eq | eqIgnoreCase: $email } }): members with that e-mail, disabled ones left out.
+            match = re.search(r"email\s*:\s*\{\s*(eq|eqIgnoreCase)\s*:\s*\$email\s*\}", query)
+            if not match:
                 return error("Only an e-mail filter is supported here", "GRAPHQL_VALIDATION_FAILED", status=400)
-            wanted = variables.get("email")
-            nodes = [{"id": u["id"]} for u in self.users.values() if u.get("email") == wanted and u.get("active", True)]
+            fold = (lambda text: (text or "").lower()) if match.group(1) == "eqIgnoreCase" else (lambda text: text)
+            wanted = fold(variables.get("email"))
+            nodes = [{"id": u["id"]} for u in self.users.values()
+                     if u.get("email") and fold(u["email"]) == wanted and u.get("active", True)]
             return 200, {}, {"data": {"users": {"nodes": nodes}}}
         if has("team"):
             if variables.get("id") != self.team:
