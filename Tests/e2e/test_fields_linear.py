@@ -1,7 +1,8 @@
 """Ticket fields with Linear (issue 23; docs/trackers/linear.md): the connection's mapping sent as issueCreate input
-next to the team and id Ticket Sync owns, the assignee found by e-mail (`users(filter: {email: {eqIgnoreCase}})`, or the ticket made
-unassigned and the thread told), the host's due date sent as `dueDate` and each change of it pushed once with
-issueUpdate, and Linear's input errors named as the mapped field they blame (422, the reservation dropped)."""
+next to the team and id Ticket Sync owns, the assignee found by e-mail (`users(filter: {email: {eqIgnoreCase}})`, or
+the ticket made unassigned and the thread told), the host's due date sent as `dueDate` and each change of it pushed
+once with issueUpdate, and Linear's input errors named as the mapped field they blame (422, the reservation
+dropped)."""
 import time
 
 import pytest

@@ -18,10 +18,11 @@ struct LinearProvider: TicketProvider {
         tracker: "Linear", credentialStatuses: [401, 403], details: LinearGraphQL.errorText)
 
     /// `issueCreate` with the id derived from the creation key, the mapped input fields (`draft.fields`; the owned
-    /// `teamId` and `id` are always ours) and the assignee as `assigneeId`. On a resumed create, `issue(id:)` first: an issue an
-    /// earlier attempt made is returned instead of a second one (Linear reads what it wrote: no lag). A create that
-    /// Linear refuses is looked up too before it fails: Linear refuses an id it already has, so a create that raced
-    /// another attempt of the same key finds that attempt's issue.
+    /// `teamId` and `id` are always ours) and the assignee as `assigneeId`. On a resumed create, `issue(id:)` first:
+    /// an issue an earlier attempt made is returned instead of a second one (Linear reads what it wrote: no lag). A
+    /// create that Linear refuses is looked up too before it fails: Linear refuses an id it already has, so a create
+    /// that raced another attempt of the same key finds that attempt's issue. A refusal that blames mapped fields is
+    /// `fieldsRefused` (422).
     func createTicket(_ draft: TicketDraft, key: CreationKey) throws -> CreatedTicket {
         let request = draft.request
         let id = LinearID.issue(key)

@@ -54,10 +54,10 @@ public struct ServiceNowProvider: TicketProvider {
 
     /// The record carries the creation key as `correlation_id` (and `correlation_display` "Ticket Sync"), the mapped
     /// columns (`draft.fields`; the owned `short_description` and `correlation_id` are always ours) and the assignee
-    /// as `assigned_to` (a sys_user sys_id). On a resumed
-    /// create, a record already carrying it (made by a create that died or failed before recording it) is found first
-    /// and returned instead; a fresh create asks nothing first. The Table API reads the table itself, so a record
-    /// made a moment ago is found at once (no lag to wait out).
+    /// as `assigned_to` (a sys_user sys_id). On a resumed create, a record already carrying the key (made by a create
+    /// that died or failed before recording it) is found first and returned instead; a fresh create asks nothing
+    /// first. The Table API reads the table itself, so a record made a moment ago is found at once (no lag to wait
+    /// out). A Data Policy refusing the insert is `fieldsRefused` (422, `dataPolicyFields`).
     public func createTicket(_ draft: TicketDraft, key: CreationKey) throws -> CreatedTicket {
         let request = draft.request
         if key.resumed, let existing = try findRecord(correlated: key.text) { return existing }

@@ -172,9 +172,11 @@ class FakeLinear(FakeServer):
         if data.get("dueDate") is not None and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", str(data["dueDate"])):
             return invalid("dueDate", "dueDate must be a valid date (YYYY-MM-DD)", data["dueDate"])
         if data.get("projectId") is not None and data["projectId"] not in self.projects:
-            return 200, {}, {"errors": [{"message": "Entity not found: Project", "path": ["issueCreate"], "extensions": {
-                "code": "INVALID_INPUT", "type": "invalid input", "userError": True,
-                "userPresentableMessage": "Could not find referenced Project."}}], "data": None}
+            said = "Could not find referenced Project."
+            return 200, {}, {"errors": [{"message": "Entity not found: Project", "path": ["issueCreate"],
+                                         "extensions": {"code": "INVALID_INPUT", "type": "invalid input",
+                                                        "userError": True, "userPresentableMessage": said}}],
+                             "data": None}
         for label in data.get("labelIds") or []:
             if label not in self.labels:
                 return error("Entity not found: IssueLabel", "INVALID_INPUT")
