@@ -104,6 +104,9 @@ enum LinearDocument {
     static let issueUpdate =
         "mutation IssueUpdate($id: String!, $input: IssueUpdateInput!) "  // trap-safe: GraphQL text
         + "{ issueUpdate(id: $id, input: $input) { success } }"
+    static let users =
+        "query Users($email: String!) "  // trap-safe: GraphQL text
+        + "{ users(filter: { email: { eqIgnoreCase: $email } }, first: 1) { nodes { id } } }"
     static let viewer = "query Viewer { viewer { id name } }"
     static let team =
         "query Team($id: String!) "  // trap-safe: GraphQL text

@@ -11,20 +11,24 @@ struct LinearProvider: TicketProvider {
     /// The team's done state, remembered per connection (and team).
     let states: LinearStateCache
     let linkBack: @Sendable (EvidenceRequest) -> String?
+    /// `settings.fields`: read again at delivery, for the fields a due-date change updates.
+    var mapping = FieldMapping.empty
 
     static let failure = TrackerFailure(
         tracker: "Linear", credentialStatuses: [401, 403], details: LinearGraphQL.errorText)
 
-    /// `issueCreate` with the id derived from the creation key. On a resumed create, `issue(id:)` first: an issue an
-    /// earlier attempt made is returned instead of a second one (Linear reads what it wrote: no lag). A create that
-    /// Linear refuses is looked up too before it fails: Linear refuses an id it already has, so a create that raced
-    /// another attempt of the same key finds that attempt's issue.
+    /// `issueCreate` with the id derived from the creation key, the mapped input fields (`draft.fields`; the owned
+    /// `teamId` and `id` are always ours) and the assignee as `assigneeId`. On a resumed create, `issue(id:)` first:
+    /// an issue an earlier attempt made is returned instead of a second one (Linear reads what it wrote: no lag). A
+    /// create that Linear refuses is looked up too before it fails: Linear refuses an id it already has, so a create
+    /// that raced another attempt of the same key finds that attempt's issue. A refusal that blames mapped fields is
+    /// `fieldsRefused` (422).
     func createTicket(_ draft: TicketDraft, key: CreationKey) throws -> CreatedTicket {
         let request = draft.request
         let id = LinearID.issue(key)
         if key.resumed, let existing = try findIssue(id: id) { return existing }
         let result = client.send(
-            LinearDocument.issueCreate, ["input": .object(Self.issueInput(request, id: id, team: teamID, linkBack))],
+            LinearDocument.issueCreate, ["input": .object(Self.createInput(draft, id: id, team: teamID, linkBack))],
             timeouts: timeouts)
         if let issue = LinearGraphQL.data(result, "issueCreate")?["issue"], let ticket = ticket(issue) {
             return ticket
@@ -32,7 +36,7 @@ struct LinearProvider: TicketProvider {
         // A refusal (Linear refuses an id it has) or an answer without a usable issue: the issue may exist anyway.
         let answered = result.status.map { (200..<300).contains($0) } ?? false
         if result.status == 400 || answered, let existing = try? findIssue(id: id) { return existing }
-        var error = Self.failure.apiError(result, action: "create the issue")
+        var error = Self.failure(blaming: Set(draft.fields.keys)).apiError(result, action: "create the issue")
         if answered { error.outcomeUnknown = true }  // it said yes without the issue: keep the reservation, look it up
         throw error
     }
@@ -71,8 +75,6 @@ struct LinearProvider: TicketProvider {
             externalRef: id)
     }
 
-    public func account(email: String) throws -> AccountLookup { .notFound }  // HELPER-PENDING
-
     func deliver(_ event: OutboxEvent, timeouts: HTTPTimeouts) -> DeliveryOutcome {
         guard let issueID = event.externalRef else {
             return .giveUp(reason: "the link has no Linear issue id", status: nil)
@@ -81,7 +83,7 @@ struct LinearProvider: TicketProvider {
         case .comment: return comment(event, issueID: issueID, timeouts: timeouts)
         case .close: return close(issueID: issueID, timeouts: timeouts)
         case .create: return .giveUp(reason: "ticket.create is never queued", status: nil)
-        case .update: return .giveUp(reason: "HELPER-PENDING", status: nil)
+        case .update: return updateDueDate(event, issueID: issueID, timeouts: timeouts)
         }
     }
 

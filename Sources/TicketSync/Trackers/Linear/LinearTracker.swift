@@ -48,7 +48,7 @@ enum LinearTracker: Tracker {
         return LinearProvider(
             client: LinearGraphQL(baseURL: baseURL, apiKey: key, http: context.http), teamID: team,
             timeouts: context.settings.httpTimeouts, states: LinearStateCache.of(config, team: team),
-            linkBack: context.linkBack)
+            linkBack: context.linkBack, mapping: config.fields)
     }
 
     /// `Linear-Signature` over the raw body with the connection's webhook secrets, then the body's

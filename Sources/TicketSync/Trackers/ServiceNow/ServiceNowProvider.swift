@@ -10,8 +10,12 @@ public struct ServiceNowProvider: TicketProvider {
     let http: any OutboundHTTP
     let timeouts: HTTPTimeouts
     let linkBack: @Sendable (EvidenceRequest) -> String?
+    /// `settings.fields`: read again at delivery, for the fields a due-date change updates.
+    var mapping = FieldMapping.empty
 
-    static let failure = TrackerFailure(tracker: "ServiceNow", credentialStatuses: [401], details: errorBody)
+    /// A 403 can be a Data Policy refusing the record's fields (`dataPolicyFields`): checked before the credentials.
+    static let failure = TrackerFailure(
+        tracker: "ServiceNow", credentialStatuses: [401], details: errorBody, fields: dataPolicyFields)
 
     var authHeader: (name: String, value: String) {
         switch settings.auth {
@@ -26,7 +30,12 @@ public struct ServiceNowProvider: TicketProvider {
         timeouts: HTTPTimeouts
     ) -> OutboundResult {
         guard var components = URLComponents(string: baseURL.absoluteString + path) else { return .failure("bad URL") }
-        if !query.isEmpty { components.queryItems = query }
+        if !query.isEmpty {
+            components.queryItems = query
+            // URLComponents leaves `+` as it is, and ServiceNow reads a bare `+` in a query as a space
+            // (dana+grc@example.com would be looked up as "dana grc@example.com").
+            components.percentEncodedQuery = components.percentEncodedQuery?.replacingOccurrences(of: "+", with: "%2B")
+        }
         guard let url = components.url else { return .failure("bad URL") }
         var headers = self.headers
         if body != nil { headers["Content-Type"] = "application/json" }
@@ -43,10 +52,12 @@ public struct ServiceNowProvider: TicketProvider {
 
     var tablePath: String { "/api/now/table/\(settings.table)" }
 
-    /// The record carries the creation key as `correlation_id` (and `correlation_display` "Ticket Sync"). On a resumed
-    /// create, a record already carrying it (made by a create that died or failed before recording it) is found first
-    /// and returned instead; a fresh create asks nothing first. The Table API reads the table itself, so a record
-    /// made a moment ago is found at once (no lag to wait out).
+    /// The record carries the creation key as `correlation_id` (and `correlation_display` "Ticket Sync"), the mapped
+    /// columns (`draft.fields`; the owned `short_description` and `correlation_id` are always ours) and the assignee
+    /// as `assigned_to` (a sys_user sys_id). On a resumed create, a record already carrying the key (made by a create
+    /// that died or failed before recording it) is found first and returned instead; a fresh create asks nothing
+    /// first. The Table API reads the table itself, so a record made a moment ago is found at once (no lag to wait
+    /// out). A Data Policy refusing the insert is `fieldsRefused` (422, `dataPolicyFields`).
     public func createTicket(_ draft: TicketDraft, key: CreationKey) throws -> CreatedTicket {
         let request = draft.request
         if key.resumed, let existing = try findRecord(correlated: key.text) { return existing }
@@ -54,14 +65,15 @@ public struct ServiceNowProvider: TicketProvider {
         if let link = linkBack(request) {
             description += (description.isEmpty ? "" : "\n\n") + "Evidence request: \(link)"
         }
+        var record: [String: JSONValue] = ["description": .string(description)]
+        record["correlation_display"] = .string("Ticket Sync")
+        record.merge(draft.fields) { _, mapped in mapped }
+        if let assignee = draft.assignee { record["assigned_to"] = .string(assignee) }
+        record["short_description"] = .string(String(request.title.prefix(160)))
+        record["correlation_id"] = .string(key.text)
         let result = call(
             "POST", tablePath, query: [URLQueryItem(name: "sysparm_fields", value: "sys_id,number")],
-            .object([
-                "short_description": .string(String(request.title.prefix(160))),
-                "description": .string(description),
-                "correlation_id": .string(key.text),
-                "correlation_display": .string("Ticket Sync"),
-            ]), timeouts: timeouts)
+            .object(record), timeouts: timeouts)
         guard let status = result.status, (200..<300).contains(status), let record = result.jsonObject?["result"],
             let sysID = record["sys_id"]?.stringValue, let number = record["number"]?.stringValue
         else { throw Self.failure.apiError(result, action: "create the \(settings.table) record") }
@@ -92,8 +104,6 @@ public struct ServiceNowProvider: TicketProvider {
             externalURL: "\(baseURL.absoluteString)/nav_to.do?uri=\(settings.table).do?sys_id=\(sysID)",
             externalRef: sysID)
     }
-
-    public func account(email: String) throws -> AccountLookup { .notFound }  // HELPER-PENDING
 
     public func deliver(_ event: OutboxEvent, timeouts: HTTPTimeouts) -> DeliveryOutcome {
         guard let sysID = event.externalRef else {
@@ -133,7 +143,7 @@ public struct ServiceNowProvider: TicketProvider {
         case .create:
             return .giveUp(reason: "ticket.create is never queued", status: nil)
         case .update:
-            return .giveUp(reason: "HELPER-PENDING", status: nil)
+            return updateDueDate(event, sysID: sysID, timeouts: timeouts)
         }
     }
 

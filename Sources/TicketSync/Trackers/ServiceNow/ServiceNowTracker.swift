@@ -54,7 +54,7 @@ enum ServiceNowTracker: Tracker {
         }
         return ServiceNowProvider(
             settings: settings, baseURL: baseURL, apiToken: token, http: context.http,
-            timeouts: context.settings.httpTimeouts, linkBack: context.linkBack)
+            timeouts: context.settings.httpTimeouts, linkBack: context.linkBack, mapping: config.fields)
     }
 }
 

@@ -8,6 +8,14 @@ first/after | last/before)` with Linear's filter objects (`and`/`or`, comparator
 trashed issues hidden unless `includeArchived`; `issue(id:)` by id or identifier (a trashed issue answers with
 `trashed: true`, a deleted one "Entity not found"); each issue's `comments(filter:, first:, after:)`.
 
+Ticket fields (issue 23): `users(filter: {email: {eq | eqIgnoreCase: $email}})` over the users a test adds
+(`add_user`), disabled ones left out (`includeDisabled` defaults to false in Linear's schema);
+issueCreate takes `priority`, `labelIds`, `projectId`, `dueDate`, `assigneeId` and checks them as Linear's input
+validation does (type-graphql's "Argument Validation Error", `extensions.code` INVALID_INPUT, type "invalid input",
+`userError`, a `userPresentableMessage` naming the property: the shape Linear's SDK reads in `error.ts`); an unknown
+input field is GraphQL's own coercion error; a reference to nothing is "Entity not found: <Entity>"; issueUpdate
+also takes `dueDate` (null clears it). Every issue keeps what it was created and updated with.
+
 Tests change issues "on Linear" without any webhook through `add_comment`, `move`/`complete`/`reopen` and `delete`.
 A comment does not change its issue's `updatedAt` here (Linear's is "the last time … meaningfully updated"), so a
 sweep must ask for comments on their own."""
@@ -39,6 +47,21 @@ def derived_id(namespace, name):
 def error(message, code="INVALID_INPUT", status=200, headers=None):
     return status, headers or {}, {"errors": [{"message": message, "extensions": {
         "code": code, "type": code.lower().replace("_", " "), "userPresentableMessage": message}}], "data": None}
+
+
+def invalid(prop, message, value=None):
+    """Linear's argument validation error for one property of the input (class-validator's wording)."""
+    return 200, {}, {"errors": [{"message": "Argument Validation Error", "path": ["issueCreate"], "extensions": {
+        "code": "INVALID_INPUT", "type": "invalid input", "userError": True, "userPresentableMessage": message,
+        "validationErrors": [{"property": prop, "value": value, "constraints": {"isValid": message}}]}}],
+        "data": None}
+
+
+# The IssueCreateInput / IssueUpdateInput fields the fake knows (Linear's schema has more; sending another one is
+# GraphQL's "not defined by type" error, as Linear answers a misspelt field).
+CREATE_FIELDS = {"id", "teamId", "title", "description", "priority", "labelIds", "projectId", "dueDate",
+                 "assigneeId", "stateId", "estimate"}
+UPDATE_FIELDS = {"stateId", "dueDate", "priority", "assigneeId", "title", "description"}
 
 
 def iso(ms):
@@ -94,6 +117,8 @@ class FakeLinear(FakeServer):
         ]
         self.viewer = {"id": str(uuid.uuid4()), "name": "Ticket Sync bot"}
         self.users = {self.viewer["id"]: self.viewer}
+        self.projects = {str(uuid.uuid4()): "Audit 2026"}
+        self.labels = {str(uuid.uuid4()): "compliance"}
         self.issues = {}      # id -> issue
         self.comments = {}    # id -> comment
         self.rate_limited = 0  # the next n calls answer RATELIMITED
@@ -123,6 +148,41 @@ class FakeLinear(FakeServer):
             made = {"id": str(uuid.uuid4()), "name": name}
             self.users[made["id"]] = made
             return made
+
+    def add_user(self, name, email, active=True):
+        """A workspace member with an e-mail (a disabled one is left out of `users` as Linear leaves it out)."""
+        with self.data_lock:
+            made = {"id": str(uuid.uuid4()), "name": name, "email": email, "active": active}
+            self.users[made["id"]] = made
+            return made
+
+    def validate_input(self, data, known, type_name):
+        """Linear's checks of the fields the fake knows; None when the input passes."""
+        for name in data:
+            if name not in known:
+                return error(f'Variable "$input" got invalid value {json.dumps(data)}; Field "{name}" is not defined '
+                             f'by type "{type_name}".', "GRAPHQL_VALIDATION_FAILED", status=400)
+        if "priority" in data and (not isinstance(data["priority"], int) or not 0 <= data["priority"] <= 4):
+            if not isinstance(data["priority"], int):
+                return error(f'Variable "$input" got invalid value {json.dumps(data["priority"])} at "input.priority"; '
+                             f'Int cannot represent non-integer value: {json.dumps(data["priority"])}',
+                             "GRAPHQL_VALIDATION_FAILED", status=400)
+            bound = "greater than 4" if data["priority"] > 4 else "less than 0"
+            return invalid("priority", f"priority must not be {bound}", data["priority"])
+        if data.get("dueDate") is not None and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", str(data["dueDate"])):
+            return invalid("dueDate", "dueDate must be a valid date (YYYY-MM-DD)", data["dueDate"])
+        if data.get("projectId") is not None and data["projectId"] not in self.projects:
+            said = "Could not find referenced Project."
+            return 200, {}, {"errors": [{"message": "Entity not found: Project", "path": ["issueCreate"],
+                                         "extensions": {"code": "INVALID_INPUT", "type": "invalid input",
+                                                        "userError": True, "userPresentableMessage": said}}],
+                             "data": None}
+        for label in data.get("labelIds") or []:
+            if label not in self.labels:
+                return error("Entity not found: IssueLabel", "INVALID_INPUT")
+        if data.get("assigneeId") is not None and data["assigneeId"] not in self.users:
+            return error("Entity not found: User", "INVALID_INPUT")
+        return None
 
     def operations(self, name):
         """The recorded calls of one operation (by operation name), as their variables."""
@@ -227,6 +287,9 @@ class FakeLinear(FakeServer):
 
         if has("issueCreate"):
             data = variables["input"]
+            refused = self.validate_input(data, CREATE_FIELDS, "IssueCreateInput")
+            if refused:
+                return refused
             if data.get("teamId") != self.team:
                 return error("Entity not found: Team", "INVALID_INPUT")
             issue_id = data.get("id") or str(uuid.uuid4())
@@ -240,6 +303,9 @@ class FakeLinear(FakeServer):
                      "teamId": self.team, "creatorId": self.viewer["id"], "createdAt": at, "updatedAt": at,
                      "startedAt": None, "completedAt": None, "canceledAt": None, "archivedAt": None,
                      "trashed": False, "url": f"https://linear.app/acme/issue/{identifier.lower()}/access-review"}
+            for name in ("priority", "labelIds", "projectId", "dueDate", "assigneeId", "estimate"):
+                if name in data:
+                    issue[name] = data[name]
             self.issues[issue_id] = issue
             return 200, {}, {"data": {"issueCreate": {"success": True, "issue": self.public(issue)}}}
         if has("commentCreate"):
@@ -257,11 +323,30 @@ class FakeLinear(FakeServer):
             issue = self.issues.get(variables.get("id"))
             if issue is None:
                 return error("Entity not found: Issue", "INVALID_INPUT")
-            state = next((s for s in self.states if s["id"] == variables["input"].get("stateId")), None)
-            if state is None:
-                return error("Entity not found: WorkflowState", "INVALID_INPUT")
-            self.move(issue, state["name"])
+            data = variables["input"]
+            refused = self.validate_input(data, UPDATE_FIELDS, "IssueUpdateInput")
+            if refused:
+                return refused
+            if "stateId" in data:
+                state = next((s for s in self.states if s["id"] == data.get("stateId")), None)
+                if state is None:
+                    return error("Entity not found: WorkflowState", "INVALID_INPUT")
+                self.move(issue, state["name"])
+            for name in ("dueDate", "priority", "assigneeId", "title", "description"):
+                if name in data:
+                    issue[name] = data[name]
+                    issue["updatedAt"] = self.now()
             return 200, {}, {"data": {"issueUpdate": {"success": True}}}
+        if has("users"):
+            # users(filter: { email: { eq | eqIgnoreCase: $email } }): members with that e-mail, disabled ones left out.
+            match = re.search(r"email\s*:\s*\{\s*(eq|eqIgnoreCase)\s*:\s*\$email\s*\}", query)
+            if not match:
+                return error("Only an e-mail filter is supported here", "GRAPHQL_VALIDATION_FAILED", status=400)
+            fold = (lambda text: (text or "").lower()) if match.group(1) == "eqIgnoreCase" else (lambda text: text)
+            wanted = fold(variables.get("email"))
+            nodes = [{"id": u["id"]} for u in self.users.values()
+                     if u.get("email") and fold(u["email"]) == wanted and u.get("active", True)]
+            return 200, {}, {"data": {"users": {"nodes": nodes}}}
         if has("team"):
             if variables.get("id") != self.team:
                 return error("Entity not found: Team", "INVALID_INPUT")

@@ -5,7 +5,13 @@ What the sweep reads follows ServiceNow's documented behaviour: encoded queries 
 `sysparm_fields`, `sysparm_display_value` (false | true | all), `sysparm_limit` / `sysparm_offset` with a `Link` header
 (first, prev, next, last) and `X-Total-Count`, 404 for a record that is gone, 429 + Retry-After through `answer()`.
 The fake never sends webhooks: the helpers at the end change a record "on the tracker" silently, as a change made
-with the Business Rules off (an import, a script) or a webhook lost on the way would."""
+with the Business Rules off (an import, a script) or a webhook lost on the way would.
+
+Ticket fields (issue 23): a Data Policy of mandatory columns (`data_policy`, column → label) refuses an insert that
+leaves one empty as ServiceNow does, HTTP 403 with `{"error": {"message": "Operation Failed", "detail": "Data Policy
+Exception: \n The following fields are mandatory: <labels>"}, "status": "failure"}`; `sys_user` holds the users a
+test adds (`add_user`), read with the same encoded queries; every record keeps the columns it was given (PATCH
+included), so `records` shows what was sent."""
 import calendar
 import itertools
 import re
@@ -78,6 +84,8 @@ class FakeServiceNow(FakeServer):
         self.records = {}         # sys_id → record (a deleted record is removed)
         self.journal = []         # sys_journal_field rows
         self.first_number = 10001 + uuid.uuid4().int % 9_000_000  # record numbers unique across fakes
+        self.data_policy = {}     # column → label: mandatory on insert (a Data Policy), empty by default
+        self.users = []           # sys_user rows: sys_id, email, active ("true" / "false"), user_name
         self.sequence = itertools.count(1)
         super().__init__()
         self.base = f"http://127.0.0.1:{self.port}"
@@ -172,6 +180,11 @@ class FakeServiceNow(FakeServer):
         if r["method"] == "POST" and r["path"] == table_path:
             if not isinstance(body, dict) or not isinstance(body.get("short_description"), str):
                 return self.error(400, "Invalid request body")
+            missing = [label for column, label in self.data_policy.items() if body.get(column) in (None, "")]
+            if missing:
+                # The Data Policy's refusal, as the Table API answers an insert that breaks it.
+                return self.error(403, "Operation Failed", "Data Policy Exception: \n The following fields are "
+                                  "mandatory: " + ", ".join(missing))
             sys_id = self.sys_id()
             number = f"INC{len(self.records) + self.first_number:07d}"
             now = glide_time()
@@ -205,6 +218,8 @@ class FakeServiceNow(FakeServer):
                 return self.not_found()
             fields = ",".join(name for name in record if not name.startswith("_"))
             return 200, {}, {"result": self.shaped(record, r["query"], fields)}
+        if r["method"] == "GET" and r["path"] == "/api/now/table/sys_user":
+            return self.listing(r, self.users, "sys_id")
         if r["method"] == "GET" and r["path"] == "/api/now/table/sys_journal_field":
             if not self.journal_readable:
                 return self.error(403, "User Not Authorized", "ACL prevents reading sys_journal_field")
@@ -225,6 +240,13 @@ class FakeServiceNow(FakeServer):
         record.update(sys_updated_by=by, sys_updated_on=glide_time(), _seq=next(self.sequence))
 
     # --- changes made on the tracker, without any webhook ------------------------------------------------------
+
+    def add_user(self, email, active=True, user_name=None):
+        """A sys_user row; returns its sys_id (what `assigned_to` holds)."""
+        row = {"sys_id": self.sys_id(), "email": email, "active": "true" if active else "false",
+               "user_name": user_name or email.split("@")[0]}
+        self.users.append(row)
+        return row["sys_id"]
 
     def record(self, number):
         return next(record for record in self.records.values() if record["number"] == number)
