@@ -257,6 +257,14 @@ def own_world():
     return world
 
 
+def due_date_world():
+    """own_world() whose host table has the contract's optional `due_date date` column (issue 23): a database of its
+    own, since no other test may see the column."""
+    made = own_world()
+    made.sql("ALTER TABLE evidence_requests ADD COLUMN due_date date")
+    return made
+
+
 @pytest.fixture(autouse=True)
 def quiet_outbox():
     """Every responder's delivery loop serves every org in the database through its own provider settings, as a

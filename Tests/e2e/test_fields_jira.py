@@ -9,7 +9,7 @@ import time
 import pytest
 import requests
 
-from conftest import RUNTIME_DATABASE_URL, assert_problem, own_world, wait_for
+from conftest import RUNTIME_DATABASE_URL, assert_problem, due_date_world, own_world, wait_for
 from connections import connections_path, create_connection, jira_connection
 from test_jira_oauth import connect, oauth_env
 from trackers import FakeAtlassian, FakeJira
@@ -220,8 +220,7 @@ def test_an_account_assignee_is_sent_as_is(make_stack, world, jira):
 
 
 def test_the_due_date_is_sent_on_create_and_its_change_pushed_once(make_stack, jira):
-    world = own_world()
-    world.sql("ALTER TABLE evidence_requests ADD COLUMN due_date date")
+    world = due_date_world()
     world.sql("UPDATE evidence_requests SET due_date = '2026-12-31' WHERE id = :'r'", r=world.r1)
     setup = Setup(make_stack, world, jira, "fields-due", env={"TICKET_SYNC_DUE_DATE_INTERVAL": "1s"}, fields=MAPPED)
     issue = setup.created()

@@ -8,7 +8,7 @@ import time
 import pytest
 import requests
 
-from conftest import assert_problem, own_world, wait_for
+from conftest import assert_problem, due_date_world, wait_for
 from connections import create_connection
 import trackers  # noqa: F401  (puts each tracker folder's fake on the import path)
 from linear_fake import FakeLinear
@@ -27,10 +27,7 @@ def linear():
 
 @pytest.fixture
 def world():
-    """A database of the test's own: the host table gets a due_date column no other test may see."""
-    made = own_world()
-    made.sql("ALTER TABLE evidence_requests ADD COLUMN due_date date")
-    return made
+    return due_date_world()
 
 
 @pytest.fixture

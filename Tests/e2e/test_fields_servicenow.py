@@ -7,7 +7,7 @@ import time
 import pytest
 import requests
 
-from conftest import assert_problem, own_world, wait_for
+from conftest import assert_problem, due_date_world, wait_for
 from connections import create_connection
 from trackers import FakeServiceNow
 
@@ -29,9 +29,7 @@ def servicenow():
 def world():
     """A database of the test's own: the host table gets a due_date column (and users new e-mails) no other test
     may see."""
-    made = own_world()
-    made.sql("ALTER TABLE evidence_requests ADD COLUMN due_date date")
-    return made
+    return due_date_world()
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import time
 import pytest
 import requests
 
-from conftest import assert_problem, own_world, wait_for
+from conftest import assert_problem, due_date_world, own_world, wait_for
 from connections import create_connection
 from trackers import Receiver
 
@@ -26,10 +26,7 @@ def adapter():
 
 @pytest.fixture
 def world():
-    """A database of the test's own: the host table gets a due_date column, which no other test may see."""
-    made = own_world()
-    made.sql("ALTER TABLE evidence_requests ADD COLUMN due_date date")
-    return made
+    return due_date_world()
 
 
 @pytest.fixture
