@@ -1,6 +1,6 @@
 # The two commands: `make run` starts the whole service; `make test` runs every test.
 # Both install missing Debian packages and start what they need (PostgreSQL, nginx) themselves.
-.PHONY: run test drill bench build clean
+.PHONY: run test drill bench build deb clean
 
 run:
 	@bash scripts/run.sh
@@ -16,6 +16,10 @@ bench:
 
 build:
 	swift build -c release
+
+# The Debian package ticketsync_<version>_<arch>.deb in test-output/ (scripts/deb.sh; docs/operations.md).
+deb:
+	@bash scripts/deb.sh
 
 clean:
 	@bash scripts/pg.sh stop .run/pg || true

@@ -8,7 +8,7 @@ struct Migrate: ParsableCommand {
 
     @OptionGroup var database: DatabaseOptions
 
-    @Option(help: "Directory of the SQL migrations (default: $TICKETSYNC_SQL_DIR or ./sql).")
+    @Option(help: "SQL migrations directory (default: $TICKETSYNC_SQL_DIR, <prefix>/share/ticketsync/sql, ./sql).")
     var sqlDir: String?
 
     func run() throws {

@@ -19,7 +19,7 @@ struct Serve: ParsableCommand {
     @Option(help: "Group to give the unix socket (mode 0660), e.g. the group nginx runs as.")
     var socketGroup: String?
 
-    @Option(help: "Directory of the SQL migrations (default: $TICKETSYNC_SQL_DIR or ./sql).")
+    @Option(help: "SQL migrations directory (default: $TICKETSYNC_SQL_DIR, <prefix>/share/ticketsync/sql, ./sql).")
     var sqlDir: String?
 
     @Option(help: "KEY=VALUE settings over the environment, read again on every reload (SIGHUP).")

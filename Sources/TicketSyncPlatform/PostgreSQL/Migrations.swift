@@ -42,9 +42,28 @@ extension Migration {
         return migrations
     }
 
-    /// Where the SQL files are: an explicit path, `TICKETSYNC_SQL_DIR`, or `./sql`.
-    public static func directory(explicit: String?, environment: [String: String]) -> String {
-        explicit ?? environment["TICKETSYNC_SQL_DIR"] ?? "sql"
+    /// Where the SQL files are: an explicit path, `TICKETSYNC_SQL_DIR`, the installed copy beside the binary
+    /// (`<prefix>/bin/ticketsync` reads `<prefix>/share/ticketsync/sql`: the Debian package's `/usr/bin` and
+    /// `/usr/share`) when it exists, or `./sql` (a checkout). The installed copy comes before `./sql` so that an
+    /// installed binary never applies some other `sql/` folder it happens to be started in.
+    public static func directory(
+        explicit: String?, environment: [String: String], executable: String? = runningExecutable()
+    ) -> String {
+        if let path = explicit ?? environment["TICKETSYNC_SQL_DIR"] { return path }
+        if let executable {
+            let prefix = URL(fileURLWithPath: executable).deletingLastPathComponent().deletingLastPathComponent()
+            let installed = prefix.appendingPathComponent("share/ticketsync/sql").path
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: installed, isDirectory: &isDirectory), isDirectory.boolValue {
+                return installed
+            }
+        }
+        return "sql"
+    }
+
+    /// The path of the running binary, symlinks resolved (nil where /proc is not mounted).
+    public static func runningExecutable() -> String? {
+        try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")
     }
 }
 
