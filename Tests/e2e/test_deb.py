@@ -221,3 +221,49 @@ http {{
         assert responder.wait(timeout=30) == 0
         nginx.wait(timeout=15)
         log.close()
+
+
+def test_maintainer_scripts_make_the_user_and_the_override_once_and_start_nothing(package, tmp_path):
+    """postinst, prerm and postrm with the system commands they call replaced by recorders (PATH first): the
+    ticketsync user and the env file's stat override are made once however often `configure` runs, nothing is
+    enabled or started, and removing stops and disables the service; purging drops the override."""
+    deb, _, work = package
+    control = work / "scripts"
+    subprocess.run(["dpkg-deb", "-e", str(deb), str(control)], check=True)
+    shims, calls, state = tmp_path / "bin", tmp_path / "calls", tmp_path / "state"
+    shims.mkdir()
+    state.mkdir()
+    recorder = f'#!/bin/sh\necho "$(basename "$0") $*" >> {calls}\n'
+    (shims / "adduser").write_text(recorder + f"touch {state}/user\n")
+    (shims / "getent").write_text(recorder + f'[ "$1 $2" = "passwd ticketsync" ] && [ -e {state}/user ]\n')
+    (shims / "dpkg-statoverride").write_text(recorder + f"""case "$1" in
+--list) [ -e {state}/override ] ;;
+--update) touch {state}/override ;;
+--remove) rm {state}/override ;;
+esac
+""")
+    for name in ("systemctl", "rmdir"):
+        (shims / name).write_text(recorder)
+    for shim in shims.iterdir():
+        shim.chmod(0o755)
+    env = {"PATH": f"{shims}:/usr/bin:/bin"}
+
+    def run(script, *args):
+        subprocess.run(["sh", "-e", str(control / script), *args], env=env, check=True)
+        recorded = calls.read_text().splitlines() if calls.exists() else []
+        calls.unlink(missing_ok=True)
+        return [line for line in recorded if not line.startswith(("getent", "dpkg-statoverride --list"))]
+
+    assert run("postinst", "configure", "") == [
+        "adduser --system --group --home /nonexistent --no-create-home --quiet ticketsync",
+        "dpkg-statoverride --update --add root ticketsync 0640 /etc/ticketsync/env",
+    ] + (["systemctl daemon-reload"] if Path("/run/systemd/system").is_dir() else [])
+    again = run("postinst", "configure", "0.3.0")  # an upgrade, or configure run twice: nothing new
+    assert not any(line.startswith(("adduser", "dpkg-statoverride")) for line in again), again
+    assert not any(word in line for line in again for word in ("enable", "start", "restart", "reload ")), again
+    assert run("prerm", "upgrade", "0.3.1") == []
+    removed = run("prerm", "remove")
+    assert "systemctl disable ticketsync.service" in removed
+    purged = run("postrm", "purge")
+    assert "dpkg-statoverride --remove /etc/ticketsync/env" in purged and "rmdir /etc/ticketsync" in purged
+    assert not (state / "override").exists()
