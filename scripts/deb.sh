@@ -20,6 +20,8 @@ if [ -n "${TICKETSYNC_BIN:-}" ]; then
     bin=$TICKETSYNC_BIN
     prebuilt=1
 else
+    # What the build links against (make run and make test install these too, with nginx and PostgreSQL).
+    APT_PACKAGES="libfcgi-dev libpq-dev libssl-dev libcurl4-openssl-dev pkg-config" ensure_packages
     log "building (release, Swift runtime linked statically)"
     swift build -c release --static-swift-stdlib --product ticketsync >&2
     bin=$(swift build -c release --static-swift-stdlib --show-bin-path)/ticketsync
