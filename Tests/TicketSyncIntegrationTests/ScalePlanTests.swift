@@ -5,11 +5,14 @@ import Testing
 @testable import TicketSyncPlatform
 
 /// What a request reads must not grow with the data behind it: the plans of the thread page and of a link's read are
-/// checked with EXPLAIN (ANALYZE, BUFFERS), whose row and buffer counts are stable where timings are not.
+/// checked with EXPLAIN (ANALYZE, BUFFERS), whose row and buffer counts are stable where timings are not. The service
+/// prepares its statements, and PostgreSQL soon runs a prepared statement with a generic plan (made without the
+/// parameters' values): the plans are checked that way.
 @Suite(.enabled(if: TestDatabase.available, "needs DATABASE_URL (make test provides it)"))
 struct ScalePlanTests {
     /// The plan's text, and the buffers its top node read (shared hit + read, its children included).
     func explain(_ db: PGConnection, _ sql: String, _ params: [String?]) throws -> (plan: String, buffers: Int) {
+        try db.execute("SET plan_cache_mode = force_generic_plan")
         let plan = try db.query("EXPLAIN (ANALYZE, BUFFERS, COSTS OFF, TIMING OFF) " + sql, params).all
             .map { $0.string("QUERY PLAN") }.joined(separator: "\n")
         let first = plan.split(separator: "\n").first { $0.contains("Buffers: shared") }.map(String.init) ?? ""
@@ -60,6 +63,30 @@ struct ScalePlanTests {
             #expect(page.plan.contains("(actual rows=101 loops=1)"))
             #expect(!page.plan.contains("Sort"), "the index gives the order: \(page.plan)")
             #expect(page.buffers < 100, "a page of 101 read \(page.buffers) buffers:\n\(page.plan)")
+        }
+    }
+
+    /// An org with a long audit trail: a page of it, or of one request's events, reads the page, not the trail.
+    @Test func anAuditPageReadsThePageWhateverTheTrailsLength() throws {
+        let db = try TestDatabase.connect()
+        let org = try TestDatabase.makeOrg(db)
+        try db.query(
+            """
+            INSERT INTO ticket_sync.audit_events (org_id, action, actor_kind, evidence_request_id, detail)
+            SELECT $1, 'comment.create', 'system', CASE WHEN n % 100 = 0 THEN $2::uuid END, '{}'
+            FROM generate_series(1, 3000) n
+            """, [org.id, org.requestID])
+        try db.query("ANALYZE ticket_sync.audit_events")
+        let pages = [
+            AuditRoutes.orgEvents.with([nil, "11"]), AuditRoutes.requestEvents.with([nil, "11", org.requestID]),
+        ]
+        for query in pages {
+            let page = try explain(
+                db, query.statement, [APIToken.digestHex(org.adminToken), org.id, nil] + query.params)
+            // The only sort is the outer one, of the page's 11 rows; the trail is read in index order and stops.
+            #expect(page.plan.contains("Sort (actual rows=11 loops=1)"))
+            #expect(!page.plan.contains("rows=3000") && !page.plan.contains("rows=2970"), "\(page.plan)")
+            #expect(page.buffers < 50, "a page of 11 read \(page.buffers) buffers:\n\(page.plan)")
         }
     }
 }
