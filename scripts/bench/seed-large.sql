@@ -53,18 +53,19 @@ FROM ticket_sync.ticket_links l, generate_series(0, 9) k
 WHERE l.external_id LIKE 'large-%';
 
 -- 10,000 pending comment events, one per link (the first 10,000 links by id), each with its pending comment:
--- the mock tracker delivers them without a network; the drain is timed by bench.py.
+-- the mock tracker delivers them without a network. They are held (due in ten years) until bench.py makes them due
+-- and times the drain.
 WITH pending AS (
     INSERT INTO ticket_sync.comments (org_id, evidence_request_id, source, author, body, sync_state)
     SELECT l.org_id, l.evidence_request_id, 'internal', 'Bench', 'A comment waiting for delivery.', 'pending'
     FROM ticket_sync.ticket_links l
     WHERE l.id IN (SELECT id FROM ticket_sync.ticket_links WHERE external_id LIKE 'large-%' ORDER BY id LIMIT 10000)
     RETURNING id, org_id, evidence_request_id)
-INSERT INTO ticket_sync.outbox (org_id, link_id, comment_id, provider, event_type, body, state)
+INSERT INTO ticket_sync.outbox (org_id, link_id, comment_id, provider, event_type, body, state, next_attempt_at)
 SELECT p.org_id, l.id, p.id, 'mock', 'ticket.comment',
        json_build_object('event_type', 'ticket.comment', 'external_id', l.external_id,
                          'comment', json_build_object('id', p.id, 'body', 'A comment waiting for delivery.'))::text,
-       'pending'
+       'pending', now() + interval '10 years'
 FROM pending p JOIN ticket_sync.ticket_links l
     ON l.evidence_request_id = p.evidence_request_id AND l.unlinked_at IS NULL;
 
