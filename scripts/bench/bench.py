@@ -184,6 +184,8 @@ pidfile = {folder}/pgbouncer.pid
 def main():
     if SCALE == "large":
         return scale_main()
+    if SCALE == "soak":
+        return soak_main()
     processes = []
     try:
         ts_socket, responder = start_responder("ticketsync")
@@ -281,12 +283,13 @@ def deep_cursor(base, path, skip):
 
 
 def scale_cases(ts, deep_skip, thread_path):
-    """The endpoints issue 24 names, at SCALE_CONNECTIONS connections."""
+    """The endpoints issue 24 names, at SCALE_CONNECTIONS connections. Thread pages of 10 on both data sets (the
+    small one's thread has 20 comments), so the responses compared are the same size."""
     cursor = deep_cursor(ts, thread_path, deep_skip)
     c = SCALE_CONNECTIONS
     return [
-        ("GET thread, first page", wrk(ts + thread_path, c, "get-auth.lua")),
-        (f"GET thread, cursor after {deep_skip}", wrk(f"{ts}{thread_path}?cursor={cursor}", c, "get-auth.lua")),
+        ("GET thread, first page of 10", wrk(ts + thread_path + "?limit=10", c, "get-auth.lua")),
+        (f"GET thread, 10 after {deep_skip}", wrk(f"{ts}{thread_path}?limit=10&cursor={cursor}", c, "get-auth.lua")),
         ("POST comment (mock)", wrk(ts + POST_PATH, c, "post-comment.lua")),
         ("POST webhook (signed)", wrk(ts + "/api/v1/ticket-sync/webhook", c, "webhook.lua")),
         ("GET request list", wrk(ts + LIST_PATH, c, "get-auth.lua")),
@@ -365,6 +368,49 @@ def print_scale_report(small, large, seeded, counts, drained):
     print(report)
     (REPO / "test-output").mkdir(exist_ok=True)
     (REPO / "test-output" / "bench-scale.md").write_text(report + "\n")
+
+
+def soak_main():
+    """The soak of issue 24: windows of wrk with soak.lua (32 connections by default), one after the other, each
+    reported with the three threads' length and the outbox's queue at its end. No analyze() between windows: the
+    database is left as the load leaves it."""
+    windows = int(os.environ.get("BENCH_SOAK_WINDOWS", "4"))
+    processes = []
+    try:
+        ts_socket, responder = start_responder("ticketsync")
+        processes.append(responder)
+        time.sleep(0.5)
+        ts_port, ts_nginx = start_nginx("nginx-ticketsync", ts_socket)
+        processes.append(ts_nginx)
+        ts = f"http://127.0.0.1:{ts_port}"
+        wait_ok(ts + "/readyz")
+        lines = [f"Soak: {windows} windows of {DURATION}s, wrk -t2 -c{SCALE_CONNECTIONS} through nginx, 80 % thread "
+                 f"GET / 20 % comment POST on three threads, ticketsync {WORKERS} workers x {THREADS} threads, "
+                 f"{os.cpu_count()} cores.", "",
+                 "| window | req/s | p50 ms | p99 ms | non-2xx | comments per thread after | events queued after |",
+                 "|---:|---:|---:|---:|---:|---|---:|"]
+        command = ["wrk", "-t", "2", "-c", str(SCALE_CONNECTIONS), "-d", f"{DURATION}s", "--latency", "-s",
+                   str(REPO / "scripts/bench/soak.lua"), ts + "/"]
+        for window in range(1, windows + 1):
+            out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+            rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+            latency = {p: to_ms(v) for p, v in re.findall(r"^\s+(50|99)%\s+(\S+)", out, re.M)}
+            errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+            threads = psql("SELECT string_agg(n::text, ' / ' ORDER BY r) FROM (SELECT evidence_request_id r, count(*) n "
+                           "FROM ticket_sync.comments WHERE org_id = '00000000-0000-4000-8000-000000000050' AND "
+                           "evidence_request_id IN ('00000000-0000-4000-9000-000000050010', "
+                           "'00000000-0000-4000-9000-000000050011', '00000000-0000-4000-9000-000000050012') "
+                           "GROUP BY 1) t")
+            queued = psql("SELECT count(*) FROM ticket_sync.outbox WHERE state IN ('pending', 'delivering')")
+            lines.append(f"| {window} | {rps:.0f} | {latency.get('50', 0):.2f} | {latency.get('99', 0):.2f} | "
+                         f"{int(errors.group(1)) if errors else 0} | {threads} | {queued} |")
+            print(lines[-1], flush=True)
+        report = "\n".join(lines)
+        print(report)
+        (REPO / "test-output").mkdir(exist_ok=True)
+        (REPO / "test-output" / "bench-soak.md").write_text(report + "\n")
+    finally:
+        stop_all(processes)
 
 
 if __name__ == "__main__":
