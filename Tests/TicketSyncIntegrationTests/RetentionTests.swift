@@ -94,7 +94,10 @@ struct RetentionTests {
     func remainingDeliveryIDs(_ w: World) throws -> Set<String> {
         try Set(
             w.db.query(
-                "SELECT source || ' ' || delivery_id AS id FROM ticket_sync.inbound_deliveries WHERE connection_id = $1",
+                """
+                SELECT source || ' ' || delivery_id AS id FROM ticket_sync.inbound_deliveries
+                WHERE connection_id = $1
+                """,
                 [w.connection]
             ).all.map { $0.string("id").replacingOccurrences(of: "\(w.tag)-", with: "") })
     }
