@@ -12,7 +12,7 @@ drill:
 	@bash scripts/drill.sh
 
 bench:
-	@bash scripts/bench.sh
+	@BENCH_SCALE=$(SCALE) bash scripts/bench.sh
 
 build:
 	swift build -c release

@@ -2,10 +2,13 @@
 # make bench: wrk through the real nginx against ticketsync, side by side with the two ceilings — a minimal C libfcgi
 # responder (nginx + FastCGI) and pgbench running the endpoints' own SQL (the database) — on a seeded database of
 # 100 orgs × 100 evidence requests. Prints the table and writes test-output/bench.md. Never part of `make test`.
+# `make bench SCALE=large` (BENCH_SCALE=large) measures the same endpoints on the small seed, then grows the database
+# with scripts/bench/seed-large.sql (10,000 orgs, 1,000,000 comments, …) and measures them again, then times the
+# drain of 10,000 pending events by two responders; it writes test-output/bench-scale.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
-APT_PACKAGES="$APT_PACKAGES wrk gcc" ensure_packages
+APT_PACKAGES="$APT_PACKAGES wrk gcc pgbouncer" ensure_packages
 
 log "building (release)"
 swift build -c release >&2
@@ -29,5 +32,5 @@ BENCH_TOKEN="tsk_$(openssl rand -hex 32)"
 digest=$(printf '%s' "$BENCH_TOKEN" | sha256sum | cut -d' ' -f1)
 psql "$DATABASE_URL" -X -q -v ON_ERROR_STOP=1 -v token_digest="$digest" -f scripts/bench/seed.sql
 
-BENCH_DIGEST="$digest" TICKETSYNC_BIN="$bin" FIXED_RESPONDER="$RUN/fixed_responder" BENCH_RUN="$RUN" \
+BENCH_SCALE="${BENCH_SCALE:-}" BENCH_DIGEST="$digest" TICKETSYNC_BIN="$bin" FIXED_RESPONDER="$RUN/fixed_responder" BENCH_RUN="$RUN" \
     python3 scripts/bench/bench.py

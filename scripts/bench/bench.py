@@ -6,6 +6,7 @@ import hmac
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import time
@@ -28,6 +29,12 @@ SECRET = "bench-secret"
 ORG = "00000000-0000-4000-8000-000000000050"
 THREAD_PATH = f"/api/v1/orgs/{ORG}/evidence-requests/00000000-0000-4000-9000-000000050001/comments"
 POST_PATH = f"/api/v1/orgs/{ORG}/evidence-requests/00000000-0000-4000-9000-000000050010/comments"  # the script varies it
+LONG_THREAD_PATH = f"/api/v1/orgs/{ORG}/evidence-requests/00000000-0000-4000-9000-000000050002/comments"
+LIST_PATH = f"/api/v1/orgs/{ORG}/evidence-requests"
+AUDIT_PATH = f"/api/v1/orgs/{ORG}/ticket-sync/audit"
+SCALE = os.environ.get("BENCH_SCALE", "")
+SCALE_CONNECTIONS = int(os.environ.get("BENCH_SCALE_CONNECTIONS", "32"))
+PGBOUNCER = shutil.which("pgbouncer") or "/usr/sbin/pgbouncer"
 HOOK_BODY = json.dumps({"external_id": "bench-hook", "status": "in_progress"})
 HOOK_SIGNATURE = "sha256=" + hmac.new(SECRET.encode(), HOOK_BODY.encode(), hashlib.sha256).hexdigest()
 
@@ -67,7 +74,8 @@ def analyze():
     then refresh the planner's statistics as autovacuum would (the comment runs add thousands of rows)."""
     for _ in range(600):
         pending = subprocess.check_output(["psql", DATABASE_URL, "-X", "-At", "-c",
-                                           "SELECT count(*) FROM ticket_sync.outbox WHERE state <> 'delivered'"], text=True)
+                                           "SELECT count(*) FROM ticket_sync.outbox WHERE state NOT IN ('delivered', 'cancelled') "
+                                           "AND next_attempt_at < now() + interval '1 year'"], text=True)
         if pending.strip() == "0":
             break
         time.sleep(0.1)
@@ -129,14 +137,58 @@ def children(pid):
     return found
 
 
+def start_responder(name, database_url=DATABASE_URL):
+    """`ticketsync serve` on a unix socket of its own, as in production (its delivery loops included)."""
+    socket_path = RUN / f"{name}.sock"
+    env = {**os.environ, "TICKET_WEBHOOK_SECRET": SECRET, "DATABASE_URL": database_url}
+    process = subprocess.Popen([BIN, "serve", "--listen", str(socket_path), "--workers", str(WORKERS),
+                                "--threads", str(THREADS)], cwd=REPO, env=env,
+                               stderr=open(RUN / f"{name}.log", "w"))
+    return socket_path, process
+
+
+def start_pgbouncer():
+    """PgBouncer (Debian 12's 1.18) in transaction mode in front of the bench cluster, with its default settings
+    (no prepared statements carried): the responder notices and runs without them. Run as postgres when root."""
+    socket_dir = re.search(r"host=([^&]+)", DATABASE_URL).group(1)
+    pg_port = re.search(r"port=(\d+)", DATABASE_URL).group(1)
+    folder = RUN / "pgbouncer"
+    folder.mkdir(exist_ok=True)
+    port = free_port()
+    (folder / "userlist.txt").write_text('"postgres" ""\n')
+    (folder / "pgbouncer.ini").write_text(f"""[databases]
+* = host={socket_dir} port={pg_port}
+
+[pgbouncer]
+listen_addr = 127.0.0.1
+listen_port = {port}
+unix_socket_dir =
+auth_type = trust
+auth_file = {folder}/userlist.txt
+pool_mode = transaction
+default_pool_size = {WORKERS * (THREADS + 1)}
+max_client_conn = 1000
+ignore_startup_parameters = extra_float_digits,options
+logfile = {folder}/pgbouncer.log
+pidfile = {folder}/pgbouncer.pid
+""")
+    command = [PGBOUNCER, str(folder / "pgbouncer.ini")]
+    if os.getuid() == 0:
+        subprocess.run(["chown", "-R", "postgres", str(folder)], check=True)
+        command = ["runuser", "-u", "postgres", "--"] + command
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    database = DATABASE_URL.split("@/")[1].split("?")[0]
+    return f"postgresql://postgres@127.0.0.1:{port}/{database}", process
+
+
 def main():
+    if SCALE == "large":
+        return scale_main()
+    if SCALE == "soak":
+        return soak_main()
     processes = []
     try:
-        ts_socket = RUN / "ticketsync.sock"
-        env = {**os.environ, "TICKET_WEBHOOK_SECRET": SECRET}
-        responder = subprocess.Popen([BIN, "serve", "--listen", str(ts_socket), "--workers", str(WORKERS),
-                                      "--threads", str(THREADS)], cwd=REPO,
-                                     env=env, stderr=open(RUN / "responder.log", "w"))
+        ts_socket, responder = start_responder("ticketsync")
         processes.append(responder)
         fixed_socket = RUN / "fixed.sock"
         processes.append(subprocess.Popen([os.environ["FIXED_RESPONDER"], str(fixed_socket), str(C_THREADS)]))
@@ -147,6 +199,17 @@ def main():
         ts, fixed = f"http://127.0.0.1:{ts_port}", f"http://127.0.0.1:{fixed_port}"
         wait_ok(ts + "/readyz")
         wait_ok(fixed + "/healthz")
+        # The same service behind PgBouncer in transaction mode (issue 24, item 5): one more responder and nginx.
+        bouncer_url, bouncer = start_pgbouncer()
+        processes.append(bouncer)
+        time.sleep(0.5)
+        pooled_socket, pooled = start_responder("pooled", bouncer_url)
+        processes.append(pooled)
+        time.sleep(0.5)
+        pooled_port, pooled_nginx = start_nginx("nginx-pooled", pooled_socket)
+        processes.append(pooled_nginx)
+        pooled_ts = f"http://127.0.0.1:{pooled_port}"
+        wait_ok(pooled_ts + "/readyz")
         # The ticketsync log line per request is part of the product; it goes to a file, as in production.
 
         rows = []
@@ -156,6 +219,8 @@ def main():
             cases = [
                 ("GET /healthz", wrk(ts + "/healthz", connections), ceiling["rps"], None),
                 ("GET comments (20)", wrk(ts + THREAD_PATH, connections, "get-auth.lua"), ceiling["rps"], db["thread"]["tps"]),
+                ("GET comments (20), PgBouncer", wrk(pooled_ts + THREAD_PATH, connections, "get-auth.lua"),
+                 ceiling["rps"], db["thread"]["tps"]),
                 ("POST comment (mock)", wrk(ts + POST_PATH, connections, "post-comment.lua"), ceiling["rps"], db["comment"]["tps"]),
                 ("POST webhook (signed)", wrk(ts + "/api/v1/ticket-sync/webhook", connections, "webhook.lua"),
                  ceiling["rps"], db["webhook"]["tps"]),
@@ -165,12 +230,17 @@ def main():
         rss.update({f"worker {pid}": peak_rss_mib(pid) for pid in children(responder.pid)})
         print_report(rows, rss)
     finally:
-        for process in reversed(processes):
-            if process.poll() is None:
-                # The fixed C responder is libfcgi's plain example: SIGTERM does not stop its threads.
-                stop = {"nginx": signal.SIGQUIT, BIN: signal.SIGTERM}.get(process.args[0], signal.SIGKILL)
-                process.send_signal(stop)
-                process.wait(timeout=20)
+        stop_all(processes)
+
+
+def stop_all(processes):
+    for process in reversed(processes):
+        if process.poll() is None:
+            # The fixed C responder is libfcgi's plain example: SIGTERM does not stop its threads.
+            stop = {"nginx": signal.SIGQUIT, BIN: signal.SIGTERM, "runuser": signal.SIGTERM}.get(
+                process.args[0], signal.SIGKILL)
+            process.send_signal(stop)
+            process.wait(timeout=20)
 
 
 def print_report(rows, rss):
@@ -192,6 +262,155 @@ def print_report(rows, rss):
     print(report)
     (REPO / "test-output").mkdir(exist_ok=True)
     (REPO / "test-output" / "bench.md").write_text(report + "\n")
+
+
+def get_json(url):
+    request = urllib.request.Request(url, headers={"Authorization": f"Bearer {TOKEN}"})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.loads(response.read())
+
+
+def deep_cursor(base, path, skip):
+    """The thread's `next_cursor` after its first `skip` comments (pages of 200, as a client would walk them)."""
+    cursor, seen = None, 0
+    while seen < skip:
+        limit = min(200, skip - seen)
+        page = get_json(f"{base}{path}?limit={limit}" + (f"&cursor={cursor}" if cursor else ""))
+        cursor, seen = page["next_cursor"], seen + len(page["comments"])
+        if not page["comments"]:
+            break
+    return cursor
+
+
+def scale_cases(ts, deep_skip, thread_path):
+    """The endpoints issue 24 names, at SCALE_CONNECTIONS connections. Thread pages of 10 on both data sets (the
+    small one's thread has 20 comments), so the responses compared are the same size."""
+    cursor = deep_cursor(ts, thread_path, deep_skip)
+    c = SCALE_CONNECTIONS
+    return [
+        ("GET thread, first page of 10", wrk(ts + thread_path + "?limit=10", c, "get-auth.lua")),
+        (f"GET thread, 10 after {deep_skip}", wrk(f"{ts}{thread_path}?limit=10&cursor={cursor}", c, "get-auth.lua")),
+        ("POST comment (mock)", wrk(ts + POST_PATH, c, "post-comment.lua")),
+        ("POST webhook (signed)", wrk(ts + "/api/v1/ticket-sync/webhook", c, "webhook.lua")),
+        ("GET request list", wrk(ts + LIST_PATH, c, "get-auth.lua")),
+        ("GET audit page", wrk(ts + AUDIT_PATH, c, "get-auth.lua")),
+    ]
+
+
+def psql(sql):
+    return subprocess.check_output(["psql", DATABASE_URL, "-X", "-At", "-v", "ON_ERROR_STOP=1", "-c", sql],
+                                   text=True).strip()
+
+
+def drain(processes):
+    """A second responder joins the first; the 10,000 held events are made due at once and the time until both
+    responders' delivery loops have delivered them all is measured."""
+    _, second = start_responder("second")
+    processes.append(second)
+    time.sleep(1)
+    held = int(psql("WITH due AS (UPDATE ticket_sync.outbox SET next_attempt_at = now() WHERE state = 'pending' "
+                    "AND next_attempt_at > now() + interval '1 year' RETURNING 1) SELECT count(*) FROM due"))
+    started = time.monotonic()
+    left = held
+    while left > 0 and time.monotonic() - started < 1800:
+        time.sleep(0.2)
+        left = int(psql("SELECT count(*) FROM ticket_sync.outbox WHERE event_type = 'ticket.comment' "
+                        "AND state IN ('pending', 'delivering')"))
+    seconds = time.monotonic() - started
+    failed = int(psql("SELECT count(*) FROM ticket_sync.outbox WHERE state = 'failed'"))
+    return {"events": held, "seconds": seconds, "left": left, "failed": failed}
+
+
+def scale_main():
+    processes = []
+    try:
+        ts_socket, responder = start_responder("ticketsync")
+        processes.append(responder)
+        time.sleep(0.5)
+        ts_port, ts_nginx = start_nginx("nginx-ticketsync", ts_socket)
+        processes.append(ts_nginx)
+        ts = f"http://127.0.0.1:{ts_port}"
+        wait_ok(ts + "/readyz")
+        small = scale_cases(ts, 10, THREAD_PATH)
+        started = time.monotonic()
+        subprocess.run(["psql", DATABASE_URL, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-f",
+                        str(REPO / "scripts/bench/seed-large.sql")], check=True, stdout=subprocess.DEVNULL)
+        seeded = time.monotonic() - started
+        counts = psql("SELECT (SELECT count(*) FROM orgs) || ' orgs, ' || (SELECT count(*) FROM evidence_requests) "
+                      "|| ' evidence requests, ' || (SELECT count(*) FROM ticket_sync.comments) || ' comments, ' "
+                      "|| (SELECT count(*) FROM ticket_sync.ticket_links) || ' links, ' "
+                      "|| (SELECT count(*) FROM ticket_sync.outbox WHERE state = 'delivered') || ' delivered and ' "
+                      "|| (SELECT count(*) FROM ticket_sync.outbox WHERE state = 'pending') || ' pending events, ' "
+                      "|| (SELECT count(*) FROM ticket_sync.audit_events) || ' audit rows'")
+        large = scale_cases(ts, 1800, LONG_THREAD_PATH)
+        drained = drain(processes)
+        print_scale_report(small, large, seeded, counts, drained)
+    finally:
+        stop_all(processes)
+
+
+def print_scale_report(small, large, seeded, counts, drained):
+    lines = [f"Scale benchmark: {DURATION}s per run, wrk -t2 -c{SCALE_CONNECTIONS} through nginx, ticketsync {WORKERS} "
+             f"workers x {THREADS} threads, {os.cpu_count()} cores.",
+             f"Large data set built in {seeded:.0f} s: {counts}.", "",
+             "| endpoint | small: req/s | p50 ms | p99 ms | large: req/s | p50 ms | p99 ms | p50 large/small "
+             "| p99 large/small | non-2xx |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for (name, s), (large_name, b) in zip(small, large):
+        label = name if name == large_name else f"{name} → {large_name}"
+        lines.append(f"| {label} | {s['rps']:.0f} | {s['p50']:.2f} | {s['p99']:.2f} | {b['rps']:.0f} | "
+                     f"{b['p50']:.2f} | {b['p99']:.2f} | {b['p50'] / s['p50']:.2f} | {b['p99'] / s['p99']:.2f} | "
+                     f"{s['non2xx'] + b['non2xx']} |")
+    rate = drained["events"] / drained["seconds"] if drained["seconds"] else 0
+    lines += ["", f"Drain: {drained['events']} pending events delivered by two responders in "
+              f"{drained['seconds']:.1f} s ({rate:.0f} events/s); {drained['left']} left, {drained['failed']} failed."]
+    report = "\n".join(lines)
+    print(report)
+    (REPO / "test-output").mkdir(exist_ok=True)
+    (REPO / "test-output" / "bench-scale.md").write_text(report + "\n")
+
+
+def soak_main():
+    """The soak of issue 24: windows of wrk with soak.lua (32 connections by default), one after the other, each
+    reported with the three threads' length and the outbox's queue at its end. No analyze() between windows: the
+    database is left as the load leaves it."""
+    windows = int(os.environ.get("BENCH_SOAK_WINDOWS", "4"))
+    processes = []
+    try:
+        ts_socket, responder = start_responder("ticketsync")
+        processes.append(responder)
+        time.sleep(0.5)
+        ts_port, ts_nginx = start_nginx("nginx-ticketsync", ts_socket)
+        processes.append(ts_nginx)
+        ts = f"http://127.0.0.1:{ts_port}"
+        wait_ok(ts + "/readyz")
+        lines = [f"Soak: {windows} windows of {DURATION}s, wrk -t2 -c{SCALE_CONNECTIONS} through nginx, 80 % thread "
+                 f"GET / 20 % comment POST on three threads, ticketsync {WORKERS} workers x {THREADS} threads, "
+                 f"{os.cpu_count()} cores.", "",
+                 "| window | req/s | p50 ms | p99 ms | non-2xx | comments per thread after | events queued after |",
+                 "|---:|---:|---:|---:|---:|---|---:|"]
+        command = ["wrk", "-t", "2", "-c", str(SCALE_CONNECTIONS), "-d", f"{DURATION}s", "--latency", "-s",
+                   str(REPO / "scripts/bench/soak.lua"), ts + "/"]
+        for window in range(1, windows + 1):
+            out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+            rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+            latency = {p: to_ms(v) for p, v in re.findall(r"^\s+(50|99)%\s+(\S+)", out, re.M)}
+            errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+            threads = psql("SELECT string_agg(n::text, ' / ' ORDER BY r) FROM (SELECT evidence_request_id r, count(*) n "
+                           "FROM ticket_sync.comments WHERE org_id = '00000000-0000-4000-8000-000000000050' AND "
+                           "evidence_request_id IN ('00000000-0000-4000-9000-000000050010', "
+                           "'00000000-0000-4000-9000-000000050011', '00000000-0000-4000-9000-000000050012') "
+                           "GROUP BY 1) t")
+            queued = psql("SELECT count(*) FROM ticket_sync.outbox WHERE state IN ('pending', 'delivering')")
+            lines.append(f"| {window} | {rps:.0f} | {latency.get('50', 0):.2f} | {latency.get('99', 0):.2f} | "
+                         f"{int(errors.group(1)) if errors else 0} | {threads} | {queued} |")
+            print(lines[-1], flush=True)
+        report = "\n".join(lines)
+        print(report)
+        (REPO / "test-output").mkdir(exist_ok=True)
+        (REPO / "test-output" / "bench-soak.md").write_text(report + "\n")
+    finally:
+        stop_all(processes)
 
 
 if __name__ == "__main__":

@@ -26,6 +26,9 @@ public struct Settings: Sendable {
     public var deliveryPollMilliseconds: Int
     /// Delivered outbox events are kept this many days (TICKET_OUTBOX_RETENTION_DAYS), then pruned by the loop.
     public var outboxRetentionDays: Int
+    /// What the retention pass keeps (outbox as above, TICKET_AUDIT_RETENTION_DAYS) and how often it runs
+    /// (TICKET_RETENTION_INTERVAL).
+    public var retention = RetentionPolicy()
     /// TICKET_ALLOWED_TRACKER_NETWORKS: networks org connections may reach although they are private or loopback
     /// (on-premise trackers; the tests' fakes). Inside them plain http is accepted too.
     public var allowedTrackerNetworks: [CIDR] = []
@@ -129,6 +132,17 @@ public struct Settings: Sendable {
         sweeps.lookupBudget = positive("TICKET_SYNC_SWEEP_LOOKUPS", 20)
         sweeps.resyncEverySeconds = duration("TICKET_SYNC_RESYNC_EVERY", 10)
         sweeps.dueDateWatchSeconds = duration("TICKET_SYNC_DUE_DATE_INTERVAL", 60)
+        retention.outboxDays = outboxRetentionDays
+        retention.intervalSeconds = duration("TICKET_RETENTION_INTERVAL", 600)
+        if let text = value("TICKET_AUDIT_RETENTION_DAYS") {
+            if let days = Int(text), days >= RetentionPolicy.minimumAuditDays {
+                retention.auditDays = days
+            } else {
+                errors.append(
+                    "TICKET_AUDIT_RETENTION_DAYS: '\(text)' must be a number of days, at least "
+                        + "\(RetentionPolicy.minimumAuditDays) (leave it unset to keep the audit trail forever)")
+            }
+        }
         databaseLimits.connectTimeoutSeconds = positive("TICKETSYNC_DB_CONNECT_TIMEOUT_S", 5)
         databaseLimits.statementTimeoutMilliseconds = positive("TICKETSYNC_DB_STATEMENT_TIMEOUT_MS", 5000)
         databaseLimits.lockTimeoutMilliseconds = positive("TICKETSYNC_DB_LOCK_TIMEOUT_MS", 2000)

@@ -59,6 +59,13 @@ public struct RuntimeGrants {
         for sequence in sequences {
             statements.append("GRANT USAGE, SELECT ON SEQUENCE ticket_sync.\(sequence) TO \(quoted);")
         }
+        // The audit retention (migration 019): the owner's function deletes only rows past at least 30 days.
+        if try db.query("SELECT to_regprocedure('ticket_sync.prune_audit_events(integer, integer)') IS NOT NULL AS f")
+            .single("function").bool("f")
+        {
+            statements.append(
+                "GRANT EXECUTE ON FUNCTION ticket_sync.prune_audit_events(integer, integer) TO \(quoted);")
+        }
         return statements
     }
 }

@@ -39,21 +39,31 @@ enum AuditRoutes {
         }
     }
 
-    /// Read with the authorization, and only for a member who may configure.
-    private static let events = ReadQuery(
-        """
-        SELECT a.id, \(SQLFragments.timestamp("a.at")) AS at, a.action, a.actor_kind, a.actor_user_id,
-               a.actor_token_id, a.actor_connection_id, a.evidence_request_id, a.link_id, a.connection_id, a.comment_id,
-               a.request_id, a.detail::text AS detail
-        FROM ticket_sync.audit_events a
-        WHERE a.org_id = $2::uuid AND ($4::bigint IS NULL OR a.id < $4::bigint)
-          AND ($5::uuid IS NULL OR a.evidence_request_id = $5::uuid)
-        ORDER BY a.id DESC LIMIT $6
-        """, order: "d.id DESC", gate: "auth.auth_permission = 'configure'")
+    /// Read with the authorization, and only for a member who may configure. Two statements, each a range of one
+    /// index read backwards from the position (`$4`, the largest id when absent) and stopped at the page's end: one
+    /// statement with optional filters (`$5 IS NULL OR …`) gets a generic plan that reads the org's whole trail and
+    /// sorts it (32,401 rows for a page of 51 on the large bench data set). Ordered by the index's own columns (the
+    /// org's, the request's: equal on every row), so that no plan walks the whole table by id instead.
+    private static func events(where filter: String, index: String) -> ReadQuery {
+        ReadQuery(
+            """
+            SELECT a.id, \(SQLFragments.timestamp("a.at")) AS at, a.action, a.actor_kind, a.actor_user_id,
+                   a.actor_token_id, a.actor_connection_id, a.evidence_request_id, a.link_id, a.connection_id,
+                   a.comment_id, a.request_id, a.detail::text AS detail
+            FROM ticket_sync.audit_events a
+            WHERE a.org_id = $2::uuid AND \(filter) AND a.id < coalesce($4::bigint, 9223372036854775807)
+            ORDER BY \(index) LIMIT $5
+            """, order: "d.id DESC", gate: "auth.auth_permission = 'configure'")
+    }
+    static let orgEvents = events(where: "true", index: "a.org_id DESC, a.id DESC")
+    static let requestEvents = events(
+        where: "a.evidence_request_id = $6::uuid", index: "a.org_id DESC, a.evidence_request_id DESC, a.id DESC")
 
     static func query(_ context: RequestContext) throws -> ReadQuery {
         let page = try Page(context)
-        return events.with([page.before.map(String.init), page.request, String(page.limit + 1)])
+        let position = [page.before.map(String.init), String(page.limit + 1)]
+        guard let request = page.request else { return orgEvents.with(position) }
+        return requestEvents.with(position + [request])
     }
 
     static func list(_ context: RequestContext) throws -> HTTPResponse {

@@ -11,8 +11,6 @@ public final class DeliveryLoop: @unchecked Sendable {
     private let lock = NSLock()
     private var stopping = false
 
-    /// Delivered events are pruned about every ten minutes.
-    static let pruneEveryNanoseconds: UInt64 = 600 * 1_000_000_000
     /// New connections get their sweep row within this (and "Re-sync now" makes one at once).
     static let sweepRowsEvery: UInt64 = 5 * 1_000_000_000
 
@@ -48,14 +46,20 @@ public final class DeliveryLoop: @unchecked Sendable {
         var lastSweepRows = DispatchTime(uptimeNanoseconds: 0)
         var lastDueDateWatch = DispatchTime(uptimeNanoseconds: 0)
         while !isStopping {
-            if DispatchTime.now().uptimeNanoseconds - lastPrune.uptimeNanoseconds > Self.pruneEveryNanoseconds {
+            // The retention pass (TICKET_RETENTION_INTERVAL, ten minutes by default); one process at a time prunes.
+            let pruneEvery = UInt64(settings.retention.intervalSeconds) * 1_000_000_000
+            if DispatchTime.now().uptimeNanoseconds - lastPrune.uptimeNanoseconds > pruneEvery {
                 lastPrune = .now()
-                if let pruned = try? OutboxStore(db: database.connection()).pruneDelivered(
-                    olderThanDays: settings.outboxRetentionDays),
-                    pruned > 0
-                {
-                    ServerLog.info(
-                        "outbox: forgot \(pruned) delivered events older than \(settings.outboxRetentionDays) days")
+                do {
+                    if let pruned = try Retention(db: database.connection(), policy: settings.retention).run(),
+                        pruned.total > 0
+                    {
+                        ServerLog.info(
+                            "retention: deleted \(pruned.outbox) outbox events, \(pruned.inboundIDs) seen inbound ids, "
+                                + "\(pruned.rejections) rejection counts, \(pruned.audit) audit rows")
+                    }
+                } catch {
+                    ServerLog.warning("retention: \(error)")
                 }
             }
             var attempted = 0

@@ -16,8 +16,10 @@ public struct TicketLinkStore {
         l.state, l.create_error,
         CASE WHEN l.state = 'creating' THEN CASE WHEN l.create_error IS NULL THEN 'pending' ELSE 'error' END
              WHEN l.tracker_error IS NOT NULL THEN 'error'
-             WHEN EXISTS (SELECT 1 FROM ticket_sync.outbox o WHERE o.link_id = l.id AND o.state = 'failed') THEN 'error'
-             WHEN EXISTS (SELECT 1 FROM ticket_sync.outbox o WHERE o.link_id = l.id AND o.state IN ('pending', 'delivering'))
+             WHEN (SELECT true FROM ticket_sync.outbox o WHERE o.link_id = l.id AND o.state = 'failed' LIMIT 1)
+             THEN 'error'
+             WHEN (SELECT true FROM ticket_sync.outbox o WHERE o.link_id = l.id AND o.state IN ('pending', 'delivering')
+                   LIMIT 1)
              THEN 'pending'
              ELSE 'synced' END AS sync_state,
         coalesce(l.create_error, l.tracker_error, (SELECT o.last_error FROM ticket_sync.outbox o WHERE o.link_id = l.id AND o.state = 'failed'

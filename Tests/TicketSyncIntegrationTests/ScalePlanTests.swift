@@ -1,0 +1,101 @@
+import Foundation
+import Testing
+
+@testable import TicketSync
+@testable import TicketSyncPlatform
+
+/// What a request reads must not grow with the data behind it: the plans of the thread page and of a link's read are
+/// checked with EXPLAIN (ANALYZE, BUFFERS), whose row and buffer counts are stable where timings are not. The service
+/// prepares its statements, and PostgreSQL soon runs a prepared statement with a generic plan (made without the
+/// parameters' values): the plans are checked that way.
+/// Serialized: each test's ANALYZE and bulk rows would change the plans of the others.
+@Suite(.serialized, .enabled(if: TestDatabase.available, "needs DATABASE_URL (make test provides it)"))
+struct ScalePlanTests {
+    /// The generic plan's text (the statement prepared, as the service prepares it, and run with the parameters),
+    /// and the buffers its top node read (shared hit + read, its children included).
+    func explain(_ db: PGConnection, _ sql: String, _ params: [String?]) throws -> (plan: String, buffers: Int) {
+        try db.execute("SET plan_cache_mode = force_generic_plan")
+        try db.execute("DEALLOCATE ALL")
+        try db.execute("PREPARE planned AS " + sql)
+        let literals = params.map { $0.map { "'" + $0.replacingOccurrences(of: "'", with: "''") + "'" } ?? "NULL" }
+        let plan = try db.execute(
+            "EXPLAIN (ANALYZE, BUFFERS, COSTS OFF, TIMING OFF) EXECUTE planned(\(literals.joined(separator: ", ")))"
+        ).all.map { $0.string("QUERY PLAN") }.joined(separator: "\n")
+        let first = plan.split(separator: "\n").first { $0.contains("Buffers: shared") }.map(String.init) ?? ""
+        func count(_ key: String) -> Int {
+            guard let range = first.range(of: key + "=") else { return 0 }
+            return Int(first[range.upperBound...].prefix { $0.isNumber }) ?? 0
+        }
+        return (plan, count("hit") + count("read"))
+    }
+
+    /// A busy ticket: a link with 3,000 events queued behind its first (comments posted faster than delivered).
+    @Test func readingALinkDoesNotReadItsQueue() throws {
+        let db = try TestDatabase.connect()
+        let org = try TestDatabase.makeOrg(db)
+        let link = try TicketLinkStore(db: db).insert(
+            org: org.orgID, request: org.evidenceRequestID,
+            ticket: CreatedTicket(provider: "mock", externalID: "mock-busy-\(org.id)", externalURL: nil))
+        try db.query(
+            """
+            INSERT INTO ticket_sync.outbox (org_id, link_id, provider, event_type, body, state, next_attempt_at)
+            SELECT $1, $2, 'mock', 'ticket.close', '{}', 'pending', now() + interval '1 hour'
+            FROM generate_series(1, 3000)
+            """, [org.id, link.id.rawValue])
+        try db.query("ANALYZE ticket_sync.outbox")
+        let read = try explain(
+            db, "SELECT \(TicketLinkStore.columns) FROM ticket_sync.ticket_links l WHERE l.org_id = $1 AND l.id = $2",
+            [org.id, link.id.rawValue])
+        // Both lookups of failed events (the sync state's and the last error's) go through the failed events' own
+        // index. (The pending lookup's plan depends on the statistics: see performance.md, "Scale".)
+        #expect(
+            read.plan.components(separatedBy: "using outbox_failed_per_link").count == 3,
+            "a link's failed events read through the queue:\n\(read.plan)")
+    }
+
+    /// A thread of 3,000: its first and last pages read the page through the thread index, not the thread.
+    @Test func aThreadPageReadsThePageWhateverTheThreadsLength() throws {
+        let db = try TestDatabase.connect()
+        let org = try TestDatabase.makeOrg(db)
+        try db.query(
+            """
+            INSERT INTO ticket_sync.comments (org_id, evidence_request_id, source, author, body, created_at)
+            SELECT $1, $2, 'internal', 'Long', 'Comment ' || n, now() - interval '1 day' + n * interval '1 second'
+            FROM generate_series(1, 3000) n
+            """, [org.id, org.requestID])
+        try db.query("ANALYZE ticket_sync.comments")
+        for slice in [CommentStore.ThreadSlice.first, .newest] {
+            let query = CommentStore.pageQuery(slice: slice, limit: 101)
+            let page = try explain(
+                db, query.statement, [APIToken.digestHex(org.adminToken), org.id, org.requestID] + query.params)
+            #expect(page.plan.contains("using comments_thread on comments"), "\(page.plan)")
+            #expect(page.plan.contains("(actual rows=101 loops=1)"))
+            #expect(!page.plan.contains("Sort"), "the index gives the order: \(page.plan)")
+            #expect(page.buffers < 100, "a page of 101 read \(page.buffers) buffers:\n\(page.plan)")
+        }
+    }
+
+    /// An org with a long audit trail: a page of it, or of one request's events, reads the page, not the trail.
+    @Test func anAuditPageReadsThePageWhateverTheTrailsLength() throws {
+        let db = try TestDatabase.connect()
+        let org = try TestDatabase.makeOrg(db)
+        try db.query(
+            """
+            INSERT INTO ticket_sync.audit_events (org_id, action, actor_kind, evidence_request_id, detail)
+            SELECT $1, 'comment.create', 'system', CASE WHEN n % 100 = 0 THEN $2::uuid END, '{}'
+            FROM generate_series(1, 3000) n
+            """, [org.id, org.requestID])
+        try db.query("ANALYZE ticket_sync.audit_events")
+        let pages = [
+            AuditRoutes.orgEvents.with([nil, "11"]), AuditRoutes.requestEvents.with([nil, "11", org.requestID]),
+        ]
+        for query in pages {
+            let page = try explain(
+                db, query.statement, [APIToken.digestHex(org.adminToken), org.id, nil] + query.params)
+            // The only sort is the outer one, of the page's 11 rows; the trail is read in index order and stops.
+            #expect(page.plan.contains("Sort (actual rows=11 loops=1)"))
+            #expect(!page.plan.contains("rows=3000") && !page.plan.contains("rows=2970"), "\(page.plan)")
+            #expect(page.buffers < 50, "a page of 11 read \(page.buffers) buffers:\n\(page.plan)")
+        }
+    }
+}
