@@ -46,9 +46,6 @@ public struct FastCGIRequest {
         // from closing that connection while it finishes the (already finished) previous request.
         raw.ipcFd = connection
         raw.keepConnection = 1
-        // A record of a request answered earlier on this connection (an FCGI_ABORT_REQUEST that crossed its answer)
-        // then names an id that is not current: libfcgi skips it instead of taking the connection for broken.
-        raw.requestId = 0
         reusable = false
         guard FCGX_Accept_r(&raw) >= 0 else {
             raw.ipcFd = -1
