@@ -3,6 +3,7 @@
 # one thread while N and then 5N sequential GETs of a 20-comment thread pass through nginx; the difference of the two
 # totals divided by 4N is the cost of one request, start-up excluded; then the functions that cost the most per request.
 #   scripts/bench/profile.sh [BINARY]     (needs the database that `make bench` seeded, in .run/bench)
+# PROFILE_PATH picks the GET, PROFILE_KEEP_CONN=off turns nginx's kept FastCGI connections off.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 bin=${1:-$(swift build -c release --show-bin-path)/ticketsync}
@@ -13,10 +14,15 @@ psql "$DATABASE_URL" -X -q -c ANALYZE
 token=$("$bin" token create --email bench@bench.example --label profile | tail -n 1)
 # PROFILE_PATH profiles another GET (e.g. /healthz) the same way.
 path=${PROFILE_PATH:-/api/v1/orgs/00000000-0000-4000-8000-000000000050/evidence-requests/00000000-0000-4000-9000-000000050001/comments}
-port=18097
+port=${PROFILE_PORT:-18097}
 export TICKETSYNC_TOKEN_RATE=100000r/s TICKETSYNC_INBOUND_RATE=100000r/s TICKETSYNC_ADDRESS_RATE=100000r/s
 conf=$(bash scripts/render-nginx.sh "$RUN/nginx-profile" "$port" "$RUN/profile.sock")
 sed -i 's|access_log .*;|access_log off;|' "$conf"
+# PROFILE_KEEP_CONN=off: a new FastCGI connection per request (as before kept connections), to see what they save.
+if [ "${PROFILE_KEEP_CONN:-on}" = off ]; then
+    sed 's/fastcgi_keep_conn on;/fastcgi_keep_conn off;/' nginx/ticketsync.conf > "$RUN/nginx-profile/ticketsync.conf"
+    sed -i "s|include [^;]*/nginx/ticketsync.conf;|include $(pwd)/$RUN/nginx-profile/ticketsync.conf;|" "$conf"
+fi
 nginx -p "$RUN/nginx-profile" -c "$conf" -e "$RUN/nginx-profile/error.log" &
 nginx_pid=$!
 total() {
