@@ -15,7 +15,7 @@ class Load:
 
     def __init__(self, stack, world, clients=32):
         self.stack, self.world, self.clients = stack, world, clients
-        self.results, self.acknowledged = [], []
+        self.results, self.acknowledged, self.methods = [], [], []
         self.lock, self.stopping = threading.Lock(), threading.Event()
         self.pool = ThreadPoolExecutor(clients)
 
@@ -40,6 +40,7 @@ class Load:
                 status = type(error).__name__
             with self.lock:
                 self.results.append(status)
+                self.methods.append("GET" if n % 2 else "POST")
 
     def __enter__(self):
         self.futures = [self.pool.submit(self.client, index) for index in range(self.clients)]
@@ -53,6 +54,9 @@ class Load:
 
     def failures(self):
         return [status for status in self.results if status not in (200, 201)]
+
+    def failed_methods(self):
+        return {method for method, status in zip(self.methods, self.results) if status not in (200, 201)}
 
 
 def test_a_killed_worker_is_replaced_and_the_others_keep_answering(make_stack, world):
@@ -68,9 +72,13 @@ def test_a_killed_worker_is_replaced_and_the_others_keep_answering(make_stack, w
         time.sleep(2.0)
         answered_after = len(load.results) - before
     assert answered_after > 100, "the other worker kept answering"
-    # Only what the killed worker had in flight may fail (at most its 4 threads), as 502 from nginx.
+    # Only what the killed worker held may fail, as 502 from nginx: its 4 threads' requests and, with nginx's kept
+    # connections (bound to the process that accepted them), the requests nginx had already sent on its other
+    # connections, at most one per client. nginx sends a failed GET again on another connection (a kept connection's
+    # error counts as a retry); a POST it never repeats.
     failures = load.failures()
-    assert len(failures) <= 4 and set(failures) <= {502}, failures
+    assert len(failures) <= load.clients // 2 and set(failures) <= {502}, failures
+    assert load.failed_methods() <= {"POST"}, (load.failed_methods(), failures)
     wait_for(lambda: "killed by signal 9 (SIGKILL)" in stack.log() and "replaces the one that ended" in stack.log(),
              what="the master's log line and its replacement")
     pids = stack.worker_pids()

@@ -4,9 +4,12 @@ import TicketSyncPlatform
 extension FastCGIServer {
     /// One accepted request: read, answer (with its request id), log its line with the database's part, then the
     /// writes that wait for the answer (a token's last use).
-    static func serve(_ fastCGI: inout FastCGIRequest, application: Application, database: WorkerDatabase) {
+    static func serve(
+        _ fastCGI: inout FastCGIRequest, acceptor: Acceptor, application: Application, database: WorkerDatabase
+    ) {
         let started = DispatchTime.now().uptimeNanoseconds
         database.meter.reset()
+        if fastCGI.onNewConnection { application.metrics?.connectionAccepted() }
         let request: HTTPRequest
         let outcome = fastCGI.read(maxBody: application.settings.maxBodyBytes)
         switch outcome {
@@ -21,7 +24,7 @@ extension FastCGIServer {
             }
             response.headers.append(("X-Request-Id", request.requestID))
             fastCGI.write(response)
-            fastCGI.finish()
+            fastCGI.finish(to: acceptor)
             let nanoseconds = DispatchTime.now().uptimeNanoseconds &- started
             ServerLog.request(
                 method: request.method, path: application.router.loggedPath(request.path, route: response.route),

@@ -78,13 +78,25 @@ public struct FastCGIServer {
         }
 
         let received = ShutdownSignals.wait()
-        ServerLog.info("signal \(received): finishing requests in flight")
-        acceptor.stop()  // no new connection is taken; the socket stays open for the other workers
+        // No new connection is taken; the socket stays open for the other workers. SIGTERM (a reload's previous
+        // workers, or an operator): nginx's kept connections go on being served until nginx closes them, so that no
+        // request it is sending on one fails; SIGINT (the master stopping the whole service): closed once answered.
+        let drain = received == SIGTERM ? Self.keptConnectionDrainSeconds : 0
+        ServerLog.info(
+            "signal \(received): finishing requests in flight"
+                + (drain > 0 ? " and those on kept connections until nginx closes them (at most \(drain)s)" : ""))
+        acceptor.stop(draining: drain)
         finished.wait()
+        acceptor.closeIdle()
         owned?.close()
         delivery.forEach { $0.stop() }
         ServerLog.info(options.inheritedFD == nil ? "stopped" : "worker \(getpid()) stopped")
     }
+
+    /// How long a stopping worker serves nginx's kept connections: the shipped upstream has nginx close each one
+    /// after `keepalive_time 5s` of use or `keepalive_timeout 3s` idle, well within; one still open after this (an
+    /// nginx configured otherwise) is closed.
+    static let keptConnectionDrainSeconds = 10
 
     private static func work(application: Application, acceptor: Acceptor, acceptLock: NSLock) {
         let database = WorkerDatabase(
@@ -92,7 +104,7 @@ public struct FastCGIServer {
         defer { database.close() }
         var request = FastCGIRequest()
         while request.accept(from: acceptor, lock: acceptLock) {
-            serve(&request, application: application, database: database)
+            serve(&request, acceptor: acceptor, application: application, database: database)
         }
         request.free()
     }

@@ -89,19 +89,33 @@ public final class RequestContext {
 public enum UUIDText {
     public static func canonical(_ text: String) -> String? {
         guard text.utf8.count == 36 else { return nil }
-        var bytes = [UInt8]()
-        bytes.reserveCapacity(36)
-        for (index, byte) in text.utf8.enumerated() {
-            switch (index, byte) {
-            case (8, UInt8(ascii: "-")), (13, UInt8(ascii: "-")), (18, UInt8(ascii: "-")), (23, UInt8(ascii: "-")):
-                bytes.append(byte)
-            case (8, _), (13, _), (18, _), (23, _): return nil
-            case (_, UInt8(ascii: "0")...UInt8(ascii: "9")), (_, UInt8(ascii: "a")...UInt8(ascii: "f")):
-                bytes.append(byte)
-            case (_, UInt8(ascii: "A")...UInt8(ascii: "F")): bytes.append(byte + 32)
-            default: return nil
-            }
-        }
-        return String(decoding: bytes, as: UTF8.self)
+        // Over the string's own bytes where it has them (a path parameter always does): no per-byte iterator.
+        if let fast = text.utf8.withContiguousStorageIfAvailable({ canonical(bytes: $0) }) { return fast }
+        return canonical(bytes: Array(text.utf8))
     }
+
+    private static func canonical<Bytes: RandomAccessCollection<UInt8>>(bytes text: Bytes) -> String?
+    where Bytes.Index == Int {
+        String(unsafeUninitializedCapacity: 36) { output in
+            var index = 0
+            for byte in text {
+                let out: UInt8
+                switch (index, byte) {
+                case (8, UInt8(ascii: "-")), (13, UInt8(ascii: "-")), (18, UInt8(ascii: "-")), (23, UInt8(ascii: "-")):
+                    out = byte
+                case (8, _), (13, _), (18, _), (23, _), (36..., _): return 0
+                case (_, UInt8(ascii: "0")...UInt8(ascii: "9")), (_, UInt8(ascii: "a")...UInt8(ascii: "f")): out = byte
+                case (_, UInt8(ascii: "A")...UInt8(ascii: "F")): out = byte + 32
+                default: return 0
+                }
+                output[index] = out
+                index += 1
+            }
+            return index == 36 ? 36 : 0
+        }.nilIfEmpty
+    }
+}
+
+extension String {
+    fileprivate var nilIfEmpty: String? { isEmpty ? nil : self }
 }

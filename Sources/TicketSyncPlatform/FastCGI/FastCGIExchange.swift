@@ -72,6 +72,18 @@ public struct FastCGIExchange {
         return .request(request)
     }
 
+    /// Reads the request's input (FCGI_STDIN) to its end, discarding what is left past Content-Length: true when it
+    /// ended with its empty record and no error (an FCGI_ABORT_REQUEST or anything but stdin on the way is one).
+    static func readToEnd(_ raw: inout FCGX_Request) -> Bool {
+        guard let input = raw.in else { return false }
+        var scratch = (UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0))
+        withUnsafeMutableBytes(of: &scratch) { buffer in
+            guard let base = buffer.baseAddress?.assumingMemoryBound(to: CChar.self) else { return }
+            while FCGX_GetStr(base, Int32(buffer.count), input) > 0 {}
+        }
+        return FCGX_GetError(input) == 0 && FCGX_HasSeenEOF(input) != 0
+    }
+
     /// The FastCGI params the responder reads besides the headers, recognised by their bytes.
     enum Param: CaseIterable {
         case method, requestURI, documentURI, query, scheme, port, contentType, contentLength, requestID

@@ -80,7 +80,7 @@ public final class WorkerMaster {
         lifeline = (read, write)
 
         guard startGeneration() else {
-            stopAll(generation: nil)
+            stopAll(generation: nil, signal: SIGINT)
             socket.close()
             throw WorkerProcess.SpawnFailure(description: "the workers did not start (their reason is logged above)")
         }
@@ -93,7 +93,7 @@ public final class WorkerMaster {
             switch received {
             case SIGTERM, SIGINT:
                 ServerLog.info("master: signal \(received): workers finish what is in flight, then stop")
-                stopAll(generation: nil)
+                stopAll(generation: nil, signal: SIGINT)
                 socket.close()
                 ServerLog.info("stopped")
                 return
@@ -151,16 +151,18 @@ public final class WorkerMaster {
             stopAll(generation: previous, wait: false)
             ServerLog.info("master: reloaded: generation \(generation) serves; the previous one drains")
         } else {
-            stopAll(generation: generation, wait: true)
+            stopAll(generation: generation, signal: SIGINT)
             generation = previous
             ServerLog.error("master: reload failed (see the new workers' log lines); the previous workers keep serving")
         }
     }
 
-    /// SIGTERM to the workers of one generation (nil: all), and, when asked, waits until they are gone.
-    private func stopAll(generation target: Int?, wait: Bool = true) {
+    /// Stops the workers of one generation (nil: all) and, when asked, waits until they are gone. SIGTERM (a
+    /// reload's previous generation) has them serve nginx's kept connections until nginx closes them, as the new
+    /// generation takes over; SIGINT (the service stopping) closes those once answered.
+    private func stopAll(generation target: Int?, signal: Int32 = SIGTERM, wait: Bool = true) {
         let chosen = workers.values.filter { target == nil || $0.generation == target }
-        for worker in chosen { kill(worker.pid, SIGTERM) }
+        for worker in chosen { kill(worker.pid, signal) }
         guard wait else { return }
         let deadline = Date().addingTimeInterval(60)
         for worker in chosen {

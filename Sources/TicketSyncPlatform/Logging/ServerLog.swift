@@ -59,6 +59,7 @@ public enum ServerLog {
         switch format {
         case .text:
             var line = Array("ticketsync \(level): ".utf8)
+            line.reserveCapacity(line.count + message.utf8.count + 16 + (requestID?.utf8.count ?? 0) + 12)
             escaped(message, into: &line)
             if let requestID {
                 line += " request_id=".utf8
@@ -80,6 +81,13 @@ public enum ServerLog {
 
     /// Control characters (a newline in a decoded path, say) as `\n`, `\r`, `\t` or `\xHH`, and `\` as `\\`.
     static func escaped(_ text: String, into line: inout [UInt8]) {
+        // Nearly every line has nothing to escape: one scan of its bytes, then one copy (this runs for every request).
+        let plain = text.utf8.withContiguousStorageIfAvailable { bytes -> Bool in
+            for byte in bytes where byte < 0x20 || byte == 0x7F || byte == UInt8(ascii: "\\") { return false }
+            line.append(contentsOf: bytes)
+            return true
+        }
+        if plain == true { return }
         for byte in text.utf8 {
             switch byte {
             case UInt8(ascii: "\\"): line += [UInt8(ascii: "\\"), UInt8(ascii: "\\")]

@@ -22,7 +22,10 @@ final class PGResult: @unchecked Sendable {
         name.withCString { wanted in
             var index: Int32 = 0
             while index < width {
-                if let field = PQfname(handle, index), strcmp(field, wanted) == 0 { return index }
+                // The first byte rules out most columns without a call to strcmp.
+                if let field = PQfname(handle, index), field.pointee == wanted.pointee, strcmp(field, wanted) == 0 {
+                    return index
+                }
                 index += 1
             }
             return nil

@@ -11,6 +11,7 @@ public final class Metrics: Sendable {
     private let trackerCalls: [String: Histogram]
     private let inboundSlots: [String: [InboundMetric.Reason: Int?]]
     private let restarts: Int?
+    private let connections: Int?
     private let driftSlots: [String: [String: Int?]]
     private let sweepSlots: [String: [String: Int?]]
     private let sweepDurations: [String: Histogram]
@@ -51,6 +52,7 @@ public final class Metrics: Sendable {
                 )
             })
         restarts = region.slot(Name.restarts)
+        connections = region.slot(Name.connections)
         func table(_ name: String, _ label: String, _ values: [String]) -> [String: [String: Int?]] {
             Dictionary(
                 uniqueKeysWithValues: providers.map { provider in
@@ -109,6 +111,9 @@ public final class Metrics: Sendable {
     }
 
     public func workerRestarted() { add(restarts) }
+
+    /// A FastCGI connection accepted from nginx (a kept one serves many requests: compare with the requests).
+    public func connectionAccepted() { add(connections) }
 
     private func add(_ slot: Int?, _ value: UInt64 = 1) {
         if let slot, value > 0 { region.add(slot, value) }
@@ -267,6 +272,7 @@ extension Metrics {
         static let trackerDuration = "ticketsync_tracker_request_duration_seconds"
         static let inbound = "ticketsync_inbound_total"
         static let restarts = WorkerMaster.restartsSeries
+        static let connections = "ticketsync_fastcgi_connections_accepted_total"
         static let outboxEvents = "ticketsync_outbox_events"
         static let outboxOldest = "ticketsync_outbox_oldest_pending_age_seconds"
         static let databaseUp = "ticketsync_database_up"

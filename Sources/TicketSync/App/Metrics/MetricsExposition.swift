@@ -48,6 +48,9 @@ enum MetricsExposition {
             name: Metrics.Name.restarts, kind: .counter,
             help: "Worker processes that ended unexpectedly and were replaced by the master."),
         Family(
+            name: Metrics.Name.connections, kind: .counter,
+            help: "FastCGI connections accepted from nginx (kept connections carry many requests each)."),
+        Family(
             name: Metrics.Name.databaseUp, kind: .gauge,
             help: "1 when this scrape could read the outbox from PostgreSQL, else 0."),
     ]
