@@ -321,16 +321,22 @@ def drain(processes):
     return {"events": held, "seconds": seconds, "left": left, "failed": failed}
 
 
+def start_ticketsync(processes):
+    """The responder behind its own nginx, both added to `processes`; returns nginx's base URL once it is ready."""
+    ts_socket, responder = start_responder("ticketsync")
+    processes.append(responder)
+    time.sleep(0.5)
+    ts_port, ts_nginx = start_nginx("nginx-ticketsync", ts_socket)
+    processes.append(ts_nginx)
+    ts = f"http://127.0.0.1:{ts_port}"
+    wait_ok(ts + "/readyz")
+    return ts
+
+
 def scale_main():
     processes = []
     try:
-        ts_socket, responder = start_responder("ticketsync")
-        processes.append(responder)
-        time.sleep(0.5)
-        ts_port, ts_nginx = start_nginx("nginx-ticketsync", ts_socket)
-        processes.append(ts_nginx)
-        ts = f"http://127.0.0.1:{ts_port}"
-        wait_ok(ts + "/readyz")
+        ts = start_ticketsync(processes)
         small = scale_cases(ts, 10, THREAD_PATH)
         started = time.monotonic()
         subprocess.run(["psql", DATABASE_URL, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-f",
@@ -377,13 +383,7 @@ def soak_main():
     windows = int(os.environ.get("BENCH_SOAK_WINDOWS", "4"))
     processes = []
     try:
-        ts_socket, responder = start_responder("ticketsync")
-        processes.append(responder)
-        time.sleep(0.5)
-        ts_port, ts_nginx = start_nginx("nginx-ticketsync", ts_socket)
-        processes.append(ts_nginx)
-        ts = f"http://127.0.0.1:{ts_port}"
-        wait_ok(ts + "/readyz")
+        ts = start_ticketsync(processes)
         lines = [f"Soak: {windows} windows of {DURATION}s, wrk -t2 -c{SCALE_CONNECTIONS} through nginx, 80 % thread "
                  f"GET / 20 % comment POST on three threads, ticketsync {WORKERS} workers x {THREADS} threads, "
                  f"{os.cpu_count()} cores.", "",
