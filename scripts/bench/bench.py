@@ -46,12 +46,21 @@ def free_port():
         return probe.getsockname()[1]
 
 
-def start_nginx(name, socket_path):
+def start_nginx(name, socket_path, kept=True):
+    """nginx as shipped in front of `socket_path`. `kept=False` turns the shipped `fastcgi_keep_conn on` off: the C
+    libfcgi responder keeps its reference shape (a connection per request), since libfcgi pins a thread to each kept
+    connection and the 8 threads would then serve at most 8 of nginx's connections."""
     port = free_port()
     conf = subprocess.check_output(["bash", str(REPO / "scripts/render-nginx.sh"), str(RUN / name), str(port),
                                     str(socket_path)], text=True).strip()
     # Benchmarks measure the server, not its access log.
     text = Path(conf).read_text().replace(f"access_log {RUN / name}/access.log ticketsync;", "access_log off;")
+    if not kept:
+        for snippet in ("ticketsync.conf", "ticketsync-metrics.conf"):
+            source = REPO / "nginx" / snippet if snippet == "ticketsync.conf" else RUN / name / snippet
+            copy = RUN / name / snippet
+            copy.write_text(source.read_text().replace("fastcgi_keep_conn on;", "fastcgi_keep_conn off;"))
+        text = text.replace(f"include {REPO}/nginx/ticketsync.conf;", f"include {RUN / name}/ticketsync.conf;")
     Path(conf).write_text(text)
     process = subprocess.Popen(["nginx", "-p", str(RUN / name), "-c", conf, "-e", str(RUN / name / "error.log")])
     return port, process
@@ -194,7 +203,7 @@ def main():
         processes.append(subprocess.Popen([os.environ["FIXED_RESPONDER"], str(fixed_socket), str(C_THREADS)]))
         time.sleep(0.5)
         ts_port, ts_nginx = start_nginx("nginx-ticketsync", ts_socket)
-        fixed_port, fixed_nginx = start_nginx("nginx-fixed", fixed_socket)
+        fixed_port, fixed_nginx = start_nginx("nginx-fixed", fixed_socket, kept=False)
         processes += [ts_nginx, fixed_nginx]
         ts, fixed = f"http://127.0.0.1:{ts_port}", f"http://127.0.0.1:{fixed_port}"
         wait_ok(ts + "/readyz")

@@ -24,7 +24,6 @@ struct LinearProvider: TicketProvider {
     /// that raced another attempt of the same key finds that attempt's issue. A refusal that blames mapped fields is
     /// `fieldsRefused` (422).
     func createTicket(_ draft: TicketDraft, key: CreationKey) throws -> CreatedTicket {
-        let request = draft.request
         let id = LinearID.issue(key)
         if key.resumed, let existing = try findIssue(id: id) { return existing }
         let result = client.send(

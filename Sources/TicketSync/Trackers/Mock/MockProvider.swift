@@ -12,7 +12,6 @@ public struct MockProvider: TicketProvider {
     public let mintedSequence: String? = "ticket_sync.mock_ticket_number"
 
     public func createTicket(_ draft: TicketDraft, key: CreationKey) throws -> CreatedTicket {
-        let request = draft.request
         guard let number = key.mintedNumber else { throw APIError.internalError }  // minted by the use case
         let externalID = "mock-TCK-\(number)"
         return CreatedTicket(
