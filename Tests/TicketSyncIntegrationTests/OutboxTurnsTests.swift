@@ -34,7 +34,8 @@ extension OutboxTests {
         ).single("connection").string("id")
     }
 
-    private func event(_ db: PGConnection, org: TestDatabase.Org, connection: String, n: Int) throws {
+    @discardableResult
+    private func event(_ db: PGConnection, org: TestDatabase.Org, connection: String, n: Int) throws -> TicketLinkID {
         // One active link per evidence request: a request of its own for each.
         let request = try db.query(
             "INSERT INTO evidence_requests (id, org_id, title) VALUES (gen_random_uuid(), $1, 'Turns') RETURNING id",
@@ -47,6 +48,7 @@ extension OutboxTests {
         try OutboxStore(db: db).enqueue(
             link: link, commentID: nil, type: .close, eventID: UUID().uuidString.lowercased(),
             body: .object(["n": .int(n)]))
+        return link.id
     }
 
     /// Leaves nothing due behind for the suite's global claims.
@@ -122,6 +124,34 @@ extension OutboxTests {
         let total = try results.map { try $0.get() }.reduce(0, +)
         #expect(total == 3, "eight loops together claimed \(total) of A's events; the cap is 3")
         #expect(try delivering(lanes, lanes.a) == 3)
+    }
+
+    /// One connection, two tickets: the first's head is backing off with more events queued behind it than the
+    /// claim's first look covers (`OutboxStore.headWindow`); the second ticket's one event came later.
+    @Test func aBusyTicketsBacklogDoesNotHoldBackTheOtherTicketsOfItsConnection() throws {
+        let lanes = try lanes(eventsOfA: 0)
+        defer { try? cancel(lanes) }
+        try lanes.db.query("UPDATE ticket_sync.outbox SET state = 'cancelled' WHERE org_id = $1", [lanes.org.id])
+        let busy = try event(lanes.db, org: lanes.org, connection: lanes.a, n: 0)
+        try lanes.db.query(
+            """
+            INSERT INTO ticket_sync.outbox (org_id, link_id, provider, event_type, body, connection_id)
+            SELECT org_id, link_id, provider, 'ticket.close', '{}', connection_id
+            FROM ticket_sync.outbox, generate_series(1, $2::int) WHERE link_id = $1
+            """, [busy.rawValue, String(OutboxStore.headWindow * 3)])
+        let head = try lanes.db.query(
+            "SELECT min(id) AS id FROM ticket_sync.outbox WHERE link_id = $1", [busy.rawValue]
+        ).single("head").int("id")
+        try lanes.db.query(
+            "UPDATE ticket_sync.outbox SET next_attempt_at = now() + interval '1 hour' WHERE id = $1", [String(head)])
+        let other = try event(lanes.db, org: lanes.org, connection: lanes.a, n: 1)
+
+        let first = try claimTurn(lanes.db, after: nil)
+        #expect(first?.event.linkID == other, "the other ticket's event is claimed past the busy ticket's backlog")
+        #expect(try claimTurn(lanes.db, after: nil)?.lane != lanes.a, "nothing behind the busy ticket's head is due")
+        try lanes.db.query("UPDATE ticket_sync.outbox SET next_attempt_at = now() WHERE id = $1", [String(head)])
+        let next = try claimTurn(lanes.db, after: nil)
+        #expect(next?.event.id == head, "the busy ticket's head goes first once due")
     }
 
     @Test func noMoreThanTheOrgCapOfOneOrgsEventsAreInFlightAcrossItsConnections() throws {

@@ -29,8 +29,11 @@ struct ScalePlanTests {
         return (plan, count("hit") + count("read"))
     }
 
-    /// A busy ticket: a link with 3,000 events queued behind its first (comments posted faster than delivered).
-    @Test func readingALinkDoesNotReadItsQueue() throws {
+    enum Waiting { case all, head }
+
+    /// A link with 3,000 pending events (`provider` is also the lane): all of them waiting an hour for their next
+    /// attempt, or only the first (a head backing off, the rest due behind it). Analyzed, as autovacuum would.
+    func busyTicket(provider: String, waiting: Waiting) throws -> (PGConnection, TestDatabase.Org, TicketLink) {
         let db = try TestDatabase.connect()
         let org = try TestDatabase.makeOrg(db)
         let link = try TicketLinkStore(db: db).insert(
@@ -39,10 +42,17 @@ struct ScalePlanTests {
         try db.query(
             """
             INSERT INTO ticket_sync.outbox (org_id, link_id, provider, event_type, body, state, next_attempt_at)
-            SELECT $1, $2, 'mock', 'ticket.close', '{}', 'pending', now() + interval '1 hour'
-            FROM generate_series(1, 3000)
-            """, [org.id, link.id.rawValue])
+            SELECT $1, $2, $3, 'ticket.close', '{}', 'pending',
+                   CASE WHEN n = 1 OR $4 THEN now() + interval '1 hour' ELSE now() END
+            FROM generate_series(1, 3000) n
+            """, [org.id, link.id.rawValue, provider, waiting == .all ? "true" : "false"])
         try db.query("ANALYZE ticket_sync.outbox")
+        return (db, org, link)
+    }
+
+    /// A busy ticket: a link with 3,000 events queued behind its first (comments posted faster than delivered).
+    @Test func readingALinkDoesNotReadItsQueue() throws {
+        let (db, org, link) = try busyTicket(provider: "mock", waiting: .all)
         let read = try explain(
             db, "SELECT \(TicketLinkStore.columns) FROM ticket_sync.ticket_links l WHERE l.org_id = $1 AND l.id = $2",
             [org.id, link.id.rawValue])
@@ -51,6 +61,28 @@ struct ScalePlanTests {
         #expect(
             read.plan.components(separatedBy: "using outbox_failed_per_link").count == 3,
             "a link's failed events read through the queue:\n\(read.plan)")
+    }
+
+    /// A busy ticket: 3,000 events queued behind a head that is backing off. A claim looking at its lane reads the
+    /// lane's first events and then one entry per link, not the backlog.
+    @Test func aClaimDoesNotWalkABusyTicketsBacklog() throws {
+        let lane = "plan-lane-\(UUID().uuidString)"
+        let (db, _, link) = try busyTicket(provider: lane, waiting: .head)
+        defer {
+            _ = try? db.query(
+                "UPDATE ticket_sync.outbox SET state = 'cancelled' WHERE link_id = $1", [link.id.rawValue])
+        }
+        // The lane's part of the claim, as `turnSQL` runs it for each lane in turn ($2, $3 and $6 are the turn's).
+        let claim = try explain(
+            db,
+            """
+            SELECT d.id, $2::int, $3::int FROM (SELECT $1::text AS lane) t
+            CROSS JOIN LATERAL (\(OutboxStore.laneDueSQL) LIMIT 1) d
+            """,
+            [lane, "0", "0", nil, nil])
+        #expect(claim.plan.contains("(actual rows=0 loops=1)"), "nothing is due:\n\(claim.plan)")
+        #expect(claim.plan.contains("using outbox_open_per_lane_link"), "\(claim.plan)")
+        #expect(claim.buffers < 300, "the claim read \(claim.buffers) buffers:\n\(claim.plan)")
     }
 
     /// A thread of 3,000: its first and last pages read the page through the thread index, not the thread.

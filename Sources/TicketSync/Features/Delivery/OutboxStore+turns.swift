@@ -51,11 +51,50 @@ extension OutboxStore {
     /// Due (as in `claim`) and first of its link. $4 the grace, $5 the deliverable deployment-default providers.
     private static let dueSQL = due(grace: 4, providers: 5)
 
+    /// How many of a lane's oldest open events the claim looks at before it skips through the lane's links.
+    static let headWindow = 32
+
+    /// A lane's oldest due event (`t.lane`), locked. Only a link's first open event can be due, so it is looked for
+    /// among the lane's link heads, in two steps: first among the lane's `headWindow` oldest open events (where it is
+    /// when the queue is short or spread over many links, as in a drain); when none of those is due (a busy ticket
+    /// whose head is in flight or backing off, its backlog in front of the other tickets' events), the lane's links
+    /// are skipped through in `outbox_open_per_lane_link` (one probe per link, however long its backlog) and the
+    /// oldest due head among them is taken. Walking the lane by id instead read a busy ticket's whole backlog on every
+    /// claim (docs/performance.md, "Scale"). Parameters as in `turnSQL` ($4 the grace, $5 the providers).
+    static let laneDueSQL = """
+        SELECT * FROM (
+            SELECT o.id FROM (
+                SELECT w.id FROM ticket_sync.outbox w
+                WHERE \(lane("w")) = t.lane AND w.state NOT IN ('delivered', 'cancelled')
+                ORDER BY \(lane("w")), w.id LIMIT \(headWindow)) first_open
+            JOIN ticket_sync.outbox o ON o.id = first_open.id
+            WHERE \(dueSQL)
+            ORDER BY o.id LIMIT 1
+            FOR UPDATE OF o SKIP LOCKED) oldest
+        UNION ALL
+        SELECT * FROM (
+            WITH RECURSIVE heads(link_id, id) AS (
+                (SELECT h.link_id, h.id FROM ticket_sync.outbox h
+                 WHERE \(lane("h")) = t.lane AND h.state NOT IN ('delivered', 'cancelled')
+                 ORDER BY \(lane("h")), h.link_id, h.id LIMIT 1)
+                UNION ALL
+                SELECT n.link_id, n.id FROM heads p CROSS JOIN LATERAL (
+                    SELECT h.link_id, h.id FROM ticket_sync.outbox h
+                    WHERE \(lane("h")) = t.lane AND h.state NOT IN ('delivered', 'cancelled')
+                      AND h.link_id > p.link_id
+                    ORDER BY \(lane("h")), h.link_id, h.id LIMIT 1) n
+            )
+            SELECT o.id FROM ticket_sync.outbox o
+            WHERE o.id = ANY (ARRAY(SELECT heads.id FROM heads)) AND \(dueSQL)
+            ORDER BY o.id LIMIT 1
+            FOR UPDATE OF o SKIP LOCKED) headed
+        """
+
     /// The lanes with open events, found by skipping through `outbox_open_per_lane` (one probe per lane, however
     /// long a lane's backlog), each with its org when it is a connection; those below the lane cap ($2) whose org
     /// is below the org cap ($6), in turn order: after $1 first, then from the first lane again; the first of them
-    /// with a due event gives its oldest.
-    private static let turnSQL = """
+    /// with a due event gives its oldest (`laneDueSQL`).
+    static let turnSQL = """
         WITH RECURSIVE lanes(lane, org) AS (
             (SELECT \(lane("o")), \(laneOrg("o")) FROM ticket_sync.outbox o
              WHERE o.state NOT IN ('delivered', 'cancelled')
@@ -76,10 +115,8 @@ extension OutboxStore {
             ORDER BY (l.lane <= $1::text) IS TRUE, l.lane
         ), due AS (
             SELECT d.id, t.lane FROM turns t CROSS JOIN LATERAL (
-                SELECT o.id FROM ticket_sync.outbox o
-                WHERE \(lane("o")) = t.lane AND \(dueSQL)
-                ORDER BY o.id LIMIT 1
-                FOR UPDATE OF o SKIP LOCKED) d
+                \(laneDueSQL)
+                LIMIT 1) d
             LIMIT 1
         )
         UPDATE ticket_sync.outbox o
