@@ -144,6 +144,35 @@ struct OutboxTests {
         #expect(left == ["pending"], "undelivered events are never pruned")
     }
 
+    /// A loop draining a ticket's backlog claims each next event in the round trip that records the one before.
+    @Test func aBacklogDrainsInOrderAtOneRoundTripPerEvent() throws {
+        let f = try fixture()
+        let ids = try enqueue(f, 5)
+        let http = RecordingHTTP()
+        http.answer = .response(status: 200, headers: [:], body: [])
+        let settings = Settings(environment: [
+            "TICKET_WEBHOOK_URL": "http://127.0.0.1:1/h", "TICKET_WEBHOOK_SECRET": "s",
+        ])
+        let deliverer = Deliverer(
+            db: f.db, providers: ProviderRegistry(settings: settings, http: http), policy: DeliveryPolicy())
+        let timeouts = HTTPTimeouts(connect: 1, total: 1)
+        var event = try #require(try claim(f).first)
+        var delivered: [String] = []
+        while true {
+            f.db.meter.reset()
+            let attempt = try deliverer.attempt(event, timeouts: timeouts, chaining: true)
+            #expect(attempt.delivered)
+            #expect(f.db.meter.roundTrips == 1, "the outcome and the next claim in one round trip")
+            delivered.append(event.eventID)
+            guard let next = attempt.next else { break }
+            #expect(next.attempts == 1 && next.linkID == f.link.id, "claimed under a lease of its own")
+            event = next
+        }
+        #expect(delivered == ids)
+        #expect(http.sent.count == 5)
+        #expect(try claim(f).isEmpty)
+    }
+
     @Test func retriesAreScheduledLaterAndTheLimitMarksTheCommentFailed() throws {
         let f = try fixture()
         let comments = CommentStore(db: f.db)

@@ -35,22 +35,16 @@ public struct Deliverer {
                     graceSeconds: graceSeconds, providers: providers.deliverable)
             else { break }
             lane = turn.lane
-            attempted += 1
-            guard try quickly({ try attempt(turn.event, timeouts: timeouts).delivered }) else { continue }
-            for _ in 0..<Self.drainLimit {
-                guard let next = try claimNext(linkID: turn.event.linkID.rawValue, timeouts: timeouts) else { break }
+            // Each quick delivery claims the link's next event in the round trip that records it.
+            var event = turn.event
+            for chained in 0...Self.drainLimit {
                 attempted += 1
-                guard try quickly({ try attempt(next, timeouts: timeouts).delivered }) else { break }
+                let next = try attempt(event, timeouts: timeouts, chaining: chained < Self.drainLimit).next
+                guard let next else { break }
+                event = next
             }
         }
         return attempted
-    }
-
-    /// Whether `delivered` came true within `drainAnswerMilliseconds`.
-    private func quickly(_ delivered: () throws -> Bool) rethrows -> Bool {
-        let started = DispatchTime.now().uptimeNanoseconds
-        let ok = try delivered()
-        return ok && DispatchTime.now().uptimeNanoseconds - started < Self.drainAnswerMilliseconds * 1_000_000
     }
 
     /// A link is drained back to back only while its tracker answers within this.
@@ -78,7 +72,14 @@ public struct Deliverer {
     static let drainLimit = 64
 
     private func claimNext(linkID: String, timeouts: HTTPTimeouts) throws -> OutboxEvent? {
-        try OutboxStore(db: db).claim(limit: 1, leaseSeconds: Self.lease(timeouts), linkID: TicketLinkID(linkID)).first
+        try db.query(Self.claimNextStatement(linkID: TicketLinkID(linkID), timeouts: timeouts)).all.map(
+            OutboxStore.decode
+        )
+        .first
+    }
+
+    static func claimNextStatement(linkID: TicketLinkID, timeouts: HTTPTimeouts) -> PGStatement {
+        OutboxStore.claimStatement(limit: 1, leaseSeconds: lease(timeouts), linkID: linkID)
     }
 
     static func lease(_ timeouts: HTTPTimeouts) -> Int { timeouts.totalSeconds + 30 }
@@ -91,13 +92,20 @@ public struct Deliverer {
         var comment: Comment? = nil
         /// What it counts as in the metrics.
         var metric: DeliveryMetric = .delivered
+        /// The link's next event, claimed with this outcome (see `attempt(_:timeouts:provider:chaining:)`).
+        var next: OutboxEvent? = nil
     }
 
     /// Sends a claimed event through its tracker and records the outcome. `provider`: the event's tracker when the
     /// caller has already resolved it (a comment's first attempt); otherwise it is resolved from the event.
-    func attempt(_ event: OutboxEvent, timeouts: HTTPTimeouts, provider known: (any TicketProvider)? = nil) throws
-        -> Attempt
-    {
+    /// `chaining`: when the tracker took it within `drainAnswerMilliseconds`, the link's next event is claimed in
+    /// the same round trip as the outcome (`Attempt.next`), so a backlog on one ticket drains in order at one round
+    /// trip per event, and a slow tracker never holds the loop from the other connections' turns.
+    func attempt(
+        _ event: OutboxEvent, timeouts: HTTPTimeouts, provider known: (any TicketProvider)? = nil,
+        chaining: Bool = false
+    ) throws -> Attempt {
+        let started = DispatchTime.now().uptimeNanoseconds
         let outcome: DeliveryOutcome
         do {
             // A corrupt stored body is never sent as an empty event: the event fails for good, naming why.
@@ -118,14 +126,18 @@ public struct Deliverer {
             ServerLog.error("delivery: \(corrupt)")
             outcome = .giveUp(reason: corrupt.description, status: nil)
         }
-        let attempt = try record(event, outcome)
+        let quick = DispatchTime.now().uptimeNanoseconds - started < Self.drainAnswerMilliseconds * 1_000_000
+        let attempt = try record(event, outcome, claimingNextFor: chaining && quick ? timeouts : nil)
         providers.metrics?.delivery(provider: event.provider, attempt.metric)
         return attempt
     }
 
     /// One round trip and one transaction per outcome: the outbox update, then the comment's, in one pipeline. The
     /// comment statements apply only while this claim's lease held (see `CommentStore.syncedStatement`).
-    private func record(_ event: OutboxEvent, _ outcome: DeliveryOutcome) throws -> Attempt {
+    /// `claimingNextFor`: claim the link's next event after a delivery, leased for calls with these timeouts.
+    private func record(_ event: OutboxEvent, _ outcome: DeliveryOutcome, claimingNextFor chain: HTTPTimeouts?) throws
+        -> Attempt
+    {
         switch outcome {
         case .delivered(let externalCommentID, let echo):
             var statements = [OutboxStore.deliveredStatement(event, status: nil)]
@@ -145,11 +157,20 @@ public struct Deliverer {
             // The tracker answers again after a failed sweep: sweep it now (webhooks were likely lost meanwhile).
             statements.append(
                 SweepStore.sweepNowIfFailedStatement(connectionID: event.connectionID?.rawValue, kind: event.provider))
+            // After this one is recorded (the same transaction), the link's next event is its first open one.
+            if let chain {
+                statements.append(Self.claimNextStatement(linkID: event.linkID, timeouts: chain))
+            }
             let rows = try db.pipeline(statements)
-            guard try rows.at(0).affected == 1 else { return leaseLost(event) }
+            let next = chain != nil ? try rows.at(statements.count - 1).first.map(OutboxStore.decode) : nil
+            guard try rows.at(0).affected == 1 else {
+                var lost = leaseLost(event)
+                lost.next = next
+                return lost
+            }
             return Attempt(
                 delivered: true, echo: recorded > 2 ? try rows.at(2).first.map(CommentStore.decode) : nil,
-                comment: recorded > 1 ? try rows.at(1).first.map(CommentStore.decode) : nil)
+                comment: recorded > 1 ? try rows.at(1).first.map(CommentStore.decode) : nil, next: next)
         case .retry(let reason, let status, let retryAfter) where !policy.givesUp(afterAttempt: event.attempts):
             let delay = policy.delayMilliseconds(afterAttempt: event.attempts, retryAfterSeconds: retryAfter)
             let statement = OutboxStore.retryStatement(event, afterMilliseconds: delay, status: status, reason: reason)

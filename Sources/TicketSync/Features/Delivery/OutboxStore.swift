@@ -57,6 +57,19 @@ public struct OutboxStore {
         graceSeconds: Int? = nil, providers: [String]? = nil
     ) throws -> [OutboxEvent] {
         try db.query(
+            Self.claimStatement(
+                limit: limit, leaseSeconds: leaseSeconds, eventID: eventID, linkID: linkID, graceSeconds: graceSeconds,
+                providers: providers)
+        ).all.map(Self.decode)
+    }
+
+    /// `claim` as a statement, for a pipeline (the delivery loop claims a link's next event with the outcome of
+    /// the one before).
+    static func claimStatement(
+        limit: Int, leaseSeconds: Int, eventID: String? = nil, linkID: TicketLinkID? = nil,
+        graceSeconds: Int? = nil, providers: [String]? = nil
+    ) -> PGStatement {
+        PGStatement(
             """
             WITH due AS (
                 SELECT o.id FROM ticket_sync.outbox o
@@ -78,8 +91,7 @@ public struct OutboxStore {
             [
                 String(limit), String(leaseSeconds), eventID, linkID?.rawValue, graceSeconds.map(String.init),
                 providers.map { "{" + $0.joined(separator: ",") + "}" },
-            ]
-        ).all.map(Self.decode)
+            ])
     }
 
     /// The state changes below apply only while the event is still 'delivering' under the lease this claim took:
