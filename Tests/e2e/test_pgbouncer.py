@@ -7,7 +7,6 @@ import shutil
 import socket
 import subprocess
 import tempfile
-import time
 from pathlib import Path
 
 import pytest
@@ -16,6 +15,7 @@ import requests
 from conftest import DATABASE_URL, own_world, wait_for
 
 PGBOUNCER = shutil.which("pgbouncer") or "/usr/sbin/pgbouncer"
+REPO = Path(__file__).resolve().parents[2]
 
 
 def free_port():
@@ -27,31 +27,12 @@ def free_port():
 @pytest.fixture
 def bouncer():
     """PgBouncer on 127.0.0.1 in front of the suite's cluster (its unix socket), transaction pooling, one server
-    connection per database and user, run as `postgres` (it refuses root)."""
+    connection per database and user (scripts/pgbouncer.sh, shared with make bench)."""
     if not os.path.exists(PGBOUNCER):
         pytest.fail("pgbouncer is not installed (make test installs it)")
-    socket_dir = DATABASE_URL.split("host=")[1].split("&")[0]
-    pg_port = DATABASE_URL.split("port=")[1].split("&")[0]
     folder = Path(tempfile.mkdtemp(prefix="pgbouncer-"))
     port = free_port()
-    (folder / "userlist.txt").write_text('"postgres" ""\n"ticketsync_runtime" ""\n')
-    (folder / "pgbouncer.ini").write_text(f"""[databases]
-* = host={socket_dir} port={pg_port}
-
-[pgbouncer]
-listen_addr = 127.0.0.1
-listen_port = {port}
-unix_socket_dir =
-auth_type = trust
-auth_file = {folder}/userlist.txt
-pool_mode = transaction
-default_pool_size = 1
-ignore_startup_parameters = extra_float_digits,options
-logfile = {folder}/pgbouncer.log
-pidfile = {folder}/pgbouncer.pid
-""")
-    subprocess.run(["chown", "-R", "postgres", str(folder)], check=True)
-    process = subprocess.Popen(["runuser", "-u", "postgres", "--", PGBOUNCER, str(folder / "pgbouncer.ini")],
+    process = subprocess.Popen(["bash", str(REPO / "scripts/pgbouncer.sh"), str(folder), str(port), "1", DATABASE_URL],
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
     def listening():

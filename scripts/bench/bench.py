@@ -6,7 +6,6 @@ import hmac
 import json
 import os
 import re
-import shutil
 import signal
 import subprocess
 import time
@@ -34,7 +33,6 @@ LIST_PATH = f"/api/v1/orgs/{ORG}/evidence-requests"
 AUDIT_PATH = f"/api/v1/orgs/{ORG}/ticket-sync/audit"
 SCALE = os.environ.get("BENCH_SCALE", "")
 SCALE_CONNECTIONS = int(os.environ.get("BENCH_SCALE_CONNECTIONS", "32"))
-PGBOUNCER = shutil.which("pgbouncer") or "/usr/sbin/pgbouncer"
 HOOK_BODY = json.dumps({"external_id": "bench-hook", "status": "in_progress"})
 HOOK_SIGNATURE = "sha256=" + hmac.new(SECRET.encode(), HOOK_BODY.encode(), hashlib.sha256).hexdigest()
 
@@ -159,33 +157,10 @@ def start_responder(name, database_url=DATABASE_URL):
 def start_pgbouncer():
     """PgBouncer (Debian 12's 1.18) in transaction mode in front of the bench cluster, with its default settings
     (no prepared statements carried): the responder notices and runs without them. Run as postgres when root."""
-    socket_dir = re.search(r"host=([^&]+)", DATABASE_URL).group(1)
-    pg_port = re.search(r"port=(\d+)", DATABASE_URL).group(1)
-    folder = RUN / "pgbouncer"
-    folder.mkdir(exist_ok=True)
     port = free_port()
-    (folder / "userlist.txt").write_text('"postgres" ""\n')
-    (folder / "pgbouncer.ini").write_text(f"""[databases]
-* = host={socket_dir} port={pg_port}
-
-[pgbouncer]
-listen_addr = 127.0.0.1
-listen_port = {port}
-unix_socket_dir =
-auth_type = trust
-auth_file = {folder}/userlist.txt
-pool_mode = transaction
-default_pool_size = {WORKERS * (THREADS + 1)}
-max_client_conn = 1000
-ignore_startup_parameters = extra_float_digits,options
-logfile = {folder}/pgbouncer.log
-pidfile = {folder}/pgbouncer.pid
-""")
-    command = [PGBOUNCER, str(folder / "pgbouncer.ini")]
-    if os.getuid() == 0:
-        subprocess.run(["chown", "-R", "postgres", str(folder)], check=True)
-        command = ["runuser", "-u", "postgres", "--"] + command
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(["bash", str(REPO / "scripts/pgbouncer.sh"), str(RUN / "pgbouncer"), str(port),
+                                str(WORKERS * (THREADS + 1)), DATABASE_URL],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     database = DATABASE_URL.split("@/")[1].split("?")[0]
     return f"postgresql://postgres@127.0.0.1:{port}/{database}", process
 
