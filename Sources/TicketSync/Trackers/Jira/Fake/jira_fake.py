@@ -32,16 +32,13 @@ class FakeJira(FakeServer):
     "Team is required."}`), as is a value it does not allow, a field not on the create screen, a malformed `duedate`
     or an unknown assignee. The create metadata is served one project at a time (`GET /issue/createmeta/{project}/
     issuetypes[/{issueTypeId}]`, paged by `meta_page`; Cloud pages name their items `issueTypes`/`fields`, Data Center
-    `values` with `isLast`), while the all-projects `GET /issue/createmeta` is refused (gone in Data Center 9.0,
-    JRASERVER-74965; deprecated on Cloud, CHANGE-1304). `users` is who `GET /user/search` finds (`query=` on Cloud,
+    `values` with `isLast`); the all-projects `GET /issue/createmeta` is gone in Data Center 9.0 (404, JRASERVER-74965)
+    and deprecated on Cloud (CHANGE-1304), where it still answers in its old shape. `users` is who `GET /user/search` finds (`query=` on Cloud,
     where hidden e-mail addresses are left out of the answer; `username=` on Data Center). `PUT /issue/{key}` edits an
     issue's fields (204). An issue's stored fields are `issues[key]["fields"]`."""
 
     ISSUE_TYPES = [("10001", "Bug"), ("10002", "Story"), ("10003", "Task"), ("10004", "Epic")]
     PRIORITIES = [("1", "High"), ("2", "Medium"), ("3", "Low")]
-    DEPRECATED_CREATEMETA = ("This endpoint has been deprecated (CHANGE-1304). Use GET /rest/api/2/issue/createmeta/"
-                             "{projectIdOrKey}/issuetypes and /issuetypes/{issueTypeId} instead.")
-
     REMOVED = ("The requested API has been removed. Please migrate to the /rest/api/3/search/jql API. A full "
                "migration guideline is available at https://developer.atlassian.com/changelog/#CHANGE-2046")
 
@@ -327,9 +324,11 @@ class FakeJira(FakeServer):
 
     def createmeta(self, r, rest):
         if not rest:
-            if self.deployment == "cloud":
-                return self.error(410, [self.DEPRECATED_CREATEMETA])
-            return self.error(404, ["No such path"])
+            # Data Center 9 removed it (JRASERVER-74965); Cloud documents it as deprecated (CHANGE-1304) and still
+            # answers, in its old shape. The service never calls it: tests assert so on the recorded calls.
+            if self.deployment != "cloud":
+                return self.error(404, ["No such path"])
+            return self.old_createmeta(r)
         if rest[0] not in (self.project, "10000"):
             return self.error(404, [f"No project could be found with key '{rest[0]}'."])
         if rest[1:] == ["issuetypes"]:
@@ -339,6 +338,18 @@ class FakeJira(FakeServer):
         if len(rest) == 3 and rest[1] == "issuetypes" and rest[2] in [i for i, _ in self.ISSUE_TYPES]:
             return self.paged(r, self.field_meta(), "fields")
         return self.error(404, ["The issue type selected is invalid."])
+
+    def old_createmeta(self, r):
+        """The deprecated all-projects createmeta: projects filtered by `projectKeys`, issue types with their fields
+        only when `expand` asks for `projects.issuetypes.fields`."""
+        keys = ",".join(r["query"].get("projectKeys", [])).split(",")
+        expand = ",".join(r["query"].get("expand", []))
+        fields = {f["fieldId"]: f for f in self.field_meta()}
+        types = [dict({"id": i, "name": n, "subtask": False},
+                      **({"fields": fields} if "projects.issuetypes.fields" in expand else {}))
+                 for i, n in self.ISSUE_TYPES]
+        projects = [{"id": "10000", "key": self.project, "name": "Compliance", "issuetypes": types}]
+        return 200, {}, {"expand": "projects", "projects": [p for p in projects if keys == [""] or p["key"] in keys]}
 
     @staticmethod
     def chosen(value):
