@@ -8,10 +8,12 @@ public enum APIToken {
         prefix + Hex.encode(Crypto.randomBytes(32))
     }
 
-    /// The stored form: hex of SHA-256 over the token's bytes.
+    /// The stored form: hex of SHA-256 over the token's bytes (remembered for the tokens seen last).
     public static func digestHex(_ token: String) -> String {
-        Hex.encode(Crypto.sha256(Array(token.utf8)))
+        digests.digest(of: token) { Hex.encode(Crypto.sha256(Array($0.utf8))) }
     }
+
+    static let digests = TokenDigestCache(capacity: 4096)
 
     /// Cheap shape check before any database work, so garbage never reaches a query.
     public static func looksValid(_ token: String) -> Bool {
