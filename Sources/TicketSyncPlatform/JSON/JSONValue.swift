@@ -46,6 +46,11 @@ public indirect enum JSONValue: Equatable, Sendable {
         case .string(let text): Self.writeString(text, into: &out)
         case .fragment(let bytes): out.append(contentsOf: bytes)
         case .array(let items):
+            // Rows rendered in bulk (a thread page's comments) are fragments: room for all of them at once, instead
+            // of the buffer doubling (and copying) several times on the way.
+            var fragments = 0
+            for case .fragment(let bytes) in items { fragments += bytes.count + 1 }
+            if fragments > 0 { out.reserveCapacity(out.count + fragments + 256) }
             out.append(UInt8(ascii: "["))
             for (index, item) in items.enumerated() {
                 if index > 0 { out.append(UInt8(ascii: ",")) }
