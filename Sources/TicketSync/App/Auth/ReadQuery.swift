@@ -27,10 +27,14 @@ public struct ReadQuery: Sendable {
         self.order = order
         self.gate = gate
         key = PGStatementKey()
-        // A subquery, not a CTE: the one authorization row is joined, never materialised.
+        // A subquery, not a CTE: the one authorization row is joined, never materialised. Its columns are sent
+        // with one row only (the data's first, or the lone row when there is no data) and are NULL in the others:
+        // repeated in every row of a thread page they cost PostgreSQL's output functions, the bytes on the socket and
+        // libpq's parsing twenty times over (the request's description among them).
         statement = """
-            SELECT auth.*, d.* FROM (\(AuthStore.principalSQL)) auth
-            LEFT JOIN LATERAL (SELECT true AS d_found, x.* FROM (\(sql)) x WHERE \(gate)) d ON true
+            SELECT \(AuthStore.authColumnsOnce), d.* FROM (\(AuthStore.principalSQL)) auth
+            LEFT JOIN LATERAL (
+                SELECT true AS d_found, row_number() OVER () AS d_row, x.* FROM (\(sql)) x WHERE \(gate)) d ON true
             \(order.map { "ORDER BY \($0)" } ?? "")
             """
     }
@@ -52,6 +56,15 @@ public struct ReadQuery: Sendable {
 }
 
 extension AuthStore {
+    /// `principalSQL`'s columns, each kept only in the row numbered 1 (or the lone row with no data) of a read.
+    static let authColumnsOnce =
+        [
+            "auth_user_id", "auth_display_name", "auth_email", "auth_permission", "auth_request_id",
+            "auth_request_org_id", "auth_title", "auth_description", "auth_status", "auth_token_id",
+            "auth_token_expires_at", "auth_token_stale",
+        ]
+        .map { "CASE WHEN coalesce(d.d_row, 1) = 1 THEN auth.\($0) END AS \($0)" }.joined(separator: ", ")
+
     /// Token → user, the user's permission in `$2`, and the evidence request `$3` of that org (members only). A
     /// revoked or expired token finds nothing (401). `auth_token_stale`: its last use is over a minute old.
     static let principalSQL = """
@@ -76,7 +89,11 @@ extension AuthStore {
         let rows = try db.query(read.statement, [APIToken.digestHex(token), org, request] + read.params, key: read.key)
             .all
         guard let first = rows.first else { return nil }
-        return (try Self.principal(from: first), rows.filter { $0.has("d_found") })
+        // Looked up once, not per row. The authorization is in the one row that has its user (see `init`).
+        let found = first.column("d_found")
+        let user = first.column("auth_user_id")
+        let authorization = rows.first { $0.bytes(at: user) != nil } ?? first
+        return (try Self.principal(from: authorization), rows.filter { $0.bytes(at: found) != nil })
     }
 
     static func principal(from row: PGRow) throws -> Principal {

@@ -1,0 +1,35 @@
+import Testing
+
+@testable import TicketSync
+@testable import TicketSyncPlatform
+
+/// A read route's statement carries the caller's authorization once, not in every row of its data.
+@Suite(.enabled(if: TestDatabase.available, "needs DATABASE_URL (make test provides it)"))
+struct ReadQueryTests {
+    func read(_ sql: String, order: String?) throws -> (principal: Principal, rows: [PGRow], withAuth: Int) {
+        let db = try TestDatabase.connect()
+        let org = try TestDatabase.makeOrg(db)
+        let query = ReadQuery(sql, order: order)
+        let read = try #require(
+            try AuthStore(db: db).authorizedRead(
+                token: org.adminToken, org: org.id, request: org.requestID, read: query))
+        #expect(read.principal.email.hasPrefix("admin-"))
+        #expect(read.principal.evidenceRequest?.title == "SOC 2 access review")
+        #expect(read.principal.permission == .configure)
+        let raw = try db.query(query.statement, [APIToken.digestHex(org.adminToken), org.id, org.requestID]).all
+        return (read.principal, read.rows, raw.filter { $0["auth_user_id"] != nil }.count)
+    }
+
+    @Test(arguments: ["d.n", "d.n DESC"])
+    func theAuthorizationIsInOneRowWhateverTheOrder(order: String) throws {
+        let read = try read("SELECT n FROM generate_series(1, 20) n", order: order)
+        #expect(read.rows.map { $0.int("n") } == (order == "d.n" ? Array(1...20) : Array((1...20).reversed())))
+        #expect(read.withAuth == 1, "the authorization's columns are sent once, not with each of the 20 rows")
+    }
+
+    @Test func withNoDataTheLoneRowCarriesTheAuthorization() throws {
+        let read = try read("SELECT 1 AS n WHERE false", order: nil)
+        #expect(read.rows.isEmpty)
+        #expect(read.withAuth == 1)
+    }
+}
