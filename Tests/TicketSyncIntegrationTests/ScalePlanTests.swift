@@ -85,6 +85,38 @@ struct ScalePlanTests {
         #expect(claim.buffers < 300, "the claim read \(claim.buffers) buffers:\n\(claim.plan)")
     }
 
+    /// The delivery loop's claim of a ticket's next event, and a request's claim of its own event, read that event,
+    /// not the 3,000 events queued before it on another ticket.
+    @Test func claimingOneTicketsOrOneEventsNextReadsOnlyIt() throws {
+        let (db, org, busy) = try busyTicket(provider: "mock", waiting: .all)
+        let quiet = try TicketLinkStore(db: db).insert(
+            org: org.orgID,
+            request: EvidenceRequestID(
+                try db.query(
+                    "INSERT INTO evidence_requests (id, org_id, title) VALUES (gen_random_uuid(), $1, 'Quiet') RETURNING id",
+                    [org.id]
+                ).single("request").string("id")),
+            ticket: CreatedTicket(provider: "mock", externalID: "mock-quiet-\(org.id)", externalURL: nil))
+        let eventID = UUID().uuidString.lowercased()
+        try OutboxStore(db: db).enqueue(link: quiet, commentID: nil, type: .close, eventID: eventID, body: .object([:]))
+        defer {
+            _ = try? db.query(
+                "UPDATE ticket_sync.outbox SET state = 'cancelled' WHERE link_id IN ($1, $2)",
+                [busy.id.rawValue, quiet.id.rawValue])
+        }
+        for (name, statement) in [
+            ("link", OutboxStore.claimStatement(limit: 1, leaseSeconds: 60, linkID: quiet.id)),
+            ("event", OutboxStore.claimStatement(limit: 1, leaseSeconds: 60, eventID: eventID)),
+        ] {
+            try db.query("UPDATE ticket_sync.outbox SET state = 'pending' WHERE event_id = $1", [eventID])
+            let claim = try explain(db, statement.sql, statement.params)
+            #expect(
+                claim.plan.contains("Update on outbox") && claim.plan.contains("(actual rows=1 loops=1)"),
+                "\(claim.plan)")
+            #expect(claim.buffers < 100, "claiming by \(name) read \(claim.buffers) buffers:\n\(claim.plan)")
+        }
+    }
+
     /// A thread of 3,000: its first and last pages read the page through the thread index, not the thread.
     @Test func aThreadPageReadsThePageWhateverTheThreadsLength() throws {
         let db = try TestDatabase.connect()

@@ -64,16 +64,28 @@ public struct OutboxStore {
     }
 
     /// `claim` as a statement, for a pipeline (the delivery loop claims a link's next event with the outcome of
-    /// the one before).
+    /// the one before). A named event is found by its id, a link's by the link's first open event (only it can be
+    /// due): as one statement with optional filters, the generic plan walked the open events by id from the
+    /// oldest, over the dead entries of every event delivered since the last vacuum (up to 490 ms a claim in the
+    /// soak).
     static func claimStatement(
         limit: Int, leaseSeconds: Int, eventID: String? = nil, linkID: TicketLinkID? = nil,
         graceSeconds: Int? = nil, providers: [String]? = nil
     ) -> PGStatement {
-        PGStatement(
+        let candidates =
+            eventID != nil
+            ? "o.id = ANY (ARRAY(SELECT c.id FROM ticket_sync.outbox c WHERE c.event_id = $3::uuid)) AND"
+            : linkID != nil
+                ? """
+                o.id = ANY (ARRAY(SELECT c.id FROM ticket_sync.outbox c
+                                  WHERE c.link_id = $4::uuid AND c.state NOT IN ('delivered', 'cancelled')
+                                  ORDER BY c.link_id, c.id LIMIT 1)) AND
+                """ : ""
+        return PGStatement(
             """
             WITH due AS (
                 SELECT o.id FROM ticket_sync.outbox o
-                WHERE ($3::uuid IS NULL OR o.event_id = $3::uuid)
+                WHERE \(candidates) ($3::uuid IS NULL OR o.event_id = $3::uuid)
                   AND ($4::uuid IS NULL OR o.link_id = $4::uuid)
                   AND \(Self.claimDue)
                 ORDER BY o.id
