@@ -173,6 +173,35 @@ struct OutboxTests {
         #expect(try claim(f).isEmpty)
     }
 
+    /// A comment queued behind another of its ticket gets no attempt from its writer, so the loops take it as soon as
+    /// it is the ticket's first, without the grace they leave a writer for its own attempt.
+    @Test func aCommentQueuedBehindAnotherIsDueOnceFirstWithoutTheWritersGrace() throws {
+        let f = try fixture()
+        let comments = CommentStore(db: f.db)
+        func post(_ body: String) throws -> String {
+            let comment = try comments.insertInternal(
+                org: f.org.orgID, request: f.org.evidenceRequestID, authorID: f.org.adminID, author: "A", body: body,
+                syncState: .pending)
+            return try f.db.query(
+                OutboxStore.enqueueCommentStatement(
+                    link: f.link, commentID: comment.id, eventID: UUID().uuidString.lowercased(), body: .object([:]),
+                    claimFor: 60)
+            ).single("event").string("state")
+        }
+        #expect(try post("first") == "delivering", "claimed for its writer's attempt")
+        #expect(try post("second") == "pending", "queued behind the first")
+        try f.db.query(
+            "UPDATE ticket_sync.outbox SET state = 'delivered' WHERE link_id = $1 AND state = 'delivering'",
+            [f.link.id.rawValue])
+        let next = try OutboxStore(db: f.db).claim(limit: 1, leaseSeconds: 60, linkID: f.link.id, graceSeconds: 3600)
+        #expect(next.count == 1, "due at once, though queued a moment ago and the grace is an hour")
+        // A writer's own event (a close, attempted by the request that queued it) still gets the grace.
+        _ = try enqueue(f, 1)
+        try f.db.query("UPDATE ticket_sync.outbox SET state = 'delivered' WHERE id = $1", [String(next[0].id)])
+        #expect(
+            try OutboxStore(db: f.db).claim(limit: 1, leaseSeconds: 60, linkID: f.link.id, graceSeconds: 3600).isEmpty)
+    }
+
     @Test func retriesAreScheduledLaterAndTheLimitMarksTheCommentFailed() throws {
         let f = try fixture()
         let comments = CommentStore(db: f.db)

@@ -45,19 +45,22 @@ extension OutboxStore {
 
     /// Queues a link's comment event. With `claimFor` (a lease in seconds) the event is claimed at once for the
     /// writer's own first attempt, unless an earlier event of the link is still queued: events of a link go out
-    /// in order, so it then waits for the delivery loop. Run it after the link's row is locked (see
-    /// `TicketLinkStore.lockOpenStatement`), so two writers on one link never both claim.
+    /// in order, so it then waits for the delivery loop — from the moment it is the link's first, since no writer
+    /// will attempt it (its `next_attempt_at` is -infinity, which the loops' grace for a writer's own attempt does
+    /// not wait for). Run it after the link's row is locked (see `TicketLinkStore.lockOpenStatement`), so two
+    /// writers on one link never both claim.
     static func enqueueCommentStatement(
         link: TicketLink, commentID: Int, eventID: String, body: JSONValue, claimFor leaseSeconds: Int?
     ) -> PGStatement {
         PGStatement(
             """
             INSERT INTO ticket_sync.outbox AS o (event_id, org_id, link_id, comment_id, provider, event_type, body,
-                connection_id, state, attempts, locked_until, lease_token)
+                connection_id, state, attempts, locked_until, lease_token, next_attempt_at)
             SELECT $1::uuid, $2::uuid, $3::uuid, $4::bigint, $5::text, 'ticket.comment', $6::text, $7::uuid,
                    CASE WHEN q.first THEN 'delivering' ELSE 'pending' END, CASE WHEN q.first THEN 1 ELSE 0 END,
                    CASE WHEN q.first THEN now() + make_interval(secs => $8::int) END,
-                   CASE WHEN q.first THEN gen_random_uuid() END
+                   CASE WHEN q.first THEN gen_random_uuid() END,
+                   CASE WHEN q.first THEN now() ELSE '-infinity' END
             FROM (SELECT $8::int IS NOT NULL AND NOT EXISTS (
                       SELECT 1 FROM ticket_sync.outbox e
                       WHERE e.link_id = $3::uuid AND e.state NOT IN ('delivered', 'cancelled')) AS first) q

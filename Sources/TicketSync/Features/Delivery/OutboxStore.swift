@@ -24,7 +24,8 @@ public struct OutboxStore {
     }
 
     /// Due, and first of its link: not delivered or cancelled (first, so the planner uses `outbox_open_per_link`),
-    /// waiting for its time or held by a lease that expired, past the request's own first attempt (`$grace` seconds),
+    /// waiting for its time or held by a lease that expired, past the request's own first attempt (`$grace` seconds
+    /// after it was queued or requeued; an event queued behind another has no such attempt coming: -infinity),
     /// of a deployment-default provider this loop delivers (`$providers`) or of a usable connection, and with no
     /// earlier open event of the same link. `grace` and `providers` are the statement's parameter numbers.
     private static let claimDue = due(grace: 5, providers: 6)
@@ -34,7 +35,8 @@ public struct OutboxStore {
         o.state NOT IN ('delivered', 'cancelled')
           AND ((o.state = 'pending' AND o.next_attempt_at <= now())
                OR (o.state = 'delivering' AND o.locked_until < now()))
-          AND ($\(grace)::int IS NULL OR o.attempts > 0 OR o.created_at < now() - make_interval(secs => $\(grace)::int))
+          AND ($\(grace)::int IS NULL OR o.attempts > 0
+               OR o.next_attempt_at < now() - make_interval(secs => $\(grace)::int))
           AND (CASE WHEN o.connection_id IS NULL
                     THEN ($\(providers)::text[] IS NULL OR o.provider = ANY($\(providers)::text[]))
                ELSE EXISTS (SELECT 1 FROM ticket_sync.connections c
