@@ -57,10 +57,12 @@ struct ScalePlanTests {
             db, "SELECT \(TicketLinkStore.columns) FROM ticket_sync.ticket_links l WHERE l.org_id = $1 AND l.id = $2",
             [org.id, link.id.rawValue])
         // Both lookups of failed events (the sync state's and the last error's) go through the failed events' own
-        // index. (The pending lookup's plan depends on the statistics: see performance.md, "Scale".)
+        // index, the pending lookup through the link's open events, in order, stopping at the first.
         #expect(
             read.plan.components(separatedBy: "using outbox_failed_per_link").count == 3,
             "a link's failed events read through the queue:\n\(read.plan)")
+        #expect(read.plan.contains("using outbox_open_per_link"), "\(read.plan)")
+        #expect(read.buffers < 50, "a link's read read \(read.buffers) buffers:\n\(read.plan)")
     }
 
     /// A busy ticket: 3,000 events queued behind a head that is backing off. A claim looking at its lane reads the

@@ -60,14 +60,16 @@ extension OutboxStore {
     /// whose head is in flight or backing off, its backlog in front of the other tickets' events), the lane's links
     /// are skipped through in `outbox_open_per_lane_link` (one probe per link, however long its backlog) and the
     /// oldest due head among them is taken. Walking the lane by id instead read a busy ticket's whole backlog on every
-    /// claim (docs/performance.md, "Scale"). Parameters as in `turnSQL` ($4 the grace, $5 the providers).
+    /// claim (docs/performance.md, "Scale"). The first step asks for the events at or after (lane, 0), so only the
+    /// lane's index can give them in order (see `firstOfLink`). Parameters as in `turnSQL` ($4 the grace, $5 the
+    /// providers).
     static let laneDueSQL = """
         SELECT * FROM (
             SELECT o.id FROM (
-                SELECT w.id FROM ticket_sync.outbox w
-                WHERE \(lane("w")) = t.lane AND w.state NOT IN ('delivered', 'cancelled')
+                SELECT \(lane("w")) AS lane, w.id FROM ticket_sync.outbox w
+                WHERE (\(lane("w")), w.id) >= (t.lane, 0) AND w.state NOT IN ('delivered', 'cancelled')
                 ORDER BY \(lane("w")), w.id LIMIT \(headWindow)) first_open
-            JOIN ticket_sync.outbox o ON o.id = first_open.id
+            JOIN ticket_sync.outbox o ON o.id = first_open.id AND first_open.lane = t.lane
             WHERE \(dueSQL)
             ORDER BY o.id LIMIT 1
             FOR UPDATE OF o SKIP LOCKED) oldest

@@ -41,8 +41,19 @@ public struct OutboxStore {
                     THEN ($\(providers)::text[] IS NULL OR o.provider = ANY($\(providers)::text[]))
                ELSE EXISTS (SELECT 1 FROM ticket_sync.connections c
                             WHERE c.id = o.connection_id AND NOT c.disabled AND c.deleted_at IS NULL) END)
-          AND NOT EXISTS (SELECT 1 FROM ticket_sync.outbox e
-                          WHERE e.link_id = o.link_id AND e.id < o.id AND e.state NOT IN ('delivered', 'cancelled'))
+          AND \(firstOfLink("o"))
+        """
+    }
+
+    /// Whether the event `alias` is its link's first open event. Asked as "the first open event at or after
+    /// (link, 0) in `outbox_open_per_link` is this one": a row comparison only that index can answer in order, so
+    /// no generic plan walks the open events by id instead (as `NOT EXISTS (… e.id < o.id)` could, when few links
+    /// hold most of the queue and the estimate expects a match within a few rows).
+    static func firstOfLink(_ alias: String) -> String {
+        """
+        (SELECT e.id FROM ticket_sync.outbox e
+         WHERE (e.link_id, e.id) >= (\(alias).link_id, 0) AND e.state NOT IN ('delivered', 'cancelled')
+         ORDER BY e.link_id, e.id LIMIT 1) = \(alias).id
         """
     }
 
@@ -80,7 +91,7 @@ public struct OutboxStore {
             : linkID != nil
                 ? """
                 o.id = ANY (ARRAY(SELECT c.id FROM ticket_sync.outbox c
-                                  WHERE c.link_id = $4::uuid AND c.state NOT IN ('delivered', 'cancelled')
+                                  WHERE (c.link_id, c.id) >= ($4::uuid, 0) AND c.state NOT IN ('delivered', 'cancelled')
                                   ORDER BY c.link_id, c.id LIMIT 1)) AND
                 """ : ""
         return PGStatement(
