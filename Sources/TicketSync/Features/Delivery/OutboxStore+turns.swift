@@ -67,7 +67,7 @@ extension OutboxStore {
         SELECT * FROM (
             SELECT o.id FROM (
                 SELECT \(lane("w")) AS lane, w.id FROM ticket_sync.outbox w
-                WHERE (\(lane("w")), w.id) >= (t.lane, 0) AND w.state NOT IN ('delivered', 'cancelled')
+                WHERE (\(lane("w")), w.id) BETWEEN (t.lane, 0) AND (t.lane, \(maxID)) AND w.state NOT IN ('delivered', 'cancelled')
                 ORDER BY \(lane("w")), w.id LIMIT \(headWindow)) first_open
             JOIN ticket_sync.outbox o ON o.id = first_open.id AND first_open.lane = t.lane
             WHERE \(dueSQL)

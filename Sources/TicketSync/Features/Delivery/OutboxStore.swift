@@ -45,14 +45,20 @@ public struct OutboxStore {
         """
     }
 
-    /// Whether the event `alias` is its link's first open event. Asked as "the first open event at or after
-    /// (link, 0) in `outbox_open_per_link` is this one": a row comparison only that index can answer in order, so
-    /// no generic plan walks the open events by id instead (as `NOT EXISTS (… e.id < o.id)` could, when few links
-    /// hold most of the queue and the estimate expects a match within a few rows).
+    /// The largest event id: the upper end of one link's (or lane's) range in a row comparison.
+    static let maxID = "9223372036854775807"
+
+    /// Whether the event `alias` is its link's first open event. Asked as "the first open event between (link, 0)
+    /// and (link, maxID) in `outbox_open_per_link` is this one": a range of row comparisons only that index can
+    /// answer in order, so no generic plan walks the open events by id instead (as `NOT EXISTS (… e.id < o.id)`
+    /// could, when few links hold most of the queue and the estimate expects a match within a few rows). Both ends
+    /// bound it: a lookup of a link with nothing open stops at the link's end, not at the next link's first event
+    /// (past every dead entry on the way).
     static func firstOfLink(_ alias: String) -> String {
         """
         (SELECT e.id FROM ticket_sync.outbox e
-         WHERE (e.link_id, e.id) >= (\(alias).link_id, 0) AND e.state NOT IN ('delivered', 'cancelled')
+         WHERE (e.link_id, e.id) BETWEEN (\(alias).link_id, 0) AND (\(alias).link_id, \(maxID))
+           AND e.state NOT IN ('delivered', 'cancelled')
          ORDER BY e.link_id, e.id LIMIT 1) = \(alias).id
         """
     }
@@ -91,7 +97,8 @@ public struct OutboxStore {
             : linkID != nil
                 ? """
                 o.id = ANY (ARRAY(SELECT c.id FROM ticket_sync.outbox c
-                                  WHERE (c.link_id, c.id) >= ($4::uuid, 0) AND c.state NOT IN ('delivered', 'cancelled')
+                                  WHERE (c.link_id, c.id) BETWEEN ($4::uuid, 0) AND ($4::uuid, \(maxID))
+                                    AND c.state NOT IN ('delivered', 'cancelled')
                                   ORDER BY c.link_id, c.id LIMIT 1)) AND
                 """ : ""
         return PGStatement(

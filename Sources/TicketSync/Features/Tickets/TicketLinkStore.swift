@@ -21,7 +21,7 @@ public struct TicketLinkStore {
              WHEN (SELECT true FROM ticket_sync.outbox o WHERE o.link_id = l.id AND o.state = 'failed' LIMIT 1)
              THEN 'error'
              WHEN (SELECT o.link_id FROM ticket_sync.outbox o
-                   WHERE (o.link_id, o.id) >= (l.id, 0) AND o.state NOT IN ('delivered', 'cancelled')
+                   WHERE (o.link_id, o.id) BETWEEN (l.id, 0) AND (l.id, \(OutboxStore.maxID)) AND o.state NOT IN ('delivered', 'cancelled')
                    ORDER BY o.link_id, o.id LIMIT 1) = l.id
              THEN 'pending'
              ELSE 'synced' END AS sync_state,
