@@ -23,7 +23,7 @@ cleanup() { bash scripts/pg.sh stop "$RUN/pg" || true; }
 trap cleanup EXIT
 export DATABASE_URL
 # The benchmark drives one token and one inbound URL at thousands of requests a second: no rate limit in its way.
-export TICKETSYNC_TOKEN_RATE=100000r/s TICKETSYNC_INBOUND_RATE=100000r/s TICKETSYNC_ADDRESS_RATE=100000r/s
+export TICKETSYNC_TOKEN_RATE=1000000r/s TICKETSYNC_INBOUND_RATE=1000000r/s TICKETSYNC_ADDRESS_RATE=1000000r/s
 DATABASE_URL=$(PG_FSYNC=off bash scripts/pg.sh start "$RUN/pg" "${BENCH_PG_PORT:-55434}")
 "$bin" migrate >&2
 

@@ -6,6 +6,7 @@ import hmac
 import json
 import os
 import re
+import resource
 import signal
 import subprocess
 import time
@@ -78,15 +79,55 @@ def wait_ok(url, headers=None):
 
 def analyze():
     """Before each run: wait until the outbox has delivered what the previous run queued (its cost belongs to that run),
-    then refresh the planner's statistics as autovacuum would (the comment runs add thousands of rows)."""
-    for _ in range(600):
+    then clean up and refresh the planner's statistics as autovacuum would (the comment runs add and update thousands
+    of rows), so autovacuum does not run during the next row and count as its cost."""
+    for _ in range(1200):
         pending = subprocess.check_output(["psql", DATABASE_URL, "-X", "-At", "-c",
                                            "SELECT count(*) FROM ticket_sync.outbox WHERE state NOT IN ('delivered', 'cancelled') "
                                            "AND next_attempt_at < now() + interval '1 year'"], text=True)
         if pending.strip() == "0":
             break
         time.sleep(0.1)
-    subprocess.run(["psql", DATABASE_URL, "-X", "-q", "-c", "ANALYZE"], check=True)
+    else:
+        print("(the outbox was still delivering the previous run's events after 120 s)", flush=True)
+    subprocess.run(["psql", DATABASE_URL, "-X", "-q", "-c", "VACUUM ANALYZE"], check=True)
+
+
+COMPONENTS = {"ticketsync": "responder", "postgres": "PostgreSQL", "pgbouncer": "PgBouncer", "nginx": "nginx",
+              "fixed_responder": "C responder"}
+
+
+def cpu_ticks():
+    """CPU time so far (user + system, in clock ticks) of each process running now that belongs to a component, and
+    the machine's total and idle ticks: where a run's CPU went, by difference."""
+    by_pid = {}
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text()
+        except OSError:
+            continue
+        comm = stat[stat.index("(") + 1:stat.rindex(")")]
+        fields = stat[stat.rindex(")") + 2:].split()
+        name = next((label for prefix, label in COMPONENTS.items() if comm.startswith(prefix[:15])), None)
+        if name:
+            by_pid[pid] = (name, int(fields[11]) + int(fields[12]))
+    machine = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
+    return by_pid, sum(machine), machine[3] + machine[4]
+
+
+def cpu_split(before, after, wrk_seconds, requests):
+    """Microseconds of CPU per request by component (wrk's own from its rusage), and the machine's idle share. A
+    process started during the run counts whole; one that ended during it (a short-lived PostgreSQL backend or
+    autovacuum worker) is not seen."""
+    tick = 1e6 / os.sysconf("SC_CLK_TCK")
+    split = {}
+    for pid, (name, ticks) in after[0].items():
+        split[name] = split.get(name, 0) + (ticks - before[0].get(pid, (name, 0))[1]) * tick / requests
+    split["wrk"] = wrk_seconds * 1e6 / requests
+    split["idle"] = (after[2] - before[2]) / max(1, after[1] - before[1])
+    return split
 
 
 def wrk(url, connections, script=None):
@@ -95,13 +136,18 @@ def wrk(url, connections, script=None):
     if script:
         command += ["-s", str(REPO / "scripts/bench" / script)]
     env = {**os.environ, "BENCH_WEBHOOK_BODY": HOOK_BODY, "BENCH_WEBHOOK_SIGNATURE": HOOK_SIGNATURE}
+    before, children = cpu_ticks(), resource.getrusage(resource.RUSAGE_CHILDREN)
     out = subprocess.run(command + [url], capture_output=True, text=True, env=env, check=True).stdout
+    after, children_after = cpu_ticks(), resource.getrusage(resource.RUSAGE_CHILDREN)
+    wrk_seconds = (children_after.ru_utime - children.ru_utime) + (children_after.ru_stime - children.ru_stime)
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     latency = {p: to_ms(v) for p, v in re.findall(r"^\s+(50|99)%\s+(\S+)", out, re.M)}
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     socket_errors = re.search(r"Socket errors: (.*)", out)
+    requests = int(re.search(r"(\d+) requests in", out).group(1))
     return {"rps": rps, "p50": latency.get("50"), "p99": latency.get("99"),
-            "non2xx": int(errors.group(1)) if errors else 0, "socket_errors": socket_errors.group(1) if socket_errors else ""}
+            "non2xx": int(errors.group(1)) if errors else 0, "socket_errors": socket_errors.group(1) if socket_errors else "",
+            "cpu": cpu_split(before, after, wrk_seconds, max(1, requests))}
 
 
 def to_ms(text):
@@ -144,13 +190,14 @@ def children(pid):
     return found
 
 
-def start_responder(name, database_url=DATABASE_URL):
-    """`ticketsync serve` on a unix socket of its own, as in production (its delivery loops included)."""
+def start_responder(name, database_url=DATABASE_URL, delivery_loops=True):
+    """`ticketsync serve` on a unix socket of its own, as in production (its delivery loops included, unless told
+    otherwise)."""
     socket_path = RUN / f"{name}.sock"
     env = {**os.environ, "TICKET_WEBHOOK_SECRET": SECRET, "DATABASE_URL": database_url}
     process = subprocess.Popen([BIN, "serve", "--listen", str(socket_path), "--workers", str(WORKERS),
-                                "--threads", str(THREADS)], cwd=REPO, env=env,
-                               stderr=open(RUN / f"{name}.log", "w"))
+                                "--threads", str(THREADS)] + ([] if delivery_loops else ["--no-delivery-loop"]),
+                               cwd=REPO, env=env, stderr=open(RUN / f"{name}.log", "w"))
     return socket_path, process
 
 
@@ -187,7 +234,9 @@ def main():
         bouncer_url, bouncer = start_pgbouncer()
         processes.append(bouncer)
         time.sleep(0.5)
-        pooled_socket, pooled = start_responder("pooled", bouncer_url)
+        # Only its thread GET row is measured: without delivery loops, so it never takes part in the other rows'
+        # deliveries (through the pooler, unprepared, they cost PostgreSQL 2.6 ms of CPU per comment POST).
+        pooled_socket, pooled = start_responder("pooled", bouncer_url, delivery_loops=False)
         processes.append(pooled)
         time.sleep(0.5)
         pooled_port, pooled_nginx = start_nginx("nginx-pooled", pooled_socket)
@@ -240,6 +289,20 @@ def print_report(rows, rss):
             lines.append(
                 f"| {connections} | {name} | {result['rps']:.0f} | {result['p50']:.2f} | {result['p99']:.2f} | "
                 f"{result['non2xx']} | {c_rps:.0f} | {result['rps'] / c_rps:.2f} | {db_tps} | {db_ratio} |")
+    # Where the time goes: the two cores are shared by wrk, nginx, the responder and PostgreSQL, so a rate is the
+    # inverse of the CPU each request costs them together.
+    parts = ["responder", "PostgreSQL", "PgBouncer", "nginx", "wrk"]
+    lines += ["", "CPU per request, microseconds (user + system, from /proc; wrk from its rusage), and the machine's "
+              "idle share during the run:", "",
+              "| conns | endpoint | " + " | ".join(parts) + " | total | idle |", "|---:|---|" + "---:|" * (len(parts) + 2)]
+    for connections, ceiling, db, cases in rows:
+        for name, result, c_rps, pg_tps in [("C responder /healthz", ceiling, None, None)] + cases:
+            cpu = dict(result["cpu"])
+            if name.startswith("C responder"):
+                cpu["responder"] = cpu.get("C responder", 0)
+            total = sum(cpu.get(part, 0) for part in parts)
+            lines.append(f"| {connections} | {name} | " + " | ".join(f"{cpu.get(part, 0):.0f}" for part in parts)
+                         + f" | {total:.0f} | {cpu['idle']:.0%} |")
     lines += ["", "Peak resident memory (VmHWM) after all runs: "
               + ", ".join(f"{name} {mib:.1f} MiB" for name, mib in rss.items())]
     report = "\n".join(lines)
