@@ -48,19 +48,23 @@ public struct OutboxStore {
     /// The largest event id: the upper end of one link's (or lane's) range in a row comparison.
     static let maxID = "9223372036854775807"
 
-    /// Whether the event `alias` is its link's first open event. Asked as "the first open event between (link, 0)
-    /// and (link, maxID) in `outbox_open_per_link` is this one": a range of row comparisons only that index can
+    /// The first open event of the link `link` (an SQL expression), its `column`: asked as "the first open event
+    /// between (link, 0) and (link, maxID) in `outbox_open_per_link`", a range of row comparisons only that index can
     /// answer in order, so no generic plan walks the open events by id instead (as `NOT EXISTS (… e.id < o.id)`
     /// could, when few links hold most of the queue and the estimate expects a match within a few rows). Both ends
-    /// bound it: a lookup of a link with nothing open stops at the link's end, not at the next link's first event
-    /// (past every dead entry on the way).
-    static func firstOfLink(_ alias: String) -> String {
+    /// bound it: a link with nothing open stops at its own end, not at the next link's first event.
+    static func firstOpen(ofLink link: String, column: String) -> String {
         """
-        (SELECT e.id FROM ticket_sync.outbox e
-         WHERE (e.link_id, e.id) BETWEEN (\(alias).link_id, 0) AND (\(alias).link_id, \(maxID))
+        (SELECT e.\(column) FROM ticket_sync.outbox e
+         WHERE (e.link_id, e.id) BETWEEN (\(link), 0) AND (\(link), \(maxID))
            AND e.state NOT IN ('delivered', 'cancelled')
-         ORDER BY e.link_id, e.id LIMIT 1) = \(alias).id
+         ORDER BY e.link_id, e.id LIMIT 1)
         """
+    }
+
+    /// Whether the event `alias` is its link's first open event.
+    static func firstOfLink(_ alias: String) -> String {
+        firstOpen(ofLink: "\(alias).link_id", column: "id") + " = \(alias).id"
     }
 
     /// Claims due events (or one named event) with FOR UPDATE SKIP LOCKED, so any number of loops can run.
@@ -95,12 +99,7 @@ public struct OutboxStore {
             eventID != nil
             ? "o.id = ANY (ARRAY(SELECT c.id FROM ticket_sync.outbox c WHERE c.event_id = $3::uuid)) AND"
             : linkID != nil
-                ? """
-                o.id = ANY (ARRAY(SELECT c.id FROM ticket_sync.outbox c
-                                  WHERE (c.link_id, c.id) BETWEEN ($4::uuid, 0) AND ($4::uuid, \(maxID))
-                                    AND c.state NOT IN ('delivered', 'cancelled')
-                                  ORDER BY c.link_id, c.id LIMIT 1)) AND
-                """ : ""
+                ? "o.id = ANY (ARRAY\(firstOpen(ofLink: "$4::uuid", column: "id"))) AND" : ""
         return PGStatement(
             """
             WITH due AS (

@@ -12,7 +12,7 @@ public struct TicketLinkStore {
     /// event gave up, pending while one is queued, synced otherwise; a reservation is pending while its create
     /// runs and error (with the reason) when it failed. "Queued" is asked as the link's first open event (failed ones
     /// already ruled out) by a row comparison on `outbox_open_per_link`, so no plan scans the outbox for it (see
-    /// `OutboxStore.firstOfLink`).
+    /// `OutboxStore.firstOpen`).
     static let columns = """
         l.id, l.org_id, l.evidence_request_id, l.provider, l.connection_id, l.external_id, l.external_url, l.external_ref,
         l.state, l.create_error,
@@ -20,9 +20,7 @@ public struct TicketLinkStore {
              WHEN l.tracker_error IS NOT NULL THEN 'error'
              WHEN (SELECT true FROM ticket_sync.outbox o WHERE o.link_id = l.id AND o.state = 'failed' LIMIT 1)
              THEN 'error'
-             WHEN (SELECT o.link_id FROM ticket_sync.outbox o
-                   WHERE (o.link_id, o.id) BETWEEN (l.id, 0) AND (l.id, \(OutboxStore.maxID)) AND o.state NOT IN ('delivered', 'cancelled')
-                   ORDER BY o.link_id, o.id LIMIT 1) = l.id
+             WHEN \(OutboxStore.firstOpen(ofLink: "l.id", column: "link_id")) = l.id
              THEN 'pending'
              ELSE 'synced' END AS sync_state,
         coalesce(l.create_error, l.tracker_error, (SELECT o.last_error FROM ticket_sync.outbox o WHERE o.link_id = l.id AND o.state = 'failed'
