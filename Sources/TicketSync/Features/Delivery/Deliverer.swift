@@ -72,10 +72,10 @@ public struct Deliverer {
     static let drainLimit = 64
 
     private func claimNext(linkID: String, timeouts: HTTPTimeouts) throws -> OutboxEvent? {
-        try db.query(Self.claimNextStatement(linkID: TicketLinkID(linkID), timeouts: timeouts)).all.map(
-            OutboxStore.decode
-        )
-        .first
+        try db.pipeline([
+            OutboxStore.genericPlans, Self.claimNextStatement(linkID: TicketLinkID(linkID), timeouts: timeouts),
+        ])
+        .at(1).all.map(OutboxStore.decode).first
     }
 
     static func claimNextStatement(linkID: TicketLinkID, timeouts: HTTPTimeouts) -> PGStatement {
@@ -159,7 +159,9 @@ public struct Deliverer {
                 SweepStore.sweepNowIfFailedStatement(connectionID: event.connectionID?.rawValue, kind: event.provider))
             // After this one is recorded (the same transaction), the link's next event is its first open one.
             if let chain {
-                statements.append(Self.claimNextStatement(linkID: event.linkID, timeouts: chain))
+                statements += [
+                    OutboxStore.genericPlans, Self.claimNextStatement(linkID: event.linkID, timeouts: chain),
+                ]
             }
             let rows = try db.pipeline(statements)
             let next = chain != nil ? try rows.at(statements.count - 1).first.map(OutboxStore.decode) : nil

@@ -36,11 +36,12 @@ extension OutboxStore {
         do {
             let rows = try db.pipeline([
                 PGStatement("BEGIN"),
+                Self.genericPlans,
                 PGStatement("SELECT pg_advisory_xact_lock(hashtextextended('ticket_sync.outbox:claims', 0))"),
                 PGStatement(Self.turnSQL, params),
                 PGStatement("COMMIT"),
             ])
-            guard let row = try rows.at(2).first else { return nil }
+            guard let row = try rows.at(3).first else { return nil }
             return Turn(event: try Self.decode(row), lane: row["lane"] ?? "")
         } catch {
             db.rollbackIfInTransaction()
