@@ -16,7 +16,10 @@ struct Deliver: ParsableCommand {
         ShutdownSignals.block()
         let providers = ProviderRegistry(
             settings: settings, http: CurlHTTP(maxResponseBytes: settings.maxResponseBytes), keys: keys)
-        let loops = (0..<settings.deliveryLoops).map { _ in DeliveryLoop(settings: settings, providers: providers) }
+        let rests = LaneRests(milliseconds: settings.deliveryPollMilliseconds)
+        let loops = (0..<settings.deliveryLoops).map { _ in
+            DeliveryLoop(settings: settings, providers: providers, rests: rests)
+        }
         loops.forEach { $0.start() }
         ServerLog.info("\(loops.count) delivery loops running")
         ShutdownSignals.wait()

@@ -207,7 +207,7 @@ extension OutboxTests {
         let events = try lanes.db.query(
             "SELECT event_id FROM ticket_sync.outbox WHERE org_id = $1 AND state = 'pending' ORDER BY id",
             [lanes.org.id]
-        ).all.map { try $0.string("event_id") }
+        ).all.map { $0.string("event_id") }
         #expect(events.count >= 2)
         for eventID in events {
             _ = try OutboxStore(db: lanes.db).claim(limit: 1, leaseSeconds: 60, eventID: eventID)
@@ -219,7 +219,41 @@ extension OutboxTests {
             WHERE statement LIKE '%WITH RECURSIVE lanes%' OR statement LIKE '%c.event_id = $3::uuid%'
             """
         ).single("plans")
-        #expect(try plans.int("generic") >= 6 + events.count)
+        let generic = try plans.int("generic")
+        #expect(generic >= 6 + events.count, "\(generic) generic plans, \(events.count) claims by event")
         #expect(try plans.int("custom") == 0, "a claim was planned for its parameters")
+    }
+
+    /// A connection found with nothing due (every ticket backing off) rests: the process's next claims leave it out
+    /// instead of looking at its tickets again, until the rest ends.
+    @Test func aLaneWithNothingDueRestsAndIsLeftOutOfTheNextClaims() throws {
+        let lanes = try lanes(eventsOfA: 3)
+        defer { try? cancel(lanes) }
+        func backOff(_ connection: String, _ backingOff: Bool) throws {
+            try lanes.db.query(
+                """
+                UPDATE ticket_sync.outbox SET attempts = 1,
+                    next_attempt_at = now() + CASE WHEN $2 THEN interval '1 hour' ELSE interval '-1 hour' END
+                WHERE connection_id = $1 AND state = 'pending'
+                """, [connection, String(backingOff)])
+        }
+        try backOff(lanes.a, true)
+        let rests = LaneRests(milliseconds: 60_000)
+        // After B's lane in turn order comes A's: A is looked at first, found with nothing due, and passed.
+        let turn = try OutboxStore(db: lanes.db).claimTurn(
+            after: lanes.b, cap: 2, orgCap: 1000, leaseSeconds: 60, graceSeconds: nil, providers: [], rests: rests)
+        #expect(turn?.lane == lanes.b)
+        let ours = { rests.resting().filter { [lanes.a, lanes.b].contains($0) } }
+        #expect(ours() == [lanes.a])
+        // A's events are due again, but A rests: this process's claims leave it out; another process's do not.
+        try backOff(lanes.a, false)
+        let resting = try OutboxStore(db: lanes.db).claimTurn(
+            after: nil, cap: 2, orgCap: 1000, leaseSeconds: 60, graceSeconds: nil, providers: [], rests: rests)
+        #expect(resting == nil)
+        #expect(Set(ours()) == [lanes.a, lanes.b], "nothing was due in B either: both rest")
+        let elsewhere = try OutboxStore(db: lanes.db).claimTurn(
+            after: nil, cap: 2, orgCap: 1000, leaseSeconds: 60, graceSeconds: nil, providers: [],
+            rests: LaneRests(milliseconds: 60_000))
+        #expect(elsewhere?.lane == lanes.a)
     }
 }

@@ -32,4 +32,34 @@ struct ReadQueryTests {
         #expect(read.rows.isEmpty)
         #expect(read.withAuth == 1)
     }
+
+    /// The audit page runs its generic plan from the first request (with `LIMIT $5`, PostgreSQL planned it afresh on
+    /// every request on the large data set), and reads the same rows as planned for its parameters.
+    @Test func theAuditPageRunsItsGenericPlan() throws {
+        let db = try TestDatabase.connect()
+        let org = try TestDatabase.makeOrg(db)
+        try db.query(
+            """
+            INSERT INTO ticket_sync.audit_events (org_id, action, actor_kind)
+            SELECT $1::uuid, 'connection.update', 'user' FROM generate_series(1, 30)
+            """, [org.id])
+        var pages: [[Int]] = []
+        for _ in 0..<7 {
+            let read = try #require(
+                try AuthStore(db: db).authorizedRead(
+                    token: org.adminToken, org: org.id, request: nil, read: AuditRoutes.orgEvents.with([nil, "11"])))
+            pages.append(read.rows.map { $0.int("id") })
+        }
+        #expect(pages.allSatisfy { $0 == pages[0] } && pages[0].count == 11 && pages[0] == pages[0].sorted(by: >))
+        let plans = try db.query(
+            """
+            SELECT coalesce(sum(generic_plans), 0) AS generic, coalesce(sum(custom_plans), 0) AS custom
+            FROM pg_prepared_statements WHERE statement LIKE '%FROM ticket_sync.audit_events a%'
+            """
+        ).single("plans")
+        let generic = try plans.int("generic")
+        #expect(generic >= 7, "\(generic)")
+        #expect(try plans.int("custom") == 0)
+        #expect(try db.query("SHOW plan_cache_mode").single("mode").string("plan_cache_mode") == "auto")
+    }
 }

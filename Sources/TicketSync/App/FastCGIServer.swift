@@ -60,10 +60,11 @@ public struct FastCGIServer {
         }
 
         // Several loops, so that the per-connection and per-org caps leave loops free for other orgs' trackers.
+        let rests = LaneRests(milliseconds: application.settings.deliveryPollMilliseconds)
         let delivery =
             options.deliveryLoop
             ? (0..<application.settings.deliveryLoops).map { _ in
-                DeliveryLoop(settings: application.settings, providers: application.providers)
+                DeliveryLoop(settings: application.settings, providers: application.providers, rests: rests)
             } : []
         delivery.forEach { $0.start() }
         if let readyFD = options.readyFD {

@@ -11,6 +11,9 @@ public struct ReadQuery: Sendable {
     /// Outer ordering of the joined rows, in terms of `d` (the subquery's columns).
     public let order: String?
     public let gate: String
+    /// Run with its generic plan (`PGStatement.genericPlans`, in the same round trip): for a query PostgreSQL would
+    /// otherwise plan afresh on every request.
+    public let genericPlan: Bool
     /// The whole statement, authorization and data, composed once when the query is made (route queries are static
     /// values; per request only their parameters change, see `with(_:)`).
     let statement: String
@@ -21,11 +24,15 @@ public struct ReadQuery: Sendable {
     /// Read for any valid token (routes about the caller itself).
     public static let anyCaller = "true"
 
-    public init(_ sql: String, _ params: [String?] = [], order: String? = nil, gate: String = membersOnly) {
+    public init(
+        _ sql: String, _ params: [String?] = [], order: String? = nil, gate: String = membersOnly,
+        genericPlan: Bool = false
+    ) {
         self.sql = sql
         self.params = params
         self.order = order
         self.gate = gate
+        self.genericPlan = genericPlan
         key = PGStatementKey()
         // A subquery, not a CTE: the one authorization row is joined, never materialised. Its columns are sent
         // with one row only (the data's first, or the lone row when there is no data) and are NULL in the others:
@@ -43,6 +50,7 @@ public struct ReadQuery: Sendable {
         sql = query.sql
         order = query.order
         gate = query.gate
+        genericPlan = query.genericPlan
         statement = query.statement
         key = query.key
         self.params = params
@@ -86,8 +94,11 @@ extension AuthStore {
     public func authorizedRead(token: String, org: String?, request: String?, read: ReadQuery) throws
         -> (principal: Principal, rows: [PGRow])?
     {
-        let rows = try db.query(read.statement, [APIToken.digestHex(token), org, request] + read.params, key: read.key)
-            .all
+        let params = [APIToken.digestHex(token), org, request] + read.params
+        let rows =
+            read.genericPlan
+            ? try db.pipeline([PGStatement.genericPlans, PGStatement(read.statement, params)]).at(1).all
+            : try db.query(read.statement, params, key: read.key).all
         guard let first = rows.first else { return nil }
         // Looked up once, not per row. The authorization is in the one row that has its user (see `init`).
         let found = first.column("d_found")

@@ -43,7 +43,9 @@ enum AuditRoutes {
     /// index read backwards from the position (`$4`, the largest id when absent) and stopped at the page's end: one
     /// statement with optional filters (`$5 IS NULL OR …`) gets a generic plan that reads the org's whole trail and
     /// sorts it (32,401 rows for a page of 51 on the large bench data set). Ordered by the index's own columns (the
-    /// org's, the request's: equal on every row), so that no plan walks the whole table by id instead.
+    /// org's, the request's: equal on every row), so that no plan walks the whole table by id instead. Run with that
+    /// generic plan: with `LIMIT $5` PostgreSQL estimated the generic plan dearer and planned the page afresh on
+    /// every request on the large bench data set (0.39 ms of planning for 0.64 ms of running).
     private static func events(where filter: String, index: String) -> ReadQuery {
         ReadQuery(
             """
@@ -53,7 +55,7 @@ enum AuditRoutes {
             FROM ticket_sync.audit_events a
             WHERE a.org_id = $2::uuid AND \(filter) AND a.id < coalesce($4::bigint, 9223372036854775807)
             ORDER BY \(index) LIMIT $5
-            """, order: "d.id DESC", gate: "auth.auth_permission = 'configure'")
+            """, order: "d.id DESC", gate: "auth.auth_permission = 'configure'", genericPlan: true)
     }
     static let orgEvents = events(where: "true", index: "a.org_id DESC, a.id DESC")
     static let requestEvents = events(

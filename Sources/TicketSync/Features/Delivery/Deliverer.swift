@@ -18,21 +18,22 @@ public struct Deliverer {
     /// waits behind other attempts and outlives its lease: a lease covers one call's whole timeout plus 30 s).
     /// Claims take turns between connections (see `OutboxStore.claimTurn`): `lane` is the last one served, kept by
     /// the loop across passes; at most `cap` events of one connection, and `orgCap` of one org's connections
-    /// together, are in flight across all loops. After a quick success it goes on with the same link's next events
+    /// together, are in flight across all loops; lanes found with nothing due rest in `rests`. After a quick success it goes on with the same link's next events
     /// while they succeed quickly, so a backlog on one ticket drains in one pass, in order, without a slow tracker
     /// holding the loop from the other connections' turns.
     /// Returns how many it attempted. Events younger than `graceSeconds` that were never attempted are left to the
     /// request that wrote them.
     @discardableResult
     public func deliverDue(
-        limit: Int, timeouts: HTTPTimeouts, graceSeconds: Int, cap: Int, orgCap: Int, lane: inout String?
+        limit: Int, timeouts: HTTPTimeouts, graceSeconds: Int, cap: Int, orgCap: Int, lane: inout String?,
+        rests: LaneRests? = nil
     ) throws -> Int {
         var attempted = 0
         for _ in 0..<limit {
             guard
                 let turn = try OutboxStore(db: db).claimTurn(
                     after: lane, cap: cap, orgCap: orgCap, leaseSeconds: Self.lease(timeouts),
-                    graceSeconds: graceSeconds, providers: providers.deliverable)
+                    graceSeconds: graceSeconds, providers: providers.deliverable, rests: rests)
             else { break }
             lane = turn.lane
             // Each quick delivery claims the link's next event in the round trip that records it.
@@ -73,7 +74,7 @@ public struct Deliverer {
 
     private func claimNext(linkID: String, timeouts: HTTPTimeouts) throws -> OutboxEvent? {
         try db.pipeline([
-            OutboxStore.genericPlans, Self.claimNextStatement(linkID: TicketLinkID(linkID), timeouts: timeouts),
+            PGStatement.genericPlans, Self.claimNextStatement(linkID: TicketLinkID(linkID), timeouts: timeouts),
         ])
         .at(1).all.map(OutboxStore.decode).first
     }
@@ -160,7 +161,7 @@ public struct Deliverer {
             // After this one is recorded (the same transaction), the link's next event is its first open one.
             if let chain {
                 statements += [
-                    OutboxStore.genericPlans, Self.claimNextStatement(linkID: event.linkID, timeouts: chain),
+                    PGStatement.genericPlans, Self.claimNextStatement(linkID: event.linkID, timeouts: chain),
                 ]
             }
             let rows = try db.pipeline(statements)

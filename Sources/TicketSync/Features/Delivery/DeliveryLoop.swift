@@ -6,6 +6,7 @@ import TicketSyncPlatform
 public final class DeliveryLoop: @unchecked Sendable {
     private let settings: Settings
     private let providers: ProviderRegistry
+    private let rests: LaneRests
     private let wake = DispatchSemaphore(value: 0)
     private let finished = DispatchSemaphore(value: 0)
     private let lock = NSLock()
@@ -14,9 +15,11 @@ public final class DeliveryLoop: @unchecked Sendable {
     /// New connections get their sweep row within this (and "Re-sync now" makes one at once).
     static let sweepRowsEvery: UInt64 = 5 * 1_000_000_000
 
-    public init(settings: Settings, providers: ProviderRegistry) {
+    /// `rests`: shared by the loops of one process (`LaneRests`); a loop of its own when not given.
+    public init(settings: Settings, providers: ProviderRegistry, rests: LaneRests? = nil) {
         self.settings = settings
         self.providers = providers
+        self.rests = rests ?? LaneRests(milliseconds: settings.deliveryPollMilliseconds)
     }
 
     public func start() {
@@ -70,7 +73,7 @@ public final class DeliveryLoop: @unchecked Sendable {
                     limit: 16, timeouts: settings.httpTimeouts,
                     graceSeconds: settings.inlineTimeouts.totalSeconds + 2,
                     cap: settings.deliveryConnectionConcurrency, orgCap: settings.deliveryOrgConcurrency,
-                    lane: &lane)
+                    lane: &lane, rests: rests)
             } catch {
                 ServerLog.warning("delivery loop: \(error)")
             }

@@ -26,22 +26,29 @@ extension OutboxStore {
     /// across loops and processes. `cap`: events of one lane in flight; `orgCap`: events of one org's connections
     /// in flight, all its lanes together (so an org with many hanging connections cannot hold every loop).
     /// `graceSeconds` and `providers` as in `claim`.
+    /// `rests`: lanes found with nothing due are left out of this process's next claims for a while (see
+    /// `LaneRests`), so a connection whose every ticket is in flight or backing off is not searched again on each
+    /// claim of every loop while the others' events wait behind the claims' lock.
     public func claimTurn(
-        after lane: String?, cap: Int, orgCap: Int, leaseSeconds: Int, graceSeconds: Int?, providers: [String]?
+        after lane: String?, cap: Int, orgCap: Int, leaseSeconds: Int, graceSeconds: Int?, providers: [String]?,
+        rests: LaneRests? = nil
     ) throws -> Turn? {
         let params: [String?] = [
             lane, String(max(1, cap)), String(leaseSeconds), graceSeconds.map(String.init),
             providers.map { "{" + $0.joined(separator: ",") + "}" }, String(max(1, orgCap)),
+            LaneRests.arrayLiteral(rests?.resting() ?? []),
         ]
         do {
             let rows = try db.pipeline([
                 PGStatement("BEGIN"),
-                Self.genericPlans,
+                PGStatement.genericPlans,
                 PGStatement("SELECT pg_advisory_xact_lock(hashtextextended('ticket_sync.outbox:claims', 0))"),
                 PGStatement(Self.turnSQL, params),
                 PGStatement("COMMIT"),
             ])
             guard let row = try rows.at(3).first else { return nil }
+            rests?.rest(LaneRests.lanes(fromList: row["passed"] ?? ""))
+            guard row["id"] != nil else { return nil }
             return Turn(event: try Self.decode(row), lane: row["lane"] ?? "")
         } catch {
             db.rollbackIfInTransaction()
@@ -95,8 +102,10 @@ extension OutboxStore {
 
     /// The lanes with open events, found by skipping through `outbox_open_per_lane` (one probe per lane, however
     /// long a lane's backlog), each with its org when it is a connection; those below the lane cap ($2) whose org
-    /// is below the org cap ($6), in turn order: after $1 first, then from the first lane again; the first of them
-    /// with a due event gives its oldest (`laneDueSQL`).
+    /// is below the org cap ($6) and not resting ($7), in turn order: after $1 first, then from the first lane
+    /// again; the first of them with a due event gives its oldest (`laneDueSQL`). Always one row: the claimed event
+    /// (NULLs when none) and `passed`, the lanes looked at before it with nothing due (all of them when none),
+    /// comma-separated.
     static let turnSQL = """
         WITH RECURSIVE lanes(lane, org) AS (
             (SELECT \(lane("o")), \(laneOrg("o")) FROM ticket_sync.outbox o
@@ -108,8 +117,9 @@ extension OutboxStore {
                 WHERE o.state NOT IN ('delivered', 'cancelled') AND \(lane("o")) > l.lane
                 ORDER BY \(lane("o")) LIMIT 1) n
         ), turns AS MATERIALIZED (
-            SELECT l.lane FROM lanes l
-            WHERE (SELECT count(*) FROM ticket_sync.outbox f
+            SELECT l.lane, row_number() OVER (ORDER BY (l.lane <= $1::text) IS TRUE, l.lane) AS turn FROM lanes l
+            WHERE l.lane <> ALL ($7::text[])
+              AND (SELECT count(*) FROM ticket_sync.outbox f
                    WHERE \(lane("f")) = l.lane AND f.state = 'delivering' AND f.locked_until >= now()) < $2::int
               AND (l.org IS NULL
                    OR (SELECT count(*) FROM ticket_sync.outbox f
@@ -117,17 +127,22 @@ extension OutboxStore {
                          AND f.locked_until >= now()) < $6::int)
             ORDER BY (l.lane <= $1::text) IS TRUE, l.lane
         ), due AS (
-            SELECT d.id, t.lane FROM turns t CROSS JOIN LATERAL (
+            SELECT d.id, t.lane, t.turn FROM turns t CROSS JOIN LATERAL (
                 \(laneDueSQL)
                 LIMIT 1) d
             LIMIT 1
+        ), claimed AS (
+            UPDATE ticket_sync.outbox o
+            SET state = 'delivering', attempts = o.attempts + 1, locked_until = now() + make_interval(secs => $3::int),
+                lease_token = gen_random_uuid()
+            FROM due, ticket_sync.ticket_links l
+            WHERE o.id = due.id AND l.id = o.link_id
+            RETURNING o.id, o.event_id, o.org_id, o.link_id, o.connection_id, l.evidence_request_id, o.comment_id,
+                      o.provider, o.event_type, o.body, o.attempts, l.external_id, l.external_ref, o.lease_token,
+                      due.lane, due.turn
         )
-        UPDATE ticket_sync.outbox o
-        SET state = 'delivering', attempts = o.attempts + 1, locked_until = now() + make_interval(secs => $3::int),
-            lease_token = gen_random_uuid()
-        FROM due, ticket_sync.ticket_links l
-        WHERE o.id = due.id AND l.id = o.link_id
-        RETURNING o.id, o.event_id, o.org_id, o.link_id, o.connection_id, l.evidence_request_id, o.comment_id,
-                  o.provider, o.event_type, o.body, o.attempts, l.external_id, l.external_ref, o.lease_token, due.lane
+        SELECT c.*, array_to_string(ARRAY(
+            SELECT t.lane FROM turns t WHERE c.turn IS NULL OR t.turn < c.turn ORDER BY t.turn), ',') AS passed
+        FROM (SELECT) one LEFT JOIN claimed c ON true
         """
 }

@@ -80,21 +80,11 @@ public struct OutboxStore {
         graceSeconds: Int? = nil, providers: [String]? = nil
     ) throws -> [OutboxEvent] {
         try db.pipeline([
-            Self.genericPlans,
+            PGStatement.genericPlans,
             Self.claimStatement(
                 limit: limit, leaseSeconds: leaseSeconds, eventID: eventID, linkID: linkID, graceSeconds: graceSeconds,
                 providers: providers),
         ]).at(1).all.map(Self.decode)
-    }
-
-    /// Sent before a claim in the same transaction (one round trip): the claims' prepared statements run their
-    /// generic plan (checked by ScalePlanTests) instead of being planned again on every call. PostgreSQL's plan
-    /// cache kept choosing a fresh custom plan for them (the generic plan's estimate is higher), and planning cost
-    /// 0.6 ms for a claim by link and 1.5 ms for a turn, 10 to 50 times their execution: two thirds of
-    /// PostgreSQL's CPU in a drain (docs/performance.md, "Planning"). Local to the transaction, so nothing else on the
-    /// connection, or on a pooler's server connection, is affected.
-    static var genericPlans: PGStatement {
-        PGStatement("SELECT set_config('plan_cache_mode', 'force_generic_plan', true)")
     }
 
     /// `claim` as a statement, for a pipeline (the delivery loop claims a link's next event with the outcome of
