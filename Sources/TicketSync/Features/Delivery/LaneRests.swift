@@ -1,8 +1,8 @@
 import Dispatch
 import Foundation
 
-/// The lanes (connections, or deployment-default providers) this process's delivery loops found with nothing due,
-/// each left out of the loops' claims until its rest ends. Finding that a lane has nothing due can mean looking at
+/// The lanes (connections, or deployment-default providers) this process's delivery loops found with nothing due and
+/// nothing in flight, each left out of the loops' claims until its rest ends. Finding that a lane has nothing due can mean looking at
 /// the first event of every ticket it has open (`OutboxStore.laneDueSQL`): tens of milliseconds for a connection
 /// with thousands of tickets backing off after an outage, paid under the lock every claim takes. Without a rest,
 /// every claim of every loop that passed that lane paid it again, and every other org's deliveries waited behind

@@ -104,8 +104,10 @@ extension OutboxStore {
     /// long a lane's backlog), each with its org when it is a connection; those below the lane cap ($2) whose org
     /// is below the org cap ($6) and not resting ($7), in turn order: after $1 first, then from the first lane
     /// again; the first of them with a due event gives its oldest (`laneDueSQL`). Always one row: the claimed event
-    /// (NULLs when none) and `passed`, the lanes looked at before it with nothing due (all of them when none),
-    /// comma-separated.
+    /// (NULLs when none) and `passed`, the lanes looked at before it with nothing due and nothing in flight (all of
+    /// them when none), comma-separated: a lane with an event in flight has tickets about to move on (its queued
+    /// events become due as the flight lands, often within milliseconds), so it never rests; one with nothing in
+    /// flight and nothing due is waiting for backoffs or graces, seconds at least.
     static let turnSQL = """
         WITH RECURSIVE lanes(lane, org) AS (
             (SELECT \(lane("o")), \(laneOrg("o")) FROM ticket_sync.outbox o
@@ -117,15 +119,18 @@ extension OutboxStore {
                 WHERE o.state NOT IN ('delivered', 'cancelled') AND \(lane("o")) > l.lane
                 ORDER BY \(lane("o")) LIMIT 1) n
         ), turns AS MATERIALIZED (
-            SELECT l.lane, row_number() OVER (ORDER BY (l.lane <= $1::text) IS TRUE, l.lane) AS turn FROM lanes l
-            WHERE l.lane <> ALL ($7::text[])
-              AND (SELECT count(*) FROM ticket_sync.outbox f
-                   WHERE \(lane("f")) = l.lane AND f.state = 'delivering' AND f.locked_until >= now()) < $2::int
-              AND (l.org IS NULL
+            SELECT c.lane, c.in_flight, row_number() OVER (ORDER BY (c.lane <= $1::text) IS TRUE, c.lane) AS turn
+            FROM (
+                SELECT l.lane, l.org, (SELECT count(*) FROM ticket_sync.outbox f
+                                       WHERE \(lane("f")) = l.lane AND f.state = 'delivering'
+                                         AND f.locked_until >= now()) AS in_flight
+                FROM lanes l WHERE l.lane <> ALL ($7::text[])) c
+            WHERE c.in_flight < $2::int
+              AND (c.org IS NULL
                    OR (SELECT count(*) FROM ticket_sync.outbox f
-                       WHERE f.org_id = l.org AND f.connection_id IS NOT NULL AND f.state = 'delivering'
+                       WHERE f.org_id = c.org AND f.connection_id IS NOT NULL AND f.state = 'delivering'
                          AND f.locked_until >= now()) < $6::int)
-            ORDER BY (l.lane <= $1::text) IS TRUE, l.lane
+            ORDER BY (c.lane <= $1::text) IS TRUE, c.lane
         ), due AS (
             SELECT d.id, t.lane, t.turn FROM turns t CROSS JOIN LATERAL (
                 \(laneDueSQL)
@@ -142,7 +147,8 @@ extension OutboxStore {
                       due.lane, due.turn
         )
         SELECT c.*, array_to_string(ARRAY(
-            SELECT t.lane FROM turns t WHERE c.turn IS NULL OR t.turn < c.turn ORDER BY t.turn), ',') AS passed
+            SELECT t.lane FROM turns t WHERE (c.turn IS NULL OR t.turn < c.turn) AND t.in_flight = 0
+            ORDER BY t.turn), ',') AS passed
         FROM (SELECT) one LEFT JOIN claimed c ON true
         """
 }
