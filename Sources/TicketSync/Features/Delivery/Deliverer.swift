@@ -18,9 +18,9 @@ public struct Deliverer {
     /// waits behind other attempts and outlives its lease: a lease covers one call's whole timeout plus 30 s).
     /// Claims take turns between connections (see `OutboxStore.claimTurn`): `lane` is the last one served, kept by
     /// the loop across passes; at most `cap` events of one connection, and `orgCap` of one org's connections
-    /// together, are in flight across all loops; lanes found with nothing due rest in `rests`. After a quick success it goes on with the same link's next events
-    /// while they succeed quickly, so a backlog on one ticket drains in one pass, in order, without a slow tracker
-    /// holding the loop from the other connections' turns.
+    /// together, are in flight across all loops; lanes found with nothing due rest in `rests`. After a quick
+    /// success it goes on with the same link's next events while they succeed quickly, so a backlog on one ticket
+    /// drains in one pass, in order, without a slow tracker holding the loop from the other connections' turns.
     /// Returns how many it attempted. Events younger than `graceSeconds` that were never attempted are left to the
     /// request that wrote them.
     @discardableResult

@@ -2,12 +2,13 @@ import Dispatch
 import Foundation
 
 /// The lanes (connections, or deployment-default providers) this process's delivery loops found with nothing due and
-/// nothing in flight, each left out of the loops' claims until its rest ends. Finding that a lane has nothing due can mean looking at
-/// the first event of every ticket it has open (`OutboxStore.laneDueSQL`): tens of milliseconds for a connection
-/// with thousands of tickets backing off after an outage, paid under the lock every claim takes. Without a rest,
-/// every claim of every loop that passed that lane paid it again, and every other org's deliveries waited behind
-/// it. A rest is as long as a loop's idle poll: an event that becomes due in a resting lane waits at most that much
-/// longer; a request's own first attempt and "Retry now" never go through a turn, so they do not wait at all.
+/// nothing in flight, each left out of the loops' claims until its rest ends. Finding that a lane has nothing due
+/// can mean looking at the first event of every ticket it has open (`OutboxStore.laneDueSQL`): tens of milliseconds
+/// for a connection with thousands of tickets backing off after an outage, paid under the lock every claim takes.
+/// Without a rest, every claim of every loop that passed that lane paid it again, and every other org's deliveries
+/// waited behind it. A rest is as long as a loop's idle poll: an event that becomes due in a resting lane waits at
+/// most that much longer; a request's own first attempt and "Retry now" never go through a turn, so they do not
+/// wait at all.
 public final class LaneRests: @unchecked Sendable {
     private let lock = NSLock()
     private var until: [String: UInt64] = [:]
