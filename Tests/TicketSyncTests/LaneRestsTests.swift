@@ -1,4 +1,5 @@
 import Testing
+import TicketSyncPlatform
 
 @testable import TicketSync
 
@@ -33,8 +34,8 @@ struct LaneRestsTests {
     }
 
     @Test func lanesTravelAsQuotedArrayElementsAndComeBackFromAList() {
-        #expect(LaneRests.arrayLiteral([]) == "{}")
-        #expect(LaneRests.arrayLiteral(["mock", "a\"b,c\\d"]) == #"{"mock","a\"b,c\\d"}"#)
+        #expect(SQLFragments.textArray([]) == "{}")
+        #expect(SQLFragments.textArray(["mock", "a\"b,c\\d"]) == #"{"mock","a\"b,c\\d"}"#)
         #expect(LaneRests.lanes(fromList: "") == [])
         #expect(
             LaneRests.lanes(fromList: "mock,7c9e6679-7425-40de-944b-e07fc1f90ae7")

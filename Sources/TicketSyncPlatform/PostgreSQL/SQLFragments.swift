@@ -4,6 +4,15 @@ public enum SQLFragments {
     public static func timestamp(_ column: String) -> String {
         "to_char(\(column) AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
     }
+
+    /// A text[] parameter's literal; every element quoted, so no value can change its meaning.
+    public static func textArray(_ values: [String]) -> String {
+        let quoted = values.map { value in
+            "\"" + value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+                + "\""
+        }
+        return "{" + quoted.joined(separator: ",") + "}"
+    }
 }
 
 /// A condition a write statement applies under, with its parameters (numbered by the statement that takes it) and,

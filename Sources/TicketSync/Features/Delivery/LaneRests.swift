@@ -38,14 +38,6 @@ public final class LaneRests: @unchecked Sendable {
         }
     }
 
-    /// A PostgreSQL text[] literal; every element quoted, so no lane name can change its meaning.
-    static func arrayLiteral(_ lanes: [String]) -> String {
-        let quoted = lanes.map { lane in
-            "\"" + lane.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
-        }
-        return "{" + quoted.joined(separator: ",") + "}"
-    }
-
     /// The lanes of a comma-separated list (lanes are connection ids and provider kinds: never a comma).
     static func lanes(fromList text: String) -> [String] {
         text.split(separator: ",").map(String.init)

@@ -35,8 +35,8 @@ extension OutboxStore {
     ) throws -> Turn? {
         let params: [String?] = [
             lane, String(max(1, cap)), String(leaseSeconds), graceSeconds.map(String.init),
-            providers.map { "{" + $0.joined(separator: ",") + "}" }, String(max(1, orgCap)),
-            LaneRests.arrayLiteral(rests?.resting() ?? []),
+            providers.map(SQLFragments.textArray), String(max(1, orgCap)),
+            SQLFragments.textArray(rests?.resting() ?? []),
         ]
         do {
             let rows = try db.pipeline([

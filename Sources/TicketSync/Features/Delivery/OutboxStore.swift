@@ -122,7 +122,7 @@ public struct OutboxStore {
             """,
             [
                 String(limit), String(leaseSeconds), eventID, linkID?.rawValue, graceSeconds.map(String.init),
-                providers.map { "{" + $0.joined(separator: ",") + "}" },
+                providers.map(SQLFragments.textArray),
             ])
     }
 

@@ -24,9 +24,6 @@ struct SweepStore {
 
     static func deploymentScope(_ kind: String) -> String { "deployment:\(kind)" }
 
-    /// A text[] literal of values that need no quoting (tracker kinds, uuids).
-    static func array(_ values: [String]) -> String { "{" + values.joined(separator: ",") + "}" }
-
     /// Adds a row for every enabled connection, and for each deployment-default kind in `deployment`, that has none
     /// (first due one interval later: a new connection has nothing to repair yet), and removes those of disabled
     /// or deleted connections and of deployment kinds no longer configured.
@@ -47,7 +44,7 @@ struct SweepStore {
                 SELECT 'deployment:' || k, k, clock_timestamp() + make_interval(secs => $2::int)
                 FROM unnest($1::text[]) AS k
                 ON CONFLICT (scope) DO NOTHING
-                """, [Self.array(deployment), String(policy.intervalSeconds)]),
+                """, [SQLFragments.textArray(deployment), String(policy.intervalSeconds)]),
             PGStatement(
                 """
                 DELETE FROM ticket_sync.sync_sweeps s
@@ -55,7 +52,7 @@ struct SweepStore {
                           SELECT 1 FROM ticket_sync.connections c
                           WHERE c.id = s.connection_id AND c.deleted_at IS NULL AND NOT c.disabled))
                    OR (s.connection_id IS NULL AND NOT s.kind = ANY ($1::text[]))
-                """, [Self.array(deployment)]),
+                """, [SQLFragments.textArray(deployment)]),
         ])
     }
 
@@ -216,6 +213,7 @@ struct SweepStore {
               AND l.unlinked_at IS NULL AND l.state = 'linked' AND l.tracker_error IS NULL
               AND l.created_at < to_timestamp($2::bigint / 1000.0) AND NOT l.id = ANY ($3::uuid[])
             """,
-            [claim.kind, String(claim.startedAt), Self.array(deferred.map(\.rawValue))] + claim.inboundScope.parameters)
+            [claim.kind, String(claim.startedAt), SQLFragments.textArray(deferred.map(\.rawValue))]
+                + claim.inboundScope.parameters)
     }
 }
