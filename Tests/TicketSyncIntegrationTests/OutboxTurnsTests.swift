@@ -154,6 +154,34 @@ extension OutboxTests {
         #expect(next?.event.id == head, "the busy ticket's head goes first once due")
     }
 
+    /// One connection through an outage: more tickets backing off than the claim's first look covers, all older
+    /// than the one ticket whose event is due; then one of them (past that first look) in flight by a loop that died.
+    @Test func ticketsBackingOffDoNotHideTheDueEventsOfTheirConnection() throws {
+        let lanes = try lanes(eventsOfA: OutboxStore.headWindow * 2)
+        defer { try? cancel(lanes) }
+        try lanes.db.query("UPDATE ticket_sync.outbox SET state = 'cancelled' WHERE connection_id = $1", [lanes.b])
+        try lanes.db.query(
+            """
+            UPDATE ticket_sync.outbox SET attempts = 1, next_attempt_at = now() + interval '1 hour'
+            WHERE connection_id = $1
+            """, [lanes.a])
+        let due = try event(lanes.db, org: lanes.org, connection: lanes.a, n: OutboxStore.headWindow * 2)
+        let first = try claimTurn(lanes.db, after: nil)
+        #expect(first?.event.linkID == due, "the due ticket's event is claimed past the tickets backing off")
+        #expect(try claimTurn(lanes.db, after: nil) == nil, "nothing else is due")
+
+        // A loop claimed the newest ticket backing off and died: its lease ran out, and it is claimed again.
+        let orphan = try lanes.db.query(
+            """
+            UPDATE ticket_sync.outbox SET state = 'delivering', locked_until = now() - interval '1 minute'
+            WHERE id = (SELECT max(id) FROM ticket_sync.outbox WHERE connection_id = $1 AND link_id <> $2)
+            RETURNING id
+            """, [lanes.a, due.rawValue]
+        ).single("orphan").int("id")
+        let again = try claimTurn(lanes.db, after: nil)
+        #expect(again?.event.id == orphan, "an expired lease is claimed again behind the tickets backing off")
+    }
+
     @Test func noMoreThanTheOrgCapOfOneOrgsEventsAreInFlightAcrossItsConnections() throws {
         // Org A: five connections with ten events each (their trackers hang: nothing finishes); org B: one event.
         let db = try TestDatabase.connect()

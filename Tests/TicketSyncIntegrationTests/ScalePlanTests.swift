@@ -36,6 +36,17 @@ struct ScalePlanTests {
         return (plan, count("hit") + count("read"))
     }
 
+    /// The lane's part of the claim, as `turnSQL` runs it for each lane in turn ($2, $3 and $6 are the turn's).
+    func explainLaneClaim(_ db: PGConnection, lane: String) throws -> (plan: String, buffers: Int) {
+        try explain(
+            db,
+            """
+            SELECT d.id, $2::int, $3::int FROM (SELECT $1::text AS lane) t
+            CROSS JOIN LATERAL (\(OutboxStore.laneDueSQL) LIMIT 1) d
+            """,
+            [lane, "0", "0", nil, nil])
+    }
+
     enum Waiting { case all, head }
 
     /// A link with 3,000 pending events (`provider` is also the lane): all of them waiting an hour for their next
@@ -89,7 +100,8 @@ struct ScalePlanTests {
     }
 
     /// A busy ticket: 3,000 events queued behind a head that is backing off. A claim looking at its lane reads the
-    /// lane's first events and then one entry per link, not the backlog.
+    /// lane's first events, its first events whose time has come (both windows of `OutboxStore.headWindow`, about
+    /// 400 buffers together) and then one entry per link, not the backlog (3,000 events: more than 6,000 buffers).
     @Test func aClaimDoesNotWalkABusyTicketsBacklog() throws {
         let lane = "plan-lane-\(UUID().uuidString)"
         let (db, _, link) = try busyTicket(provider: lane, waiting: .head)
@@ -97,16 +109,36 @@ struct ScalePlanTests {
             _ = try? db.query(
                 "UPDATE ticket_sync.outbox SET state = 'cancelled' WHERE link_id = $1", [link.id.rawValue])
         }
-        // The lane's part of the claim, as `turnSQL` runs it for each lane in turn ($2, $3 and $6 are the turn's).
-        let claim = try explain(
-            db,
-            """
-            SELECT d.id, $2::int, $3::int FROM (SELECT $1::text AS lane) t
-            CROSS JOIN LATERAL (\(OutboxStore.laneDueSQL) LIMIT 1) d
-            """,
-            [lane, "0", "0", nil, nil])
+        let claim = try explainLaneClaim(db, lane: lane)
         #expect(claim.plan.contains("(actual rows=0 loops=1)"), "nothing is due:\n\(claim.plan)")
         #expect(claim.plan.contains("using outbox_open_per_lane_link"), "\(claim.plan)")
+        #expect(claim.buffers < 600, "the claim read \(claim.buffers) buffers:\n\(claim.plan)")
+    }
+
+    /// A tracker's outage: 2,000 tickets of a lane, each with one event backing off, nothing due. A claim looking at
+    /// the lane reads its pending events whose time has come (none) in due-time order, not every ticket's first event.
+    @Test func aClaimDoesNotWalkALaneOfTicketsBackingOff() throws {
+        let lane = "plan-outage-\(UUID().uuidString)"
+        let db = try TestDatabase.connect()
+        let org = try TestDatabase.makeOrg(db)
+        try db.query(
+            """
+            WITH requests AS (
+                INSERT INTO evidence_requests (id, org_id, title)
+                SELECT gen_random_uuid(), $1, 'Outage ' || n FROM generate_series(1, 2000) n RETURNING id
+            ), links AS (
+                INSERT INTO ticket_sync.ticket_links (org_id, evidence_request_id, provider, external_id)
+                SELECT $1, r.id, 'mock', 'mock-outage-' || r.id FROM requests r RETURNING id
+            )
+            INSERT INTO ticket_sync.outbox (org_id, link_id, provider, event_type, body, attempts, next_attempt_at)
+            SELECT $1, l.id, $2, 'ticket.close', '{}', 1, now() + interval '1 hour' FROM links l
+            """, [org.id, lane])
+        defer {
+            _ = try? db.query("UPDATE ticket_sync.outbox SET state = 'cancelled' WHERE org_id = $1", [org.id])
+        }
+        let claim = try explainLaneClaim(db, lane: lane)
+        #expect(claim.plan.contains("(actual rows=0 loops=1)"), "nothing is due:\n\(claim.plan)")
+        #expect(claim.plan.contains("using outbox_pending_per_lane_by_time"), "\(claim.plan)")
         #expect(claim.buffers < 300, "the claim read \(claim.buffers) buffers:\n\(claim.plan)")
     }
 

@@ -62,15 +62,34 @@ extension OutboxStore {
     /// How many of a lane's oldest open events the claim looks at before it skips through the lane's links.
     static let headWindow = 32
 
+    /// A lane's pending events whose time has come (`t.lane`), in due-time order, at most `headWindow`: pending events
+    /// with `next_attempt_at` passed (`outbox_pending_per_lane_by_time`). The claim reads these instead of skipping
+    /// through all the lane's links whenever fewer than `headWindow` of them exist. The lane is compared in the "C"
+    /// collation, as that index alone holds it, so no other index of open events can answer the lookup: before the
+    /// index's first ANALYZE (or one taken while nothing was pending) a generic plan read the lane's links and sorted
+    /// them instead, 10,000 of them behind an outage.
+    static let timedSQL = """
+        SELECT p.id FROM ticket_sync.outbox p
+        WHERE \(lane("p")) COLLATE "C" = t.lane AND p.state = 'pending' AND p.next_attempt_at <= now()
+        ORDER BY \(lane("p")) COLLATE "C", p.next_attempt_at LIMIT \(headWindow)
+        """
+
     /// A lane's oldest due event (`t.lane`), locked. Only a link's first open event can be due, so it is looked for
-    /// among the lane's link heads, in two steps: first among the lane's `headWindow` oldest open events (where it is
-    /// when the queue is short or spread over many links, as in a drain); when none of those is due (a busy ticket
-    /// whose head is in flight or backing off, its backlog in front of the other tickets' events), the lane's links
-    /// are skipped through in `outbox_open_per_lane_link` (one probe per link, however long its backlog) and the
-    /// oldest due head among them is taken. Walking the lane by id instead read a busy ticket's whole backlog on every
-    /// claim (docs/performance.md, "Scale"). The first step asks for the events at or after (lane, 0), so only the
-    /// lane's index can give them in order (see `firstOfLink`). Parameters as in `turnSQL` ($4 the grace, $5 the
-    /// providers).
+    /// in up to four steps, each run only when the ones before found nothing:
+    /// 1. among the lane's `headWindow` oldest open events (where it is when the queue is short or spread over many
+    ///    links, as in a drain). The step asks for the events at or after (lane, 0), so only the lane's index can
+    ///    give them in order (see `firstOfLink`);
+    /// 2. among the lane's pending events whose time has come, in due-time order (`timedSQL`): when the lane's oldest
+    ///    events are not due (thousands of tickets backing off through an outage, held events) the due ones are the
+    ///    few whose time has come;
+    /// 3. among the lane's events in flight whose lease ran out (their claimer died; at most the lane cap live ones);
+    /// 4. only when step 2 found a full window (a busy ticket's backlog, due but queued behind its head, fills it),
+    ///    the lane's links are skipped through in `outbox_open_per_lane_link` (one probe per link, however long its
+    ///    backlog) and the oldest due head among them is taken. When step 2's window is not full it saw every pending
+    ///    event whose time has come, so steps 2 and 3 saw every event that can be due: step 4 would find nothing.
+    /// Walking the lane by id instead read a busy ticket's whole backlog on every claim, and step 4 on every claim
+    /// read every link of a lane with 10,000 tickets backing off (docs/performance.md, "Scale"). Parameters as in
+    /// `turnSQL` ($4 the grace, $5 the providers).
     static let laneDueSQL = """
         SELECT * FROM (
             SELECT o.id FROM (
@@ -81,6 +100,19 @@ extension OutboxStore {
             WHERE \(dueSQL)
             ORDER BY o.id LIMIT 1
             FOR UPDATE OF o SKIP LOCKED) oldest
+        UNION ALL
+        SELECT * FROM (
+            SELECT o.id FROM (\(timedSQL)) timed
+            JOIN ticket_sync.outbox o ON o.id = timed.id
+            WHERE \(dueSQL)
+            ORDER BY o.id LIMIT 1
+            FOR UPDATE OF o SKIP LOCKED) timed
+        UNION ALL
+        SELECT * FROM (
+            SELECT o.id FROM ticket_sync.outbox o
+            WHERE \(lane("o")) = t.lane AND o.state = 'delivering' AND \(dueSQL)
+            ORDER BY o.id LIMIT 1
+            FOR UPDATE OF o SKIP LOCKED) expired
         UNION ALL
         SELECT * FROM (
             WITH RECURSIVE heads(link_id, id) AS (
@@ -96,6 +128,7 @@ extension OutboxStore {
             )
             SELECT o.id FROM ticket_sync.outbox o
             WHERE o.id = ANY (ARRAY(SELECT heads.id FROM heads)) AND \(dueSQL)
+              AND (SELECT count(*) FROM (\(timedSQL)) timed) >= \(headWindow)
             ORDER BY o.id LIMIT 1
             FOR UPDATE OF o SKIP LOCKED) headed
         """
