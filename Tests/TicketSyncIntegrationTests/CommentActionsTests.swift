@@ -37,6 +37,29 @@ struct CommentActionsTests {
         #expect(try t.auditActions() == ["ticket.create", "comment.create"])
     }
 
+    /// A comment's writes run their generic plans, made with sequential scans off, from the first comment: a plan
+    /// made while the outbox was nearly empty read the whole outbox for each comment's event once it had grown.
+    /// The settings end with the comment's transaction.
+    @Test func aCommentsWritesRunTheirGenericPlansWithoutChangingTheSession() throws {
+        let t = try RecordingTracker()
+        let link = try t.actions().createTicket(org: t.org.orgID, request: t.request, connectionID: nil)
+        t.http.answer = RecordingTracker.answer(200, #"{"external_comment_id":"ext-c"}"#)
+        for n in 0..<3 {
+            _ = try t.actions().postComment(
+                org: t.org.orgID, request: t.request, author: t.admin, body: "Export \(n)", link: link)
+            #expect(try t.db.query("SHOW plan_cache_mode").single("mode").string("plan_cache_mode") == "auto")
+            #expect(try t.db.query("SHOW enable_seqscan").single("seqscan").string("enable_seqscan") == "on")
+        }
+        let plans = try t.db.query(
+            """
+            SELECT coalesce(sum(generic_plans), 0) AS generic, coalesce(sum(custom_plans), 0) AS custom
+            FROM pg_prepared_statements WHERE statement LIKE 'INSERT INTO ticket_sync.outbox AS o%'
+            """
+        ).single("plans")
+        #expect(try plans.int("generic") == 3)
+        #expect(try plans.int("custom") == 0, "the comment's event was planned for its parameters")
+    }
+
     /// Without a linked ticket the comment only joins the thread: no event, no tracker call.
     @Test func withoutALinkNothingIsSent() throws {
         let t = try RecordingTracker()

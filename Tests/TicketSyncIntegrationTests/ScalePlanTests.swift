@@ -37,14 +37,17 @@ struct ScalePlanTests {
     }
 
     /// The lane's part of the claim, as `turnSQL` runs it for each lane in turn ($2, $3 and $6 are the turn's).
+    /// Each of its four steps reads the outbox by the ids it found (`OutboxStore.oldestDue`), never joined to them.
     func explainLaneClaim(_ db: PGConnection, lane: String) throws -> (plan: String, buffers: Int) {
-        try explain(
+        let claim = try explain(
             db,
             """
             SELECT d.id, $2::int, $3::int FROM (SELECT $1::text AS lane) t
             CROSS JOIN LATERAL (\(OutboxStore.laneDueSQL) LIMIT 1) d
             """,
             [lane, "0", "0", nil, nil])
+        #expect(claim.plan.components(separatedBy: "Index Cond: (id = ANY").count - 1 == 4, "\(claim.plan)")
+        return claim
     }
 
     enum Waiting { case all, head }
@@ -171,7 +174,37 @@ struct ScalePlanTests {
                 claim.plan.contains("Update on outbox") && claim.plan.contains("(actual rows=1 loops=1)"),
                 "\(claim.plan)")
             #expect(claim.buffers < 100, "claiming by \(name) read \(claim.buffers) buffers:\n\(claim.plan)")
+            // Only the lane's lookup by due time may use the pending events' due-time index: through it, a claim by
+            // ticket read every pending event whose time had come (its first version's predicate allowed that).
+            #expect(!claim.plan.contains("outbox_pending_per_lane_by_time"), "\(claim.plan)")
+            // The update reads the outbox by the ids the claim found (`OutboxStore.claimedRows`), not joined to them.
+            #expect(claim.plan.components(separatedBy: "Index Cond: (id = ANY").count - 1 == 2, "\(claim.plan)")
         }
+    }
+
+    /// A comment queued on a busy ticket (a comment POST's event): whether it is first in line is looked up once,
+    /// through the ticket's open events, whatever the ticket's queue.
+    @Test func queueingACommentLooksUpItsTicketsQueueOnce() throws {
+        let (db, org, link) = try busyTicket(provider: "mock", waiting: .all)
+        defer {
+            _ = try? db.query(
+                "UPDATE ticket_sync.outbox SET state = 'cancelled' WHERE link_id = $1", [link.id.rawValue])
+        }
+        let comment = try db.query(
+            """
+            INSERT INTO ticket_sync.comments (org_id, evidence_request_id, source, author, body)
+            VALUES ($1, $2, 'internal', 'Queued', 'Behind 3,000') RETURNING id
+            """, [org.id, org.requestID]
+        ).single("comment").int("id")
+        let statement = OutboxStore.enqueueCommentStatement(
+            link: link, commentID: comment, eventID: UUID().uuidString.lowercased(), body: .object([:]),
+            claimFor: 60)
+        let insert = try explain(db, statement.sql, statement.params)
+        #expect(insert.plan.contains("Insert on outbox o (actual rows=1 loops=1)"), "\(insert.plan)")
+        #expect(
+            insert.plan.components(separatedBy: "using outbox_open_per_link").count - 1 == 1,
+            "the lookup ran more than once, or not through the ticket's events:\n\(insert.plan)")
+        #expect(insert.buffers < 100, "queueing read \(insert.buffers) buffers:\n\(insert.plan)")
     }
 
     /// A thread of 3,000: its first and last pages read the page through the thread index, not the thread.

@@ -48,7 +48,8 @@ extension OutboxStore {
     /// in order, so it then waits for the delivery loop — from the moment it is the link's first, since no writer
     /// will attempt it (its `next_attempt_at` is -infinity, which the loops' grace for a writer's own attempt does
     /// not wait for). Run it after the link's row is locked (see `TicketLinkStore.lockOpenStatement`), so two
-    /// writers on one link never both claim.
+    /// writers on one link never both claim. Whether it is first is looked up once (`OFFSET 0` keeps the subquery
+    /// whole): pulled up, each of the five columns that use it ran the lookup again.
     static func enqueueCommentStatement(
         link: TicketLink, commentID: Int, eventID: String, body: JSONValue, claimFor leaseSeconds: Int?
     ) -> PGStatement {
@@ -63,7 +64,8 @@ extension OutboxStore {
                    CASE WHEN q.first THEN now() ELSE '-infinity' END
             FROM (SELECT $8::int IS NOT NULL AND NOT EXISTS (
                       SELECT 1 FROM ticket_sync.outbox e
-                      WHERE e.link_id = $3::uuid AND e.state NOT IN ('delivered', 'cancelled')) AS first) q
+                      WHERE e.link_id = $3::uuid AND e.state NOT IN ('delivered', 'cancelled')) AS first
+                  OFFSET 0) q
             RETURNING o.id, o.state, o.attempts, o.lease_token
             """,
             [

@@ -62,6 +62,21 @@ extension OutboxStore {
     /// How many of a lane's oldest open events the claim looks at before it skips through the lane's links.
     static let headWindow = 32
 
+    /// A lane's `headWindow` oldest open events (`t.lane`). Asked as the events at or after (lane, 0), so only the
+    /// lane's index can give them in order (see `firstOfLink`).
+    static let firstOpenSQL = """
+        SELECT w.id FROM ticket_sync.outbox w
+        WHERE (\(lane("w")), w.id) BETWEEN (t.lane, 0) AND (t.lane, \(maxID)) AND w.state NOT IN ('delivered', 'cancelled')
+        ORDER BY \(lane("w")), w.id LIMIT \(headWindow)
+        """
+
+    /// A lane's events in flight whose lease ran out (`t.lane`): their claimer died. In no order, so the lookup goes
+    /// through the small index of events in flight (`outbox_delivering_per_lane`), not the lane's open events.
+    static let leaseRunOutSQL = """
+        SELECT f.id FROM ticket_sync.outbox f
+        WHERE \(lane("f")) = t.lane AND f.state = 'delivering' AND f.locked_until < now()
+        """
+
     /// A lane's pending events whose time has come (`t.lane`), in due-time order, at most `headWindow`: pending events
     /// with `next_attempt_at` passed (`outbox_pending_per_lane_by_time`). The claim reads these instead of skipping
     /// through all the lane's links whenever fewer than `headWindow` of them exist. The lane is compared in the "C"
@@ -76,13 +91,12 @@ extension OutboxStore {
 
     /// A lane's oldest due event (`t.lane`), locked. Only a link's first open event can be due, so it is looked for
     /// in up to four steps, each run only when the ones before found nothing:
-    /// 1. among the lane's `headWindow` oldest open events (where it is when the queue is short or spread over many
-    ///    links, as in a drain). The step asks for the events at or after (lane, 0), so only the lane's index can
-    ///    give them in order (see `firstOfLink`);
+    /// 1. among the lane's `headWindow` oldest open events (`firstOpenSQL`: where it is when the queue is short or
+    ///    spread over many links, as in a drain);
     /// 2. among the lane's pending events whose time has come, in due-time order (`timedSQL`): when the lane's oldest
     ///    events are not due (thousands of tickets backing off through an outage, held events) the due ones are the
     ///    few whose time has come;
-    /// 3. among the lane's events in flight whose lease ran out (their claimer died; at most the lane cap live ones);
+    /// 3. among the lane's events in flight whose lease ran out (`leaseRunOutSQL`);
     /// 4. only when step 2 found a full window (a busy ticket's backlog, due but queued behind its head, fills it),
     ///    the lane's links are skipped through in `outbox_open_per_lane_link` (one probe per link, however long its
     ///    backlog) and the oldest due head among them is taken. When step 2's window is not full it saw every pending
@@ -91,28 +105,11 @@ extension OutboxStore {
     /// read every link of a lane with 10,000 tickets backing off (docs/performance.md, "Scale"). Parameters as in
     /// `turnSQL` ($4 the grace, $5 the providers).
     static let laneDueSQL = """
-        SELECT * FROM (
-            SELECT o.id FROM (
-                SELECT \(lane("w")) AS lane, w.id FROM ticket_sync.outbox w
-                WHERE (\(lane("w")), w.id) BETWEEN (t.lane, 0) AND (t.lane, \(maxID)) AND w.state NOT IN ('delivered', 'cancelled')
-                ORDER BY \(lane("w")), w.id LIMIT \(headWindow)) first_open
-            JOIN ticket_sync.outbox o ON o.id = first_open.id AND first_open.lane = t.lane
-            WHERE \(dueSQL)
-            ORDER BY o.id LIMIT 1
-            FOR UPDATE OF o SKIP LOCKED) oldest
+        SELECT * FROM (\(oldestDue(among: firstOpenSQL))) oldest
         UNION ALL
-        SELECT * FROM (
-            SELECT o.id FROM (\(timedSQL)) timed
-            JOIN ticket_sync.outbox o ON o.id = timed.id
-            WHERE \(dueSQL)
-            ORDER BY o.id LIMIT 1
-            FOR UPDATE OF o SKIP LOCKED) timed
+        SELECT * FROM (\(oldestDue(among: timedSQL))) timed
         UNION ALL
-        SELECT * FROM (
-            SELECT o.id FROM ticket_sync.outbox o
-            WHERE \(lane("o")) = t.lane AND o.state = 'delivering' AND \(dueSQL)
-            ORDER BY o.id LIMIT 1
-            FOR UPDATE OF o SKIP LOCKED) expired
+        SELECT * FROM (\(oldestDue(among: leaseRunOutSQL))) expired
         UNION ALL
         SELECT * FROM (
             WITH RECURSIVE heads(link_id, id) AS (
@@ -126,12 +123,22 @@ extension OutboxStore {
                       AND h.link_id > p.link_id
                     ORDER BY \(lane("h")), h.link_id, h.id LIMIT 1) n
             )
-            SELECT o.id FROM ticket_sync.outbox o
-            WHERE o.id = ANY (ARRAY(SELECT heads.id FROM heads)) AND \(dueSQL)
-              AND (SELECT count(*) FROM (\(timedSQL)) timed) >= \(headWindow)
-            ORDER BY o.id LIMIT 1
-            FOR UPDATE OF o SKIP LOCKED) headed
+            \(oldestDue(among: "SELECT heads.id FROM heads",
+                        and: "(SELECT count(*) FROM (\(timedSQL)) timed) >= \(headWindow)"))) headed
         """
+
+    /// The oldest due event among the events `ids` (a subquery giving event ids), locked, with its link; `and`, a
+    /// further condition. The outbox is read by those ids, never joined to them: a join's generic plan made on a
+    /// nearly empty outbox (the soak's first second) read the whole outbox by its primary key on every claim and
+    /// looked each event up among the ids (14,000 buffers a claim 30 s in).
+    static func oldestDue(among ids: String, and condition: String = "true") -> String {
+        """
+        SELECT o.id, o.link_id FROM ticket_sync.outbox o
+        WHERE o.id = ANY (ARRAY(\(ids))) AND \(dueSQL) AND \(condition)
+        ORDER BY o.id LIMIT 1
+        FOR UPDATE OF o SKIP LOCKED
+        """
+    }
 
     /// The lanes with open events, found by skipping through `outbox_open_per_lane` (one probe per lane, however
     /// long a lane's backlog), each with its org when it is a connection; those below the lane cap ($2) whose org
@@ -165,7 +172,7 @@ extension OutboxStore {
                          AND f.locked_until >= now()) < $6::int)
             ORDER BY (c.lane <= $1::text) IS TRUE, c.lane
         ), due AS (
-            SELECT d.id, t.lane, t.turn FROM turns t CROSS JOIN LATERAL (
+            SELECT d.id, d.link_id, t.lane, t.turn FROM turns t CROSS JOIN LATERAL (
                 \(laneDueSQL)
                 LIMIT 1) d
             LIMIT 1
@@ -174,7 +181,7 @@ extension OutboxStore {
             SET state = 'delivering', attempts = o.attempts + 1, locked_until = now() + make_interval(secs => $3::int),
                 lease_token = gen_random_uuid()
             FROM due, ticket_sync.ticket_links l
-            WHERE o.id = due.id AND l.id = o.link_id
+            WHERE \(claimedRows)
             RETURNING o.id, o.event_id, o.org_id, o.link_id, o.connection_id, l.evidence_request_id, o.comment_id,
                       o.provider, o.event_type, o.body, o.attempts, l.external_id, l.external_ref, o.lease_token,
                       due.lane, due.turn
