@@ -51,14 +51,45 @@ struct ReadQueryTests {
             pages.append(read.rows.map { $0.int("id") })
         }
         #expect(pages.allSatisfy { $0 == pages[0] } && pages[0].count == 11 && pages[0] == pages[0].sorted(by: >))
+        try expectGenericPlansOnly(db, of: "%FROM ticket_sync.audit_events a%", atLeast: 7)
+    }
+
+    /// A thread's pages run their generic plan from the first request: with `LIMIT $4`, once a thread had grown to
+    /// thousands of comments and been analyzed, PostgreSQL planned each page afresh (the soak's fall).
+    @Test func theThreadPagesRunTheirGenericPlan() throws {
+        let db = try TestDatabase.connect()
+        let org = try TestDatabase.makeOrg(db)
+        try db.query(
+            """
+            INSERT INTO ticket_sync.comments (org_id, evidence_request_id, source, author, body, created_at)
+            SELECT $1, $2, 'internal', 'Long', 'Comment ' || n, now() - interval '1 day' + n * interval '1 second'
+            FROM generate_series(1, 30) n
+            """, [org.id, org.requestID])
+        for slice in [CommentStore.ThreadSlice.first, .newest] {
+            var pages: [[Int]] = []
+            for _ in 0..<7 {
+                let read = try #require(
+                    try AuthStore(db: db).authorizedRead(
+                        token: org.adminToken, org: org.id, request: org.requestID,
+                        read: CommentStore.pageQuery(slice: slice, limit: 11)))
+                pages.append(read.rows.map { $0.int("id") })
+            }
+            #expect(pages.allSatisfy { $0 == pages[0] } && pages[0].count == 11)
+        }
+        try expectGenericPlansOnly(db, of: "%FROM ticket_sync.comments c%", atLeast: 14)
+    }
+
+    /// The connection's prepared statements matching `pattern` ran generic plans only, at least `count` times, and
+    /// the setting that forced them ended with each read.
+    func expectGenericPlansOnly(_ db: PGConnection, of pattern: String, atLeast count: Int) throws {
         let plans = try db.query(
             """
             SELECT coalesce(sum(generic_plans), 0) AS generic, coalesce(sum(custom_plans), 0) AS custom
-            FROM pg_prepared_statements WHERE statement LIKE '%FROM ticket_sync.audit_events a%'
-            """
+            FROM pg_prepared_statements WHERE statement LIKE $1
+            """, [pattern]
         ).single("plans")
         let generic = try plans.int("generic")
-        #expect(generic >= 7, "\(generic)")
+        #expect(generic >= count, "\(generic)")
         #expect(try plans.int("custom") == 0)
         #expect(try db.query("SHOW plan_cache_mode").single("mode").string("plan_cache_mode") == "auto")
     }

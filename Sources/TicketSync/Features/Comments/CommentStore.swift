@@ -41,14 +41,18 @@ public struct CommentStore {
     // Ordered by the table's columns (not the formatted created_at), so the thread index gives the order. No outer
     // ORDER BY (it cost the database a sort per page): the one authorization row joins the page laterally, so the
     // rows come in the subquery's order; the route still checks that order.
+    // Run with their generic plan (`ReadQuery.genericPlan`): once a thread had grown to thousands of comments and
+    // autovacuum had analyzed them, PostgreSQL's plan cache planned the page afresh on every request (for a generic
+    // plan `LIMIT $4` is unknown and estimated at a tenth of the thread), 0.25 ms each: the soak's fall after its
+    // first window (docs/performance.md, "Scale").
     private static let forward = " ORDER BY c.created_at, c.id LIMIT $4"
     private static let backward = " ORDER BY c.created_at DESC, c.id DESC LIMIT $4"
-    private static let firstPage = ReadQuery(pageBase + forward)
-    private static let newestPage = ReadQuery(pageBase + backward)
+    private static let firstPage = ReadQuery(pageBase + forward, genericPlan: true)
+    private static let newestPage = ReadQuery(pageBase + backward, genericPlan: true)
     private static let pageAfter = ReadQuery(
-        pageBase + " AND (c.created_at, c.id) > ($5::timestamptz, $6::bigint)" + forward)
+        pageBase + " AND (c.created_at, c.id) > ($5::timestamptz, $6::bigint)" + forward, genericPlan: true)
     private static let pageBefore = ReadQuery(
-        pageBase + " AND (c.created_at, c.id) < ($5::timestamptz, $6::bigint)" + backward)
+        pageBase + " AND (c.created_at, c.id) < ($5::timestamptz, $6::bigint)" + backward, genericPlan: true)
 
     public func thread(org: OrgID, request: EvidenceRequestID) throws -> [Comment] {
         try db.query(
