@@ -44,7 +44,7 @@ public struct CommentStore {
     // Run with their generic plan (`ReadQuery.genericPlan`): once a thread had grown to thousands of comments and
     // autovacuum had analyzed them, PostgreSQL's plan cache planned the page afresh on every request (for a generic
     // plan `LIMIT $4` is unknown and estimated at a tenth of the thread), 0.25 ms each: the soak's fall after its
-    // first window (docs/performance.md, "Scale").
+    // first window (docs/performance.md, "After issue 24's fourth round").
     private static let forward = " ORDER BY c.created_at, c.id LIMIT $4"
     private static let backward = " ORDER BY c.created_at DESC, c.id DESC LIMIT $4"
     private static let firstPage = ReadQuery(pageBase + forward, genericPlan: true)
