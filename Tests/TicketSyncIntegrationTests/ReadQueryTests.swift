@@ -59,12 +59,7 @@ struct ReadQueryTests {
     @Test func theThreadPagesRunTheirGenericPlan() throws {
         let db = try TestDatabase.connect()
         let org = try TestDatabase.makeOrg(db)
-        try db.query(
-            """
-            INSERT INTO ticket_sync.comments (org_id, evidence_request_id, source, author, body, created_at)
-            SELECT $1, $2, 'internal', 'Long', 'Comment ' || n, now() - interval '1 day' + n * interval '1 second'
-            FROM generate_series(1, 30) n
-            """, [org.id, org.requestID])
+        try TestDatabase.addThread(db, org, comments: 30)
         for slice in [CommentStore.ThreadSlice.first, .newest] {
             var pages: [[Int]] = []
             for _ in 0..<7 {

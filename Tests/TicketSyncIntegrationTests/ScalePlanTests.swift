@@ -211,12 +211,7 @@ struct ScalePlanTests {
     @Test func aThreadPageReadsThePageWhateverTheThreadsLength() throws {
         let db = try TestDatabase.connect()
         let org = try TestDatabase.makeOrg(db)
-        try db.query(
-            """
-            INSERT INTO ticket_sync.comments (org_id, evidence_request_id, source, author, body, created_at)
-            SELECT $1, $2, 'internal', 'Long', 'Comment ' || n, now() - interval '1 day' + n * interval '1 second'
-            FROM generate_series(1, 3000) n
-            """, [org.id, org.requestID])
+        try TestDatabase.addThread(db, org, comments: 3000)
         try db.query("ANALYZE ticket_sync.comments")
         for slice in [CommentStore.ThreadSlice.first, .newest] {
             let query = CommentStore.pageQuery(slice: slice, limit: 101)

@@ -41,6 +41,16 @@ enum TestDatabase {
             readerToken: try auth.issueToken(userID: UserID(reader), name: "test"))
     }
 
+    /// `count` comments on the org's evidence request, a second apart from a day ago ("Comment 1" the oldest).
+    static func addThread(_ db: PGConnection, _ org: Org, comments count: Int) throws {
+        try db.query(
+            """
+            INSERT INTO ticket_sync.comments (org_id, evidence_request_id, source, author, body, created_at)
+            SELECT $1, $2, 'internal', 'Long', 'Comment ' || n, now() - interval '1 day' + n * interval '1 second'
+            FROM generate_series(1, $3::int) n
+            """, [org.id, org.requestID, String(count)])
+    }
+
     /// Runs `body` on `count` threads at once, each with its own connection, and collects the results.
     static func concurrently<T: Sendable>(_ count: Int, _ body: @escaping @Sendable (Int) throws -> T) -> [Result<
         T, any Error

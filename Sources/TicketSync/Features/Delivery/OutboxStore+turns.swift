@@ -102,12 +102,14 @@ extension OutboxStore {
     ///    backlog) and the oldest due head among them is taken. When step 2's window is not full it saw every pending
     ///    event whose time has come, so steps 2 and 3 saw every event that can be due: step 4 would find nothing.
     /// Walking the lane by id instead read a busy ticket's whole backlog on every claim, and step 4 on every claim
-    /// read every link of a lane with 10,000 tickets backing off (docs/performance.md, "Scale"). Parameters as in
-    /// `turnSQL` ($4 the grace, $5 the providers).
+    /// read every link of a lane with 10,000 tickets backing off (docs/performance.md, "Scale"). Step 2's window is
+    /// read once (a CTE, scanned only when step 2 or 4 runs) for both steps. Parameters as in `turnSQL` ($4 the
+    /// grace, $5 the providers).
     static let laneDueSQL = """
+        WITH timed AS MATERIALIZED (\(timedSQL))
         SELECT * FROM (\(oldestDue(among: firstOpenSQL))) oldest
         UNION ALL
-        SELECT * FROM (\(oldestDue(among: timedSQL))) timed
+        SELECT * FROM (\(oldestDue(among: "SELECT timed.id FROM timed"))) timed_due
         UNION ALL
         SELECT * FROM (\(oldestDue(among: leaseRunOutSQL))) expired
         UNION ALL
@@ -124,7 +126,7 @@ extension OutboxStore {
                     ORDER BY \(lane("h")), h.link_id, h.id LIMIT 1) n
             )
             \(oldestDue(among: "SELECT heads.id FROM heads",
-                        and: "(SELECT count(*) FROM (\(timedSQL)) timed) >= \(headWindow)"))) headed
+                        and: "(SELECT count(*) FROM timed) >= \(headWindow)"))) headed
         """
 
     /// The oldest due event among the events `ids` (a subquery giving event ids), locked, with its link; `and`, a
